@@ -1,0 +1,70 @@
+// Child processes: an RAII owner that kills and reaps unless released, and a
+// runner for helper programs whose exit status is always checked.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+
+namespace sbx {
+
+// Owns a child pid: the destructor sends SIGKILL and reaps it unless the
+// child was waited for or released.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ChildProcess(ChildProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() { kill_and_reap(); }
+
+  pid_t pid() const { return pid_; }
+  explicit operator bool() const { return pid_ > 0; }
+  // Blocks until the child exits; returns the raw wait status.
+  Result<int> wait();
+  pid_t release() { return std::exchange(pid_, -1); }
+  void kill_and_reap();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// "exited with status 3", "killed by signal 9 (Killed)".
+std::string describe_wait_status(int status);
+// Shell-style exit code: status, or 128+signal.
+int exit_code_of(int wait_status);
+
+struct CommandOptions {
+  std::optional<std::string> stdin_data;  // nothing: /dev/null
+  bool capture_stdout = true;
+  bool capture_stderr = true;
+  std::optional<std::vector<std::string>> env;  // nothing: inherit
+};
+
+struct CommandResult {
+  int wait_status = 0;
+  std::string out;
+  std::string err;
+  bool succeeded() const;
+};
+
+// Runs argv[0] (searched in PATH) and waits. Fails only when it cannot be
+// started; the caller checks the status (or uses run_checked).
+Result<CommandResult> run_command(const std::vector<std::string>& argv,
+                                  const CommandOptions& options = {});
+// As run_command, but a non-zero exit is an error naming the helper, its
+// status and the last line it printed on stderr.
+Result<CommandResult> run_checked(const std::vector<std::string>& argv,
+                                  const CommandOptions& options = {});
+
+// Where `name` is found in PATH (or the path itself if it has a slash).
+std::optional<std::string> find_program(const std::string& name);
+
+}  // namespace sbx

@@ -1,0 +1,16 @@
+// String helpers shared by the parsers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sbx {
+
+std::vector<std::string> split(std::string_view text, char separator);
+std::string_view trim(std::string_view text);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// "1.5 MB", "312 kB": decimal units, as docker prints sizes.
+std::string human_size(double bytes);
+
+}  // namespace sbx

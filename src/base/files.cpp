@@ -1,0 +1,140 @@
+#include "sandbox/base/files.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <system_error>
+
+namespace sbx {
+
+namespace fs = std::filesystem;
+
+Result<UniqueFd> open_file(const fs::path& path, int flags, mode_t mode) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  if (fd < 0) return fail_errno("open", path.native());
+  return UniqueFd(fd);
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  UniqueFd fd = SBX_TRY(open_file(path, O_RDONLY));
+  std::string data;
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read", path.native());
+    }
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  return data;
+}
+
+Status write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(Error::from_errno("write"));
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
+  std::string temp = path.native() + ".tmp-XXXXXX";
+  int raw = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (raw < 0) return fail_errno("mkstemp", temp);
+  UniqueFd fd(raw);
+  auto cleanup_on_error = [&](Error error) {
+    ::unlink(temp.c_str());
+    return fail(std::move(error));
+  };
+  if (::fchmod(fd.get(), mode) != 0) return cleanup_on_error(Error::from_errno("fchmod", temp));
+  if (auto written = write_all(fd.get(), data); !written)
+    return cleanup_on_error(std::move(written.error()).context(temp));
+  if (::fsync(fd.get()) != 0) return cleanup_on_error(Error::from_errno("fsync", temp));
+  fd.reset();
+  if (::rename(temp.c_str(), path.c_str()) != 0)
+    return cleanup_on_error(Error::from_errno("rename", path.native()));
+  return {};
+}
+
+Status make_dirs(const fs::path& path, mode_t mode) {
+  if (path.empty()) return {};
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return {};
+    return fail_errno("mkdir", path.native(), ENOTDIR);
+  }
+  if (path.has_parent_path() && path.parent_path() != path)
+    SBX_TRY(make_dirs(path.parent_path(), mode));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
+    return fail_errno("mkdir", path.native());
+  return {};
+}
+
+Status remove_tree(const fs::path& path) {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (ec) return fail_errno("remove", path.native(), ec.value());
+  return {};
+}
+
+bool path_exists(const fs::path& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<TempDir> TempDir::create(const fs::path& parent, std::string_view prefix) {
+  fs::path base = parent;
+  if (base.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    base = tmpdir && *tmpdir ? tmpdir : "/tmp";
+  }
+  std::string templ = (base / (std::string(prefix) + "XXXXXX")).native();
+  if (::mkdtemp(templ.data()) == nullptr) return fail_errno("mkdtemp", templ);
+  return TempDir(fs::path(templ));
+}
+
+TempDir& TempDir::operator=(TempDir&& other) noexcept {
+  if (this != &other) {
+    if (!path_.empty()) (void)remove_tree(path_);
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+TempDir::~TempDir() {
+  if (!path_.empty()) (void)remove_tree(path_);
+}
+
+namespace {
+Result<FileLock> lock_file(const fs::path& path, FileLock::Mode mode, bool wait,
+                           FileLock (*make)(UniqueFd)) {
+  UniqueFd fd = SBX_TRY(open_file(path, O_RDWR | O_CREAT, 0600));
+  int op = mode == FileLock::Mode::kShared ? LOCK_SH : LOCK_EX;
+  if (!wait) op |= LOCK_NB;
+  while (::flock(fd.get(), op) != 0) {
+    if (errno == EINTR) continue;
+    if (!wait && errno == EWOULDBLOCK) return FileLock();
+    return fail_errno("flock", path.native());
+  }
+  return make(std::move(fd));
+}
+}  // namespace
+
+Result<FileLock> FileLock::acquire(const fs::path& path, Mode mode) {
+  return lock_file(path, mode, true, [](UniqueFd fd) { return FileLock(std::move(fd)); });
+}
+
+Result<FileLock> FileLock::try_acquire(const fs::path& path, Mode mode) {
+  return lock_file(path, mode, false, [](UniqueFd fd) { return FileLock(std::move(fd)); });
+}
+
+}  // namespace sbx

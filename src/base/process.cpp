@@ -1,0 +1,202 @@
+#include "sandbox/base/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/unique_fd.hpp"
+
+extern char** environ;
+
+namespace sbx {
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    kill_and_reap();
+    pid_ = std::exchange(other.pid_, -1);
+  }
+  return *this;
+}
+
+Result<int> ChildProcess::wait() {
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0) {
+    if (errno == EINTR) continue;
+    return fail(Error::from_errno("waitpid"));
+  }
+  pid_ = -1;
+  return status;
+}
+
+void ChildProcess::kill_and_reap() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return "killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+  }
+  return "ended with wait status " + std::to_string(status);
+}
+
+int exit_code_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 125;
+}
+
+bool CommandResult::succeeded() const {
+  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+}
+
+std::optional<std::string> find_program(const std::string& name) {
+  auto executable = [](const std::string& path) {
+    struct stat st;
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) {
+    if (executable(name)) return name;
+    return std::nullopt;
+  }
+  const char* env_path = std::getenv("PATH");
+  std::string path = env_path ? env_path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    if (executable(candidate)) return candidate;
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail(Error::from_errno("pipe2"));
+  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// Moves data between the child's pipes without deadlocking on full buffers.
+void pump(UniqueFd& in, std::string_view input, UniqueFd& out, std::string& out_data, UniqueFd& err,
+          std::string& err_data) {
+  char buffer[16384];
+  while (in || out || err) {
+    pollfd fds[3];
+    int n = 0;
+    int in_index = -1, out_index = -1, err_index = -1;
+    if (in) fds[in_index = n++] = {in.get(), POLLOUT, 0};
+    if (out) fds[out_index = n++] = {out.get(), POLLIN, 0};
+    if (err) fds[err_index = n++] = {err.get(), POLLIN, 0};
+    if (::poll(fds, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (in_index >= 0 && fds[in_index].revents) {
+      ssize_t w = input.empty() ? 0 : ::write(in.get(), input.data(), input.size());
+      if (w > 0) input.remove_prefix(static_cast<size_t>(w));
+      if (w <= 0 || input.empty()) in.reset();
+    }
+    auto drain = [&](int index, UniqueFd& fd, std::string& sink) {
+      if (index < 0 || !fds[index].revents) return;
+      ssize_t r = ::read(fd.get(), buffer, sizeof buffer);
+      if (r > 0)
+        sink.append(buffer, static_cast<size_t>(r));
+      else if (r == 0 || errno != EINTR)
+        fd.reset();
+    };
+    drain(out_index, out, out_data);
+    drain(err_index, err, err_data);
+  }
+}
+
+}  // namespace
+
+Result<CommandResult> run_command(const std::vector<std::string>& argv,
+                                  const CommandOptions& options) {
+  if (argv.empty()) return fail("run_command: empty argv");
+  auto program = find_program(argv[0]);
+  if (!program) return fail("cannot run " + argv[0] + ": not found in PATH", ENOENT);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  struct ActionsGuard {
+    posix_spawn_file_actions_t* a;
+    ~ActionsGuard() { posix_spawn_file_actions_destroy(a); }
+  } guard{&actions};
+
+  UniqueFd in_read, in_write, out_read, out_write, err_read, err_write;
+  if (options.stdin_data) {
+    std::tie(in_read, in_write) = SBX_TRY(make_pipe());
+    posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
+  if (options.capture_stdout) {
+    std::tie(out_read, out_write) = SBX_TRY(make_pipe());
+    posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
+  }
+  if (options.capture_stderr) {
+    std::tie(err_read, err_write) = SBX_TRY(make_pipe());
+    posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  }
+
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  if (options.env) {
+    for (const auto& e : *options.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  }
+
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, program->c_str(), &actions, nullptr, args.data(),
+                         options.env ? envp.data() : environ);
+  if (rc != 0) return fail_errno("posix_spawn", *program, rc);
+  ChildProcess child(pid);
+  in_read.reset();
+  out_write.reset();
+  err_write.reset();
+
+  CommandResult result;
+  pump(in_write, options.stdin_data ? std::string_view(*options.stdin_data) : std::string_view(),
+       out_read, result.out, err_read, result.err);
+  result.wait_status = SBX_TRY(child.wait());
+  return result;
+}
+
+Result<CommandResult> run_checked(const std::vector<std::string>& argv,
+                                  const CommandOptions& options) {
+  CommandResult result = SBX_TRY(run_command(argv, options));
+  if (!result.succeeded()) {
+    std::string message = argv[0] + " " + describe_wait_status(result.wait_status);
+    std::string_view err = result.err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.remove_suffix(1);
+    if (size_t nl = err.rfind('\n'); nl != std::string_view::npos) err.remove_prefix(nl + 1);
+    if (!err.empty()) message += ": " + std::string(err);
+    return fail(std::move(message));
+  }
+  return result;
+}
+
+}  // namespace sbx

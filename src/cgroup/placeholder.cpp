@@ -1,0 +1,2 @@
+// Replaced as the cgroup module grows.
+namespace sbx::cgroup {}

@@ -1,0 +1,49 @@
+// The command line: each file registers one group of docker-style commands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "sandbox/base/error.hpp"
+
+namespace sbx::cli {
+
+// Options every command sees (`sandbox --root DIR pull ...`).
+struct GlobalOptions {
+  std::string root;  // empty: $XDG_DATA_HOME/sandbox
+  std::string storage_driver;
+};
+
+// The command's outcome: an exit code, or an error the CLI prints as one line.
+using CommandResult = Result<int>;
+using CommandFn = std::function<CommandResult()>;
+
+// Hands each subcommand's action to main, which runs it after parsing.
+class Registry {
+ public:
+  Registry(CLI::App& app, GlobalOptions& globals) : app_(app), globals_(globals) {}
+  CLI::App& app() { return app_; }
+  GlobalOptions& globals() { return globals_; }
+  // Adds `path` ("pull", or "system df" under a group made on first use);
+  // `action` runs when it was the one chosen.
+  CLI::App* add(const std::string& path, const std::string& summary, CommandFn action);
+  CommandFn* chosen();
+
+ private:
+  CLI::App& app_;
+  GlobalOptions& globals_;
+  std::vector<std::pair<CLI::App*, CommandFn>> actions_;
+};
+
+// One per command group (files cmd_*.cpp).
+void register_system_commands(Registry& registry);   // version, info, system check
+void register_image_commands(Registry& registry);    // pull, images, rmi, tag, inspect, import,
+                                                     // image prune, system df, system reset
+void register_login_commands(Registry& registry);    // login, logout
+void register_run_commands(Registry& registry);      // run
+void register_unshare_commands(Registry& registry);  // unshare
+
+}  // namespace sbx::cli

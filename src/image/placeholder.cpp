@@ -1,0 +1,2 @@
+// Replaced as the image module grows.
+namespace sbx::image {}

@@ -1,0 +1,2 @@
+// Replaced as the net module grows.
+namespace sbx::net {}

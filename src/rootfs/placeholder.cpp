@@ -1,0 +1,2 @@
+// Replaced as the rootfs module grows.
+namespace sbx::rootfs {}

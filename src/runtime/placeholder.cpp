@@ -1,0 +1,2 @@
+// Replaced as the runtime module grows.
+namespace sbx::runtime {}

@@ -1,0 +1,2 @@
+// Replaced as the security module grows.
+namespace sbx::security {}

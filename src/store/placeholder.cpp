@@ -1,0 +1,2 @@
+// Replaced as the store module grows.
+namespace sbx::store {}

@@ -1,0 +1,2 @@
+// Replaced as the userns module grows.
+namespace sbx::userns {}

@@ -1,0 +1,80 @@
+#include "sandbox/base/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
+
+namespace sbx {
+namespace {
+
+Result<int> parse_positive(int value) {
+  if (value <= 0) return fail("not positive", EINVAL);
+  return value;
+}
+
+Result<int> doubled(int value) {
+  int checked = SBX_TRY_CTX(parse_positive(value), "double " + std::to_string(value));
+  return checked * 2;
+}
+
+TEST(Error, TryPassesValuesAndAddsContext) {
+  EXPECT_EQ(*doubled(4), 8);
+  auto bad = doubled(-1);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "double -1: not positive");
+  EXPECT_EQ(bad.error().errno_value(), EINVAL);
+}
+
+TEST(Error, FromErrnoNamesVerbPathAndReason) {
+  auto error = Error::from_errno("open", "/nope", ENOENT);
+  EXPECT_EQ(error.message(), "open(/nope): No such file or directory");
+}
+
+TEST(Files, AtomicWriteReplacesWholeFile) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir) << dir.error().message();
+  auto path = dir->path() / "f";
+  ASSERT_TRUE(write_file_atomic(path, "old"));
+  ASSERT_TRUE(write_file_atomic(path, "new contents", 0600));
+  EXPECT_EQ(*read_file(path), "new contents");
+  auto missing = read_file(dir->path() / "missing");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find("missing"), std::string::npos);
+}
+
+TEST(Files, TempDirIsRemoved) {
+  std::filesystem::path kept;
+  {
+    auto dir = TempDir::create();
+    ASSERT_TRUE(dir);
+    kept = dir->path();
+    ASSERT_TRUE(make_dirs(kept / "a/b/c"));
+  }
+  EXPECT_FALSE(path_exists(kept));
+}
+
+TEST(Process, RunCheckedReportsHelperStatusAndStderr) {
+  auto ok = run_checked({"sh", "-c", "cat; echo err >&2"}, {.stdin_data = "in"});
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->out, "in");
+  auto bad = run_checked({"sh", "-c", "echo 'boom happened' >&2; exit 3"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "sh exited with status 3: boom happened");
+  auto missing = run_command({"no-such-program-xyz"});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().errno_value(), ENOENT);
+}
+
+TEST(Process, LockIsExclusive) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir);
+  auto first = FileLock::acquire(dir->path() / "lock", FileLock::Mode::kExclusive);
+  ASSERT_TRUE(first && first->holds());
+  auto second = FileLock::try_acquire(dir->path() / "lock", FileLock::Mode::kExclusive);
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->holds());
+}
+
+}  // namespace
+}  // namespace sbx
