@@ -1,0 +1,96 @@
+// Registry HTTP API v2 client (libcurl stays in src/): ping, Bearer/Basic
+// auth, manifests, and verified, resumable blob downloads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/image/auth.hpp"
+#include "sandbox/image/digest.hpp"
+#include "sandbox/image/manifest.hpp"
+#include "sandbox/image/reference.hpp"
+
+namespace sbx::image {
+
+struct RegistryOptions {
+  // false also allows plain HTTP to non-loopback registries (after https fails).
+  bool tls_verify = true;
+  // Explicit credentials; when unset they are looked up in `auth_files`.
+  std::optional<Credentials> credentials;
+  // Where to look credentials up; unset = default_auth_files().
+  std::optional<AuthFiles> auth_files;
+  // Attempts per request on 5xx, resets and time-outs (with backoff).
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::seconds connect_timeout{15};
+  // A transfer slower than 1 byte/s for this long counts as a time-out.
+  std::chrono::seconds stall_timeout{30};
+  std::string user_agent = "sandbox/0.1";
+};
+
+// Media types asked for by default: OCI and Docker index/manifest.
+const std::vector<std::string>& default_manifest_accept();
+
+struct FetchedManifest {
+  std::string body;
+  std::string media_type;  // Content-Type (parameters stripped)
+  Digest digest;           // sha256 of body (checked against the digest asked for
+                           // and Docker-Content-Digest when present)
+};
+
+// (bytes done, bytes total)
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+class RegistryClient {
+ public:
+  // Pings https://<endpoint>/v2/ (http:// for loopback registries, or after
+  // https fails when tls_verify is false) and remembers the auth challenge.
+  static Result<RegistryClient> create(const Reference& reference, RegistryOptions options = {});
+
+  RegistryClient(RegistryClient&&) noexcept;
+  RegistryClient& operator=(RegistryClient&&) noexcept;
+  ~RegistryClient();
+
+  // GET /v2/<path>/manifests/<tag_or_digest>, capped at kMaxManifestBytes.
+  Result<FetchedManifest> fetch_manifest(
+      std::string_view tag_or_digest,
+      const std::vector<std::string>& accept = default_manifest_accept()) const;
+
+  // Small blobs (configs) into memory, verified against size and digest.
+  Result<std::string> fetch_blob_bytes(const Descriptor& descriptor,
+                                       size_t max_bytes = kMaxConfigBytes) const;
+
+  // Streams the blob into `dest` + ".partial" while hashing, resuming a
+  // leftover partial with a Range request, retrying transient failures;
+  // verifies size and digest, fsyncs and renames to `dest`. On a mismatch the
+  // partial is deleted and the error names the blob digest. Safe to call from
+  // several threads at once.
+  Status fetch_blob(const Descriptor& descriptor, const std::filesystem::path& dest,
+                    ProgressFn progress = {}) const;
+
+  // "https://registry-1.docker.io" or "http://127.0.0.1:5000"
+  const std::string& base_url() const;
+  const Reference& reference() const;
+
+ private:
+  struct Impl;
+  explicit RegistryClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// `sandbox login`: checks the credentials against the registry (token endpoint
+// or Basic) and stores them; `host` as the user typed it.
+Status login(std::string_view host, const Credentials& credentials,
+             const RegistryOptions& options = {});
+// `sandbox logout`: removes stored credentials; error when there were none.
+Status logout(std::string_view host, const RegistryOptions& options = {});
+
+}  // namespace sbx::image
