@@ -1,0 +1,64 @@
+// Layer tarballs (gzip, zstd or plain) unpacked into a directory with their
+// ownership, modes, times and xattrs, confined to that directory, with the
+// image's whiteouts translated into the form the storage driver understands.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/userns/id_map.hpp"
+
+namespace sbx::rootfs {
+
+enum class WhiteoutForm {
+  // Kernel overlay / fuse-overlayfs form: ".wh.NAME" becomes a char device 0/0
+  // named NAME, ".wh..wh..opq" the xattr user.overlay.opaque="y" on its dir
+  // (plus trusted.overlay.opaque where permitted).
+  kOverlay,
+  // Flattened (vfs) form: whiteouts delete in dest_dir, so layers unpacked one
+  // after another into the same dir make the final root filesystem.
+  kApply,
+};
+
+struct UnpackOptions {
+  WhiteoutForm whiteouts = WhiteoutForm::kOverlay;
+  // Names the layer in errors, e.g. "sha256:abc..."; empty: the blob path.
+  std::string layer_name;
+  // Tests only: run as a plain user, where lchown to image ids fails.
+  bool ignore_ownership = false;
+};
+
+// Unpacks `blob` into `dest_dir` (an existing, normally empty dir). Meant to run
+// as root of a user namespace (userns::run_in_user_namespace) so that image
+// ownership lands on the mapped subordinate ids. Every path is resolved beneath
+// dest_dir with openat2(RESOLVE_IN_ROOT); `..` escapes, hardlinks to outside the
+// layer and similar are errors naming the entry. Device nodes that cannot be
+// created are skipped with a warning. On error dest_dir holds a partial layer:
+// unpack into a temp dir and rename it into place only on success.
+Status unpack_layer(const std::filesystem::path& blob, const std::filesystem::path& dest_dir,
+                    const UnpackOptions& options, std::vector<std::string>& warnings);
+
+struct LayerIdScan {
+  uint64_t entries = 0;
+  uint64_t content_bytes = 0;  // sum of regular file sizes the headers claim
+  uint32_t max_uid = 0;
+  uint32_t max_gid = 0;
+};
+
+// A read-only pass over `blob` (nothing written) that fails on the first entry
+// whose uid or gid `maps` cannot map (inside ids), naming the file and the id:
+// "layer sha256:..: usr/bin/x is owned by uid 200000, but only uids 0-65535 can
+// be mapped". Also fails on a corrupt or truncated archive. `layer_name` as in
+// UnpackOptions.
+Result<LayerIdScan> scan_layer_ids(const std::filesystem::path& blob, const userns::IdMaps& maps,
+                                   std::string_view layer_name = {});
+
+// Fails with ENOSPC, named, when `needed` bytes (e.g. LayerIdScan::content_bytes)
+// plus a margin do not fit in the file system holding `dir`.
+Status check_free_space(const std::filesystem::path& dir, uint64_t needed,
+                        std::string_view layer_name = {});
+
+}  // namespace sbx::rootfs

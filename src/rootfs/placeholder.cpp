@@ -1,2 +1,0 @@
-// Replaced as the rootfs module grows.
-namespace sbx::rootfs {}
