@@ -1,0 +1,51 @@
+// The security part of a launch plan: made from flags in the parent, carried
+// out in the child (see capabilities.hpp for the order of the child's steps).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/security/capabilities.hpp"
+#include "sandbox/security/rlimits.hpp"
+#include "sandbox/security/seccomp.hpp"
+
+namespace sbx::security {
+
+struct SecurityOptions {
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  bool privileged = false;
+  // "" = built-in default profile, "unconfined" = none, else a JSON file path.
+  std::string seccomp;
+  bool no_new_privileges = true;
+  std::vector<std::string> ulimits;  // "nofile=1024:2048"
+};
+
+// One `--security-opt` value: "seccomp=PATH|unconfined", "no-new-privileges",
+// "no-new-privileges=true|false" (also the old ':' form). "label=..." and
+// "apparmor=..." are errors (not supported rootless), as are unknown keys.
+Status apply_security_opt(SecurityOptions& options, std::string_view opt);
+
+struct SecurityPlan {
+  CapabilitySet capabilities;
+  std::optional<SeccompProgram> seccomp;  // nullopt: unconfined / privileged
+  std::vector<Rlimit> rlimits;
+  bool no_new_privileges = true;
+};
+
+// Resolves caps, parses ulimits (checking they can be set unprivileged), reads
+// and compiles the seccomp profile. --privileged: all capabilities, no seccomp.
+Result<SecurityPlan> make_security_plan(const SecurityOptions& options);
+
+// The child's last steps before execve, after the user switch (see
+// apply_capabilities for KEEPCAPS): rlimits, capabilities, no_new_privs,
+// seccomp. Without no_new_privs the seccomp filter is loaded before the
+// capabilities are cut (loading then needs CAP_SYS_ADMIN, as in runc).
+// Returns 0 or an errno; *failed_step (if not null) names the failing step
+// ("setrlimit", "capabilities", "no_new_privs", "seccomp").
+int apply_security_plan(const SecurityPlan& plan, const char** failed_step) noexcept;
+
+}  // namespace sbx::security

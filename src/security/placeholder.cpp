@@ -1,2 +1,0 @@
-// Replaced as the security module grows.
-namespace sbx::security {}
