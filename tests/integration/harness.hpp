@@ -1,0 +1,148 @@
+// Helpers for the integration tests: run the real `sandbox` binary as the
+// invoking (unprivileged) user, a fresh store root per test, the test rig's
+// registries (from /var/tmp/sandbox-rig/rig.env) and skipping with a reason.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sbx::it {
+
+struct RunOptions {
+  std::optional<std::string> stdin_data;  // nothing: /dev/null
+  // KEY=VALUE pairs added to (or replacing in) the test's environment.
+  std::vector<std::string> env;
+  // Passed as `--root ROOT` before the arguments when set.
+  std::optional<std::filesystem::path> root;
+  std::chrono::seconds timeout{300};  // the process group is killed after it
+};
+
+struct RunResult {
+  int exit_code = -1;  // shell style: status, 128+signal; -1 could not start
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+  // "exit 125\nstdout:\n...\nstderr:\n..." for assertion messages.
+  std::string describe() const;
+};
+
+// Path of the sandbox binary under test ($SANDBOX_BIN, else the one built here).
+const std::string& sandbox_bin();
+
+// Runs `sandbox ARGS...` and waits (stdout and stderr captured separately).
+RunResult run_sandbox(const std::vector<std::string>& args, const RunOptions& options = {});
+
+// A `sandbox` process running in the background (own process group); the
+// destructor kills the group and reaps it.
+class BackgroundRun {
+ public:
+  BackgroundRun(const std::vector<std::string>& args, const RunOptions& options = {});
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  ~BackgroundRun();
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Sends `signal` to the whole process group.
+  void kill(int signal);
+  // Waits (up to the timeout given at start) and returns what it printed.
+  RunResult wait();
+  // Output so far (the process may still be writing).
+  std::string out_so_far() const;
+  std::string err_so_far() const;
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::chrono::steady_clock::time_point deadline_;
+  std::optional<RunResult> result_;
+};
+
+// The test rig (tests/rig/start.sh). available is false when rig.env is missing.
+struct Rig {
+  bool available = false;
+  std::string env_path;
+  std::map<std::string, std::string> values;  // every KEY=VALUE in rig.env
+  std::string registry;                       // REGISTRY        anonymous
+  std::string registry_token;                 // REGISTRY_TOKEN  Bearer token auth
+  std::string token_server;                   // TOKEN_SERVER
+  std::string registry_basic;                 // REGISTRY_BASIC  htpasswd Basic auth
+  std::string fault_proxy;                    // FAULT_PROXY     in front of REGISTRY
+  std::string user = "tester";
+  std::string password = "testpass";
+  // "127.0.0.1:5000/test/busybox:latest" for name "test/busybox:latest".
+  std::string image(const std::string& name) const { return registry + "/" + name; }
+};
+const Rig& rig();
+
+// True when `host:port/v2/` answers (any HTTP status).
+bool registry_reachable(const std::string& host_port);
+
+// A minimal HTTP/1.0 GET on 127.0.0.1 (for the rig's control endpoints).
+// Returns {status, body}; status 0 when the connection failed.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+HttpReply http_get(const std::string& host_port, const std::string& path);
+
+// The invoking user has subordinate uid and gid ranges (/etc/subuid, /etc/subgid).
+bool has_subid_ranges();
+// The user name of the real uid.
+std::string current_user_name();
+// A program is in PATH.
+bool have_program(const std::string& name);
+
+// A unique, lower-case token for names that must not collide between tests.
+std::string unique_token();
+
+// Removes `path`, entering the user namespace (`sandbox system reset -f`,
+// then `unshare --map-auto`) for files owned by subordinate ids. Best effort.
+void remove_store_root(const std::filesystem::path& root);
+
+// Base fixture: a fresh store root and a private HOME per test, removed after.
+// Set SBX_KEEP_TEST_ROOT=1 to keep them for debugging.
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // run_sandbox with --root root() and HOME/XDG dirs inside the test dir.
+  RunResult sandbox(const std::vector<std::string>& args, RunOptions options = {});
+  std::unique_ptr<BackgroundRun> sandbox_background(const std::vector<std::string>& args,
+                                                    RunOptions options = {});
+  RunOptions options_for(RunOptions options) const;
+
+  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& home() const { return home_; }
+  const std::filesystem::path& test_dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path root_;
+  std::filesystem::path home_;
+};
+
+}  // namespace sbx::it
+
+// Skips the current test with `reason` when `cond` is false (the CI host must
+// not skip what it can do, so say exactly what is missing).
+#define SBX_REQUIRES(cond, reason)                         \
+  do {                                                     \
+    if (!(cond)) GTEST_SKIP() << "requires: " << (reason); \
+  } while (0)
+
+// Skips unless the rig is up (tests/rig/start.sh).
+#define SBX_REQUIRES_RIG()        \
+  SBX_REQUIRES(                   \
+      ::sbx::it::rig().available, \
+      "the test rig (run tests/rig/start.sh as root; missing " + ::sbx::it::rig().env_path + ")")
