@@ -1,0 +1,102 @@
+// Digests and streaming SHA-256 over OpenSSL EVP.
+#include "sandbox/image/digest.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+
+#include "sandbox/base/files.hpp"
+
+namespace sbx::image {
+namespace {
+
+bool is_lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+Result<Digest> Digest::from_sha256_hex(std::string_view hex) {
+  if (hex.size() != 64 || !is_lower_hex(hex))
+    return fail("invalid sha256 digest '" + std::string(hex) + "': want 64 lowercase hex digits");
+  return Digest(std::string(hex));
+}
+
+Result<Digest> Digest::parse(std::string_view text) {
+  size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0)
+    return fail("invalid digest '" + std::string(text) + "': want 'sha256:<hex>'");
+  std::string_view algorithm = text.substr(0, colon);
+  if (algorithm != "sha256")
+    return fail("unsupported digest algorithm '" + std::string(algorithm) + "' in '" +
+                std::string(text) + "' (only sha256)");
+  return from_sha256_hex(text.substr(colon + 1));
+}
+
+struct Sha256::Impl {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Impl() { reset(); }
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // Failures here mean allocation failure inside OpenSSL; nothing to recover.
+  void reset() {
+    if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) std::abort();
+  }
+};
+
+Sha256::Sha256() : impl_(std::make_unique<Impl>()) {}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::update(const void* data, size_t size) {
+  if (size == 0) return;
+  if (EVP_DigestUpdate(impl_->ctx, data, size) != 1) std::abort();
+  size_ += size;
+}
+
+std::string Sha256::finish_hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(impl_->ctx, md.data(), &len) != 1) std::abort();
+  impl_->reset();
+  size_ = 0;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xf]);
+  }
+  return out;
+}
+
+Digest Sha256::finish() { return *Digest::from_sha256_hex(finish_hex()); }
+
+Digest sha256_of(std::string_view data) {
+  Sha256 hasher;
+  hasher.update(data);
+  return hasher.finish();
+}
+
+Result<Digest> sha256_of_file(const std::filesystem::path& path) {
+  auto fd = SBX_TRY(open_file(path, O_RDONLY | O_CLOEXEC));
+  Sha256 hasher;
+  std::array<char, 1 << 16> buffer{};
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read", path.string());
+    if (n == 0) break;
+    hasher.update(buffer.data(), static_cast<size_t>(n));
+  }
+  return hasher.finish();
+}
+
+}  // namespace sbx::image

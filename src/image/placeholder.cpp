@@ -1,2 +1,0 @@
-// Replaced as the image module grows.
-namespace sbx::image {}
