@@ -1,0 +1,67 @@
+#!/bin/bash
+# Prepares this host for the integration tests (run as root; idempotent):
+#  - the unprivileged test user `sbxtest` with subordinate ids sbxtest:100000:65536;
+#  - /dev/fuse and /dev/net/tun usable by unprivileged users (mode 0666, which is what standard
+#    distributions ship; minimal container images often leave them 0600);
+#  - the test rig (tests/rig/start.sh) and its images (tests/rig/images/build.sh).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+TEST_USER=${SBX_TEST_USER:-sbxtest}
+SUBID_RANGE="100000:65536"
+
+((EUID == 0)) || { echo "setup-test-host: run as root" >&2; exit 1; }
+
+# The test user and its subordinate ids.
+if ! id "$TEST_USER" >/dev/null 2>&1; then
+  useradd --create-home --home-dir "/home/$TEST_USER" --shell /bin/bash "$TEST_USER"
+  echo "setup-test-host: created user $TEST_USER"
+fi
+for file in /etc/subuid /etc/subgid; do
+  touch "$file"
+  if ! grep -qx "$TEST_USER:$SUBID_RANGE" "$file"; then
+    # Replace any other range of the user, so it has exactly this one.
+    sed -i "/^$TEST_USER:/d" "$file"
+    echo "$TEST_USER:$SUBID_RANGE" >>"$file"
+  fi
+done
+
+# Unprivileged fuse-overlayfs and slirp4netns need these (0666 on standard distributions).
+for dev in /dev/fuse /dev/net/tun; do
+  [[ -e $dev ]] && chmod 0666 "$dev"
+done
+
+# Unprivileged user namespaces must be allowed.
+if [[ -r /proc/sys/kernel/unprivileged_userns_clone ]] &&
+  [[ $(cat /proc/sys/kernel/unprivileged_userns_clone) == 0 ]]; then
+  sysctl -qw kernel.unprivileged_userns_clone=1
+fi
+if [[ -r /proc/sys/user/max_user_namespaces ]] &&
+  [[ $(cat /proc/sys/user/max_user_namespaces) == 0 ]]; then
+  sysctl -qw user.max_user_namespaces=15000
+fi
+
+# Debian's docker-registry package may run a registry on the rig's port.
+if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]] &&
+  systemctl is-active --quiet docker-registry.service 2>/dev/null; then
+  systemctl disable --now docker-registry.service
+fi
+
+bash "$REPO/tests/rig/start.sh"
+if [[ -f $REPO/tests/rig/images/build.sh ]]; then
+  bash "$REPO/tests/rig/images/build.sh"
+else
+  echo "setup-test-host: tests/rig/images/build.sh not present; no test images built" >&2
+fi
+
+# public/busybox: anonymous pulls are allowed under public/ on the token registry (the
+# registries share storage, so a copy on :5000 serves all of them).
+source /var/tmp/sandbox-rig/rig.env
+if skopeo inspect --tls-verify=false "docker://$REGISTRY/test/busybox:latest" >/dev/null 2>&1 &&
+  ! skopeo inspect --tls-verify=false "docker://$REGISTRY/public/busybox:latest" >/dev/null 2>&1
+then
+  skopeo copy --quiet --all --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$REGISTRY/test/busybox:latest" "docker://$REGISTRY/public/busybox:latest"
+fi
+echo "setup-test-host: ready (user $TEST_USER, rig in $RIG_DIR)"

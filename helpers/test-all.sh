@@ -1,0 +1,74 @@
+#!/bin/bash
+# Runs every test on a fresh Debian 12 host (as root): installs the packages, builds with
+# -Werror, prepares the host (test user sbxtest, test rig, test images), then runs ctest (unit
+# and integration tests) as the unprivileged user sbxtest. Exits non-zero when anything fails.
+#   SBX_BUILD_DIR   build directory (default: <repo>/build)
+#   SBX_CTEST_ARGS  extra ctest arguments, e.g. "-L unit" or "-R Pull"
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${SBX_BUILD_DIR:-$REPO/build}
+TEST_USER=${SBX_TEST_USER:-sbxtest}
+JOBS=$(nproc)
+cd "$REPO"
+
+step() { printf '\n==> %s (%ss)\n' "$*" "$SECONDS"; }
+((EUID == 0)) || { echo "test-all: run as root (it creates the test user and the rig)" >&2; exit 1; }
+
+step "install dependencies"
+bash helpers/install-deps.sh
+
+step "build ($BUILD_DIR)"
+mkdir -p "$BUILD_DIR"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANDBOX_WERROR=ON \
+  -DSANDBOX_TESTS=ON >"$BUILD_DIR/configure.log" 2>&1 || {
+  cat "$BUILD_DIR/configure.log"
+  echo "test-all: cmake configure failed" >&2
+  exit 1
+}
+set +e
+cmake --build "$BUILD_DIR" -j"$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built)'
+build_status=${PIPESTATUS[0]}
+set -e
+((build_status == 0)) || { echo "test-all: build failed" >&2; exit 1; }
+
+step "format check (clang-format, report only)"
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' 2>/dev/null || true)
+if ((${#sources[@]})) && ! clang-format --dry-run --Werror "${sources[@]}" >/dev/null 2>&1; then
+  echo "test-all: not clang-formatted:"
+  for f in "${sources[@]}"; do
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "  $f"
+  done
+fi
+
+step "prepare the test host"
+export SBX_BUILD_DIR=$BUILD_DIR  # tests/rig/images/build.sh takes the test payload from here
+bash helpers/setup-test-host.sh
+# Leftovers of earlier runs (store roots hold files owned by subordinate ids).
+rm -rf /var/tmp/sbx-it-* 2>/dev/null || true
+
+# The test user must reach the binaries and write ctest's Testing/ directory.
+mkdir -p "$BUILD_DIR/Testing"
+chown -R "$TEST_USER:" "$BUILD_DIR/Testing"
+if ! runuser -u "$TEST_USER" -- test -x "$BUILD_DIR/src/cli/sandbox"; then
+  echo "test-all: $TEST_USER cannot reach $BUILD_DIR (a parent directory is not searchable);" \
+    "clone the repository under /tmp or /var/tmp, or set SBX_BUILD_DIR" >&2
+  exit 1
+fi
+
+step "ctest as $TEST_USER"
+LOG=$BUILD_DIR/Testing/test-all.log
+set +e
+# shellcheck disable=SC2086
+(cd "$BUILD_DIR" && runuser -u "$TEST_USER" -- env -i \
+  PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME="/home/$TEST_USER" \
+  USER="$TEST_USER" LOGNAME="$TEST_USER" LANG=C.UTF-8 TERM=dumb \
+  ctest --output-on-failure --timeout 600 -j"$JOBS" ${SBX_CTEST_ARGS:-}) 2>&1 | tee "$LOG"
+status=${PIPESTATUS[0]}
+set -e
+
+step "summary"
+# ctest's own summary: the pass line and the lists of failed and skipped tests.
+sed -n '/tests passed,/,$p' "$LOG"
+echo "test-all: ctest exited with $status after ${SECONDS}s"
+exit "$status"
