@@ -1,0 +1,99 @@
+// The security plan: flags -> capabilities, rlimits and a compiled seccomp
+// program in the parent; the fixed order of the child's final steps.
+#include "sandbox/security/policy.hpp"
+
+#include <algorithm>
+
+namespace sbx::security {
+namespace {
+
+Result<bool> parse_bool(std::string_view key, std::string_view value) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  return fail("--security-opt " + std::string(key) + ": expected true or false, got \"" +
+                  std::string(value) + "\"",
+              EINVAL);
+}
+
+Status unsupported(std::string_view opt, std::string_view why) {
+  return fail("--security-opt " + std::string(opt) + ": " + std::string(why), EINVAL);
+}
+
+}  // namespace
+
+Status apply_security_opt(SecurityOptions& options, std::string_view opt) {
+  // docker accepts both "key=value" and the old "key:value".
+  auto sep = opt.find_first_of("=:");
+  std::string_view key = opt.substr(0, sep);
+  std::string_view value = sep == std::string_view::npos ? "" : opt.substr(sep + 1);
+  if (key == "no-new-privileges") {
+    options.no_new_privileges = value.empty() ? true : SBX_TRY(parse_bool(key, value));
+    return {};
+  }
+  if (key == "seccomp") {
+    if (value.empty()) return unsupported(opt, "expected seccomp=PROFILE.json or unconfined");
+    options.seccomp = std::string(value);
+    return {};
+  }
+  // Relaxing a confinement sandbox does not apply anyway is a no-op; asking
+  // for one it cannot apply is an error rather than a silent downgrade.
+  if (key == "apparmor") {
+    if (value == "unconfined") return {};
+    return unsupported(opt, "AppArmor profiles are not applied by rootless sandbox");
+  }
+  if (key == "label") {
+    if (value == "disable") return {};
+    return unsupported(opt, "SELinux labels are not applied by rootless sandbox");
+  }
+  return unsupported(opt, "unknown option (known: seccomp, no-new-privileges)");
+}
+
+Result<SecurityPlan> make_security_plan(const SecurityOptions& options) {
+  SecurityPlan plan;
+  plan.capabilities =
+      SBX_TRY(resolve_capabilities(options.cap_add, options.cap_drop, options.privileged));
+  plan.no_new_privileges = options.no_new_privileges;
+  for (const auto& text : options.ulimits) {
+    Rlimit limit = SBX_TRY(parse_ulimit(text));
+    SBX_TRY(check_rlimit_allowed(limit));
+    // A later --ulimit for the same resource replaces the earlier one.
+    std::erase_if(plan.rlimits, [&](const Rlimit& r) { return r.resource == limit.resource; });
+    plan.rlimits.push_back(limit);
+  }
+  if (options.privileged || options.seccomp == "unconfined") return plan;
+  if (options.seccomp.empty()) {
+    plan.seccomp = SBX_TRY(compile_seccomp(default_seccomp_profile(), plan.capabilities));
+  } else {
+    SeccompProfile profile = SBX_TRY(read_seccomp_profile(options.seccomp));
+    plan.seccomp = SBX_TRY_CTX(compile_seccomp(profile, plan.capabilities), options.seccomp);
+  }
+  return plan;
+}
+
+int apply_security_plan(const SecurityPlan& plan, const char** failed_step) noexcept {
+  const char* unused = nullptr;
+  const char*& step = failed_step ? *failed_step : unused;
+  step = "setrlimit";
+  if (int err = apply_rlimits(plan.rlimits)) return err;
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN (of the user
+  // namespace), so it must happen before the capabilities are cut.
+  const bool seccomp_early = plan.seccomp && !plan.no_new_privileges;
+  step = "seccomp";
+  if (seccomp_early) {
+    if (int err = load_seccomp(*plan.seccomp)) return err;
+  }
+  step = "capabilities";
+  if (int err = apply_capabilities(plan.capabilities)) return err;
+  step = "no_new_privs";
+  if (plan.no_new_privileges) {
+    if (int err = set_no_new_privs()) return err;
+  }
+  step = "seccomp";
+  if (plan.seccomp && !seccomp_early) {
+    if (int err = load_seccomp(*plan.seccomp)) return err;
+  }
+  step = nullptr;
+  return 0;
+}
+
+}  // namespace sbx::security

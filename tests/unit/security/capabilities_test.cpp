@@ -1,0 +1,215 @@
+#include "sandbox/security/capabilities.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <sched.h>
+
+#include "fork_child.hpp"
+
+namespace sbx::security {
+namespace {
+
+using testing::kChildSkip;
+using testing::run_in_child;
+using testing::write_text;
+
+TEST(CapabilityNames, TableMatchesKernelHeaders) {
+  EXPECT_EQ(capability_name(CAP_CHOWN), "CAP_CHOWN");
+  EXPECT_EQ(capability_name(CAP_SYS_ADMIN), "CAP_SYS_ADMIN");
+  EXPECT_EQ(capability_name(CAP_SETFCAP), "CAP_SETFCAP");
+  EXPECT_EQ(capability_name(CAP_CHECKPOINT_RESTORE), "CAP_CHECKPOINT_RESTORE");
+  EXPECT_EQ(capability_name(CAP_LAST_CAP + 1), std::nullopt);
+  EXPECT_EQ(capability_name(-1), std::nullopt);
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    auto name = capability_name(cap);
+    ASSERT_TRUE(name) << cap;
+    EXPECT_EQ(capability_number(*name), cap) << *name;
+  }
+}
+
+TEST(CapabilityNames, LookupIgnoresCaseAndPrefix) {
+  EXPECT_EQ(capability_number("CAP_NET_RAW"), CAP_NET_RAW);
+  EXPECT_EQ(capability_number("net_raw"), CAP_NET_RAW);
+  EXPECT_EQ(capability_number("Cap_Sys_Admin"), CAP_SYS_ADMIN);
+  EXPECT_EQ(capability_number("NET_FLY"), std::nullopt);
+  EXPECT_EQ(capability_number(""), std::nullopt);
+  EXPECT_EQ(capability_number("CAP_"), std::nullopt);
+}
+
+TEST(CapabilitySet, DockerDefaultIsTheFourteenCaps) {
+  auto names = CapabilitySet::docker_default().names();
+  std::vector<std::string> expected = {
+      "CAP_CHOWN",       "CAP_DAC_OVERRIDE", "CAP_FOWNER",
+      "CAP_FSETID",      "CAP_KILL",         "CAP_SETGID",
+      "CAP_SETUID",      "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE",
+      "CAP_NET_RAW",     "CAP_SYS_CHROOT",   "CAP_MKNOD",
+      "CAP_AUDIT_WRITE", "CAP_SETFCAP"};
+  EXPECT_EQ(names, expected);
+}
+
+TEST(CapabilitySet, AllCoversTheRunningKernel) {
+  auto all = CapabilitySet::all();
+  int last = kernel_last_cap();
+  EXPECT_TRUE(all.has(0));
+  EXPECT_TRUE(all.has(last));
+  EXPECT_FALSE(all.has(last + 1));
+}
+
+TEST(ResolveCapabilities, NoFlagsGivesDockerDefault) {
+  auto caps = resolve_capabilities({}, {}, false);
+  ASSERT_TRUE(caps) << caps.error().message();
+  EXPECT_EQ(*caps, CapabilitySet::docker_default());
+}
+
+TEST(ResolveCapabilities, AddAndDrop) {
+  auto caps = resolve_capabilities({"sys_admin", "CAP_NET_ADMIN"}, {"net_raw", "MKNOD"}, false);
+  ASSERT_TRUE(caps) << caps.error().message();
+  EXPECT_TRUE(caps->has(CAP_SYS_ADMIN));
+  EXPECT_TRUE(caps->has(CAP_NET_ADMIN));
+  EXPECT_FALSE(caps->has(CAP_NET_RAW));
+  EXPECT_FALSE(caps->has(CAP_MKNOD));
+  EXPECT_TRUE(caps->has(CAP_CHOWN));
+}
+
+TEST(ResolveCapabilities, DropAllKeepsOnlyAdds) {
+  auto caps = resolve_capabilities({"NET_BIND_SERVICE"}, {"ALL"}, false);
+  ASSERT_TRUE(caps);
+  CapabilitySet expected;
+  expected.add(CAP_NET_BIND_SERVICE);
+  EXPECT_EQ(*caps, expected);
+  auto none = resolve_capabilities({}, {"all"}, false);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(ResolveCapabilities, AddAllKeepsDrops) {
+  auto caps = resolve_capabilities({"ALL"}, {"CAP_SYS_ADMIN"}, false);
+  ASSERT_TRUE(caps);
+  CapabilitySet expected = CapabilitySet::all();
+  expected.remove(CAP_SYS_ADMIN);
+  EXPECT_EQ(*caps, expected);
+}
+
+TEST(ResolveCapabilities, PrivilegedGetsEverything) {
+  auto caps = resolve_capabilities({}, {"NET_RAW"}, true);
+  ASSERT_TRUE(caps);
+  EXPECT_EQ(*caps, CapabilitySet::all());
+}
+
+TEST(ResolveCapabilities, UnknownNameIsAnError) {
+  auto caps = resolve_capabilities({"NET_FLY"}, {}, false);
+  ASSERT_FALSE(caps);
+  EXPECT_NE(caps.error().message().find("--cap-add"), std::string::npos);
+  EXPECT_NE(caps.error().message().find("NET_FLY"), std::string::npos);
+  auto dropped = resolve_capabilities({}, {"bogus"}, false);
+  ASSERT_FALSE(dropped);
+  EXPECT_NE(dropped.error().message().find("--cap-drop"), std::string::npos);
+}
+
+TEST(ProcessStatus, ParsesCapabilityLines) {
+  auto status = parse_process_status(
+      "Name:\tcat\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\n"
+      "CapEff:\t00000000a80425fb\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"
+      "NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n");
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_EQ(status->effective, CapabilitySet::docker_default());
+  EXPECT_EQ(status->permitted, CapabilitySet::docker_default());
+  EXPECT_EQ(status->bounding.bits(), 0x1ffffffffffull);
+  EXPECT_TRUE(status->inheritable.empty());
+  EXPECT_TRUE(status->no_new_privs);
+  EXPECT_EQ(status->seccomp_mode, 2);
+  EXPECT_FALSE(parse_process_status("Name:\tcat\n"));
+}
+
+TEST(ProcessStatus, ReadsOwnStatus) {
+  auto status = read_process_status();
+  ASSERT_TRUE(status) << status.error().message();
+  // Whatever we hold, effective is part of permitted and permitted of bounding.
+  EXPECT_EQ(status->effective.bits() & ~status->permitted.bits(), 0u);
+}
+
+// In a new user namespace (full caps there), optionally map the caller to
+// root, cut to `caps` and check all five sets before any execve.
+std::string cut_in_user_namespace(CapabilitySet caps, bool map_root) {
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  if (unshare(CLONE_NEWUSER) != 0) return "skip";
+  if (map_root) {
+    auto write_proc = [](const char* path, const std::string& text) {
+      int fd = open(path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return false;
+      bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      close(fd);
+      return ok;
+    };
+    if (!write_proc("/proc/self/setgroups", "deny") ||
+        !write_proc("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+        !write_proc("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1")) {
+      return "map failed";
+    }
+  }
+  if (int err = apply_capabilities(caps)) return std::string("apply: ") + strerror(err);
+  auto before = read_process_status();
+  if (!before) return "read failed";
+  if (before->effective != caps || before->permitted != caps || before->bounding != caps ||
+      !before->inheritable.empty() || !before->ambient.empty()) {
+    return "sets before exec differ";
+  }
+  return "ok";
+}
+
+TEST(ApplyCapabilities, CutsAllSetsInUserNamespace) {
+  for (bool map_root : {true, false}) {
+    CapabilitySet caps = CapabilitySet::docker_default();
+    caps.remove(CAP_NET_RAW);
+    auto result = run_in_child([&](int fd) {
+      std::string verdict = cut_in_user_namespace(caps, map_root);
+      if (verdict == "skip") return kChildSkip;
+      if (verdict != "ok") {
+        write_text(fd, verdict);
+        return 1;
+      }
+      // Now execve: root in the namespace keeps exactly `caps`, anyone else
+      // (the unmapped overflow uid) gets nothing but the bounding set.
+      dup2(fd, STDOUT_FILENO);
+      execl("/bin/cat", "cat", "/proc/self/status", static_cast<char*>(nullptr));
+      return 2;
+    });
+    if (result.exit_code == kChildSkip) GTEST_SKIP() << "no unprivileged user namespaces";
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    auto status = parse_process_status(result.output);
+    ASSERT_TRUE(status) << result.output;
+    EXPECT_EQ(status->bounding, caps);
+    EXPECT_TRUE(status->inheritable.empty());
+    EXPECT_TRUE(status->ambient.empty());
+    if (map_root) {
+      EXPECT_EQ(status->effective, caps);
+      EXPECT_EQ(status->permitted, caps);
+    } else {
+      EXPECT_TRUE(status->effective.empty());
+      EXPECT_TRUE(status->permitted.empty());
+    }
+  }
+}
+
+TEST(ApplyCapabilities, EmptySetLeavesNothing) {
+  auto result = run_in_child([](int fd) {
+    if (unshare(CLONE_NEWUSER) != 0) return kChildSkip;
+    if (int err = apply_capabilities(CapabilitySet())) {
+      write_text(fd, strerror(err));
+      return 1;
+    }
+    auto status = read_process_status();
+    if (!status) return 2;
+    write_text(fd, std::to_string(status->effective.bits() | status->permitted.bits() |
+                                  status->bounding.bits() | status->ambient.bits()));
+    return 0;
+  });
+  if (result.exit_code == kChildSkip) GTEST_SKIP() << "no unprivileged user namespaces";
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "0");
+}
+
+}  // namespace
+}  // namespace sbx::security
