@@ -1,7 +1,116 @@
-// Stub until the client lands.
+// Registry HTTP API v2: ping and auth, manifests and small blobs.
+// (Streaming blob downloads are in blob_fetch.cpp.)
 #include "sandbox/image/registry_client.hpp"
 
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "registry_impl.hpp"
+
 namespace sbx::image {
+namespace {
+
+using detail::HttpRequest;
+using detail::HttpResponse;
+
+// "MANIFEST_UNKNOWN: manifest unknown" from the registry's error document.
+std::string registry_error_text(const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("errors") ||
+      !doc["errors"].is_array() || doc["errors"].empty())
+    return {};
+  const auto& first = doc["errors"][0];
+  std::string out;
+  if (first.is_object()) {
+    if (auto c = first.find("code"); c != first.end() && c->is_string())
+      out = c->get<std::string>();
+    if (auto m = first.find("message"); m != first.end() && m->is_string())
+      out += (out.empty() ? "" : ": ") + m->get<std::string>();
+  }
+  return out;
+}
+
+std::string strip_parameters(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+  return std::string(content_type);
+}
+
+Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
+                                                      RegistryOptions options, std::string scope);
+
+}  // namespace
+
+bool retryable_status(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+}
+
+void RegistryClient::Impl::backoff(int attempt) const {
+  auto delay = options.initial_backoff * (1 << std::min(attempt, 5));
+  delay = std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  auto extra = std::chrono::milliseconds(jitter() % (delay.count() / 4 + 1));
+  std::this_thread::sleep_for(delay + extra);
+}
+
+Result<HttpResponse> RegistryClient::Impl::send(HttpRequest request) const {
+  std::string authorization = SBX_TRY(auth->authorization(scope));
+  size_t fixed_headers = request.headers.size();
+  if (!authorization.empty()) request.headers.push_back(authorization);
+  HttpResponse response = detail::http_get(request, http);
+  if (response.curl_code != 0 || response.status != 401) return response;
+  std::string challenge = response.header("www-authenticate");
+  if (!challenge.empty()) SBX_TRY(auth->set_challenge(challenge));
+  if (!auth->challenged()) return response;
+  authorization = SBX_TRY(auth->authorization(scope, /*renew=*/true));
+  request.headers.resize(fixed_headers);
+  request.headers.push_back(authorization);
+  return detail::http_get(request, http);
+}
+
+Result<HttpResponse> RegistryClient::Impl::send_with_retries(const HttpRequest& request) const {
+  for (int attempt = 0;; ++attempt) {
+    HttpResponse response = SBX_TRY(send(request));
+    bool retry =
+        response.curl_code != 0 ? response.transient_failure() : retryable_status(response.status);
+    if (!retry || attempt + 1 >= options.max_attempts) return response;
+    backoff(attempt);
+  }
+}
+
+Error RegistryClient::Impl::response_error(const HttpResponse& response,
+                                           std::string_view what) const {
+  const std::string& host = reference.domain;
+  if (response.curl_code != 0)
+    return Error("cannot reach registry " + host + " (" + base_url +
+                 "): " + response.transport_message())
+        .with_hint("check the registry address and that it is running");
+  std::string detail = registry_error_text(response.body);
+  std::string suffix = detail.empty() ? "" : " (" + detail + ")";
+  std::string repo = reference.repository();
+  switch (response.status) {
+    case 401:
+      return Error(host + ": 401 Unauthorized: pull access denied for " + repo + suffix)
+          .with_hint(auth->has_credentials()
+                         ? "check the credentials: " + detail::login_hint(host)
+                         : "log in if the repository is private: " + detail::login_hint(host) +
+                               "; otherwise check the name");
+    case 403:
+      return Error(host + ": 403 Forbidden: no permission to pull " + repo + suffix)
+          .with_hint("check that your account may pull this repository");
+    case 404:
+      return Error(std::string(what) + " not found in " + repo + " (404" +
+                   (detail.empty() ? "" : " " + detail) + ")")
+          .with_hint("check the name and the tag or digest");
+    case 429:
+      return Error(host + ": 429 Too Many Requests" + suffix)
+          .with_hint("wait a while and try again (logging in may raise the limit)");
+    default:
+      return Error(host + ": HTTP " + std::to_string(response.status) + " for " +
+                   std::string(what) + suffix);
+  }
+}
 
 const std::vector<std::string>& default_manifest_accept() {
   static const std::vector<std::string> kAccept = {
@@ -10,35 +119,170 @@ const std::vector<std::string>& default_manifest_accept() {
   return kAccept;
 }
 
-struct RegistryClient::Impl {
-  Reference reference;
-  std::string base_url;
-};
+namespace {
+
+Status ping(RegistryClient::Impl& impl) {
+  std::string endpoint = registry_endpoint(impl.reference.domain);
+  bool http_allowed = is_loopback_registry(impl.reference.domain) || !impl.options.tls_verify;
+  impl.base_url = "https://" + endpoint;
+  HttpRequest request{.url = impl.base_url + "/v2/"};
+  HttpResponse response;
+  std::string https_failure;
+  if (http_allowed) {
+    response = detail::http_get(request, impl.http);
+    if (response.curl_code != 0) {
+      https_failure = response.transport_message();
+      impl.base_url = "http://" + endpoint;
+      impl.http.https_redirects_only = false;
+      request.url = impl.base_url + "/v2/";
+    }
+  }
+  if (!http_allowed || !https_failure.empty()) {
+    for (int attempt = 0;; ++attempt) {
+      response = detail::http_get(request, impl.http);
+      bool retry = response.curl_code != 0 ? response.transient_failure()
+                                           : retryable_status(response.status);
+      if (!retry || attempt + 1 >= impl.options.max_attempts) break;
+      impl.backoff(attempt);
+    }
+  }
+  if (response.curl_code != 0) {
+    Error error = impl.response_error(response, "/v2/");
+    if (!https_failure.empty()) error.context("https failed (" + https_failure + "), then http");
+    return fail(std::move(error));
+  }
+  if (response.status == 401) {
+    std::string challenge = response.header("www-authenticate");
+    if (challenge.empty())
+      return fail("registry " + impl.reference.domain + " answered 401 without a challenge");
+    return impl.auth->set_challenge(challenge);
+  }
+  if (response.ok()) return {};
+  if (response.status == 404)
+    return fail(Error(impl.base_url + " does not serve the registry API v2 (/v2/ answered 404)")
+                    .with_hint("check the registry address"));
+  return fail(impl.response_error(response, "/v2/"));
+}
+
+Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
+                                                      RegistryOptions options, std::string scope) {
+  auto impl = std::make_unique<RegistryClient::Impl>();
+  impl->reference = reference;
+  impl->http = {.tls_verify = options.tls_verify,
+                .connect_timeout = options.connect_timeout,
+                .stall_timeout = options.stall_timeout,
+                .user_agent = options.user_agent};
+  impl->scope = std::move(scope);
+  std::optional<Credentials> credentials = options.credentials;
+  if (!credentials) {
+    std::optional<AuthFiles> files = options.auth_files;
+    if (!files)
+      if (auto defaults = default_auth_files()) files = *defaults;
+    if (files) credentials = SBX_TRY(lookup_credentials(reference.domain, *files));
+  }
+  impl->options = std::move(options);
+  impl->auth =
+      std::make_unique<detail::Authenticator>(reference.domain, std::move(credentials), impl->http);
+  SBX_TRY(ping(*impl));
+  return impl;
+}
+
+}  // namespace
 
 RegistryClient::RegistryClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RegistryClient::RegistryClient(RegistryClient&&) noexcept = default;
 RegistryClient& RegistryClient::operator=(RegistryClient&&) noexcept = default;
 RegistryClient::~RegistryClient() = default;
 
-Result<RegistryClient> RegistryClient::create(const Reference&, RegistryOptions) {
-  return fail("registry client not implemented yet");
-}
-Result<FetchedManifest> RegistryClient::fetch_manifest(std::string_view,
-                                                       const std::vector<std::string>&) const {
-  return fail("registry client not implemented yet");
-}
-Result<std::string> RegistryClient::fetch_blob_bytes(const Descriptor&, size_t) const {
-  return fail("registry client not implemented yet");
-}
-Status RegistryClient::fetch_blob(const Descriptor&, const std::filesystem::path&,
-                                  ProgressFn) const {
-  return fail("registry client not implemented yet");
-}
 const std::string& RegistryClient::base_url() const { return impl_->base_url; }
 const Reference& RegistryClient::reference() const { return impl_->reference; }
-Status login(std::string_view, const Credentials&, const RegistryOptions&) {
-  return fail("login not implemented yet");
+
+Result<RegistryClient> RegistryClient::create(const Reference& reference, RegistryOptions options) {
+  auto impl =
+      SBX_TRY_CTX(connect(reference, std::move(options), "repository:" + reference.path + ":pull"),
+                  "connect to " + reference.domain);
+  return RegistryClient(std::move(impl));
 }
-Status logout(std::string_view, const RegistryOptions&) { return fail("not implemented yet"); }
+
+Result<FetchedManifest> RegistryClient::fetch_manifest(
+    std::string_view tag_or_digest, const std::vector<std::string>& accept) const {
+  std::string what = "manifest " + impl_->reference.path + ":" + std::string(tag_or_digest);
+  if (tag_or_digest.find(':') != std::string_view::npos)
+    what = "manifest " + impl_->reference.path + "@" + std::string(tag_or_digest);
+  std::optional<Digest> wanted;
+  if (tag_or_digest.find(':') != std::string_view::npos)  // tags never hold ':'
+    wanted = SBX_TRY_CTX(Digest::parse(tag_or_digest), "fetch " + what);
+  HttpRequest request{.url = impl_->repo_url("manifests", tag_or_digest),
+                      .max_body = kMaxManifestBytes};
+  std::string accept_header = "Accept: ";
+  for (size_t i = 0; i < accept.size(); ++i) accept_header += (i ? ", " : "") + accept[i];
+  request.headers.push_back(accept_header);
+  HttpResponse response = SBX_TRY_CTX(impl_->send_with_retries(request), "fetch " + what);
+  if (response.body_too_large)
+    return fail(what + " is larger than the " + std::to_string(kMaxManifestBytes >> 20) +
+                " MiB limit");
+  if (!response.ok()) return fail(std::move(impl_->response_error(response, what)));
+  FetchedManifest out{.body = std::move(response.body),
+                      .media_type = strip_parameters(response.header("content-type"))};
+  out.digest = sha256_of(out.body);
+  if (wanted && *wanted != out.digest)
+    return fail(what + ": digest mismatch: the registry sent content with digest " +
+                out.digest.str());
+  std::string declared = response.header("docker-content-digest");
+  if (declared.starts_with("sha256:") && declared != out.digest.str())
+    return fail(what + ": Docker-Content-Digest " + declared +
+                " does not match the content's digest " + out.digest.str());
+  return out;
+}
+
+Result<std::string> RegistryClient::fetch_blob_bytes(const Descriptor& descriptor,
+                                                     size_t max_bytes) const {
+  std::string what = "blob " + descriptor.digest.str();
+  if (descriptor.size > max_bytes)
+    return fail(what + " is too large to read into memory (" + std::to_string(descriptor.size) +
+                " bytes, limit " + std::to_string(max_bytes) + ")");
+  HttpRequest request{.url = impl_->repo_url("blobs", descriptor.digest.str()),
+                      .max_body = static_cast<size_t>(descriptor.size)};
+  HttpResponse response = SBX_TRY_CTX(impl_->send_with_retries(request), "fetch " + what);
+  if (response.body_too_large)
+    return fail(what + " is larger than its descriptor says (" + std::to_string(descriptor.size) +
+                " bytes)");
+  if (!response.ok()) return fail(std::move(impl_->response_error(response, what)));
+  if (response.body.size() != descriptor.size)
+    return fail(what + " is truncated: got " + std::to_string(response.body.size()) + " of " +
+                std::to_string(descriptor.size) + " bytes");
+  Digest got = sha256_of(response.body);
+  if (got != descriptor.digest)
+    return fail(what + ": digest mismatch (the content hashes to " + got.str() + ")");
+  return std::move(response.body);
+}
+
+Status login(std::string_view host, const Credentials& credentials,
+             const RegistryOptions& options) {
+  std::string domain = normalize_registry_host(host);
+  if (domain.empty()) return fail("login: no registry given");
+  RegistryOptions with_credentials = options;
+  with_credentials.credentials = credentials;
+  Reference reference{.domain = domain};
+  auto impl =
+      SBX_TRY_CTX(connect(reference, std::move(with_credentials), ""), "login to " + domain);
+  HttpResponse response =
+      SBX_TRY_CTX(impl->send(HttpRequest{.url = impl->base_url + "/v2/"}), "login to " + domain);
+  if (response.status == 401)
+    return fail(Error("login to " + domain + " failed: incorrect username or password")
+                    .with_hint("check the username and password"));
+  if (!response.ok())
+    return fail(std::move(impl->response_error(response, "/v2/")).context("login to " + domain));
+  AuthFiles files = options.auth_files ? *options.auth_files : SBX_TRY(default_auth_files());
+  return store_credentials(domain, credentials, files);
+}
+
+Status logout(std::string_view host, const RegistryOptions& options) {
+  std::string domain = normalize_registry_host(host);
+  AuthFiles files = options.auth_files ? *options.auth_files : SBX_TRY(default_auth_files());
+  bool removed = SBX_TRY_CTX(remove_credentials(domain, files), "logout from " + domain);
+  if (!removed) return fail("not logged in to " + domain);
+  return {};
+}
 
 }  // namespace sbx::image

@@ -80,8 +80,10 @@ class RegistryClient {
   const std::string& base_url() const;
   const Reference& reference() const;
 
- private:
+  // Opaque; named here only so the implementation files can share it.
   struct Impl;
+
+ private:
   explicit RegistryClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

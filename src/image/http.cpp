@@ -1,0 +1,187 @@
+#include "http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+#include <mutex>
+
+namespace sbx::image::detail {
+namespace {
+
+constexpr size_t kMaxErrorBody = 64 << 10;
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+struct Transfer {
+  const HttpRequest* request;
+  HttpResponse* response;
+};
+
+bool is_success(long status) { return status >= 200 && status < 300; }
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {  // a new response (redirect or 100-continue)
+    t->response->headers.clear();
+    size_t space = line.find(' ');
+    t->response->status = space == std::string_view::npos ? 0 : std::atol(line.data() + space + 1);
+    return size * count;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return size * count;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  // Keep the first WWW-Authenticate; join others as HTTP allows.
+  auto [it, inserted] = t->response->headers.emplace(name, value);
+  if (!inserted && name != "www-authenticate") it->second += ", " + std::string(value);
+  return size * count;
+}
+
+size_t on_write(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view chunk(data, size * count);
+  HttpResponse& r = *t->response;
+  if (!is_success(r.status)) {  // error documents are kept for the message only
+    if (r.body.size() < kMaxErrorBody)
+      r.body.append(chunk.substr(0, kMaxErrorBody - r.body.size()));
+    return chunk.size();
+  }
+  if (t->request->on_body) {
+    if (!t->request->on_body(r, chunk)) {
+      r.aborted = true;
+      return 0;
+    }
+    return chunk.size();
+  }
+  if (r.body.size() + chunk.size() > t->request->max_body) {
+    r.body_too_large = true;
+    return 0;
+  }
+  r.body.append(chunk);
+  return chunk.size();
+}
+
+void set_options(CURL* curl, const HttpRequest& request, const HttpOptions& options,
+                 curl_slist* headers, Transfer& transfer, char* error_buffer) {
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+                   options.https_redirects_only ? "https" : "http,https");
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.tls_verify ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.tls_verify ? 2L : 0L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.stall_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 256L << 10);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  // Layers are already compressed; never let a proxy or server re-encode.
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
+}
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+bool HttpResponse::transient_failure() const {
+  switch (curl_code) {
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string HttpResponse::transport_message() const {
+  std::string what = curl_easy_strerror(static_cast<CURLcode>(curl_code));
+  if (!curl_error.empty() && curl_error != what) what += ": " + curl_error;
+  return what;
+}
+
+HttpResponse http_get(const HttpRequest& request, const HttpOptions& options) {
+  init_curl_once();
+  HttpResponse response;
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) {
+    response.curl_code = CURLE_FAILED_INIT;
+    return response;
+  }
+  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  for (const auto& h : request.headers) {
+    curl_slist* next = curl_slist_append(headers.get(), h.c_str());
+    if (next == nullptr) {
+      response.curl_code = CURLE_OUT_OF_MEMORY;
+      return response;
+    }
+    (void)headers.release();
+    headers.reset(next);
+  }
+  Transfer transfer{&request, &response};
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  set_options(curl.get(), request, options, headers.get(), transfer, error_buffer);
+  std::string range;
+  if (request.range_start > 0) {
+    range = std::to_string(request.range_start) + "-";
+    curl_easy_setopt(curl.get(), CURLOPT_RANGE, range.c_str());
+  }
+  CURLcode code = curl_easy_perform(curl.get());
+  response.curl_code = code;
+  if (code != CURLE_OK) response.curl_error = error_buffer;
+  long status = 0;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status != 0)
+    response.status = status;
+  return response;
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace sbx::image::detail

@@ -1,0 +1,36 @@
+// RegistryClient's state, shared by registry_client.cpp and blob_fetch.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http.hpp"
+#include "sandbox/image/registry_client.hpp"
+#include "token_auth.hpp"
+
+namespace sbx::image {
+
+struct RegistryClient::Impl {
+  Reference reference;
+  RegistryOptions options;
+  detail::HttpOptions http;
+  std::string base_url;  // scheme://endpoint
+  std::string scope;     // repository:<path>:pull
+  std::unique_ptr<detail::Authenticator> auth;
+
+  std::string repo_url(std::string_view kind, std::string_view id) const {
+    return base_url + "/v2/" + reference.path + "/" + std::string(kind) + "/" + std::string(id);
+  }
+  // One GET with authorization; a 401 renews the token (or takes the new
+  // challenge) and tries once more.
+  Result<detail::HttpResponse> send(detail::HttpRequest request) const;
+  // send() retried with backoff on transient failures, 5xx and 429.
+  Result<detail::HttpResponse> send_with_retries(const detail::HttpRequest& request) const;
+  // The error for a failed response: which status, what it means, what to do.
+  Error response_error(const detail::HttpResponse& response, std::string_view what) const;
+  void backoff(int attempt) const;
+};
+
+bool retryable_status(long status);
+
+}  // namespace sbx::image
