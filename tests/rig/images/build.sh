@@ -56,6 +56,8 @@ for tool in umoci skopeo "$PYTHON" /bin/busybox sha256sum; do
   command -v "$tool" >/dev/null || die "$tool not found (run helpers/install-deps.sh)"
 done
 mkdir -p "$WORK/stamps"
+exec 9>"$WORK/lock"
+flock 9  # one build at a time: the build dir and stamps are shared
 
 source "$HERE/rootfs.sh"
 source "$HERE/registry.sh"
@@ -231,7 +233,8 @@ for row in "${TODO[@]}"; do
 done
 
 if ((VERIFY)); then
-  "$HERE/verify.sh" || die "verification failed (tests/rig/images/verify.sh)"
+  export REGISTRY REGISTRY_TOKEN REGISTRY_BASIC RIG_USER RIG_PASSWORD
+  "$PYTHON" "$HERE/verify.py" || die "verification failed (tests/rig/images/verify.py)"
 fi
 rm -rf "$BUILD"
 note "done"

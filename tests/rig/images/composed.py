@@ -59,5 +59,5 @@ def opaque_layer_tar():
             .file("data/replaced/new.txt", "new\n")
             .file("data/.wh.whiteout-in-4.txt")
             .file("data/layer4-link-a", "layer4\n", mode=0o640, uid=1000, gid=1000)
-            .hardlink("data/layer4-link-b", "data/layer4-link-a", uid=1000, gid=1000)
+            .hardlink("data/layer4-link-b", "data/layer4-link-a", mode=0o640, uid=1000, gid=1000)
             .bytes())

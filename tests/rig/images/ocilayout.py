@@ -81,8 +81,8 @@ class TarBuilder:
         self.tar.addfile(info)
         return self
 
-    def hardlink(self, name, target, uid=0, gid=0):
-        info = self._info(name, tarfile.LNKTYPE, 0o644, uid, gid)
+    def hardlink(self, name, target, mode=0o644, uid=0, gid=0):
+        info = self._info(name, tarfile.LNKTYPE, mode, uid, gid)
         info.linkname = target
         self.tar.addfile(info)
         return self
