@@ -61,11 +61,16 @@ Result<SecurityPlan> make_security_plan(const SecurityOptions& options) {
     plan.rlimits.push_back(limit);
   }
   if (options.privileged || options.seccomp == "unconfined") return plan;
+  auto compile = [&](const SeccompProfile& profile) {
+    return options.seccomp_cache_dir.empty()
+               ? compile_seccomp(profile, plan.capabilities)
+               : compile_seccomp_cached(profile, plan.capabilities, options.seccomp_cache_dir);
+  };
   if (options.seccomp.empty()) {
-    plan.seccomp = SBX_TRY(compile_seccomp(default_seccomp_profile(), plan.capabilities));
+    plan.seccomp = SBX_TRY(compile(default_seccomp_profile()));
   } else {
     SeccompProfile profile = SBX_TRY(read_seccomp_profile(options.seccomp));
-    plan.seccomp = SBX_TRY_CTX(compile_seccomp(profile, plan.capabilities), options.seccomp);
+    plan.seccomp = SBX_TRY_CTX(compile(profile), options.seccomp);
   }
   return plan;
 }

@@ -233,6 +233,8 @@ Result<std::vector<sock_filter>> export_bpf(void* ctx) {
   return filter;
 }
 
+static_assert(kSeccompDefaultFlags == SECCOMP_FILTER_FLAG_TSYNC);
+
 }  // namespace
 
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const CapabilitySet& caps) {
@@ -240,14 +242,12 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const Capa
       scmp_action(profile.default_action, profile.default_errno_ret), "seccomp defaultAction");
   FilterCtx ctx(seccomp_init(default_action));
   if (!ctx) return fail("seccomp_init: cannot create a filter", ENOMEM);
-  // A binary tree of syscall numbers: fewer instructions run per syscall.
-  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
   SBX_TRY_CTX(add_architectures(ctx.get(), profile), "seccomp");
   Target target{caps, native_arch_names(), running_kernel_version()};
   SBX_TRY_CTX(add_rules(ctx.get(), profile, target, default_action), "seccomp");
   SeccompProgram program;
   program.filter = SBX_TRY_CTX(export_bpf(ctx.get()), "seccomp");
-  program.flags = SECCOMP_FILTER_FLAG_TSYNC;
+  program.flags = kSeccompDefaultFlags;
   return program;
 }
 

@@ -2,6 +2,7 @@
 // out in the child (see capabilities.hpp for the order of the child's steps).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ struct SecurityOptions {
   std::string seccomp;
   bool no_new_privileges = true;
   std::vector<std::string> ulimits;  // "nofile=1024:2048"
+  // Where compiled seccomp programs are cached (e.g. <store>/cache/seccomp);
+  // empty = compile every time.
+  std::filesystem::path seccomp_cache_dir;
 };
 
 // One `--security-opt` value: "seccomp=PATH|unconfined", "no-new-privileges",

@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,17 +92,28 @@ Result<SeccompProfile> read_seccomp_profile(const std::string& path);
 // The same format back (e.g. to show the effective profile).
 std::string seccomp_profile_to_json(const SeccompProfile& profile);
 
+// SECCOMP_FILTER_FLAG_TSYNC: every thread gets the filter (the child has one).
+inline constexpr unsigned kSeccompDefaultFlags = 1;
+
 // A finished classic-BPF program: plain data, loadable without libseccomp.
 struct SeccompProgram {
   std::vector<sock_filter> filter;
-  // SECCOMP_FILTER_FLAG_* for seccomp(2) (TSYNC by default).
-  unsigned flags = 0;
+  // SECCOMP_FILTER_FLAG_* for seccomp(2).
+  unsigned flags = kSeccompDefaultFlags;
 };
 
 // Rules are resolved against `caps` (the container's set) and the native
 // architecture; syscall names unknown on this architecture are skipped, as
 // docker does. Uses libseccomp and exports the BPF.
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const CapabilitySet& caps);
+
+// compile_seccomp with the BPF kept in `cache_dir` (libseccomp takes tens of
+// ms for the default profile; a cached program loads in well under one). The
+// key covers the profile, the caps, the architecture, the kernel release and
+// the libseccomp version. A cache that cannot be read or written is ignored.
+Result<SeccompProgram> compile_seccomp_cached(const SeccompProfile& profile,
+                                              const CapabilitySet& caps,
+                                              const std::filesystem::path& cache_dir);
 
 // In the child: seccomp(SECCOMP_SET_MODE_FILTER, flags, prog), falling back to
 // prctl(PR_SET_SECCOMP) where seccomp(2) is missing. Needs no_new_privs (or

@@ -2,6 +2,7 @@
 // namespaces never touch the test process itself.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
