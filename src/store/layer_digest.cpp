@@ -1,0 +1,134 @@
+// sha256 of a layer's uncompressed stream (its diff id), with zlib and zstd.
+#include "sandbox/store/layer_digest.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <memory>
+#include <vector>
+
+#include "sandbox/base/files.hpp"
+
+namespace sbx::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+
+// Reads the file chunk by chunk; `feed` returns an error to stop.
+template <class Feed>
+Status read_chunks(const fs::path& path, Feed&& feed) {
+  UniqueFd fd = SBX_TRY(open_file(path, O_RDONLY));
+  std::vector<char> buffer(kChunk);
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read", path.native());
+    }
+    if (n == 0) return {};
+    SBX_TRY(feed(buffer.data(), static_cast<size_t>(n)));
+  }
+}
+
+Status gunzip_into(const fs::path& path, image::Sha256& hash) {
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return fail("inflateInit2 failed");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  std::vector<unsigned char> out(kChunk);
+  bool ended = false;  // the last member ended with nothing after it
+  SBX_TRY(read_chunks(path, [&](const char* data, size_t size) -> Status {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    zs.avail_in = static_cast<uInt>(size);
+    while (zs.avail_in > 0) {
+      if (ended) {  // another gzip member follows
+        if (inflateReset(&zs) != Z_OK) return fail("inflateReset failed");
+        ended = false;
+      }
+      zs.next_out = out.data();
+      zs.avail_out = static_cast<uInt>(out.size());
+      int rc = inflate(&zs, Z_NO_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+        return fail(std::string("gzip: ") + (zs.msg ? zs.msg : "corrupt stream"));
+      hash.update(out.data(), out.size() - zs.avail_out);
+      if (rc == Z_STREAM_END) ended = true;
+      if (rc == Z_BUF_ERROR && zs.avail_out != 0) break;
+    }
+    return {};
+  }));
+  if (!ended) return fail("gzip: truncated stream");
+  return {};
+}
+
+Status unzstd_into(const fs::path& path, image::Sha256& hash) {
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!ctx) return fail("ZSTD_createDCtx failed");
+  std::vector<char> out(ZSTD_DStreamOutSize());
+  size_t last = 0;  // 0 when a frame just ended
+  SBX_TRY(read_chunks(path, [&](const char* data, size_t size) -> Status {
+    ZSTD_inBuffer in{data, size, 0};
+    while (in.pos < in.size) {
+      ZSTD_outBuffer output{out.data(), out.size(), 0};
+      last = ZSTD_decompressStream(ctx.get(), &output, &in);
+      if (ZSTD_isError(last)) return fail(std::string("zstd: ") + ZSTD_getErrorName(last));
+      hash.update(out.data(), output.pos);
+    }
+    // Flush what zstd still holds for this input.
+    for (;;) {
+      ZSTD_outBuffer output{out.data(), out.size(), 0};
+      ZSTD_inBuffer none{nullptr, 0, 0};
+      size_t rc = ZSTD_decompressStream(ctx.get(), &output, &none);
+      if (ZSTD_isError(rc)) return fail(std::string("zstd: ") + ZSTD_getErrorName(rc));
+      hash.update(out.data(), output.pos);
+      last = rc;
+      if (output.pos < output.size) break;
+    }
+    return {};
+  }));
+  if (last != 0) return fail("zstd: truncated stream");
+  return {};
+}
+
+}  // namespace
+
+Result<UncompressedDigest> uncompressed_digest(const fs::path& blob,
+                                               image::Compression compression) {
+  image::Sha256 hash;
+  Status status;
+  switch (compression) {
+    case image::Compression::kNone:
+      status = read_chunks(blob, [&](const char* data, size_t size) -> Status {
+        hash.update(data, size);
+        return {};
+      });
+      break;
+    case image::Compression::kGzip:
+      status = gunzip_into(blob, hash);
+      break;
+    case image::Compression::kZstd:
+      status = unzstd_into(blob, hash);
+      break;
+  }
+  if (!status) return std::unexpected(std::move(status).error().context(blob.native()));
+  UncompressedDigest result;
+  result.size = hash.size();
+  result.digest = hash.finish();
+  return result;
+}
+
+Result<image::Compression> sniff_compression(const fs::path& file) {
+  UniqueFd fd = SBX_TRY(open_file(file, O_RDONLY));
+  unsigned char magic[4] = {};
+  ssize_t n = ::read(fd.get(), magic, sizeof magic);
+  if (n < 0) return fail_errno("read", file.native());
+  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return image::Compression::kGzip;
+  if (n >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
+    return image::Compression::kZstd;
+  return image::Compression::kNone;
+}
+
+}  // namespace sbx::store

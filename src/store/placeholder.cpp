@@ -1,2 +1,0 @@
-// Replaced as the store module grows.
-namespace sbx::store {}
