@@ -122,6 +122,7 @@ plan() {
   echo "layered-zstd $r/test/layered:zstd -"
   echo "layered-plain $r/test/layered:plain -"
   echo "multiarch $r/test/multiarch:latest -"
+  echo "multiarch-v2s2 $r/test/multiarch:v2s2 -"
   echo "payload $r/test/payload:latest -"
   echo "baduid $r/test/baduid:latest -"
   echo "corrupt $r/test/corrupt:latest -"
@@ -205,7 +206,7 @@ build_base
 needs_prefix layered && build_layered
 needs payload && build_payload_image
 needs baduid && umoci_image baduid busybox add_baduid_file
-needs multiarch && "$PYTHON" "$HERE/images.py" multiarch "$LAYOUT" busybox >/dev/null
+needs_prefix multiarch && "$PYTHON" "$HERE/images.py" multiarch "$LAYOUT" busybox >/dev/null
 needs_prefix hostile && "$PYTHON" "$HERE/images.py" hostile "$LAYOUT" busybox >/dev/null
 if needs corrupt; then
   CORRUPT_DIGEST=$("$PYTHON" "$HERE/images.py" corrupt "$LAYOUT" busybox "$BUILD/corrupt-bad.blob")
@@ -221,6 +222,7 @@ for row in "${TODO[@]}"; do
     layered-zstd) push_recompressed "oci:$LAYOUT:layered" "$ref" zstd ;;
     layered-plain) push_recompressed "oci:$LAYOUT:layered" "$ref" plain ;;
     multiarch) push "oci:$LAYOUT:multiarch" "$ref" "" --all ;;
+    multiarch-v2s2) push "oci:$LAYOUT:multiarch" "$ref" "" --all --format v2s2 ;;
     corrupt)
       push "oci:$LAYOUT:corrupt" "$ref" ""
       corrupt_in_storage "$CORRUPT_DIGEST" "$BUILD/corrupt-bad.blob"

@@ -152,6 +152,13 @@ def verify_multiarch(_work):
         check(config["architecture"] == arch, "test/multiarch %s config architecture" % arch)
 
 
+    docker_list = raw_manifest(REG + "/test/multiarch:v2s2")
+    check(docker_list.get("mediaType") == "application/vnd.docker.distribution.manifest.list.v2+json",
+          "test/multiarch:v2s2 is a Docker manifest list")
+    check([d["platform"] for d in docker_list["manifests"]] == [d["platform"] for d in index["manifests"]],
+          "test/multiarch:v2s2 platforms")
+
+
 def verify_payload(work):
     rootfs = unpack(work, REG + "/test/payload:latest", "payload")
     path = os.path.join(rootfs, "usr/bin/payload")
