@@ -66,7 +66,7 @@ Result<SecurityPlan> make_security_plan(const SecurityOptions& options) {
                ? compile_seccomp(profile, plan.capabilities)
                : compile_seccomp_cached(profile, plan.capabilities, options.seccomp_cache_dir);
   };
-  if (options.seccomp.empty()) {
+  if (options.seccomp.empty() || options.seccomp == "builtin") {
     plan.seccomp = SBX_TRY(compile(default_seccomp_profile()));
   } else {
     SeccompProfile profile = SBX_TRY(read_seccomp_profile(options.seccomp));

@@ -19,7 +19,8 @@ struct SecurityOptions {
   std::vector<std::string> cap_add;
   std::vector<std::string> cap_drop;
   bool privileged = false;
-  // "" = built-in default profile, "unconfined" = none, else a JSON file path.
+  // "" or "builtin" = built-in default profile, "unconfined" = none, else a
+  // path to a JSON profile in docker's format.
   std::string seccomp;
   bool no_new_privileges = true;
   std::vector<std::string> ulimits;  // "nofile=1024:2048"
@@ -44,8 +45,14 @@ struct SecurityPlan {
 // and compiles the seccomp profile. --privileged: all capabilities, no seccomp.
 Result<SecurityPlan> make_security_plan(const SecurityOptions& options);
 
-// The child's last steps before execve, after the user switch (see
-// apply_capabilities for KEEPCAPS): rlimits, capabilities, no_new_privs,
+// The child's last steps before execve, after the user switch. The child's
+// order (after pivot_root, masked paths and hostname):
+//   1. prctl(PR_SET_KEEPCAPS, 1)              only when the user is not root
+//   2. setgroups(); setresgid(); setresuid()  the container user
+//   3. apply_security_plan(plan, &step)       rlimits, caps, no_new_privs, seccomp
+//   4. execve()                               the filter allows it
+// Seccomp comes last so the filter never has to allow the setup syscalls.
+// This does: rlimits, capabilities (KEEPCAPS cleared), no_new_privs,
 // seccomp. Without no_new_privs the seccomp filter is loaded before the
 // capabilities are cut (loading then needs CAP_SYS_ADMIN, as in runc).
 // Returns 0 or an errno; *failed_step (if not null) names the failing step

@@ -59,6 +59,12 @@ TEST(SecurityPlan, PrivilegedAndUnconfinedHaveNoFilter) {
   EXPECT_EQ(plan->capabilities, CapabilitySet::all());
   EXPECT_FALSE(plan->seccomp);
 
+  SecurityOptions builtin;
+  builtin.seccomp = "builtin";
+  auto plan3 = make_security_plan(builtin);
+  ASSERT_TRUE(plan3) << plan3.error().message();
+  EXPECT_TRUE(plan3->seccomp);
+
   SecurityOptions unconfined;
   unconfined.seccomp = "unconfined";
   auto plan2 = make_security_plan(unconfined);
