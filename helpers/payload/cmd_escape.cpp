@@ -70,9 +70,11 @@ bool climbs_to_root(int dir_fd, const struct stat& root) {
   return same_inode(here, root);
 }
 
-// A path outside the container's root: a directory that climbs elsewhere, or a file whose
-// path names a different inode (or none) inside the container.
-bool points_outside(const char* link, const struct stat& root, std::string* where) {
+// A path outside the container's root: a directory that climbs elsewhere, or (check_files) a
+// file whose path names no or another inode inside the container. EACCES on that path proves
+// nothing, so it does not count.
+bool points_outside(const char* link, const struct stat& root, bool check_files,
+                    std::string* where) {
   int fd = open(link, O_PATH | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat info {};
@@ -86,9 +88,13 @@ bool points_outside(const char* link, const struct stat& root, std::string* wher
   if (fstat(fd, &info) == 0) {
     if (S_ISDIR(info.st_mode)) {
       outside = !climbs_to_root(fd, root);
-    } else if (is_path) {
+    } else if (is_path && check_files) {
       struct stat by_name {};
-      outside = stat(target, &by_name) != 0 || !same_inode(info, by_name);
+      if (stat(target, &by_name) == 0) {
+        outside = !same_inode(info, by_name);
+      } else {
+        outside = errno == ENOENT || errno == ENOTDIR;
+      }
     }
   }
   close(fd);
@@ -110,7 +116,10 @@ Outcome probe_proc_root() {
   return contained();
 }
 
-// CVE-2024-21626 class: a cwd or open fd of any visible process reaching outside the root.
+// CVE-2024-21626 class: a cwd or directory fd of any visible process reaching outside the
+// root, or a host file among our own fds above 2. Stdio may be host files by design (sandbox
+// passes its own through, as `sandbox run > log` must work), and shells copy stdio to high fds,
+// so other processes' files are not judged.
 Outcome probe_fd_leak() {
   struct stat root {};
   if (!stat_root(&root)) return blocked(errno);
@@ -118,13 +127,18 @@ Outcome probe_fd_leak() {
   int checked = 0;
   for (const std::string& pid : visible_pids()) {
     std::string base = "/proc/" + pid;
-    if (points_outside((base + "/cwd").c_str(), root, &where)) return escaped(where);
+    if (points_outside((base + "/cwd").c_str(), root, false, &where)) return escaped(where);
+    bool self = std::to_string(getpid()) == pid;
     DIR* dir = opendir((base + "/fd").c_str());
     if (dir == nullptr) continue;
     while (struct dirent* entry = readdir(dir)) {
       if (entry->d_name[0] == '.') continue;
       ++checked;
-      if (points_outside((base + "/fd/" + entry->d_name).c_str(), root, &where)) break;
+      long fd = 0;
+      bool check_files = self && parse_long(entry->d_name, &fd) && fd > 2;
+      if (points_outside((base + "/fd/" + entry->d_name).c_str(), root, check_files, &where)) {
+        break;
+      }
     }
     closedir(dir);
     if (!where.empty()) return escaped(where);

@@ -145,6 +145,7 @@ if ((${#TODO[@]} == 0)); then
   fi
   TODO+=("corrupt $CORRUPT_REF -")
 fi
+((EUID == 0)) || die "building needs root (umoci records owners as found on disk)"
 note "to build: $(printf '%s\n' "${TODO[@]}" | cut -d' ' -f2 | tr '\n' ' ')"
 
 # --- layouts ---------------------------------------------------------------------------------
