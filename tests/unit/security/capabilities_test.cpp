@@ -134,7 +134,7 @@ TEST(ProcessStatus, ReadsOwnStatus) {
 std::string cut_in_user_namespace(CapabilitySet caps, bool map_root) {
   uid_t uid = getuid();
   gid_t gid = getgid();
-  if (unshare(CLONE_NEWUSER) != 0) return "skip";
+  if (!testing::enter_user_namespace()) return "skip";
   if (map_root) {
     auto write_proc = [](const char* path, const std::string& text) {
       int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -195,7 +195,7 @@ TEST(ApplyCapabilities, CutsAllSetsInUserNamespace) {
 
 TEST(ApplyCapabilities, EmptySetLeavesNothing) {
   auto result = run_in_child([](int fd) {
-    if (unshare(CLONE_NEWUSER) != 0) return kChildSkip;
+    if (!testing::enter_user_namespace()) return kChildSkip;
     if (int err = apply_capabilities(CapabilitySet())) {
       write_text(fd, strerror(err));
       return 1;

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +60,17 @@ inline void write_text(int fd, const std::string& text) {
     if (n <= 0) return;
     done += static_cast<size_t>(n);
   }
+}
+
+// unshare(CLONE_NEWUSER) and check that the new namespace grants capabilities
+// (hosts such as Ubuntu 24.04 with AppArmor's userns restriction create the
+// namespace but grant nothing). In a forked child only.
+inline bool enter_user_namespace() {
+  if (unshare(CLONE_NEWUSER) != 0) return false;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &header, data) != 0) return false;
+  return (data[0].effective & (1u << CAP_SETPCAP)) != 0;
 }
 
 // Exit code meaning "the host cannot do this" (e.g. no user namespaces).

@@ -121,7 +121,7 @@ TEST(SecurityPlan, AppliesInChildInOrder) {
   auto plan = make_security_plan(options);
   ASSERT_TRUE(plan) << plan.error().message();
   auto result = run_in_child([&](int fd) {
-    if (unshare(CLONE_NEWUSER) != 0) return kChildSkip;
+    if (!testing::enter_user_namespace()) return kChildSkip;
     const char* step = nullptr;
     if (int err = apply_security_plan(*plan, &step)) {
       write_text(fd, std::string(step ? step : "?") + ": " + strerror(err));
