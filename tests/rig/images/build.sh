@@ -59,12 +59,15 @@ mkdir -p "$WORK/stamps"
 exec 9>"$WORK/lock"
 flock 9  # one build at a time: the build dir and stamps are shared
 
+# shellcheck source=rootfs.sh
 source "$HERE/rootfs.sh"
+# shellcheck source=registry.sh
 source "$HERE/registry.sh"
 
 # --- inputs and stamps -----------------------------------------------------------------------
 
-INPUTS=$(cat "$HERE"/*.sh "$HERE"/*.py /bin/busybox | sha256sum | cut -c1-64)
+INPUTS=$(cd "$HERE" && cat build.sh rootfs.sh registry.sh images.py ocilayout.py hostile.py \
+  composed.py /bin/busybox | sha256sum | cut -c1-64)
 if [[ -n $PAYLOAD_BIN ]]; then
   PAYLOAD_INPUTS=$(sha256sum <"$PAYLOAD_BIN" | cut -c1-64) || die "cannot read $PAYLOAD_BIN"
 else
@@ -115,9 +118,11 @@ plan() {
   local r=$REGISTRY c
   echo "busybox $r/test/busybox:latest -"
   echo "busybox-v2s2 $r/test/busybox:v2s2 -"
-  echo "busybox $REGISTRY_TOKEN/test/busybox:latest $CREDS"
-  echo "busybox $REGISTRY_TOKEN/public/busybox:latest $CREDS"
-  echo "busybox $REGISTRY_BASIC/test/busybox:latest $CREDS"
+  if [[ -n ${REGISTRY_TOKEN:-} ]]; then
+    echo "busybox $REGISTRY_TOKEN/test/busybox:latest $CREDS"
+    echo "busybox $REGISTRY_TOKEN/public/busybox:latest $CREDS"
+  fi
+  [[ -z ${REGISTRY_BASIC:-} ]] || echo "busybox $REGISTRY_BASIC/test/busybox:latest $CREDS"
   echo "layered $r/test/layered:latest -"
   echo "layered-zstd $r/test/layered:zstd -"
   echo "layered-plain $r/test/layered:plain -"

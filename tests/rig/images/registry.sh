@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Registry side of build.sh (sourced): presence checks, pushes, and the storage-level
 # corruption of test/corrupt. All registries are plain HTTP on 127.0.0.1.
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Root filesystem contents for the umoci-built images; sourced by build.sh (runs as root, so
 # owners and modes land on disk as written and umoci records them in the layers).
 # Everything gets one fixed mtime so that rebuilding gives the same layer digests.
