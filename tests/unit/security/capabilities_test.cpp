@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include "fork_child.hpp"
 
@@ -209,6 +211,68 @@ TEST(ApplyCapabilities, EmptySetLeavesNothing) {
   if (result.exit_code == kChildSkip) GTEST_SKIP() << "no unprivileged user namespaces";
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "0");
+}
+
+}  // namespace
+}  // namespace sbx::security
+
+namespace sbx::security {
+namespace {
+
+bool write_proc_file(const std::string& path, const std::string& text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return ok;
+}
+
+// The order documented for the runtime: KEEPCAPS, setresuid to a non-root
+// user, apply_capabilities. Needs a map with two ids, which only a
+// privileged parent can write without newuidmap, hence root only.
+TEST(ApplyCapabilities, AfterSwitchToNonRootUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to write a multi-id map";
+  int ready[2], go[2];
+  ASSERT_EQ(pipe(ready), 0);
+  ASSERT_EQ(pipe(go), 0);
+  const CapabilitySet caps = CapabilitySet::docker_default();
+  auto result = run_in_child([&](int fd) {
+    pid_t child = fork();
+    if (child == 0) {
+      char byte = testing::enter_user_namespace() ? 'y' : 'n';
+      if (write(ready[1], &byte, 1) != 1 || byte == 'n') _exit(kChildSkip);
+      if (read(go[0], &byte, 1) != 1) _exit(3);
+      if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 || setresgid(1000, 1000, 1000) != 0 ||
+          setresuid(1000, 1000, 1000) != 0) {
+        _exit(4);
+      }
+      if (apply_capabilities(caps) != 0) _exit(5);
+      auto before = read_process_status();
+      if (!before || before->effective != caps || before->bounding != caps) _exit(6);
+      dup2(fd, STDOUT_FILENO);
+      execl("/bin/cat", "cat", "/proc/self/status", static_cast<char*>(nullptr));
+      _exit(7);
+    }
+    char byte = 0;
+    if (read(ready[0], &byte, 1) != 1 || byte != 'y') return kChildSkip;
+    std::string proc = "/proc/" + std::to_string(child);
+    if (!write_proc_file(proc + "/uid_map", "0 0 65536") ||
+        !write_proc_file(proc + "/gid_map", "0 0 65536") || write(go[1], "g", 1) != 1) {
+      return 8;
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 9;
+  });
+  if (result.exit_code == kChildSkip) GTEST_SKIP() << "no user namespaces with capabilities";
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto status = parse_process_status(result.output);
+  ASSERT_TRUE(status) << result.output;
+  // uid 1000 after execve: nothing effective or permitted, bounding = caps.
+  EXPECT_TRUE(status->effective.empty());
+  EXPECT_TRUE(status->permitted.empty());
+  EXPECT_TRUE(status->ambient.empty());
+  EXPECT_EQ(status->bounding, caps);
 }
 
 }  // namespace
