@@ -52,6 +52,7 @@ class BlobDownload {
         what_("blob " + descriptor.digest.str()) {}
 
   Status run() {
+    if (path_exists(dest_)) return {};  // only verified content is ever renamed there
     bool already_there = SBX_TRY(open_locked_partial());
     if (already_there) return {};
     SBX_TRY(rehash_existing());
@@ -68,14 +69,17 @@ class BlobDownload {
       fd_ = SBX_TRY(open_file(partial_, O_RDWR | O_CREAT | O_CLOEXEC, 0644));
       while (::flock(fd_.get(), LOCK_EX) != 0)
         if (errno != EINTR) return fail_errno("flock", partial_.string());
-      if (path_exists(dest_)) return true;
       struct stat ours {};
       struct stat named {};
       if (::fstat(fd_.get(), &ours) != 0) return fail_errno("fstat", partial_.string());
       // The holder before us may have renamed or deleted the file we opened.
-      if (::stat(partial_.c_str(), &named) == 0 && named.st_ino == ours.st_ino &&
-          named.st_dev == ours.st_dev)
-        return false;
+      bool still_named = ::stat(partial_.c_str(), &named) == 0 && named.st_ino == ours.st_ino &&
+                         named.st_dev == ours.st_dev;
+      if (path_exists(dest_)) {
+        if (still_named) ::unlink(partial_.c_str());  // the empty file we just made
+        return true;
+      }
+      if (still_named) return false;
     }
     return fail("cannot lock " + partial_.string() + ": it keeps being replaced");
   }

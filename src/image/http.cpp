@@ -129,9 +129,8 @@ bool HttpResponse::transient_failure() const {
 }
 
 std::string HttpResponse::transport_message() const {
-  std::string what = curl_easy_strerror(static_cast<CURLcode>(curl_code));
-  if (!curl_error.empty() && curl_error != what) what += ": " + curl_error;
-  return what;
+  if (!curl_error.empty()) return curl_error;
+  return curl_easy_strerror(static_cast<CURLcode>(curl_code));
 }
 
 HttpResponse http_get(const HttpRequest& request, const HttpOptions& options) {

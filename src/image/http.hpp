@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,8 @@ struct HttpRequest {
   // collected into HttpResponse::body up to max_body.
   std::function<bool(const HttpResponse&, std::string_view)> on_body;
   size_t max_body = 1 << 20;
+  // When set, a collected 2xx body of another size is retried (truncation).
+  std::optional<size_t> expect_size;
 };
 
 struct HttpResponse {
@@ -42,6 +45,7 @@ struct HttpResponse {
   std::string body;                            // collected 2xx body, or the (capped) error body
   bool body_too_large = false;
   bool aborted = false;  // on_body returned false
+  int attempts = 1;      // requests made for this answer (retries)
 
   bool ok() const { return curl_code == 0 && status >= 200 && status < 300; }
   std::string header(std::string_view name) const;

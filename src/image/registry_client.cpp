@@ -72,8 +72,12 @@ Result<HttpResponse> RegistryClient::Impl::send(HttpRequest request) const {
 Result<HttpResponse> RegistryClient::Impl::send_with_retries(const HttpRequest& request) const {
   for (int attempt = 0;; ++attempt) {
     HttpResponse response = SBX_TRY(send(request));
+    response.attempts = attempt + 1;
     bool retry =
         response.curl_code != 0 ? response.transient_failure() : retryable_status(response.status);
+    // A 2xx body cut short by a lying Content-Length is worth another try too.
+    if (response.ok() && request.expect_size && response.body.size() != *request.expect_size)
+      retry = true;
     if (!retry || attempt + 1 >= options.max_attempts) return response;
     backoff(attempt);
   }
@@ -82,12 +86,15 @@ Result<HttpResponse> RegistryClient::Impl::send_with_retries(const HttpRequest& 
 Error RegistryClient::Impl::response_error(const HttpResponse& response,
                                            std::string_view what) const {
   const std::string& host = reference.domain;
+  std::string tries = response.attempts > 1
+                          ? " (gave up after " + std::to_string(response.attempts) + " attempts)"
+                          : "";
   if (response.curl_code != 0)
     return Error("cannot reach registry " + host + " (" + base_url +
-                 "): " + response.transport_message())
+                 "): " + response.transport_message() + tries)
         .with_hint("check the registry address and that it is running");
   std::string detail = registry_error_text(response.body);
-  std::string suffix = detail.empty() ? "" : " (" + detail + ")";
+  std::string suffix = (detail.empty() ? "" : " (" + detail + ")") + tries;
   std::string repo = reference.repository();
   switch (response.status) {
     case 401:
@@ -101,7 +108,7 @@ Error RegistryClient::Impl::response_error(const HttpResponse& response,
           .with_hint("check that your account may pull this repository");
     case 404:
       return Error(std::string(what) + " not found in " + repo + " (404" +
-                   (detail.empty() ? "" : " " + detail) + ")")
+                   (detail.empty() ? "" : " " + detail) + ")" + tries)
           .with_hint("check the name and the tag or digest");
     case 429:
       return Error(host + ": 429 Too Many Requests" + suffix)
@@ -140,17 +147,14 @@ Status ping(RegistryClient::Impl& impl) {
   if (!http_allowed || !https_failure.empty()) {
     for (int attempt = 0;; ++attempt) {
       response = detail::http_get(request, impl.http);
+      response.attempts = attempt + 1;
       bool retry = response.curl_code != 0 ? response.transient_failure()
                                            : retryable_status(response.status);
       if (!retry || attempt + 1 >= impl.options.max_attempts) break;
       impl.backoff(attempt);
     }
   }
-  if (response.curl_code != 0) {
-    Error error = impl.response_error(response, "/v2/");
-    if (!https_failure.empty()) error.context("https failed (" + https_failure + "), then http");
-    return fail(std::move(error));
-  }
+  if (response.curl_code != 0) return fail(impl.response_error(response, "/v2/"));
   if (response.status == 401) {
     std::string challenge = response.header("www-authenticate");
     if (challenge.empty())
@@ -242,7 +246,8 @@ Result<std::string> RegistryClient::fetch_blob_bytes(const Descriptor& descripto
     return fail(what + " is too large to read into memory (" + std::to_string(descriptor.size) +
                 " bytes, limit " + std::to_string(max_bytes) + ")");
   HttpRequest request{.url = impl_->repo_url("blobs", descriptor.digest.str()),
-                      .max_body = static_cast<size_t>(descriptor.size)};
+                      .max_body = static_cast<size_t>(descriptor.size),
+                      .expect_size = static_cast<size_t>(descriptor.size)};
   HttpResponse response = SBX_TRY_CTX(impl_->send_with_retries(request), "fetch " + what);
   if (response.body_too_large)
     return fail(what + " is larger than its descriptor says (" + std::to_string(descriptor.size) +
