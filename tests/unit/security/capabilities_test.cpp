@@ -7,7 +7,13 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <pwd.h>
+#include <signal.h>
+
 #include "fork_child.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/base/strings.hpp"
 
 namespace sbx::security {
 namespace {
@@ -227,11 +233,40 @@ bool write_proc_file(const std::string& path, const std::string& text) {
   return ok;
 }
 
+// "start count" of the caller's line in /etc/subuid or /etc/subgid, or "".
+std::string subordinate_range(const char* file) {
+  passwd* pw = getpwuid(getuid());
+  auto text = read_file(file);
+  if (!pw || !text) return "";
+  for (const auto& line : split(*text, '\n')) {
+    auto fields = split(line, ':');
+    if (fields.size() == 3 && fields[0] == pw->pw_name) return fields[1] + " " + fields[2];
+  }
+  return "";
+}
+
+// Maps 0 -> the caller and 1.. -> its subordinate ids (root: identity).
+bool write_two_id_maps(pid_t pid) {
+  std::string proc = "/proc/" + std::to_string(pid);
+  if (geteuid() == 0) {
+    return write_proc_file(proc + "/uid_map", "0 0 65536") &&
+           write_proc_file(proc + "/gid_map", "0 0 65536");
+  }
+  auto map_with = [&](const char* helper, const char* file, unsigned id) {
+    auto range = split(subordinate_range(file), ' ');
+    if (range.size() != 2 || std::stoul(range[1]) < 1001) return false;
+    auto ran = run_command(
+        {helper, std::to_string(pid), "0", std::to_string(id), "1", "1", range[0], "1000"});
+    return ran && ran->succeeded();
+  };
+  return map_with("newuidmap", "/etc/subuid", getuid()) &&
+         map_with("newgidmap", "/etc/subgid", getgid());
+}
+
 // The order documented for the runtime: KEEPCAPS, setresuid to a non-root
-// user, apply_capabilities. Needs a map with two ids, which only a
-// privileged parent can write without newuidmap, hence root only.
+// user, apply_capabilities. Needs a map with a second id: root writes it,
+// others need newuidmap and a /etc/subuid range.
 TEST(ApplyCapabilities, AfterSwitchToNonRootUser) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to write a multi-id map";
   int ready[2], go[2];
   ASSERT_EQ(pipe(ready), 0);
   ASSERT_EQ(pipe(go), 0);
@@ -255,16 +290,19 @@ TEST(ApplyCapabilities, AfterSwitchToNonRootUser) {
     }
     char byte = 0;
     if (read(ready[0], &byte, 1) != 1 || byte != 'y') return kChildSkip;
-    std::string proc = "/proc/" + std::to_string(child);
-    if (!write_proc_file(proc + "/uid_map", "0 0 65536") ||
-        !write_proc_file(proc + "/gid_map", "0 0 65536") || write(go[1], "g", 1) != 1) {
-      return 8;
+    if (!write_two_id_maps(child)) {
+      kill(child, SIGKILL);
+      waitpid(child, nullptr, 0);
+      return kChildSkip;
     }
+    if (write(go[1], "g", 1) != 1) return 8;
     int status = 0;
     waitpid(child, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 9;
   });
-  if (result.exit_code == kChildSkip) GTEST_SKIP() << "no user namespaces with capabilities";
+  if (result.exit_code == kChildSkip) {
+    GTEST_SKIP() << "no user namespaces with capabilities, or no newuidmap/subuid range";
+  }
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto status = parse_process_status(result.output);
   ASSERT_TRUE(status) << result.output;
