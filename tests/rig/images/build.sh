@@ -76,7 +76,7 @@ fi
 
 # stamp_of KEY: what the image KEY is built from.
 stamp_of() {
-  if [[ $1 == payload ]]; then echo "$INPUTS $PAYLOAD_INPUTS"; else echo "$INPUTS"; fi
+  if [[ $1 == payload* ]]; then echo "$INPUTS $PAYLOAD_INPUTS"; else echo "$INPUTS"; fi
 }
 stamp_file() { echo "$WORK/stamps/$(echo "$1" | tr '/:' '__')"; }
 
@@ -129,6 +129,7 @@ plan() {
   echo "multiarch $r/test/multiarch:latest -"
   echo "multiarch-v2s2 $r/test/multiarch:v2s2 -"
   echo "payload $r/test/payload:latest -"
+  echo "payload-config $r/test/payload:config -"
   echo "baduid $r/test/baduid:latest -"
   echo "corrupt $r/test/corrupt:latest -"
   for c in $HOSTILE_CASES; do echo "hostile-$c $r/test/hostile-$c:latest -"; done
@@ -199,6 +200,14 @@ build_payload_image() {
   umoci_image payload busybox install_payload
   umoci config --image "$LAYOUT:payload" --no-history \
     --config.cmd /usr/bin/payload --config.cmd id
+  # Every config field a run must apply (EXPECTATIONS.md, test/payload:config).
+  umoci tag --image "$LAYOUT:payload" payload-config
+  umoci config --image "$LAYOUT:payload-config" --no-history \
+    --config.entrypoint /usr/bin/payload --clear config.cmd --config.cmd id \
+    --config.user tester --config.workingdir /home/tester \
+    --config.env SBX_FROM_IMAGE=image --config.env "SBX_SPACED=a b  c" \
+    --config.label org.sandbox.test=config --config.stopsignal SIGUSR1 \
+    --config.exposedports 8080/tcp
 }
 
 add_baduid_file() {
@@ -210,7 +219,7 @@ add_baduid_file() {
 
 build_base
 needs_prefix layered && build_layered
-needs payload && build_payload_image
+needs_prefix payload && build_payload_image
 needs baduid && umoci_image baduid busybox add_baduid_file
 needs_prefix multiarch && "$PYTHON" "$HERE/images.py" multiarch "$LAYOUT" busybox >/dev/null
 needs_prefix hostile && "$PYTHON" "$HERE/images.py" hostile "$LAYOUT" busybox >/dev/null

@@ -165,6 +165,12 @@ def verify_payload(work):
     check(os.stat(path).st_mode & 0o7777 == 0o755, "test/payload /usr/bin/payload mode")
     out = run("chroot", rootfs, "/usr/bin/payload", "id")
     check(out.startswith("uid=0 "), "test/payload runs in its rootfs: %r" % out)
+    config = json.loads(run("skopeo", "inspect", "--config", "--tls-verify=false",
+                            "docker://" + REG + "/test/payload:config"))["config"]
+    for key, value in (("Entrypoint", ["/usr/bin/payload"]), ("Cmd", ["id"]), ("User", "tester"),
+                       ("WorkingDir", "/home/tester"), ("StopSignal", "SIGUSR1")):
+        check(config.get(key) == value, "test/payload:config %s = %r" % (key, config.get(key)))
+    check("SBX_SPACED=a b  c" in config.get("Env", []), "test/payload:config Env")
 
 
 def verify_baduid(work):
