@@ -71,21 +71,13 @@ Status unzstd_into(const fs::path& path, image::Sha256& hash) {
   size_t last = 0;  // 0 when a frame just ended
   SBX_TRY(read_chunks(path, [&](const char* data, size_t size) -> Status {
     ZSTD_inBuffer in{data, size, 0};
-    while (in.pos < in.size) {
+    // Until the input is used up and zstd stopped filling the whole output.
+    for (bool full = true; in.pos < in.size || full;) {
       ZSTD_outBuffer output{out.data(), out.size(), 0};
       last = ZSTD_decompressStream(ctx.get(), &output, &in);
       if (ZSTD_isError(last)) return fail(std::string("zstd: ") + ZSTD_getErrorName(last));
       hash.update(out.data(), output.pos);
-    }
-    // Flush what zstd still holds for this input.
-    for (;;) {
-      ZSTD_outBuffer output{out.data(), out.size(), 0};
-      ZSTD_inBuffer none{nullptr, 0, 0};
-      size_t rc = ZSTD_decompressStream(ctx.get(), &output, &none);
-      if (ZSTD_isError(rc)) return fail(std::string("zstd: ") + ZSTD_getErrorName(rc));
-      hash.update(out.data(), output.pos);
-      last = rc;
-      if (output.pos < output.size) break;
+      full = output.pos == output.size;
     }
     return {};
   }));
