@@ -1,8 +1,58 @@
-// `sandbox unshare`.
+// `sandbox unshare [--userns=keep-id] [CMD...]`: as `podman unshare`, runs a
+// command (the user's shell by default) as root of a user namespace with the
+// same id maps containers get, so files owned by subordinate ids can be
+// managed.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
 #include "cli.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/userns/id_map.hpp"
+#include "sandbox/userns/run_in_userns.hpp"
 
 namespace sbx::cli {
+namespace {
 
-void register_unshare_commands(Registry& /*registry*/) {}
+struct UnshareOptions {
+  std::string userns;
+  CLI::App* app = nullptr;
+};
+
+CommandResult run_unshare(const UnshareOptions& options) {
+  std::vector<std::string> argv = options.app->remaining();
+  if (argv.empty()) {
+    const char* shell = std::getenv("SHELL");
+    argv.push_back(shell && *shell ? shell : "/bin/sh");
+  }
+  auto mode = options.userns == "keep-id" ? userns::Mode::kKeepId : userns::Mode::kDefault;
+  std::vector<std::string> warnings;
+  userns::IdMaps maps = SBX_TRY(userns::id_maps_for_current_user(mode, warnings));
+  for (const auto& warning : warnings)
+    std::fprintf(stderr, "sandbox: warning: %s\n", warning.c_str());
+  auto status = userns::exec_in_user_namespace(maps, argv);
+  if (!status) {
+    int err = status.error().errno_value();
+    if (err != ENOENT && err != EACCES) return std::unexpected(std::move(status.error()));
+    // The command itself could not run: docker's 127 / 126, not 125.
+    std::fprintf(stderr, "sandbox: %s\n", status.error().message().c_str());
+    return err == ENOENT ? 127 : 126;
+  }
+  return exit_code_of(*status);
+}
+
+}  // namespace
+
+void register_unshare_commands(Registry& registry) {
+  auto options = std::make_shared<UnshareOptions>();
+  CLI::App* sub = registry.add("unshare", "Run a command in the user namespace of containers",
+                               [options] { return run_unshare(*options); });
+  sub->add_option("--userns", options->userns, "keep-id: keep your uid and gid inside")
+      ->check(CLI::IsMember({"", "keep-id"}));
+  sub->prefix_command();
+  sub->footer("CMD defaults to $SHELL (or /bin/sh); its exit status is passed through.");
+  options->app = sub;
+}
 
 }  // namespace sbx::cli

@@ -19,8 +19,19 @@ struct UsernsOutcome {
 // Forks a child into new user + mount namespaces, writes `maps` from the
 // parent (newuidmap/newgidmap), makes the child uid/gid 0, runs `body` there
 // and returns its Status (the Error, with errno and hint, is carried back).
-// The caller must be single-threaded when calling (fork).
+// The caller must be single-threaded when calling (fork). The child's mount
+// namespace is private: mounts made by `body` vanish with it.
 Result<UsernsOutcome> run_in_user_namespace(
     const IdMaps& maps, const std::function<Status(std::vector<std::string>& warnings)>& body);
+
+// As `podman unshare`: runs argv (searched in PATH) as root of a new user
+// namespace with `maps`, stdio inherited, and returns its wait status.
+// SIGINT and SIGQUIT are ignored by the caller while the command runs. A
+// command that cannot be executed is an Error with errno ENOENT or EACCES.
+Result<int> exec_in_user_namespace(const IdMaps& maps, const std::vector<std::string>& argv);
+
+// The hint for an unshare(CLONE_NEWUSER) failure with `errno_value`: names
+// the sysctl (or AppArmor setting) to change on this host.
+std::string userns_disabled_hint(int errno_value);
 
 }  // namespace sbx::userns

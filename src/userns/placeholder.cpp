@@ -1,2 +1,0 @@
-// Replaced as the userns module grows.
-namespace sbx::userns {}
