@@ -1,2 +1,0 @@
-// Replaced as the cgroup module grows.
-namespace sbx::cgroup {}

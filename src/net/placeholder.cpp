@@ -1,2 +1,0 @@
-// Replaced as the net module grows.
-namespace sbx::net {}
