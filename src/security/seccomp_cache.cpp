@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "sandbox/base/files.hpp"
-#include "sandbox/security/seccomp.hpp"
+#include "seccomp_internal.hpp"
 
 namespace sbx::security {
 namespace {
@@ -43,7 +43,7 @@ std::string cache_key(const SeccompProfile& profile, const CapabilitySet& caps) 
   return name;
 }
 
-std::optional<SeccompProgram> read_cached(const std::filesystem::path& path) {
+std::optional<SeccompProgram> read_cached(const std::filesystem::path& path, unsigned flags) {
   auto bytes = read_file(path);
   if (!bytes || bytes->empty() || bytes->size() % sizeof(sock_filter) != 0 ||
       bytes->size() / sizeof(sock_filter) > BPF_MAXINSNS) {
@@ -52,7 +52,7 @@ std::optional<SeccompProgram> read_cached(const std::filesystem::path& path) {
   SeccompProgram program;
   program.filter.resize(bytes->size() / sizeof(sock_filter));
   std::memcpy(program.filter.data(), bytes->data(), bytes->size());
-  program.flags = kSeccompDefaultFlags;
+  program.flags = flags;
   return program;
 }
 
@@ -62,7 +62,8 @@ Result<SeccompProgram> compile_seccomp_cached(const SeccompProfile& profile,
                                               const CapabilitySet& caps,
                                               const std::filesystem::path& cache_dir) {
   const std::filesystem::path path = cache_dir / cache_key(profile, caps);
-  if (auto cached = read_cached(path)) return std::move(*cached);
+  const unsigned flags = SBX_TRY(seccomp_filter_flags(profile));
+  if (auto cached = read_cached(path, flags)) return std::move(*cached);
   SeccompProgram program = SBX_TRY(compile_seccomp(profile, caps));
   // Best effort: a read-only or full cache only costs time.
   if (make_dirs(cache_dir, 0700)) {

@@ -14,7 +14,7 @@
 #include <set>
 
 #include "sandbox/base/unique_fd.hpp"
-#include "sandbox/security/seccomp.hpp"
+#include "seccomp_internal.hpp"
 
 namespace sbx::security {
 namespace {
@@ -237,7 +237,22 @@ static_assert(kSeccompDefaultFlags == SECCOMP_FILTER_FLAG_TSYNC);
 
 }  // namespace
 
+Result<unsigned> seccomp_filter_flags(const SeccompProfile& profile) {
+  unsigned flags = kSeccompDefaultFlags;
+  for (const auto& flag : profile.flags) {
+    if (flag == "SECCOMP_FILTER_FLAG_LOG") {
+      flags |= SECCOMP_FILTER_FLAG_LOG;
+    } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+      flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    } else if (flag != "SECCOMP_FILTER_FLAG_TSYNC") {
+      return fail("seccomp flags: unsupported flag \"" + flag + "\"", EINVAL);
+    }
+  }
+  return flags;
+}
+
 Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const CapabilitySet& caps) {
+  unsigned flags = SBX_TRY(seccomp_filter_flags(profile));
   uint32_t default_action = SBX_TRY_CTX(
       scmp_action(profile.default_action, profile.default_errno_ret), "seccomp defaultAction");
   FilterCtx ctx(seccomp_init(default_action));
@@ -247,7 +262,7 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const Capa
   SBX_TRY_CTX(add_rules(ctx.get(), profile, target, default_action), "seccomp");
   SeccompProgram program;
   program.filter = SBX_TRY_CTX(export_bpf(ctx.get()), "seccomp");
-  program.flags = kSeccompDefaultFlags;
+  program.flags = flags;
   return program;
 }
 

@@ -168,6 +168,7 @@ Result<SeccompProfile> parse_profile_object(const json& j) {
     profile.architectures = SBX_TRY(get_strings(j["architectures"], "architectures"));
   }
   if (j.contains("archMap")) profile.arch_map = SBX_TRY(parse_arch_map(j["archMap"]));
+  if (j.contains("flags")) profile.flags = SBX_TRY(get_strings(j["flags"], "flags"));
   if (!profile.architectures.empty() && !profile.arch_map.empty()) {
     return fail("\"architectures\" and \"archMap\" cannot both be given", EINVAL);
   }
@@ -239,6 +240,7 @@ std::string seccomp_profile_to_json(const SeccompProfile& profile) {
     }
     j["archMap"] = std::move(arch_map);
   }
+  if (!profile.flags.empty()) j["flags"] = profile.flags;
   json syscalls = json::array();
   for (const auto& rule : profile.syscalls) syscalls.push_back(rule_to_json(rule));
   j["syscalls"] = std::move(syscalls);

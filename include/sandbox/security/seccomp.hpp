@@ -79,6 +79,9 @@ struct SeccompProfile {
   std::vector<std::string> architectures;  // old form; archMap preferred
   std::vector<SeccompArchMap> arch_map;
   std::vector<SeccompRule> syscalls;
+  // "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW" (others: error
+  // when compiling).
+  std::vector<std::string> flags;
   friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
 };
 

@@ -2,6 +2,7 @@
 // no_new_privs first), then probes which syscalls still work.
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
@@ -13,7 +14,6 @@
 #include <map>
 #include <sstream>
 
-#include <linux/seccomp.h>
 #include "fork_child.hpp"
 
 #include <cstring>
@@ -135,6 +135,19 @@ TEST(SeccompLoad, CapSysAdminOpensTheAdminGroup) {
   EXPECT_NE(results["clone3"], ENOSYS);
   EXPECT_EQ(results["keyctl"], EPERM);
   EXPECT_EQ(results["getpid"], 0);
+}
+
+TEST(SeccompCompile, ProfileFlags) {
+  auto profile = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ALLOW",
+      "flags": ["SECCOMP_FILTER_FLAG_LOG"]})");
+  ASSERT_TRUE(profile);
+  auto program = compile_seccomp(*profile, {});
+  ASSERT_TRUE(program) << program.error().message();
+  EXPECT_EQ(program->flags, kSeccompDefaultFlags | SECCOMP_FILTER_FLAG_LOG);
+  profile->flags = {"SECCOMP_FILTER_FLAG_NEW_LISTENER"};
+  auto refused = compile_seccomp(*profile, {});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("NEW_LISTENER"), std::string::npos);
 }
 
 TEST(SeccompLoad, CustomProfileActions) {

@@ -8,6 +8,7 @@ namespace {
 constexpr std::string_view kSample = R"({
   "defaultAction": "SCMP_ACT_ERRNO",
   "defaultErrnoRet": 1,
+  "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"],
   "archMap": [
     {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
     {"architecture": "SCMP_ARCH_RISCV64", "subArchitectures": null}
@@ -30,6 +31,7 @@ TEST(SeccompProfile, ParsesDockerFormat) {
   ASSERT_TRUE(profile) << profile.error().message();
   EXPECT_EQ(profile->default_action, SeccompAction::kErrno);
   EXPECT_EQ(profile->default_errno_ret, 1);
+  EXPECT_EQ(profile->flags, std::vector<std::string>{"SECCOMP_FILTER_FLAG_SPEC_ALLOW"});
   ASSERT_EQ(profile->arch_map.size(), 2u);
   EXPECT_EQ(profile->arch_map[0].architecture, "SCMP_ARCH_X86_64");
   EXPECT_EQ(profile->arch_map[0].sub_architectures,
