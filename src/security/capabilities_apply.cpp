@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "capabilities_internal.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/security/capabilities.hpp"
@@ -56,6 +57,13 @@ int drop_bounding(uint64_t keep) noexcept {
 }
 
 }  // namespace
+
+int raise_effective_caps() noexcept {
+  CapData current{};
+  if (int err = cap_get(current)) return err;
+  for (auto& word : current.words) word.effective = word.permitted;
+  return cap_set(current);
+}
 
 int apply_capabilities(const CapabilitySet& caps) noexcept {
   CapData current{};

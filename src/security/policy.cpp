@@ -2,6 +2,8 @@
 // program in the parent; the fixed order of the child's final steps.
 #include "sandbox/security/policy.hpp"
 
+#include "capabilities_internal.hpp"
+
 #include <algorithm>
 
 namespace sbx::security {
@@ -81,10 +83,12 @@ int apply_security_plan(const SecurityPlan& plan, const char** failed_step) noex
   step = "setrlimit";
   if (int err = apply_rlimits(plan.rlimits)) return err;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN (of the user
-  // namespace), so it must happen before the capabilities are cut.
+  // namespace) in the effective set, so it happens before the capabilities
+  // are cut, with the effective set raised again after a KEEPCAPS setresuid.
   const bool seccomp_early = plan.seccomp && !plan.no_new_privileges;
   step = "seccomp";
   if (seccomp_early) {
+    if (int err = raise_effective_caps()) return err;
     if (int err = load_seccomp(*plan.seccomp)) return err;
   }
   step = "capabilities";

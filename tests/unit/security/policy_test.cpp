@@ -147,3 +147,34 @@ TEST(SecurityPlan, AppliesInChildInOrder) {
 
 }  // namespace
 }  // namespace sbx::security
+
+namespace sbx::security {
+namespace {
+
+// With no_new_privs off the filter is loaded while CAP_SYS_ADMIN is still held.
+TEST(SecurityPlan, WithoutNoNewPrivsLoadsFilterBeforeCuttingCaps) {
+  SecurityOptions options;
+  ASSERT_TRUE(apply_security_opt(options, "no-new-privileges=false"));
+  auto plan = make_security_plan(options);
+  ASSERT_TRUE(plan) << plan.error().message();
+  auto result = testing::run_in_child([&](int fd) {
+    if (!testing::enter_user_namespace()) return testing::kChildSkip;
+    const char* step = nullptr;
+    if (int err = apply_security_plan(*plan, &step)) {
+      testing::write_text(fd, std::string(step ? step : "?") + ": " + strerror(err));
+      return 1;
+    }
+    auto status = read_process_status();
+    if (!status) return 2;
+    testing::write_text(fd, std::to_string(status->no_new_privs) + " " +
+                                std::to_string(status->seccomp_mode) + " " +
+                                std::to_string(status->effective.bits()));
+    return 0;
+  });
+  if (result.exit_code == testing::kChildSkip) GTEST_SKIP() << "no user namespaces";
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "0 2 " + std::to_string(CapabilitySet::docker_default().bits()));
+}
+
+}  // namespace
+}  // namespace sbx::security
