@@ -93,6 +93,8 @@ Status try_overlay_in_userns(const fs::path& store_root) {
     ::umount2(layout.merged.c_str(), MNT_DETACH);
     return {};
   });
+  // overlay leaves an empty work/work with mode 0, which TempDir cannot list.
+  ::rmdir((d / "work/work").c_str());
   if (!outcome) return fail(std::move(outcome.error()));
   return {};
 }
