@@ -302,8 +302,8 @@ Status unpack_layer(const std::filesystem::path& blob, const std::filesystem::pa
   if (!status) {
     Error error = std::move(status.error()).context(label);
     if (error.errno_value() == ENOSPC)
-      error =
-          std::move(error).with_hint("free disk space in " + dest_dir.native() + " and pull again");
+      (void)std::move(error).with_hint("free disk space in " + dest_dir.native() +
+                                       " and pull again");
     return fail(std::move(error));
   }
   return {};
