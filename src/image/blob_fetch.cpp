@@ -52,9 +52,13 @@ class BlobDownload {
         what_("blob " + descriptor.digest.str()) {}
 
   Status run() {
-    if (path_exists(dest_)) return {};  // only verified content is ever renamed there
-    bool already_there = SBX_TRY(open_locked_partial());
-    if (already_there) return {};
+    // Only verified content is ever renamed to `dest`, so an existing one is done.
+    bool already_there = path_exists(dest_) || SBX_TRY(open_locked_partial());
+    if (already_there) {
+      have_ = descriptor_.size;
+      report();
+      return {};
+    }
     SBX_TRY(rehash_existing());
     report();
     SBX_TRY(download());
