@@ -1,0 +1,113 @@
+// Unpacking pulled or imported layers: every layer's ids are scanned first
+// (one clear error before anything is extracted), then the missing layers are
+// unpacked in ONE user-namespace child into layers/<id>/diff.partial, renamed
+// to diff/ there, and recorded (layer.json) by the parent afterwards. A kill
+// at any point leaves no layer.json, so a half layer is never used; the next
+// unpack of it starts over and `image prune` removes it otherwise.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "images_internal.hpp"
+#include "sandbox/rootfs/unpack.hpp"
+#include "sandbox/userns/id_map.hpp"
+#include "sandbox/userns/run_in_userns.hpp"
+
+namespace sbx::runtime::detail {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Pending {
+  const LayerToUnpack* layer;
+  FileLock lock;
+  uint64_t content_bytes = 0;
+};
+
+// Locks the layers in digest order (no deadlock between two pulls) and keeps
+// those still missing once the lock is held.
+Result<std::vector<Pending>> lock_missing(const store::Store& store,
+                                          const std::vector<LayerToUnpack>& layers,
+                                          ProgressSink& progress) {
+  std::vector<const LayerToUnpack*> order;
+  for (const LayerToUnpack& layer : layers) {
+    bool seen = std::any_of(order.begin(), order.end(),
+                            [&](const LayerToUnpack* o) { return o->diff_id == layer.diff_id; });
+    if (!seen) order.push_back(&layer);
+  }
+  std::sort(order.begin(), order.end(),
+            [](const LayerToUnpack* a, const LayerToUnpack* b) { return a->diff_id < b->diff_id; });
+  std::vector<Pending> pending;
+  for (const LayerToUnpack* layer : order) {
+    FileLock lock = SBX_TRY(store.lock_layer(layer->diff_id));
+    if (SBX_TRY(store.layer(layer->diff_id))) {
+      progress.blob(layer->blob.digest, BlobEvent::kExists, 0, 0);
+      continue;
+    }
+    pending.push_back({layer, std::move(lock), 0});
+  }
+  return pending;
+}
+
+// Runs in the user-namespace child: staging dir, unpack, rename into place.
+Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
+                  std::vector<std::string>& warnings) {
+  fs::path staging = store.layer_staging_dir(layer.diff_id);
+  fs::path diff = store.layer_diff_dir(layer.diff_id);
+  SBX_TRY(remove_tree(staging));  // left by a killed unpack
+  SBX_TRY(remove_tree(diff));     // complete but never recorded
+  if (::mkdir(staging.c_str(), 0755) != 0) return fail_errno("mkdir", staging.native());
+  rootfs::UnpackOptions options;
+  options.whiteouts = rootfs::WhiteoutForm::kOverlay;
+  options.layer_name = layer.blob.digest.str();
+  SBX_TRY(rootfs::unpack_layer(store.blob_path(layer.blob.digest), staging, options, warnings));
+  if (::rename(staging.c_str(), diff.c_str()) != 0) return fail_errno("rename", diff.native());
+  return {};
+}
+
+}  // namespace
+
+Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>& layers,
+                     ProgressSink& progress) {
+  if (layers.empty()) return {};
+  std::vector<std::string> map_warnings;
+  userns::IdMaps maps =
+      SBX_TRY(userns::id_maps_for_current_user(userns::Mode::kDefault, map_warnings));
+  for (const std::string& warning : map_warnings) progress.warning(warning);
+  std::vector<Pending> pending = SBX_TRY(lock_missing(store, layers, progress));
+  if (pending.empty()) return {};
+  uint64_t needed = 0;
+  for (Pending& item : pending) {  // all scans before any extraction
+    const LayerToUnpack& layer = *item.layer;
+    auto scan = SBX_TRY_CTX(
+        rootfs::scan_layer_ids(store.blob_path(layer.blob.digest), maps, layer.blob.digest.str()),
+        "layer " + layer.blob.digest.str());
+    item.content_bytes = scan.content_bytes;
+    needed += scan.content_bytes;
+  }
+  SBX_TRY(rootfs::check_free_space(store.root() / "layers", needed));
+  for (Pending& item : pending) {
+    SBX_TRY(make_dirs(store.layer_dir(item.layer->diff_id), 0700));
+    progress.blob(item.layer->blob.digest, BlobEvent::kExtracting, 0, 0);
+  }
+  auto body = [&](std::vector<std::string>& warnings) -> Status {
+    for (const Pending& item : pending)
+      SBX_TRY_CTX(unpack_one(store, *item.layer, warnings),
+                  "layer " + item.layer->blob.digest.str());
+    return {};
+  };
+  auto outcome = SBX_TRY(userns::run_in_user_namespace(maps, body));
+  for (const std::string& warning : outcome.warnings) progress.warning(warning);
+  for (const Pending& item : pending) {
+    const LayerToUnpack& layer = *item.layer;
+    store::LayerRecord record{layer.diff_id, layer.blob.digest, layer.blob.media_type,
+                              layer.blob.size, item.content_bytes};
+    SBX_TRY_CTX(store.commit_layer(record), "layer " + layer.blob.digest.str());
+    progress.blob(layer.blob.digest, BlobEvent::kComplete, 0, 0);
+  }
+  return {};
+}
+
+}  // namespace sbx::runtime::detail
