@@ -83,7 +83,7 @@ void register_login_commands(Registry& registry) {
   cmd->add_option("-u,--username", login->username, "Username");
   cmd->add_option("-p,--password", login->password, "Password (prefer --password-stdin)");
   cmd->add_flag("--password-stdin", login->password_stdin, "Read the password from stdin");
-  cmd->add_flag("--tls-verify{true}", login->tls_verify,
+  cmd->add_flag("--tls-verify", login->tls_verify,
                 "Require HTTPS with a verified certificate (--tls-verify=false allows HTTP)");
   cmd->add_option("server", login->host, "Registry host (docker.io when omitted)");
 

@@ -2,6 +2,7 @@
 // (Streaming blob downloads are in blob_fetch.cpp.)
 #include "sandbox/image/registry_client.hpp"
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -271,9 +272,12 @@ Status login(std::string_view host, const Credentials& credentials,
   Reference reference{.domain = domain};
   auto impl =
       SBX_TRY_CTX(connect(reference, std::move(with_credentials), ""), "login to " + domain);
-  HttpResponse response =
-      SBX_TRY_CTX(impl->send(HttpRequest{.url = impl->base_url + "/v2/"}), "login to " + domain);
-  if (response.status == 401)
+  auto checked = impl->send(HttpRequest{.url = impl->base_url + "/v2/"});
+  // EACCES: the token server refused these credentials.
+  bool refused = !checked && checked.error().errno_value() == EACCES;
+  if (!checked && !refused) return fail(std::move(checked.error()).context("login to " + domain));
+  HttpResponse response = checked ? std::move(*checked) : HttpResponse{};
+  if (refused || response.status == 401)
     return fail(Error("login to " + domain + " failed: incorrect username or password")
                     .with_hint("check the username and password"));
   if (!response.ok())

@@ -2,6 +2,7 @@
 // with Basic credentials, answered by {"token"|"access_token", "expires_in"}.
 #include "token_auth.hpp"
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/image/reference.hpp"
@@ -107,7 +108,9 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::string& scope
   if (response.status == 401 || response.status == 403) {
     if (credentials_)
       return fail(Error("login to " + host_ + " failed: the token server refused user '" +
-                        credentials_->username + "' (HTTP " + std::to_string(response.status) + ")")
+                            credentials_->username + "' (HTTP " + std::to_string(response.status) +
+                            ")",
+                        EACCES)
                       .with_hint("check the username and password: " + login_hint(host_)));
     return fail(Error("registry " + host_ + " refused anonymous access (token server HTTP " +
                       std::to_string(response.status) + ")")

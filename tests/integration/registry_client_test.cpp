@@ -279,6 +279,8 @@ TEST_F(RegistryClientTest, LoginStoresOnlyGoodCredentials) {
   RegistryOptions o = options();
   auto bad = image::login(rig().registry_token, Credentials{rig().user, "wrong"}, o);
   ASSERT_FALSE(bad);
+  EXPECT_TRUE(contains(bad.error().message(), "incorrect username or password"))
+      << bad.error().message();
   EXPECT_FALSE(fs::exists(files_.sandbox_file));
   auto bad_basic = image::login(rig().registry_basic, Credentials{rig().user, "wrong"}, o);
   ASSERT_FALSE(bad_basic);
