@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "sandbox/image/reference.hpp"
 
@@ -13,6 +14,7 @@ namespace {
 // Docker treats shorter lifetimes as 60 s; renew a little early.
 constexpr std::chrono::seconds kMinTokenLifetime{60};
 constexpr std::chrono::seconds kRenewMargin{10};
+constexpr int kTokenAttempts = 3;
 
 std::string realm_host(const std::string& realm) {
   std::string_view rest = realm;
@@ -101,7 +103,14 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::string& scope
   request.max_body = 1 << 20;
   HttpOptions http = http_;
   http.https_redirects_only = realm_.starts_with("https://");
-  HttpResponse response = http_get(request, http);
+  HttpResponse response;
+  for (int attempt = 1;; ++attempt) {  // a token server hiccup should not fail a pull
+    response = http_get(request, http);
+    bool transient = response.curl_code != 0 ? response.transient_failure()
+                                             : response.status >= 500 || response.status == 429;
+    if (!transient || attempt >= kTokenAttempts) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+  }
   if (response.curl_code != 0)
     return fail("cannot reach the token server " + realm_ + " of " + host_ + ": " +
                 response.transport_message());
