@@ -164,7 +164,7 @@ Result<Reference> parse_reference(std::string_view text) {
   if (has_upper(ref.path)) return fail(invalid(text, "repository name must be lowercase"));
   if (!valid_domain(ref.domain)) return fail(invalid(text, "bad registry host"));
   if (!valid_path(ref.path)) return fail(invalid(text, "bad repository name"));
-  if (ref.domain.size() + 1 + ref.path.size() > kMaxNameLength)
+  if (ref.path.size() > kMaxNameLength)
     return fail(invalid(text, "repository name must not be more than 255 characters"));
   if (has_tag && !valid_tag(ref.tag)) return fail(invalid(text, "bad tag"));
   if (remainder.find('@') != std::string::npos) {

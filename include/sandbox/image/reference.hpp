@@ -13,7 +13,7 @@ namespace sbx::image {
 inline constexpr std::string_view kDefaultDomain = "docker.io";
 inline constexpr std::string_view kOfficialRepoPrefix = "library/";
 inline constexpr std::string_view kDefaultTag = "latest";
-// Whole-name limit from distribution/reference (NameTotalLengthMax).
+// Repository path limit from distribution/reference (RepositoryNameTotalLengthMax).
 inline constexpr size_t kMaxNameLength = 255;
 
 struct Reference {

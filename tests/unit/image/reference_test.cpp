@@ -82,6 +82,17 @@ TEST(ReferenceTest, InvalidNames) {
            "busybox@sha512:abc",
            "Uppercase:tag",
            "a/b:tag:more",
+           ":justtag",
+           "@sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+           "repo@sha256:ffffffffffffffffffffffffffffffffff",
+           "validname@invaliddigest:"
+           "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+           "test:5000/Uppercase/lowercase:tag",
+           "aa/asdf$$^/aa",
+           "[2001:db8::1]",
+           "[2001:db8::1]:5000",
+           "[2001:db8::1]:tag",
+           "[fe80::1%@invalidzone]:5000/repo",
        }) {
     EXPECT_FALSE(parse_reference(name).has_value()) << name;
   }
@@ -90,9 +101,11 @@ TEST(ReferenceTest, InvalidNames) {
 TEST(ReferenceTest, LengthLimits) {
   std::string long_namespace(260, 'a');
   EXPECT_FALSE(parse_reference(long_namespace + "/docker").has_value());
-  // docker.io/library/ + 237 = 255 characters: the limit itself is fine.
-  EXPECT_TRUE(parse_reference(std::string(237, 'a')).has_value());
-  EXPECT_FALSE(parse_reference(std::string(238, 'a')).has_value());
+  // The limit is on the path: library/ + 247 = 255 characters is fine.
+  EXPECT_TRUE(parse_reference(std::string(247, 'a')).has_value());
+  EXPECT_FALSE(parse_reference(std::string(248, 'a')).has_value());
+  EXPECT_TRUE(parse_reference("example.com/" + std::string(255, 'a') + ":tag").has_value());
+  EXPECT_FALSE(parse_reference("domain.com/" + std::string(256, 'a') + ":tag").has_value());
   EXPECT_TRUE(parse_reference("busybox:" + std::string(128, 't')).has_value());
   EXPECT_FALSE(parse_reference("busybox:" + std::string(129, 't')).has_value());
 }
@@ -149,6 +162,56 @@ TEST(ReferenceTest, NormalizesLikeDocker) {
     EXPECT_EQ(ref->tag, "latest") << c.input;
     EXPECT_EQ(ref->familiar(), std::string(c.familiar_name) + ":latest") << c.input;
   }
+}
+
+struct ParseCase {
+  std::string_view input;
+  std::string_view domain;
+  std::string_view path;
+  std::string_view tag;
+  std::string_view digest;
+};
+
+// distribution/reference reference_test.go TestReferenceParse, normalized.
+TEST(ReferenceTest, ParsesLikeDistribution) {
+  const std::string ff = "sha256:" + std::string(64, 'f');
+  const ParseCase cases[] = {
+      {"test_com", "docker.io", "library/test_com", "latest", ""},
+      {"test.com:tag", "docker.io", "library/test.com", "tag", ""},
+      {"test.com:5000", "docker.io", "library/test.com", "5000", ""},
+      {"test.com/repo:tag", "test.com", "repo", "tag", ""},
+      {"test:5000/repo", "test:5000", "repo", "latest", ""},
+      {"test:5000/repo:tag", "test:5000", "repo", "tag", ""},
+      {"lowercase:Uppercase", "docker.io", "library/lowercase", "Uppercase", ""},
+      {"sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com", "bar/baz/quux",
+       "some-long-tag", ""},
+      {"b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io", "test.example.com/my-app",
+       "test.example.com", ""},
+      {"xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com", "myimage", "xn--n3h.com", ""},
+      {"foo_bar.com:8080", "docker.io", "library/foo_bar.com", "8080", ""},
+      {"192.168.1.1:5000/repo:5050", "192.168.1.1:5000", "repo", "5050", ""},
+      {"[2001:db8::1]/repo", "[2001:db8::1]", "repo", "latest", ""},
+      {"[2001:db8:1:2:3:4:5:6]/repo:tag", "[2001:db8:1:2:3:4:5:6]", "repo", "tag", ""},
+      {"[2001:db8::]:5000/repo", "[2001:db8::]:5000", "repo", "latest", ""},
+      {"[::1]:5000/repo", "[::1]:5000", "repo", "latest", ""},
+  };
+  for (const auto& c : cases) {
+    auto ref = parse_reference(c.input);
+    ASSERT_TRUE(ref) << c.input << ": " << ref.error().message();
+    EXPECT_EQ(ref->domain, c.domain) << c.input;
+    EXPECT_EQ(ref->path, c.path) << c.input;
+    EXPECT_EQ(ref->tag, c.tag) << c.input;
+    EXPECT_EQ(ref->digest, c.digest) << c.input;
+  }
+  auto both = parse_reference("[2001:db8::1]:5000/repo:tag@" + ff);
+  ASSERT_TRUE(both) << both.error().message();
+  EXPECT_EQ(both->domain, "[2001:db8::1]:5000");
+  EXPECT_EQ(both->tag, "tag");
+  EXPECT_EQ(both->digest, ff);
+  auto digest_only = parse_reference("test:5000/repo@" + ff);
+  ASSERT_TRUE(digest_only);
+  EXPECT_EQ(digest_only->tag, "");
+  EXPECT_EQ(digest_only->digest, ff);
 }
 
 TEST(ReferenceTest, DefaultsTagLatest) {
