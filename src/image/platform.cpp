@@ -2,6 +2,8 @@
 // package (Normalize, Only).
 #include <sys/utsname.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "sandbox/base/strings.hpp"
@@ -46,6 +48,25 @@ int variant_number(const std::string& variant) {
     n = n * 10 + (variant[i] - '0');
   }
   return n;
+}
+
+// arm64/v8.x runs v8.{x-1..0}; v9.x runs v9.{x-1..0} and v8.{x+5 (at most 9)..0}.
+void add_arm64_variants(const Platform& p, std::vector<Platform>& out) {
+  std::string variant = p.variant.empty() ? "v8" : p.variant;
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(variant.c_str(), "v%d.%d", &major, &minor) < 1 || major < 8) return;
+  auto add = [&](int ma, int mi) {
+    std::string v = "v" + std::to_string(ma) + (mi == 0 ? "" : "." + std::to_string(mi));
+    out.push_back(normalize_platform({p.os, "arm64", v}));
+  };
+  if (major == 9) {
+    for (int m = minor - 1; m >= 0; --m) add(9, m);
+    major = 8;
+    minor = std::min(minor + 5, 9);
+    add(8, minor);
+  }
+  for (int m = minor - 1; m >= 0; --m) add(major, m);
 }
 
 }  // namespace
@@ -112,7 +133,8 @@ std::vector<Platform> compatible_platforms(const Platform& wanted) {
     for (int v = variant_number(p.variant) - 1; v >= 5; --v)
       out.push_back({p.os, "arm", "v" + std::to_string(v)});
   } else if (p.architecture == "arm64") {
-    // Every arm64 CPU we run on executes 32-bit arm/v8 and below.
+    add_arm64_variants(p, out);
+    // arm64 CPUs run 32-bit arm/v8 and below.
     for (int v = 8; v >= 5; --v) out.push_back({p.os, "arm", "v" + std::to_string(v)});
   }
   return out;

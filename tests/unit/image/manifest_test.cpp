@@ -171,6 +171,24 @@ TEST(IndexTest, VariantRulesLikeContainerd) {
   EXPECT_EQ(select_manifest(*index, *parse_platform("linux/amd64/v3"))->digest.str(), digest('a'));
 }
 
+TEST(IndexTest, Arm64MinorVariants) {
+  auto index = parse_index(
+      index_of({index_entry('8', "linux", "arm64"), index_entry('1', "linux", "arm64", "v8.1"),
+                index_entry('9', "linux", "arm64", "v9")}));
+  ASSERT_TRUE(index);
+  EXPECT_EQ(select_manifest(*index, *parse_platform("linux/arm64/v8.2"))->digest.str(),
+            digest('1'));
+  EXPECT_EQ(select_manifest(*index, *parse_platform("linux/arm64/v8.1"))->digest.str(),
+            digest('1'));
+  EXPECT_EQ(select_manifest(*index, *parse_platform("linux/arm64"))->digest.str(), digest('8'));
+  EXPECT_EQ(select_manifest(*index, *parse_platform("linux/arm64/v9.1"))->digest.str(),
+            digest('9'));
+  auto v8_only = parse_index(index_of({index_entry('8', "linux", "arm64", "v8")}));
+  ASSERT_TRUE(v8_only);
+  EXPECT_EQ(select_manifest(*v8_only, *parse_platform("linux/arm64/v9"))->digest.str(),
+            digest('8'));
+}
+
 TEST(IndexTest, DockerManifestListAndAnyManifest) {
   std::string body =
       index_of({index_entry('1', "linux", "amd64")}, media_type::kDockerManifestList);
