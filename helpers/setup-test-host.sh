@@ -49,19 +49,16 @@ if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]] &&
 fi
 
 bash "$REPO/tests/rig/start.sh"
+# The test images; the payload binary of this build is used when the caller says where it is.
+payload=${SBX_BUILD_DIR:+$SBX_BUILD_DIR/helpers/payload/payload}
 if [[ -f $REPO/tests/rig/images/build.sh ]]; then
-  bash "$REPO/tests/rig/images/build.sh"
+  if [[ -n $payload && -x $payload ]]; then
+    bash "$REPO/tests/rig/images/build.sh" "$payload"
+  else
+    bash "$REPO/tests/rig/images/build.sh"
+  fi
 else
   echo "setup-test-host: tests/rig/images/build.sh not present; no test images built" >&2
 fi
-
-# public/busybox: anonymous pulls are allowed under public/ on the token registry (the
-# registries share storage, so a copy on :5000 serves all of them).
-source /var/tmp/sandbox-rig/rig.env
-if skopeo inspect --tls-verify=false "docker://$REGISTRY/test/busybox:latest" >/dev/null 2>&1 &&
-  ! skopeo inspect --tls-verify=false "docker://$REGISTRY/public/busybox:latest" >/dev/null 2>&1
-then
-  skopeo copy --quiet --all --src-tls-verify=false --dest-tls-verify=false \
-    "docker://$REGISTRY/test/busybox:latest" "docker://$REGISTRY/public/busybox:latest"
-fi
+RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
 echo "setup-test-host: ready (user $TEST_USER, rig in $RIG_DIR)"

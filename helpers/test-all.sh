@@ -45,7 +45,7 @@ step "prepare the test host"
 export SBX_BUILD_DIR=$BUILD_DIR  # tests/rig/images/build.sh takes the test payload from here
 bash helpers/setup-test-host.sh
 # Leftovers of earlier runs (store roots hold files owned by subordinate ids).
-rm -rf /var/tmp/sbx-it-* 2>/dev/null || true
+rm -rf /var/tmp/sbx-it-* /tmp/sbx-evil-* /var/tmp/sbx-evil-* 2>/dev/null || true
 
 # The test user must reach the binaries and write ctest's Testing/ directory.
 mkdir -p "$BUILD_DIR/Testing"

@@ -207,13 +207,41 @@ const Rig& rig() {
   return loaded;
 }
 
-HttpReply http_get(const std::string& host_port, const std::string& path) {
+namespace {
+
+// Splits "HTTP/1.1 200 OK\r\nName: value\r\n...\r\n\r\nbody" into a reply.
+HttpReply parse_http_response(const std::string& response) {
   HttpReply reply;
+  if (response.rfind("HTTP/", 0) != 0) return reply;
+  reply.status = std::atoi(response.c_str() + response.find(' ') + 1);
+  auto end = response.find("\r\n\r\n");
+  std::string head = response.substr(0, end);
+  if (end != std::string::npos) reply.body = response.substr(end + 4);
+  std::istringstream lines(head);
+  std::string line;
+  std::getline(lines, line);  // status line
+  while (std::getline(lines, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    reply.headers[name] = value;
+  }
+  return reply;
+}
+
+}  // namespace
+
+HttpReply http_get(const std::string& host_port, const std::string& path,
+                   const std::vector<std::string>& headers, const std::string& method) {
   auto colon = host_port.rfind(':');
-  if (colon == std::string::npos) return reply;
+  if (colon == std::string::npos) return {};
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return reply;
-  timeval tv{10, 0};
+  if (fd < 0) return {};
+  timeval tv{30, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in addr{};
@@ -222,8 +250,9 @@ HttpReply http_get(const std::string& host_port, const std::string& path) {
   ::inet_pton(AF_INET, host_port.substr(0, colon).c_str(), &addr.sin_addr);
   std::string response;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string request =
-        "GET " + path + " HTTP/1.0\r\nHost: " + host_port + "\r\nConnection: close\r\n\r\n";
+    std::string request = method + " " + path + " HTTP/1.0\r\nHost: " + host_port + "\r\n";
+    for (const auto& h : headers) request += h + "\r\n";
+    request += "Connection: close\r\n\r\n";
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
         static_cast<ssize_t>(request.size())) {
       char buffer[16384];
@@ -233,13 +262,24 @@ HttpReply http_get(const std::string& host_port, const std::string& path) {
     }
   }
   ::close(fd);
-  // "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"
-  if (response.rfind("HTTP/", 0) != 0) return reply;
-  auto space = response.find(' ');
-  reply.status = std::atoi(response.c_str() + space + 1);
-  auto body = response.find("\r\n\r\n");
-  if (body != std::string::npos) reply.body = response.substr(body + 4);
-  return reply;
+  return parse_http_response(response);
+}
+
+HttpReply registry_manifest(const std::string& host_port, const std::string& name,
+                            const std::string& reference) {
+  return http_get(host_port, "/v2/" + name + "/manifests/" + reference,
+                  {"Accept: application/vnd.oci.image.index.v1+json, "
+                   "application/vnd.oci.image.manifest.v1+json, "
+                   "application/vnd.docker.distribution.manifest.list.v2+json, "
+                   "application/vnd.docker.distribution.manifest.v2+json"});
+}
+
+bool rig_has_image(const std::string& name_and_tag) {
+  if (!rig().available) return false;
+  auto colon = name_and_tag.rfind(':');
+  std::string name = name_and_tag.substr(0, colon);
+  std::string tag = colon == std::string::npos ? "latest" : name_and_tag.substr(colon + 1);
+  return registry_manifest(rig().registry, name, tag).status == 200;
 }
 
 bool registry_reachable(const std::string& host_port) {

@@ -87,13 +87,22 @@ const Rig& rig();
 // True when `host:port/v2/` answers (any HTTP status).
 bool registry_reachable(const std::string& host_port);
 
-// A minimal HTTP/1.0 GET on 127.0.0.1 (for the rig's control endpoints).
-// Returns {status, body}; status 0 when the connection failed.
+// A minimal HTTP/1.0 request to an IPv4 host:port (the rig's registries and control endpoints).
+// Returns {status, headers (lower-case names), body}; status 0 when the connection failed.
 struct HttpReply {
   int status = 0;
+  std::map<std::string, std::string> headers;
   std::string body;
 };
-HttpReply http_get(const std::string& host_port, const std::string& path);
+HttpReply http_get(const std::string& host_port, const std::string& path,
+                   const std::vector<std::string>& headers = {}, const std::string& method = "GET");
+
+// The manifest (or index) of `name:reference` in the anonymous registry, asking for every OCI and
+// Docker media type; status 404 when the rig has no such image.
+HttpReply registry_manifest(const std::string& host_port, const std::string& name,
+                            const std::string& reference);
+// The rig's anonymous registry has test image `name:tag` (built by tests/rig/images/build.sh).
+bool rig_has_image(const std::string& name_and_tag);
 
 // The invoking user has subordinate uid and gid ranges (/etc/subuid, /etc/subgid).
 bool has_subid_ranges();
@@ -142,6 +151,15 @@ class SandboxTest : public ::testing::Test {
   } while (0)
 
 // Skips unless the rig is up (tests/rig/start.sh).
+// Skips unless the rig serves test image NAME:TAG (e.g. "test/busybox:latest").
+#define SBX_REQUIRES_IMAGE(name_and_tag)                                     \
+  do {                                                                       \
+    SBX_REQUIRES_RIG();                                                      \
+    SBX_REQUIRES(::sbx::it::rig_has_image(name_and_tag),                     \
+                 std::string("test image ") + (name_and_tag) +               \
+                     " in the rig (run tests/rig/images/build.sh as root)"); \
+  } while (0)
+
 #define SBX_REQUIRES_RIG()        \
   SBX_REQUIRES(                   \
       ::sbx::it::rig().available, \
