@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 
+#include "sandbox/image/reference.hpp"
+
 namespace sbx::image::detail {
 namespace {
 
@@ -28,6 +30,13 @@ struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
 };
+
+// "http://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"
+std::string url_host(std::string_view url) {
+  if (size_t scheme = url.find("://"); scheme != std::string_view::npos)
+    url.remove_prefix(scheme + 3);
+  return std::string(url.substr(0, url.find_first_of("/?#")));
+}
 
 bool is_success(long status) { return status >= 200 && status < 300; }
 
@@ -103,6 +112,8 @@ void set_options(CURL* curl, const HttpRequest& request, const HttpOptions& opti
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   // Layers are already compressed; never let a proxy or server re-encode.
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
+  // $http_proxy must not capture a registry on this machine.
+  if (is_loopback_registry(url_host(request.url))) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 }
 
 }  // namespace
