@@ -87,8 +87,13 @@ Status Unpacker::unpack_entry(LayerArchive& archive, archive_entry* entry,
   if (!classified) {
     if (!clean_entry_path(name))
       return fail("path escapes the layer (\"..\" above its root)", EXDEV);
-    warnings_.push_back("skipped " + name + ": unknown whiteout metadata");
-    return {};
+    // aufs keeps its own ".wh..wh.*" bookkeeping in layers; it means nothing
+    // here. Any other ".wh." name that names no file is malformed.
+    if (split_parent(*clean_entry_path(name)).second.starts_with(".wh..wh.")) {
+      warnings_.push_back("skipped " + name + ": aufs whiteout metadata");
+      return {};
+    }
+    return fail("malformed whiteout name", EINVAL);
   }
   switch (classified->kind) {
     case EntryKind::kWhiteout:
@@ -209,6 +214,14 @@ Status Unpacker::make_node(archive_entry* entry, int dir_fd, const std::string& 
                            const std::string& path, bool* skipped) {
   mode_t type = archive_entry_filetype(entry);
   dev_t device = type == AE_IFIFO ? 0 : archive_entry_rdev(entry);
+  if (type == AE_IFCHR && device == makedev(0, 0)) {
+    // Created, it would act as an overlay whiteout and silently delete the
+    // file of a lower layer; whiteouts come only from ".wh." names.
+    *skipped = true;
+    warnings_.push_back("skipped device node " + path +
+                        " (c 0:0): it would act as an overlay whiteout");
+    return {};
+  }
   if (::mknodat(dir_fd, base.c_str(), static_cast<mode_t>(type) | 0600, device) == 0) return {};
   if (type != AE_IFIFO && (errno == EPERM || errno == EACCES)) {
     *skipped = true;

@@ -141,6 +141,33 @@ TEST_F(HostileLayerTest, HardlinkToAnEscapingSymlinkLinksTheSymlink) {
   EXPECT_TRUE(fs::is_symlink(dest_ / "localpasswd"));
 }
 
+TEST_F(HostileLayerTest, MalformedWhiteoutsAreErrors) {
+  fs::create_directory(dest_ / "sbx-keep");
+  std::ofstream(dest_ / "sbx-keep/file") << "keep";
+  for (auto form : {WhiteoutForm::kOverlay, WhiteoutForm::kApply}) {
+    auto status = unpack(LayerBuilder().file("sbx-keep/.wh.."), form);
+    ASSERT_FALSE(status);
+    EXPECT_NE(status.error().message().find("sbx-keep/.wh..: malformed whiteout"),
+              std::string::npos)
+        << status.error().message();
+    status = unpack(LayerBuilder().file("sbx-keep/.wh..."), form);
+    ASSERT_FALSE(status);
+    EXPECT_EQ(read(dest_ / "sbx-keep/file"), "keep");
+  }
+  expect_victim_untouched();
+  ASSERT_TRUE(unpack(LayerBuilder().file("a/.wh..wh.plnk")));
+  EXPECT_EQ(warnings_.size(), 1u) << "aufs metadata is skipped";
+}
+
+TEST_F(HostileLayerTest, ZeroZeroCharDeviceIsNeverAWhiteout) {
+  auto status = unpack(LayerBuilder().chardev("sbx-lower-file", 0, 0).file("sbx-device-ok", "ok"));
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dest_ / "sbx-lower-file")));
+  EXPECT_EQ(read(dest_ / "sbx-device-ok"), "ok");
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("sbx-lower-file (c 0:0)"), std::string::npos) << warnings_[0];
+}
+
 TEST_F(HostileLayerTest, ReplacingTheRootIsRefused) {
   expect_refused(LayerBuilder().symlink(".", "/"), "cannot replace the layer root");
 }
