@@ -96,7 +96,7 @@ Status check_free_space(const std::filesystem::path& dir, uint64_t needed,
   uint64_t wanted = needed + needed / 16 + (16u << 20);
   if (wanted <= available) return {};
   std::string what =
-      layer_name.empty() ? std::string("the layer") : "layer " + std::string(layer_name);
+      layer_name.empty() ? std::string("unpacking the layers") : "layer " + std::string(layer_name);
   return fail(Error(what + " needs " + human_size(static_cast<double>(wanted)) + " but " +
                         dir.native() + " has only " + human_size(static_cast<double>(available)) +
                         " free",

@@ -56,8 +56,10 @@ struct LayerIdScan {
 Result<LayerIdScan> scan_layer_ids(const std::filesystem::path& blob, const userns::IdMaps& maps,
                                    std::string_view layer_name = {});
 
-// Fails with ENOSPC, named, when `needed` bytes (e.g. LayerIdScan::content_bytes)
-// plus a margin do not fit in the file system holding `dir`.
+// Fails with ENOSPC, named, when `needed` bytes (e.g. the sum of
+// LayerIdScan::content_bytes) plus a margin do not fit in the file system
+// holding `dir`: "layer sha256:.. needs 1.1 TB but /x has only 80 GB free"
+// ("unpacking the layers needs ..." without a layer name).
 Status check_free_space(const std::filesystem::path& dir, uint64_t needed,
                         std::string_view layer_name = {});
 
