@@ -1,0 +1,205 @@
+#!/bin/bash
+# Pull benchmark (not a test; no timing assertions): a Debian-sized image from the rig's local
+# registry, pulled by `sandbox pull`, compared in the same run with `tar xzf` of the same layer
+# blobs and with rootless `podman pull`, all as the unprivileged test user.
+#
+#   sudo tests/bench/pull_bench.sh [--runs N] [--sandbox PATH]
+#
+# Once (cached in $BENCH_DIR, default /var/tmp/sandbox-bench): `debootstrap --variant=minbase
+# bookworm` from the Debian mirror (~200 MB unpacked), split into 4 layers with umoci (usr/lib,
+# the rest of usr, var, everything else), pushed with skopeo as $REGISTRY/bench/debian:latest.
+# Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
+# Target from the issue: sandbox within 1.3x of tar xzf, at least 2x faster than podman.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/var/tmp/sandbox-bench}
+RUNS=3
+SANDBOX=${SANDBOX_BIN:-}
+TEST_USER=${SBX_TEST_USER:-sbxtest}
+RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
+while (($#)); do
+  case $1 in
+    --runs) RUNS=$2; shift ;;
+    --sandbox) SANDBOX=$2; shift ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "pull_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "pull_bench: $*" >&2; exit 1; }
+((EUID == 0)) || die "run as root (debootstrap, then the pulls run as $TEST_USER)"
+[[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh"
+# shellcheck disable=SC1091
+source "$RIG_DIR/rig.env"
+id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
+if [[ -z $SANDBOX ]]; then
+  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
+    [[ -x $candidate ]] && SANDBOX=$candidate && break
+  done
+fi
+[[ -x $SANDBOX ]] || die "no sandbox binary: build first or pass --sandbox PATH"
+runuser -u "$TEST_USER" -- test -x "$SANDBOX" || die "$TEST_USER cannot run $SANDBOX"
+command -v debootstrap >/dev/null ||
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+
+IMAGE=$REGISTRY/bench/debian:latest
+OCI=$BENCH_DIR/oci
+mkdir -p "$BENCH_DIR"
+
+# --- the image, built once ---------------------------------------------------------------
+make_rootfs() {
+  [[ -d $BENCH_DIR/rootfs ]] && return
+  local mirror
+  mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
+    true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  echo "pull_bench: debootstrap --variant=minbase bookworm from $mirror (a few minutes, once)"
+  rm -rf "$BENCH_DIR/rootfs.tmp"
+  debootstrap --variant=minbase bookworm "$BENCH_DIR/rootfs.tmp" "$mirror" \
+    >"$BENCH_DIR/debootstrap.log" 2>&1 || die "debootstrap failed: see $BENCH_DIR/debootstrap.log"
+  # Device nodes cannot be made unprivileged (tar as the test user); containers get /dev anyway.
+  find "$BENCH_DIR/rootfs.tmp/dev" -mindepth 1 -delete
+  mv "$BENCH_DIR/rootfs.tmp" "$BENCH_DIR/rootfs"
+}
+
+# Four layers, each one `umoci repack` of what was added to the bundle since the last.
+make_layout() {
+  [[ -f $BENCH_DIR/layout.stamp ]] && return
+  local src=$BENCH_DIR/rootfs bundle=$BENCH_DIR/bundle
+  rm -rf "$OCI" "$bundle"
+  umoci init --layout "$OCI"
+  umoci new --image "$OCI:bench"
+  umoci unpack --image "$OCI:bench" "$bundle" >/dev/null
+  local rootfs=$bundle/rootfs
+  mkdir -p "$rootfs/usr"
+  cp -a "$src/usr/lib" "$rootfs/usr/"
+  umoci repack --refresh-bundle --image "$OCI:bench" "$bundle"
+  cp -a "$src/usr/." "$rootfs/usr/"
+  umoci repack --refresh-bundle --image "$OCI:bench" "$bundle"
+  cp -a "$src/var" "$rootfs/"
+  umoci repack --refresh-bundle --image "$OCI:bench" "$bundle"
+  cp -a "$src/." "$rootfs/"
+  umoci repack --refresh-bundle --image "$OCI:bench" "$bundle"
+  umoci config --image "$OCI:bench" --config.cmd /bin/bash --os linux --architecture amd64
+  rm -rf "$bundle"
+  touch "$BENCH_DIR/layout.stamp"
+}
+
+# Always pushed: skopeo skips the blobs the registry has, and a rebuilt layout replaces the tag.
+push_image() {
+  skopeo copy --quiet --dest-tls-verify=false "oci:$OCI:bench" "docker://$IMAGE"
+}
+
+make_rootfs
+make_layout
+push_image
+
+# The layer blobs (gzip tars) in order, from the OCI layout.
+mapfile -t LAYERS < <(/usr/bin/python3 - "$OCI" <<'EOF'
+import json, sys
+oci = sys.argv[1]
+blob = lambda d: "%s/blobs/%s" % (oci, d.replace(":", "/"))
+index = json.load(open(oci + "/index.json"))
+manifest = next(m for m in index["manifests"]
+                if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "bench")
+for layer in json.load(open(blob(manifest["digest"])))["layers"]:
+    print(blob(layer["digest"]))
+EOF
+)
+COMPRESSED=$(du -cb "${LAYERS[@]}" | tail -1 | cut -f1)
+UNPACKED=$(du -sb "$BENCH_DIR/rootfs" | cut -f1)
+chmod 0755 "$BENCH_DIR" "$OCI" "$OCI/blobs" "$OCI/blobs/sha256"
+chmod 0644 "${LAYERS[@]}"
+
+# --- timing ------------------------------------------------------------------------------
+as_user() { runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
+  HOME="/home/$TEST_USER" USER="$TEST_USER" LANG=C.UTF-8 "$@"; }
+now() { date +%s.%N; }
+scratch() { as_user mktemp -d /var/tmp/sbx-bench-XXXXXX; }
+# Deletes a scratch dir holding files owned by subordinate ids (we are root).
+drop() { rm -rf "$1"; }
+
+time_sandbox() {
+  local dir start end
+  dir=$(scratch)
+  start=$(now)
+  as_user TMPDIR="$dir" "$SANDBOX" --root "$dir/root" pull -q "$IMAGE" >"$dir.log" 2>&1 ||
+    { echo "pull_bench: sandbox pull failed:" >&2; tail -3 "$dir.log" >&2; drop "$dir"; return 1; }
+  end=$(now)
+  drop "$dir"; rm -f "$dir.log"
+  echo "$end - $start" | bc
+}
+
+time_tar() {
+  local dir start end
+  dir=$(scratch)
+  start=$(now)
+  as_user bash -c 'dir=$1; shift; for layer; do tar -xzf "$layer" -C "$dir"; done' \
+    tar "$dir" "${LAYERS[@]}"
+  end=$(now)
+  drop "$dir"
+  echo "$end - $start" | bc
+}
+
+PODMAN_DRIVER=
+time_podman() {
+  local dir start end
+  dir=$(scratch)
+  local podman=(podman --root "$dir/storage" --runroot "$dir/run" --cgroup-manager=cgroupfs
+    --events-backend=file ${PODMAN_DRIVER:+--storage-driver "$PODMAN_DRIVER"})
+  start=$(now)
+  as_user XDG_RUNTIME_DIR="$dir" "${podman[@]}" pull -q --tls-verify=false "$IMAGE" \
+    >"$dir.log" 2>&1 || { drop "$dir"; rm -f "$dir.log"; return 1; }
+  end=$(now)
+  drop "$dir"; rm -f "$dir.log"
+  echo "$end - $start" | bc
+}
+
+# Median of the runs of one timer; "n/a" when it fails.
+measure() {
+  local times=() t
+  for _ in $(seq 1 "$RUNS"); do
+    t=$("$@") || { echo n/a; return; }
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc >/dev/null
+echo "pull_bench: $IMAGE: ${#LAYERS[@]} layers, $((COMPRESSED / 1000000)) MB compressed," \
+  "$((UNPACKED / 1000000)) MB unpacked; median of $RUNS runs each, as $TEST_USER"
+T_SANDBOX=$(measure time_sandbox)
+T_TAR=$(measure time_tar)
+T_PODMAN=n/a
+if command -v podman >/dev/null; then
+  for driver in overlay ""; do
+    PODMAN_DRIVER=$driver
+    T_PODMAN=$(measure time_podman)
+    [[ $T_PODMAN != n/a ]] && break
+  done
+fi
+
+row() {  # name seconds note
+  local mbps ratio
+  if [[ $2 == n/a ]]; then
+    printf '%-28s %10s %10s %12s  %s\n' "$1" n/a - - "$3"
+    return
+  fi
+  mbps=$(echo "scale=1; $UNPACKED / 1000000 / $2" | bc)
+  ratio=$([[ $T_SANDBOX != n/a ]] && echo "scale=2; $2 / $T_SANDBOX" | bc || echo -)
+  printf '%-28s %10.2f %10s %12s  %s\n' "$1" "$2" "$mbps" "$ratio" "$3"
+}
+echo
+printf '%-28s %10s %10s %12s  %s\n' "" "seconds" "MB/s" "x sandbox" ""
+row "sandbox pull" "$T_SANDBOX" "download, verify, unpack in userns"
+row "tar xzf (local blobs)" "$T_TAR" "no download, no verification"
+row "podman pull (rootless)" "$T_PODMAN" "storage driver: ${PODMAN_DRIVER:-default}"
+echo
+if [[ $T_SANDBOX != n/a && $T_TAR != n/a ]]; then
+  echo "sandbox / tar xzf = $(echo "scale=2; $T_SANDBOX / $T_TAR" | bc) (target <= 1.3)"
+fi
+if [[ $T_SANDBOX != n/a && $T_PODMAN != n/a ]]; then
+  echo "podman / sandbox  = $(echo "scale=2; $T_PODMAN / $T_SANDBOX" | bc) (target >= 2)"
+fi
