@@ -1,8 +1,100 @@
-// `sandbox run`.
+// `sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]` with docker's flags. Options
+// stop at IMAGE: everything after it belongs to the container's command.
+#include <cstdio>
+#include <memory>
+
 #include "cli.hpp"
+#include "sandbox/runtime/run.hpp"
 
 namespace sbx::cli {
+namespace {
 
-void register_run_commands(Registry& /*registry*/) {}
+// Pull progress stays quiet (the image store's own printer lives with `pull`);
+// warnings reach the user.
+class RunProgress : public runtime::ProgressSink {
+ public:
+  void resolved(const image::Reference&, const image::Digest& digest) override {
+    std::fprintf(stderr, "Pulling image %s\n", digest.str().c_str());
+  }
+  void warning(std::string_view text) override {
+    std::fprintf(stderr, "sandbox: warning: %.*s\n", static_cast<int>(text.size()), text.data());
+  }
+};
+
+struct RunCommand {
+  runtime::RunFlags flags;
+  std::string entrypoint;
+  CLI::Option* entrypoint_option = nullptr;
+  std::string hostname;
+  CLI::Option* hostname_option = nullptr;
+  std::string workdir, user;
+  CLI::App* app = nullptr;
+};
+
+CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
+  std::vector<std::string> rest = cmd.app->remaining();
+  if (rest.empty())
+    return fail(Error("\"sandbox run\" requires at least 1 argument")
+                    .with_hint("sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]"));
+  runtime::RunOptions options;
+  options.store_root = globals.root;
+  options.storage_driver = globals.storage_driver;
+  options.flags = cmd.flags;
+  options.flags.image = rest[0];
+  options.flags.command.assign(rest.begin() + 1, rest.end());
+  if (cmd.entrypoint_option->count()) options.flags.entrypoint = cmd.entrypoint;
+  if (cmd.hostname_option->count()) options.flags.hostname = cmd.hostname;
+  if (!cmd.workdir.empty()) options.flags.workdir = cmd.workdir;
+  if (!cmd.user.empty()) options.flags.user = cmd.user;
+  RunProgress progress;
+  return runtime::run_container(options, progress);
+}
+
+void add_flags(CLI::App* sub, RunCommand& c) {
+  auto& f = c.flags;
+  sub->add_option("-e,--env", f.env, "Set an environment variable (KEY=VALUE, or KEY from here)");
+  sub->add_option("--env-file", f.env_files, "Read environment variables from a file");
+  sub->add_option("-w,--workdir", c.workdir, "Working directory inside the container");
+  sub->add_option("-u,--user", c.user, "USER[:GROUP] (names or ids from the image)");
+  c.entrypoint_option = sub->add_option("--entrypoint", c.entrypoint,
+                                        "Replace the image's ENTRYPOINT (\"\" clears it)");
+  c.hostname_option = sub->add_option("-h,--hostname", c.hostname, "Container host name");
+  sub->add_option("--name", f.name, "Assign a name to the container");
+  sub->add_flag("--rm", f.rm, "Remove the container when it exits");
+  sub->add_flag("-i,--interactive", f.interactive, "Keep STDIN open");
+  sub->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
+  sub->add_option("-v,--volume", f.volumes, "Bind mount HOST:CONTAINER[:ro]");
+  sub->add_option("--mount", f.mounts, "type=bind|tmpfs,source=...,target=...[,readonly]");
+  sub->add_option("--tmpfs", f.tmpfs, "Mount a tmpfs PATH[:OPTIONS]");
+  sub->add_flag("--read-only", f.read_only, "Mount the root filesystem read-only");
+  sub->add_option("--cap-add", f.cap_add, "Add a capability (or ALL)");
+  sub->add_option("--cap-drop", f.cap_drop, "Drop a capability (or ALL)");
+  sub->add_option("--security-opt", f.security_opts,
+                  "seccomp=PROFILE.json|unconfined, no-new-privileges[=false]");
+  sub->add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
+  sub->add_flag("--privileged", f.privileged,
+                "All capabilities of the user namespace, no seccomp, no masked paths");
+  sub->add_option("--network,--net", f.network, "none (default) or host");
+  sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
+  sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
+}
+
+}  // namespace
+
+void register_run_commands(Registry& registry) {
+  auto cmd = std::make_shared<RunCommand>();
+  GlobalOptions& globals = registry.globals();
+  CLI::App* sub = registry.add("run", "Run a command in a new container",
+                               [cmd, &globals] { return run(*cmd, globals); });
+  sub->set_help_flag("--help", "Print this help message and exit");
+  add_flags(sub, *cmd);
+  sub->prefix_command();
+  sub->footer(
+      "Usage: sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+      "PID 1 is always sandbox's init (as docker's --init): it reaps zombies and forwards\n"
+      "signals. Exit status: the command's, 125 when sandbox fails, 126 when the command\n"
+      "cannot be invoked, 127 when it is not found, 128+N when killed by signal N.");
+  cmd->app = sub;
+}
 
 }  // namespace sbx::cli

@@ -1,0 +1,108 @@
+/* sandbox-init: PID 1 of every sandbox container (docker's --init, always on).
+ *
+ *   sandbox-init [-t] -- COMMAND [ARG...]
+ *
+ * Starts COMMAND (searched in the container's PATH), forwards every signal it
+ * receives to it, reaps every zombie re-parented to PID 1, and exits with
+ * COMMAND's status: its exit code, or 128+N when it was killed by signal N.
+ * A COMMAND that cannot be run exits 127 (not found) or 126 (not executable),
+ * as docker does. With -t the command gets its own process group in the
+ * foreground of the terminal, so Ctrl-C reaches it and not this init.
+ *
+ * Runs from a sealed memfd (never from a host path) and is static, so it needs
+ * nothing from the image. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die_exec(const char* command, int error_number) {
+  if (error_number == ENOENT)
+    fprintf(stderr, "sandbox: exec \"%s\": executable file not found in $PATH\n", command);
+  else
+    fprintf(stderr, "sandbox: exec \"%s\": %s\n", command, strerror(error_number));
+}
+
+static int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 125;
+}
+
+/* In the forked child: become the foreground job (with -t) and exec. Reports
+ * execve's errno through `report` (close-on-exec, so success closes it). */
+static void run_command(char** command, int tty, int report, const sigset_t* unblocked) {
+  if (tty) {
+    setpgid(0, 0);
+    tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked here */
+  }
+  sigprocmask(SIG_SETMASK, unblocked, NULL);
+  execvp(command[0], command);
+  int error_number = errno;
+  ssize_t n = write(report, &error_number, sizeof error_number);
+  (void)n;
+  _exit(127);
+}
+
+/* Waits for signals: SIGCHLD reaps, everything else goes to the command.
+ * Returns the command's exit code once it is gone. */
+static int supervise(pid_t command, const sigset_t* all) {
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(command, sig);
+      continue;
+    }
+    for (;;) {
+      int status;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid <= 0) break;
+      if (pid == command) return exit_code_of(status);
+    }
+  }
+}
+
+int main(int argc, char** argv) {
+  int tty = 0, i = 1;
+  for (; i < argc && strcmp(argv[i], "--") != 0; ++i)
+    if (strcmp(argv[i], "-t") == 0) tty = 1;
+  if (i + 1 >= argc) {
+    fprintf(stderr, "usage: sandbox-init [-t] -- COMMAND [ARG...]\n");
+    return 125;
+  }
+  char** command = argv + i + 1;
+
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) {
+    perror("sandbox-init: pipe2");
+    return 125;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("sandbox-init: fork");
+    return 125;
+  }
+  if (pid == 0) run_command(command, tty, report[1], &none);
+  close(report[1]);
+  int error_number = 0;
+  ssize_t n;
+  do n = read(report[0], &error_number, sizeof error_number);
+  while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n == (ssize_t)sizeof error_number) {
+    die_exec(command[0], error_number);
+    waitpid(pid, NULL, 0);
+    return error_number == ENOENT ? 127 : 126;
+  }
+  return supervise(pid, &all);
+}

@@ -1,0 +1,89 @@
+// The container a user asked for: the image's config merged with the run
+// flags, validated, before anything touches the kernel. Pure and unit-tested.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/runtime/run_flags.hpp"
+
+namespace sbx::runtime {
+
+// The parts of an image's config (OCI "config" object) that run uses.
+struct ImageDefaults {
+  std::vector<std::string> env;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::string working_dir;
+  std::string user;
+};
+
+enum class MountType { kBind, kTmpfs };
+
+// One -v, --mount or --tmpfs, parsed.
+struct MountRequest {
+  MountType type = MountType::kBind;
+  std::string source;       // absolute host path (bind)
+  std::string destination;  // absolute path in the container
+  bool read_only = false;
+  unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC
+  std::string data;         // tmpfs: "size=...,mode=..."
+  friend bool operator==(const MountRequest&, const MountRequest&) = default;
+};
+
+struct Ulimit {
+  int resource = 0;  // RLIMIT_*
+  uint64_t soft = 0;
+  uint64_t hard = 0;  // RLIM_INFINITY for unlimited
+  friend bool operator==(const Ulimit&, const Ulimit&) = default;
+};
+
+enum class NetworkMode { kNone, kHost };
+
+struct SecurityOptions {
+  bool no_new_privileges = true;
+  bool seccomp = true;               // false: seccomp=unconfined
+  std::string seccomp_profile_path;  // empty: the built-in default profile
+  friend bool operator==(const SecurityOptions&, const SecurityOptions&) = default;
+};
+
+struct ContainerSpec {
+  std::vector<std::string> argv;  // entrypoint + cmd
+  std::vector<std::string> env;   // KEY=VALUE, one per key
+  std::string cwd = "/";
+  std::string user;      // USER[:GROUP] as given, resolved against the rootfs later
+  std::string hostname;  // empty: the container id's first 12 characters
+  std::string name;
+  std::vector<MountRequest> mounts;
+  bool read_only_rootfs = false;
+  NetworkMode network = NetworkMode::kNone;
+  bool keep_id = false;
+  bool privileged = false;
+  std::vector<std::string> cap_add;  // upper-case, "CAP_" prefixed, or "ALL"
+  std::vector<std::string> cap_drop;
+  SecurityOptions security;
+  std::vector<Ulimit> ulimits;
+  bool tty = false;
+  bool interactive = false;
+  bool remove = false;
+  bool init = true;
+};
+
+Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);
+
+// Final environment: image env (PATH defaulted), HOSTNAME, TERM for a tty,
+// then the flags' KEY=VALUE entries; a later key replaces an earlier one.
+Result<std::vector<std::string>> merge_env(const std::vector<std::string>& image_env,
+                                           const std::vector<std::string>& flag_env,
+                                           const std::string& hostname, bool tty);
+
+// docker's rule: --entrypoint replaces the image's Entrypoint and drops its
+// Cmd; a COMMAND replaces the Cmd.
+Result<std::vector<std::string>> make_argv(const ImageDefaults& image,
+                                           const std::optional<std::string>& entrypoint,
+                                           const std::vector<std::string>& command);
+
+}  // namespace sbx::runtime

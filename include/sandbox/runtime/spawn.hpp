@@ -1,0 +1,51 @@
+// Starts a container's first process from a LaunchPlan: clone() into new
+// namespaces, then drive the child through the sync protocol (sync.hpp).
+#pragma once
+
+#include <sys/types.h>
+
+#include <span>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/base/unique_fd.hpp"
+#include "sandbox/runtime/launch_plan.hpp"
+
+namespace sbx::runtime {
+
+// A cloned child that runs the plan. Killed and reaped on destruction unless
+// waited for.
+class ContainerProcess {
+ public:
+  // clone(); the child waits for kIdMapsWritten. `init` is the init binary's
+  // bytes (embedded_init()), run from a sealed memfd so the container can
+  // never reach or write a host binary. The caller must be single-threaded.
+  static Result<ContainerProcess> spawn(const LaunchPlan& plan, std::span<const char> init);
+
+  pid_t pid() const { return child_.pid(); }
+  // /proc/<pid>/ns/user, kept to clean up files owned by container ids later.
+  int userns_fd() const { return userns_.get(); }
+
+  // After the parent wrote the id maps: the child mounts and pivots, then
+  // waits for the host side (collects the pty master on the way).
+  Status release_and_await_host_wait();
+  // After network/cgroup setup: the child finishes and execs; EOF = exec ok.
+  Status release_and_await_exec();
+
+  // The pty master (with -t), once release_and_await_host_wait returned.
+  UniqueFd take_pty_master() { return std::move(pty_master_); }
+  // Blocks for the exit; returns the raw wait status.
+  Result<int> wait() { return child_.wait(); }
+  ChildProcess& child() { return child_; }
+
+ private:
+  ChildProcess child_;
+  UniqueFd sync_;
+  UniqueFd userns_;
+  UniqueFd pty_master_;
+};
+
+// The static init binary built from helpers/init, linked into sandbox.
+std::span<const char> embedded_init();
+
+}  // namespace sbx::runtime

@@ -1,0 +1,64 @@
+// The parent <-> child protocol over one SOCK_SEQPACKET socketpair (both ends
+// close-on-exec). Every message is one fixed-size SyncMessage, so the child
+// never allocates to send one.
+//
+//   parent (sandbox)                         child (clone()d, PID 1 of the container)
+//   ----------------                         -------------------------------------------
+//   clone(CLONE_NEWUSER|NEWNS|...)  ------>  blocks in recv()
+//   newuidmap/newgidmap <pid>
+//   send kIdMapsWritten             ------>  setresuid(0), mounts, pivot_root, masks,
+//                                            hostname
+//   (with -t) recv kPtyMaster + fd  <------  opens the pty in its own devpts
+//   recv kWaitingForHost            <------  blocks in recv()
+//   network, cgroup (later issues)
+//   send kHostReady                 ------>  user, groups, caps, no_new_privs, seccomp,
+//                                            execve(init)
+//   recv EOF                        <------  execve succeeded (the socket was CLOEXEC)
+//
+// Any failing step instead sends kError{errno, "step: syscall(path)"} and
+// _exit(125)s; the parent turns it into an Error with strerror(errno).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/base/unique_fd.hpp"
+
+namespace sbx::runtime {
+
+enum class SyncType : uint32_t {
+  kIdMapsWritten = 1,   // parent -> child
+  kPtyMaster = 2,       // child -> parent, carries the pty master fd
+  kWaitingForHost = 3,  // child -> parent
+  kHostReady = 4,       // parent -> child
+  kError = 5,           // child -> parent
+};
+
+struct SyncMessage {
+  SyncType type = SyncType::kError;
+  int32_t error_number = 0;
+  char text[480] = {};
+};
+
+// A message of `type`; noexcept and allocation-free for the child.
+SyncMessage make_sync_message(SyncType type) noexcept;
+// kError with "step: syscall(path)" (path may be null).
+SyncMessage make_sync_error(int error_number, const char* step, const char* syscall,
+                            const char* path) noexcept;
+// The parent's view of a kError message: "step: syscall(path): strerror".
+Error sync_error_to_error(const SyncMessage& message);
+
+// Sends one message (and `fd` as SCM_RIGHTS when >= 0). Returns 0 or -errno.
+int send_sync(int socket, const SyncMessage& message, int fd = -1) noexcept;
+
+struct Received {
+  SyncMessage message;
+  UniqueFd fd;  // set for kPtyMaster
+};
+// Blocks for one message; std::nullopt on EOF.
+Result<std::optional<Received>> receive_sync(int socket);
+// The child's side: one message, no fd; returns 0, or -errno (-EPIPE on EOF).
+int receive_sync_raw(int socket, SyncMessage& message) noexcept;
+
+}  // namespace sbx::runtime

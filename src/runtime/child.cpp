@@ -1,0 +1,250 @@
+// The child sequence, top to bottom as the kernel sees it. Each step is short
+// and allocation-free; the first failure is sent to the parent (sync.hpp).
+#include "child.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "sandbox/runtime/sync.hpp"
+
+namespace sbx::runtime::detail {
+namespace {
+
+bool wait_for(ChildContext& ctx, SyncType expected) noexcept {
+  SyncMessage m;
+  int rc = receive_sync_raw(ctx.sync_fd, m);
+  if (rc < 0) return child_fail(ctx, "recv", "sync socket", -rc);
+  if (m.type != expected) return child_fail(ctx, "recv", "unexpected sync message", EPROTO);
+  return true;
+}
+
+bool wait_for_id_maps(ChildContext& ctx) noexcept {
+  return wait_for(ctx, SyncType::kIdMapsWritten);
+}
+
+bool become_root(ChildContext& ctx) noexcept {
+  if (::setresgid(0, 0, 0) < 0) return child_fail(ctx, "setresgid", "0", errno);
+  if (::setresuid(0, 0, 0) < 0) return child_fail(ctx, "setresuid", "0", errno);
+  return true;
+}
+
+bool make_mounts_private(ChildContext& ctx) noexcept {
+  // Nothing we mount may propagate back to the host's mount namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
+    return child_fail(ctx, "mount", "/ (MS_PRIVATE)", errno);
+  return true;
+}
+
+bool open_pty(ChildContext& ctx) noexcept {
+  if (!ctx.plan->process.terminal) return true;
+  // The pty lives in the container's own devpts instance.
+  int master = open_in_root(ctx.root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY);
+  if (master < 0) return child_fail(ctx, "open", "/dev/pts/ptmx", errno);
+  int unlock = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) < 0)
+    return child_fail(ctx, "ioctl", "TIOCSPTLCK", errno);
+  ctx.pty_slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (ctx.pty_slave < 0) return child_fail(ctx, "ioctl", "TIOCGPTPEER", errno);
+  int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kPtyMaster), master);
+  ::close(master);
+  if (rc < 0) return child_fail(ctx, "sendmsg", "pty master", -rc);
+  return true;
+}
+
+bool set_hostname(ChildContext& ctx) noexcept {
+  const auto& name = ctx.plan->hostname;
+  if (::sethostname(name.c_str(), name.size()) < 0)
+    return child_fail(ctx, "sethostname", name.c_str(), errno);
+  return true;
+}
+
+bool wait_for_host(ChildContext& ctx) noexcept {
+  int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kWaitingForHost));
+  if (rc < 0) return child_fail(ctx, "sendmsg", "sync socket", -rc);
+  return wait_for(ctx, SyncType::kHostReady);
+}
+
+bool set_stdio(ChildContext& ctx) noexcept {
+  const ProcessPlan& p = ctx.plan->process;
+  if (p.terminal) {
+    if (::setsid() < 0) return child_fail(ctx, "setsid", nullptr, errno);
+    if (::ioctl(ctx.pty_slave, TIOCSCTTY, 0) < 0)
+      return child_fail(ctx, "ioctl", "TIOCSCTTY", errno);
+    for (int fd = 0; fd < 3; ++fd)
+      if (::dup2(ctx.pty_slave, fd) < 0) return child_fail(ctx, "dup2", "pty", errno);
+  } else if (!p.stdin_open) {
+    if (::dup2(ctx.null_fd, 0) < 0) return child_fail(ctx, "dup2", "/dev/null", errno);
+  }
+  return true;
+}
+
+bool set_rlimits(ChildContext& ctx) noexcept {
+  for (const Ulimit& u : ctx.plan->process.rlimits) {
+    rlimit limit{u.soft, u.hard};
+    if (::setrlimit(static_cast<__rlimit_resource>(u.resource), &limit) < 0)
+      return child_fail(ctx, "setrlimit", nullptr, errno);
+  }
+  return true;
+}
+
+bool enter_workdir(ChildContext& ctx) noexcept {
+  if (::chdir(ctx.plan->process.cwd.c_str()) < 0)
+    return child_fail(ctx, "chdir", ctx.plan->process.cwd.c_str(), errno);
+  return true;
+}
+
+bool drop_bounding_set(ChildContext& ctx) noexcept {
+  uint64_t keep = ctx.plan->process.capabilities.bounding;
+  for (int cap = 0; cap < 64; ++cap) {
+    if (keep & (uint64_t{1} << cap)) continue;
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL) break;  // past the kernel's last capability
+      return child_fail(ctx, "prctl", "PR_CAPBSET_DROP", errno);
+    }
+  }
+  return true;
+}
+
+bool switch_user(ChildContext& ctx) noexcept {
+  const ProcessPlan& p = ctx.plan->process;
+  // setgroups is denied in a namespace with a one-id map and no newgidmap.
+  if (::setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
+      !(errno == EPERM && p.additional_gids.empty()))
+    return child_fail(ctx, "setgroups", nullptr, errno);
+  if (::setresgid(p.gid, p.gid, p.gid) < 0) return child_fail(ctx, "setresgid", nullptr, errno);
+  if (::setresuid(p.uid, p.uid, p.uid) < 0) return child_fail(ctx, "setresuid", nullptr, errno);
+  return true;
+}
+
+bool set_capabilities(ChildContext& ctx) noexcept {
+  const CapabilitySets& c = ctx.plan->process.capabilities;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    data[i].effective = static_cast<uint32_t>(c.effective >> (32 * i));
+    data[i].permitted = static_cast<uint32_t>(c.permitted >> (32 * i));
+    data[i].inheritable = static_cast<uint32_t>(c.inheritable >> (32 * i));
+  }
+  if (::syscall(SYS_capset, &header, data) < 0) return child_fail(ctx, "capset", nullptr, errno);
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    return child_fail(ctx, "prctl", "PR_CAP_AMBIENT_CLEAR_ALL", errno);
+  for (int cap = 0; cap < 64; ++cap)
+    if ((c.ambient & (uint64_t{1} << cap)) &&
+        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      return child_fail(ctx, "prctl", "PR_CAP_AMBIENT_RAISE", errno);
+  return true;
+}
+
+bool set_no_new_privs(ChildContext& ctx) noexcept {
+  if (!ctx.plan->process.no_new_privileges) return true;
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return child_fail(ctx, "prctl", "PR_SET_NO_NEW_PRIVS", errno);
+  return true;
+}
+
+bool load_seccomp(ChildContext& ctx) noexcept {
+  const auto& filter = ctx.plan->seccomp;
+  if (filter.empty()) return true;
+  sock_fprog prog{static_cast<unsigned short>(filter.size()),
+                  const_cast<sock_filter*>(filter.data())};
+  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
+    return child_fail(ctx, "prctl", "PR_SET_SECCOMP", errno);
+  return true;
+}
+
+// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while root.
+bool load_seccomp_early(ChildContext& ctx) noexcept {
+  return ctx.plan->process.no_new_privileges || load_seccomp(ctx);
+}
+bool load_seccomp_last(ChildContext& ctx) noexcept {
+  return !ctx.plan->process.no_new_privileges || load_seccomp(ctx);
+}
+
+bool exec_init(ChildContext& ctx) noexcept {
+  // Die with sandbox: a foreground container must not outlive its parent.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  ::syscall(SYS_execveat, ctx.init_fd, "", ctx.argv, ctx.envp, AT_EMPTY_PATH);
+  return child_fail(ctx, "execveat", "init", errno);
+}
+
+bool reset_signals(ChildContext&) noexcept {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  return true;
+}
+
+bool close_host_fds(ChildContext& ctx) noexcept {
+  // Every fd above stdio closes at execve: no host fd reaches the container.
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return child_fail(ctx, "close_range", nullptr, errno);
+  return true;
+}
+
+struct Step {
+  const char* name;
+  bool (*run)(ChildContext&) noexcept;
+};
+
+constexpr Step kSteps[] = {
+    {"close host fds", close_host_fds},
+    {"reset signals", reset_signals},
+    {"wait for id maps", wait_for_id_maps},
+    {"become root", become_root},
+    {"make mounts private", make_mounts_private},
+    {"mount rootfs", mount_rootfs},
+    {"mount /proc /dev /sys /etc and volumes", mount_plan_mounts},
+    {"make /dev links", make_dev_symlinks},
+    {"make working directory", make_workdir},
+    {"open pty", open_pty},
+    {"pivot_root", pivot_into_rootfs},
+    {"mask paths", mask_paths},
+    {"read-only paths", make_paths_read_only},
+    {"read-only rootfs", make_rootfs_read_only},
+    {"set hostname", set_hostname},
+    {"wait for host side", wait_for_host},
+    {"set stdio", set_stdio},
+    {"set rlimits", set_rlimits},
+    {"enter working directory", enter_workdir},
+    {"drop bounding capabilities", drop_bounding_set},
+    {"load seccomp", load_seccomp_early},
+    {"switch user", switch_user},
+    {"set capabilities", set_capabilities},
+    {"set no_new_privs", set_no_new_privs},
+    {"load seccomp", load_seccomp_last},
+    {"exec init", exec_init},
+};
+
+}  // namespace
+
+bool child_fail(ChildContext& ctx, const char* syscall, const char* path,
+                int error_number) noexcept {
+  ctx.failed_syscall = syscall;
+  ctx.failed_path = path;
+  ctx.failed_errno = error_number;
+  return false;
+}
+
+void run_child(ChildContext& ctx) noexcept {
+  for (const Step& step : kSteps) {
+    if (step.run(ctx)) continue;
+    send_sync(ctx.sync_fd,
+              make_sync_error(ctx.failed_errno, step.name, ctx.failed_syscall, ctx.failed_path));
+    ::_exit(125);
+  }
+  ::_exit(125);  // exec_init only returns by failing
+}
+
+}  // namespace sbx::runtime::detail

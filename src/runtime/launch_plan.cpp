@@ -1,0 +1,141 @@
+// ContainerSpec + what the parent found out -> LaunchPlan. Pure.
+#include "sandbox/runtime/launch_plan.hpp"
+
+#include <sched.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+
+#include "sandbox/base/strings.hpp"
+#include "sandbox/runtime/users.hpp"
+
+namespace sbx::runtime {
+namespace {
+
+constexpr unsigned long kNoSuidDevExec = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+// docker's masked and read-only paths (OCI linux.maskedPaths/readonlyPaths).
+const std::vector<std::string> kMaskedPaths = {
+    "/proc/acpi",        "/proc/kcore",
+    "/proc/keys",        "/proc/latency_stats",
+    "/proc/timer_list",  "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/scsi",
+    "/sys/firmware",     "/sys/devices/virtual/powercap"};
+const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                 "/proc/sysrq-trigger"};
+
+std::vector<PlanMount> system_mounts(const ContainerSpec& spec, const LaunchInputs& in) {
+  std::vector<PlanMount> m;
+  m.push_back({"/proc", "proc", "proc", kNoSuidDevExec, ""});
+  m.push_back({"/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"});
+  for (const char* dev :
+       {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"})
+    m.push_back({dev, "bind", dev, 0, "", true, false});
+  // gid=5 (tty) only exists when the map covers it.
+  std::string pts = "newinstance,ptmxmode=0666,mode=0620";
+  if (in.id_maps.maps_gid(5)) pts += ",gid=5";
+  m.push_back({"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts});
+  m.push_back({"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=65536k"});
+  m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
+  // sysfs needs a net namespace of our own; with the host's, bind the host's /sys.
+  if (spec.network == NetworkMode::kHost)
+    m.push_back({"/sys", "bind", "/sys", MS_RDONLY | kNoSuidDevExec, "", false, true});
+  else
+    m.push_back({"/sys", "sysfs", "sysfs", (spec.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec, ""});
+  for (const char* name : {"hostname", "hosts", "resolv.conf"})
+    m.push_back({std::string("/etc/") + name, "bind", in.etc_dir + "/" + name, 0, "", true, false});
+  return m;
+}
+
+PlanMount to_plan_mount(const MountRequest& r) {
+  PlanMount p;
+  p.destination = r.destination;
+  p.flags = r.flags | (r.read_only ? MS_RDONLY : 0);
+  if (r.type == MountType::kTmpfs) {
+    p.type = "tmpfs";
+    p.source = "tmpfs";
+    p.data = r.data;
+  } else {
+    p.type = "bind";
+    p.source = r.source;
+  }
+  return p;
+}
+
+size_t depth(const std::string& path) {
+  return std::ranges::count(path, '/') - (path.ends_with('/') ? 1 : 0);
+}
+
+Result<ProcessPlan> make_process(const ContainerSpec& spec, const LaunchInputs& in) {
+  ProcessPlan p;
+  p.args = spec.argv;
+  p.env = spec.env;
+  p.cwd = spec.cwd;
+  p.terminal = spec.tty;
+  p.stdin_open = spec.interactive;
+  p.capabilities = in.capabilities;
+  p.no_new_privileges = spec.security.no_new_privileges;
+  p.rlimits = spec.ulimits;
+  std::string user = spec.user;
+  if (user.empty() && spec.keep_id)
+    user = std::to_string(in.host_uid) + ":" + std::to_string(in.host_gid);
+  auto who = SBX_TRY_CTX(resolve_user(user, in.passwd, in.group), "user");
+  if (!in.id_maps.maps_uid(who.uid))
+    return fail("user: uid " + std::to_string(who.uid) + " is not mapped in the user namespace");
+  if (!in.id_maps.maps_gid(who.gid))
+    return fail("user: gid " + std::to_string(who.gid) + " is not mapped in the user namespace");
+  p.uid = who.uid;
+  p.gid = who.gid;
+  for (uint32_t g : who.additional_gids)
+    if (in.id_maps.maps_gid(g)) p.additional_gids.push_back(g);
+  if (std::ranges::none_of(p.env, [](const std::string& e) { return e.starts_with("HOME="); }))
+    p.env.push_back("HOME=" + who.home);
+  // A non-root user keeps only the bounding set (docker: no effective caps).
+  if (p.uid != 0) {
+    auto& c = p.capabilities;
+    c.effective = c.permitted = c.inheritable = c.ambient = 0;
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInputs& in) {
+  LaunchPlan plan;
+  plan.id = in.container_id;
+  plan.hostname = spec.hostname.empty() ? in.container_id.substr(0, 12) : spec.hostname;
+  plan.root = in.rootfs;
+  plan.root.read_only = spec.read_only_rootfs;
+  plan.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                    CLONE_NEWCGROUP | (spec.network == NetworkMode::kNone ? CLONE_NEWNET : 0);
+  plan.mounts = system_mounts(spec, in);
+  std::vector<PlanMount> user;
+  for (const auto& r : spec.mounts) user.push_back(to_plan_mount(r));
+  // Parents before children, whatever order the flags came in.
+  std::ranges::stable_sort(user, {}, [](const PlanMount& m) { return depth(m.destination); });
+  plan.mounts.insert(plan.mounts.end(), user.begin(), user.end());
+  plan.dev_symlinks = {{"/dev/ptmx", "pts/ptmx"},          {"/dev/fd", "/proc/self/fd"},
+                       {"/dev/stdin", "/proc/self/fd/0"},  {"/dev/stdout", "/proc/self/fd/1"},
+                       {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/core", "/proc/kcore"}};
+  if (!spec.privileged) {
+    plan.masked_paths = kMaskedPaths;
+    plan.readonly_paths = kReadonlyPaths;
+  }
+  plan.id_maps = in.id_maps;
+  plan.process = SBX_TRY(make_process(spec, in));
+  if (spec.security.seccomp && !spec.privileged) plan.seccomp = in.seccomp;
+  plan.init = spec.init;
+  return plan;
+}
+
+std::string make_hosts_file(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname +
+         "\n";
+}
+
+std::string make_resolv_conf(const std::string& host_resolv_conf, NetworkMode network) {
+  if (network == NetworkMode::kNone) return "";
+  return host_resolv_conf;
+}
+
+}  // namespace sbx::runtime

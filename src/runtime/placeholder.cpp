@@ -1,2 +1,0 @@
-// Replaced as the runtime module grows.
-namespace sbx::runtime {}

@@ -1,0 +1,151 @@
+// Gathering what the plan needs. Each step is one fallible call with context.
+#include "run_inputs.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/base/files.hpp"
+#include "sandbox/rootfs/storage.hpp"
+#include "sandbox/security/capabilities.hpp"
+#include "sandbox/security/seccomp.hpp"
+#include "sandbox/userns/id_map.hpp"
+#include "sandbox/userns/run_in_userns.hpp"
+
+namespace sbx::runtime {
+namespace {
+
+constexpr size_t kMaxEtcFile = 1 << 20;
+
+Result<userns::IdMaps> id_maps(const ContainerSpec& spec, ProgressSink& progress) {
+  std::vector<std::string> warnings;
+  auto mode = spec.keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
+  auto maps = SBX_TRY_CTX(userns::id_maps_for_current_user(mode, warnings), "id maps");
+  for (const auto& w : warnings) progress.warning(w);
+  return maps;
+}
+
+Result<rootfs::StorageDriver> choose_driver(const store::Store& store, const std::string& name) {
+  if (!name.empty()) return rootfs::parse_storage_driver(name);
+  return rootfs::probe_storage_driver(store.root());
+}
+
+Result<RootfsPlan> prepare_rootfs(const store::Store& store, const std::filesystem::path& dir,
+                                  const std::vector<std::filesystem::path>& lowers,
+                                  const userns::IdMaps& maps, const std::string& driver_name) {
+  auto layout = SBX_TRY(rootfs::make_container_layout(dir, lowers));
+  auto driver = SBX_TRY(choose_driver(store, driver_name));
+  RootfsPlan root;
+  root.path = layout.merged.string();
+  switch (driver) {
+    case rootfs::StorageDriver::kOverlay:
+      root.mount = SBX_TRY(rootfs::prepare_overlay_mount(layout));
+      break;
+    case rootfs::StorageDriver::kFuseOverlayfs:
+      root.mount = SBX_TRY(rootfs::prepare_fuse_overlay_mount(layout));
+      break;
+    case rootfs::StorageDriver::kVfs: {
+      auto copy = dir / "rootfs";
+      SBX_TRY_CTX(userns::run_in_user_namespace(maps,
+                                                [&](std::vector<std::string>&) {
+                                                  return rootfs::copy_layers_vfs(lowers, copy);
+                                                }),
+                  "copy layers (vfs)");
+      root.mount = SBX_TRY(rootfs::prepare_vfs_mount(layout, copy));
+      break;
+    }
+  }
+  return root;
+}
+
+// /etc/hostname, /etc/hosts, /etc/resolv.conf of this container.
+Result<std::string> write_etc_files(const std::filesystem::path& dir, const ContainerSpec& spec) {
+  auto etc = dir / "etc";
+  SBX_TRY(make_dirs(etc, 0755));
+  std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
+  SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n"));
+  SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec.hostname)));
+  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec.network)));
+  return etc.string();
+}
+
+Result<std::vector<sock_filter>> compile_filter(const ContainerSpec& spec,
+                                                security::CapabilitySet caps) {
+  if (!spec.security.seccomp || spec.privileged) return std::vector<sock_filter>{};
+  const auto& path = spec.security.seccomp_profile_path;
+  security::SeccompProfile profile =
+      path.empty() ? security::default_seccomp_profile()
+                   : SBX_TRY_CTX(security::read_seccomp_profile(path), "seccomp profile");
+  auto program = SBX_TRY_CTX(security::compile_seccomp(profile, caps), "seccomp");
+  return program.filter;
+}
+
+}  // namespace
+
+ImageDefaults image_defaults(const image::ImageConfig& config) {
+  return {config.env, config.entrypoint, config.cmd, config.working_dir, config.user};
+}
+
+Status check_bind_sources(const ContainerSpec& spec) {
+  for (const auto& m : spec.mounts) {
+    if (m.type != MountType::kBind) continue;
+    struct stat st;
+    if (::stat(m.source.c_str(), &st) < 0)
+      return fail(Error::from_errno("bind mount source", m.source)
+                      .with_hint("create it first: sandbox does not make missing host paths"));
+  }
+  return {};
+}
+
+std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,
+                            const char* path) {
+  for (const auto& layer : lowers_top_first) {
+    UniqueFd root(::open(layer.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root) continue;
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root.get(), path, &how, sizeof how)));
+    if (!fd) {
+      if (errno == ENOENT) continue;  // not in this layer: look lower
+      return "";                      // a whiteout (device), a symlink, unreadable
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode)) return "";
+    std::string text;
+    char buf[8192];
+    for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0 && text.size() < kMaxEtcFile;)
+      text.append(buf, static_cast<size_t>(n));
+    return text;
+  }
+  return "";
+}
+
+Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
+                                          const store::ImageRecord& image,
+                                          const ContainerSpec& spec, const std::string& id,
+                                          const std::string& storage_driver,
+                                          ProgressSink& progress) {
+  LaunchInputs in;
+  in.container_id = id;
+  in.host_uid = ::getuid();
+  in.host_gid = ::getgid();
+  in.id_maps = SBX_TRY(id_maps(spec, progress));
+  std::vector<std::filesystem::path> lowers;
+  for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
+    lowers.push_back(store.layer_diff_dir(it->diff_id));
+  auto dir = store.containers_dir() / id;
+  in.rootfs = SBX_TRY_CTX(prepare_rootfs(store, dir, lowers, in.id_maps, storage_driver), "rootfs");
+  in.passwd = read_image_file(lowers, "etc/passwd");
+  in.group = read_image_file(lowers, "etc/group");
+  in.etc_dir = SBX_TRY_CTX(write_etc_files(dir, spec), "/etc files");
+  auto caps = SBX_TRY_CTX(
+      security::resolve_capabilities(spec.cap_add, spec.cap_drop, spec.privileged), "capabilities");
+  in.capabilities = {caps.bits(), caps.bits(), caps.bits(), 0, 0};
+  in.seccomp = SBX_TRY(compile_filter(spec, caps));
+  return in;
+}
+
+}  // namespace sbx::runtime

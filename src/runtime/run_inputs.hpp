@@ -1,0 +1,33 @@
+// The parent's I/O before planning: everything make_launch_plan needs, found
+// out from the store, the host and the image's files.
+#pragma once
+
+#include <string>
+
+#include "sandbox/image/manifest.hpp"
+#include "sandbox/runtime/container_spec.hpp"
+#include "sandbox/runtime/images.hpp"
+#include "sandbox/runtime/launch_plan.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::runtime {
+
+ImageDefaults image_defaults(const image::ImageConfig& config);
+
+// -v host paths must exist: a missing one is an error, never a made dir.
+Status check_bind_sources(const ContainerSpec& spec);
+
+// Id maps, the rootfs layout under containers/<id>, the image's passwd and
+// group, the /etc files, capabilities and the compiled seccomp program.
+Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
+                                          const store::ImageRecord& image,
+                                          const ContainerSpec& spec, const std::string& id,
+                                          const std::string& storage_driver,
+                                          ProgressSink& progress);
+
+// The newest version of `path` (relative, e.g. "etc/passwd") in layers given
+// top first, resolved inside each layer; "" when absent or deleted.
+std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,
+                            const char* path);
+
+}  // namespace sbx::runtime

@@ -1,0 +1,141 @@
+// The parent's side of spawn: prepare every buffer, clone(), then drive the
+// child through the sync protocol (sync.hpp) and turn its report into an Error.
+#include "sandbox/runtime/spawn.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "child.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/runtime/sync.hpp"
+
+extern "C" const char sbx_init_start[];
+extern "C" const char sbx_init_end[];
+
+namespace sbx::runtime {
+namespace {
+
+#ifndef MFD_EXEC
+constexpr unsigned kMfdExec = 0x0010U;
+#else
+constexpr unsigned kMfdExec = MFD_EXEC;
+#endif
+
+// A sealed, executable memfd with the init: nothing in the container can
+// write it, and no host binary is reachable through /proc/1/exe.
+Result<UniqueFd> make_init_memfd(std::span<const char> init) {
+  unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
+  UniqueFd fd(::memfd_create("sandbox-init", flags | kMfdExec));
+  if (!fd && errno == EINVAL) fd.reset(::memfd_create("sandbox-init", flags));
+  if (!fd) return fail_errno("memfd_create", "sandbox-init");
+  SBX_TRY_CTX(write_all(fd.get(), std::string_view(init.data(), init.size())), "init memfd");
+  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    return fail_errno("fcntl(F_ADD_SEALS)", "sandbox-init");
+  return fd;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+Status child_gone(ChildProcess& child, std::string_view when) {
+  auto status = child.wait();
+  std::string how = status ? describe_wait_status(*status) : status.error().message();
+  return fail("the container process " + how + " " + std::string(when));
+}
+
+}  // namespace
+
+std::span<const char> embedded_init() {
+  return {sbx_init_start, static_cast<size_t>(sbx_init_end - sbx_init_start)};
+}
+
+Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan,
+                                                 std::span<const char> init) {
+  UniqueFd init_fd = SBX_TRY(make_init_memfd(init));
+  UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_fd) return fail_errno("open", "/dev/null");
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail_errno("socketpair", "sync");
+  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+
+  std::vector<std::string> init_args = {"sandbox-init"};
+  if (plan.process.terminal) init_args.push_back("-t");
+  init_args.push_back("--");
+  init_args.insert(init_args.end(), plan.process.args.begin(), plan.process.args.end());
+  std::vector<char*> argv = c_strings(init_args);
+  std::vector<char*> envp = c_strings(plan.process.env);
+
+  detail::ChildContext ctx;
+  ctx.plan = &plan;
+  ctx.sync_fd = child_end.get();
+  ctx.init_fd = init_fd.get();
+  ctx.null_fd = null_fd.get();
+  ctx.argv = argv.data();
+  ctx.envp = envp.data();
+
+  // fork-like clone: the child gets a copy of everything prepared above.
+  long pid = ::syscall(SYS_clone, plan.namespaces | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid < 0)
+    return fail(Error::from_errno("clone", "new namespaces")
+                    .with_hint("check that unprivileged user namespaces are enabled "
+                               "(sysctl user.max_user_namespaces, "
+                               "kernel.apparmor_restrict_unprivileged_userns)"));
+  if (pid == 0) {
+    ::close(parent_end.get());
+    detail::run_child(ctx);
+  }
+  ContainerProcess process;
+  process.child_ = ChildProcess(static_cast<pid_t>(pid));
+  process.sync_ = std::move(parent_end);
+  std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
+  process.userns_.reset(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!process.userns_) return fail_errno("open", ns);
+  return process;
+}
+
+Status ContainerProcess::release_and_await_host_wait() {
+  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kIdMapsWritten)); rc < 0)
+    return child_gone(child_, "before its id maps were written");
+  for (;;) {
+    auto received = SBX_TRY(receive_sync(sync_.get()));
+    if (!received) return child_gone(child_, "while setting up the container");
+    switch (received->message.type) {
+      case SyncType::kPtyMaster:
+        pty_master_ = std::move(received->fd);
+        break;
+      case SyncType::kWaitingForHost:
+        return {};
+      case SyncType::kError:
+        return fail(sync_error_to_error(received->message));
+      default:
+        return fail("sync socket: unexpected message from the container process");
+    }
+  }
+}
+
+Status ContainerProcess::release_and_await_exec() {
+  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
+    return child_gone(child_, "before the host side was ready");
+  auto received = SBX_TRY(receive_sync(sync_.get()));
+  sync_.reset();
+  if (!received) return {};  // EOF: execve closed the child's end
+  if (received->message.type == SyncType::kError)
+    return fail(sync_error_to_error(received->message));
+  return fail("sync socket: unexpected message from the container process");
+}
+
+}  // namespace sbx::runtime
