@@ -60,9 +60,17 @@ class BlobDownload {
       return {};
     }
     SBX_TRY(rehash_existing());
+    bool resumed = have_ > 0;
     report();
     SBX_TRY(download());
-    return commit();
+    Digest got = hasher_.finish();
+    if (got != descriptor_.digest && resumed) {  // the leftover bytes may be bad: once more
+      SBX_TRY(restart());
+      report();
+      SBX_TRY(download());
+      got = hasher_.finish();
+    }
+    return commit(got);
   }
 
  private:
@@ -203,8 +211,7 @@ class BlobDownload {
     return {};
   }
 
-  Status commit() {
-    Digest got = hasher_.finish();
+  Status commit(const Digest& got) {
     if (got != descriptor_.digest) {
       ::unlink(partial_.c_str());
       return fail(

@@ -370,6 +370,19 @@ TEST_F(RegistryClientTest, ResumesALeftoverPartialWithRange) {
       << fault_log(nonce);
 }
 
+TEST_F(RegistryClientTest, StartsOverWhenALeftoverPartialIsBad) {
+  auto c = client(rig().image("test/busybox:latest"), options());
+  ASSERT_TRUE(c) << c.error().message();
+  ImageManifest m = manifest_of(*c, "latest");
+  ASSERT_FALSE(m.layers.empty());
+  const Descriptor& layer = m.layers[0];
+  ASSERT_TRUE(write_file_atomic(dest(layer).string() + ".partial", std::string(1000, 'x')));
+  auto fetched = c->fetch_blob(layer, dest(layer));
+  ASSERT_TRUE(fetched) << fetched.error().message();
+  EXPECT_EQ(*image::sha256_of_file(dest(layer)), layer.digest);
+  EXPECT_FALSE(fs::exists(dest(layer).string() + ".partial"));
+}
+
 struct FaultCase {
   const char* mode;
   bool succeeds;
