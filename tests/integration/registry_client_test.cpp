@@ -443,3 +443,50 @@ INSTANTIATE_TEST_SUITE_P(FaultProxy, RegistryFaultTest,
 
 }  // namespace
 }  // namespace sbx::it
+
+namespace sbx::it {
+namespace {
+
+// `sandbox login` / `logout` as a user types them.
+class LoginCommandTest : public SandboxTest {};
+
+TEST_F(LoginCommandTest, LoginWithPasswordStdinAndLogout) {
+  SBX_REQUIRES_RIG();
+  RunOptions in;
+  in.stdin_data = rig().password + "\n";
+  auto r = sandbox({"login", "-u", rig().user, "--password-stdin", rig().registry_token}, in);
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "Login Succeeded")) << r.describe();
+  fs::path file = home() / ".config/sandbox/auth.json";
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto out = sandbox({"logout", rig().registry_token});
+  EXPECT_EQ(out.exit_code, 0) << out.describe();
+  auto again = sandbox({"logout", rig().registry_token});
+  EXPECT_EQ(again.exit_code, 125) << again.describe();
+  EXPECT_TRUE(contains(again.err, "not logged in")) << again.describe();
+}
+
+TEST_F(LoginCommandTest, WrongPasswordFailsAndStoresNothing) {
+  SBX_REQUIRES_RIG();
+  for (const std::string& registry : {rig().registry_token, rig().registry_basic}) {
+    RunOptions in;
+    in.stdin_data = "wrong\n";
+    auto r = sandbox({"login", "-u", rig().user, "--password-stdin", registry}, in);
+    EXPECT_EQ(r.exit_code, 125) << r.describe();
+    EXPECT_TRUE(contains(r.err, "incorrect username or password")) << r.describe();
+  }
+  EXPECT_FALSE(fs::exists(home() / ".config/sandbox/auth.json"));
+}
+
+TEST_F(LoginCommandTest, NoPasswordWithoutTerminalSaysHow) {
+  SBX_REQUIRES_RIG();
+  auto r = sandbox({"login", "-u", rig().user, rig().registry_basic});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--password-stdin")) << r.describe();
+}
+
+}  // namespace
+}  // namespace sbx::it
