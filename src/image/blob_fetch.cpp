@@ -244,8 +244,8 @@ class BlobDownload {
 
 Status RegistryClient::fetch_blob(const Descriptor& descriptor, const fs::path& dest,
                                   ProgressFn progress) const {
-  return with_context(BlobDownload(*impl_, descriptor, dest, progress).run(),
-                      "fetch blob " + descriptor.digest.short_hex());
+  // Every error names the blob (or its file, named by digest).
+  return BlobDownload(*impl_, descriptor, dest, progress).run();
 }
 
 }  // namespace sbx::image

@@ -108,8 +108,10 @@ Error RegistryClient::Impl::response_error(const HttpResponse& response,
       return Error(host + ": 403 Forbidden: no permission to pull " + repo + suffix)
           .with_hint("check that your account may pull this repository");
     case 404:
-      return Error(std::string(what) + " not found in " + repo + " (404" +
-                   (detail.empty() ? "" : " " + detail) + ")" + tries)
+      return Error(std::string(what) +
+                   (what.find(repo) == std::string_view::npos ? " not found in " + repo
+                                                              : std::string(" not found")) +
+                   " (404" + (detail.empty() ? "" : " " + detail) + ")" + tries)
           .with_hint("check the name and the tag or digest");
     case 429:
       return Error(host + ": 429 Too Many Requests" + suffix)
@@ -203,20 +205,19 @@ const std::string& RegistryClient::base_url() const { return impl_->base_url; }
 const Reference& RegistryClient::reference() const { return impl_->reference; }
 
 Result<RegistryClient> RegistryClient::create(const Reference& reference, RegistryOptions options) {
+  // Errors here already name the registry.
   auto impl =
-      SBX_TRY_CTX(connect(reference, std::move(options), "repository:" + reference.path + ":pull"),
-                  "connect to " + reference.domain);
+      SBX_TRY(connect(reference, std::move(options), "repository:" + reference.path + ":pull"));
   return RegistryClient(std::move(impl));
 }
 
 Result<FetchedManifest> RegistryClient::fetch_manifest(
     std::string_view tag_or_digest, const std::vector<std::string>& accept) const {
-  std::string what = "manifest " + impl_->reference.path + ":" + std::string(tag_or_digest);
-  if (tag_or_digest.find(':') != std::string_view::npos)
-    what = "manifest " + impl_->reference.path + "@" + std::string(tag_or_digest);
+  bool by_digest = tag_or_digest.find(':') != std::string_view::npos;  // tags never hold ':'
+  std::string what = "manifest " + impl_->reference.repository() + (by_digest ? "@" : ":") +
+                     std::string(tag_or_digest);
   std::optional<Digest> wanted;
-  if (tag_or_digest.find(':') != std::string_view::npos)  // tags never hold ':'
-    wanted = SBX_TRY_CTX(Digest::parse(tag_or_digest), "fetch " + what);
+  if (by_digest) wanted = SBX_TRY_CTX(Digest::parse(tag_or_digest), "fetch " + what);
   HttpRequest request{.url = impl_->repo_url("manifests", tag_or_digest),
                       .max_body = kMaxManifestBytes};
   std::string accept_header = "Accept: ";
