@@ -137,17 +137,17 @@ Status ping(RegistryClient::Impl& impl) {
   impl.base_url = "https://" + endpoint;
   HttpRequest request{.url = impl.base_url + "/v2/"};
   HttpResponse response;
-  std::string https_failure;
-  if (http_allowed) {
+  bool use_http = false;
+  if (http_allowed) {  // https first, as docker does for insecure registries
     response = detail::http_get(request, impl.http);
-    if (response.curl_code != 0) {
-      https_failure = response.transport_message();
+    use_http = response.curl_code != 0;
+    if (use_http) {
       impl.base_url = "http://" + endpoint;
       impl.http.https_redirects_only = false;
       request.url = impl.base_url + "/v2/";
     }
   }
-  if (!http_allowed || !https_failure.empty()) {
+  if (!http_allowed || use_http) {
     for (int attempt = 0;; ++attempt) {
       response = detail::http_get(request, impl.http);
       response.attempts = attempt + 1;
