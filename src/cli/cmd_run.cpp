@@ -50,6 +50,11 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   return runtime::run_container(options, progress);
 }
 
+// One value per occurrence, so a repeated option never swallows IMAGE.
+void one_each(CLI::App* sub) {
+  for (CLI::Option* option : sub->get_options()) option->allow_extra_args(false);
+}
+
 void add_flags(CLI::App* sub, RunCommand& c) {
   auto& f = c.flags;
   sub->add_option("-e,--env", f.env, "Set an environment variable (KEY=VALUE, or KEY from here)");
@@ -88,6 +93,7 @@ void register_run_commands(Registry& registry) {
                                [cmd, &globals] { return run(*cmd, globals); });
   sub->set_help_flag("--help", "Print this help message and exit");
   add_flags(sub, *cmd);
+  one_each(sub);
   sub->prefix_command();
   sub->footer(
       "Usage: sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"

@@ -8,6 +8,7 @@
 
 #include "run_inputs.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_spec.hpp"
 #include "sandbox/runtime/flag_parsers.hpp"
 #include "sandbox/runtime/launch_plan.hpp"
@@ -68,7 +69,9 @@ Result<int> start_and_wait(const LaunchPlan& plan) {
   // Network (slirp4netns) and cgroup placement go here (their own issues).
   SBX_TRY(process.release_and_await_exec());
   UniqueFd pty = process.take_pty_master();
-  return detail::supervise(process, signals, std::move(pty), plan.process.stdin_open);
+  int status =
+      SBX_TRY(detail::supervise(process, signals, std::move(pty), plan.process.stdin_open));
+  return exit_code_of(status);
 }
 
 }  // namespace
