@@ -98,6 +98,11 @@ void set_options(CURL* curl, const HttpRequest& request, const HttpOptions& opti
                    options.https_redirects_only ? "https" : "http,https");
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.tls_verify ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.tls_verify ? 2L : 0L);
+  if (options.ca_bundle && !options.ca_bundle->empty()) {
+    curl_blob blob{const_cast<char*>(options.ca_bundle->data()), options.ca_bundle->size(),
+                   CURL_BLOB_COPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+  }
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                    static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -137,6 +142,11 @@ bool HttpResponse::transient_failure() const {
     default:
       return false;
   }
+}
+
+bool HttpResponse::tls_verification_failed() const {
+  return curl_code == CURLE_PEER_FAILED_VERIFICATION || curl_code == CURLE_SSL_CERTPROBLEM ||
+         curl_code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
 std::string HttpResponse::transport_message() const {

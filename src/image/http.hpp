@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@ struct HttpOptions {
   std::string user_agent;
   // Redirects may only go to https (set when the request itself is https).
   bool https_redirects_only = true;
+  // PEM CA certificates to verify with instead of the system bundle (empty: system).
+  std::shared_ptr<const std::string> ca_bundle;
 };
 
 struct HttpResponse;
@@ -51,6 +54,8 @@ struct HttpResponse {
   std::string header(std::string_view name) const;
   // Transport failure worth retrying: time-out, reset, refused, truncated.
   bool transient_failure() const;
+  // The server's certificate (or host name) did not verify.
+  bool tls_verification_failed() const;
   // "connection refused", "timed out", ... with curl's detail.
   std::string transport_message() const;
 };

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "registry_impl.hpp"
+#include "tls_trust.hpp"
 
 namespace sbx::image {
 namespace {
@@ -138,8 +139,9 @@ Status ping(RegistryClient::Impl& impl) {
   HttpRequest request{.url = impl.base_url + "/v2/"};
   HttpResponse response;
   bool use_http = false;
+  HttpResponse https_response;
   if (http_allowed) {  // https first, as docker does for insecure registries
-    response = detail::http_get(request, impl.http);
+    response = https_response = detail::http_get(request, impl.http);
     use_http = response.curl_code != 0;
     if (use_http) {
       impl.base_url = "http://" + endpoint;
@@ -157,6 +159,15 @@ Status ping(RegistryClient::Impl& impl) {
       impl.backoff(attempt);
     }
   }
+  bool registry_answered = response.curl_code == 0 && (response.ok() || response.status == 401);
+  if (!registry_answered && https_response.tls_verification_failed())
+    response = https_response;  // a TLS server we do not trust: say that, not http's failure
+  if (response.tls_verification_failed())
+    return fail(Error("the TLS certificate of registry " + impl.reference.domain +
+                      " is not trusted: " + response.transport_message())
+                    .with_hint("put its CA certificate in ~/.config/containers/certs.d/" +
+                               registry_endpoint(impl.reference.domain) +
+                               "/ca.crt, or use --tls-verify=false if you trust the network"));
   if (response.curl_code != 0) return fail(impl.response_error(response, "/v2/"));
   if (response.status == 401) {
     std::string challenge = response.header("www-authenticate");
@@ -180,6 +191,8 @@ Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference
                 .stall_timeout = options.stall_timeout,
                 .user_agent = options.user_agent};
   impl->scope = std::move(scope);
+  impl->http.ca_bundle = std::make_shared<const std::string>(
+      detail::registry_ca_bundle(registry_endpoint(reference.domain)));
   std::optional<Credentials> credentials = options.credentials;
   if (!credentials) {
     std::optional<AuthFiles> files = options.auth_files;
