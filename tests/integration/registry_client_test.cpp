@@ -1,7 +1,11 @@
 // The image module's registry client against the rig's real registries:
 // anonymous, Bearer token and Basic auth, manifests by tag and digest, index
 // selection, verified and resumable blob downloads, and the fault proxy.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -10,6 +14,7 @@
 
 #include "harness.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
 #include "sandbox/image/registry_client.hpp"
 
 namespace fs = std::filesystem;
@@ -446,6 +451,89 @@ INSTANTIATE_TEST_SUITE_P(FaultProxy, RegistryFaultTest,
 
 namespace sbx::it {
 namespace {
+
+// A throwaway TLS registry with a self-signed certificate on a free port.
+class TlsRegistry {
+ public:
+  static std::optional<TlsRegistry> start(const fs::path& dir) {
+    TlsRegistry r;
+    r.port_ = free_port();
+    r.host_ = "127.0.0.1:" + std::to_string(r.port_);
+    std::string crt = (dir / "tls.crt").string(), key = (dir / "tls.key").string();
+    auto made = run_checked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                             key, "-out", crt, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+                             "subjectAltName=IP:127.0.0.1"});
+    if (!made) return std::nullopt;
+    std::string config =
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+        "    rootdirectory: " +
+        (dir / "data").string() + "\nhttp:\n  addr: " + r.host_ +
+        "\n  tls:\n    certificate: " + crt + "\n    key: " + key + "\n";
+    if (!write_file_atomic(dir / "config.yml", config)) return std::nullopt;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execlp("docker-registry", "docker-registry", "serve", (dir / "config.yml").c_str(),
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    r.child_ = ChildProcess(pid);
+    for (int i = 0; i < 100; ++i) {  // until it listens
+      if (http_get(r.host_, "/v2/").status != 0) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return std::nullopt;
+  }
+  const std::string& host() const { return host_; }
+
+ private:
+  static int free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+  }
+  int port_ = 0;
+  std::string host_;
+  ChildProcess child_;
+};
+
+TEST_F(RegistryClientTest, TlsRegistryTrustComesFromCertsD) {
+  SBX_REQUIRES(have_program("docker-registry") && have_program("openssl"),
+               "docker-registry and openssl");
+  auto registry = TlsRegistry::start(dir_->path());
+  ASSERT_TRUE(registry) << "could not start a TLS docker-registry";
+  auto untrusted = client(registry->host() + "/x/y:latest", options());
+  ASSERT_FALSE(untrusted);
+  EXPECT_TRUE(contains(untrusted.error().message(), "not trusted")) << untrusted.error().message();
+  EXPECT_TRUE(contains(untrusted.error().hint(), "certs.d")) << untrusted.error().hint();
+
+  RegistryOptions insecure = options();
+  insecure.tls_verify = false;
+  auto skipped = client(registry->host() + "/x/y:latest", insecure);
+  ASSERT_TRUE(skipped) << skipped.error().message();
+  EXPECT_EQ(skipped->base_url(), "https://" + registry->host());
+
+  fs::path certs = dir_->path() / "config/containers/certs.d" / registry->host();
+  fs::create_directories(certs);
+  fs::copy_file(dir_->path() / "tls.crt", certs / "ca.crt");
+  std::string saved = std::getenv("XDG_CONFIG_HOME") ? std::getenv("XDG_CONFIG_HOME") : "";
+  ::setenv("XDG_CONFIG_HOME", (dir_->path() / "config").c_str(), 1);
+  auto trusted = client(registry->host() + "/x/y:latest", options());
+  if (saved.empty())
+    ::unsetenv("XDG_CONFIG_HOME");
+  else
+    ::setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+  ASSERT_TRUE(trusted) << trusted.error().message();
+  EXPECT_EQ(trusted->base_url(), "https://" + registry->host());
+  auto missing = trusted->fetch_manifest("latest");
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(contains(missing.error().message(), "404")) << missing.error().message();
+}
 
 // `sandbox login` / `logout` as a user types them.
 class LoginCommandTest : public SandboxTest {};
