@@ -1,8 +1,241 @@
-// `sandbox pull, images, rmi, tag, inspect, import, image prune, system df, system reset`.
+// `sandbox pull, images, inspect, tag, rmi, import, image prune, system df,
+// system reset` (and docker's `image ls/rm/...` spellings).
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
 #include "cli.hpp"
+#include "output.hpp"
+#include "progress.hpp"
+#include "sandbox/base/paths.hpp"
+#include "sandbox/base/strings.hpp"
+#include "sandbox/runtime/images.hpp"
+#include "sandbox/store/store.hpp"
 
 namespace sbx::cli {
+namespace {
 
-void register_image_commands(Registry& /*registry*/) {}
+int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+Result<store::Store> open_store(const GlobalOptions& globals) {
+  return store::Store::open(globals.root);
+}
+
+struct PullFlags {
+  std::string reference;
+  std::string platform;
+  bool quiet = false;
+  bool tls_verify = true;
+};
+
+CommandResult run_pull(const GlobalOptions& globals, const PullFlags& flags) {
+  runtime::PullOptions options;
+  if (!flags.platform.empty()) options.platform = SBX_TRY(image::parse_platform(flags.platform));
+  options.tls_verify = flags.tls_verify;
+  options.quiet = flags.quiet;
+  store::Store store = SBX_TRY(open_store(globals));
+  PullProgress progress(progress_style_for_stdout(flags.quiet), stdout, stderr);
+  runtime::PullResult result =
+      SBX_TRY(runtime::pull_image(store, flags.reference, options, progress));
+  progress.finish();
+  if (flags.quiet) {
+    std::printf("%s\n", result.id.str().c_str());
+    return 0;
+  }
+  store::DisplayName shown = store::display_name(result.name);
+  std::string name = shown.repository + (shown.tag.starts_with("sha256:") ? "@" : ":") + shown.tag;
+  std::printf("Digest: %s\n", result.digest.str().c_str());
+  std::printf("Status: %s for %s\n",
+              result.up_to_date ? "Image is up to date" : "Downloaded newer image", name.c_str());
+  std::printf("Id: %s\n", result.id.str().c_str());
+  return 0;
+}
+
+void add_pull(Registry& registry, const std::string& path) {
+  auto flags = std::make_shared<PullFlags>();
+  CLI::App* cmd = registry.add(path, "Pull an image from a registry",
+                               [&globals = registry.globals(), flags] -> CommandResult {
+                                 return run_pull(globals, *flags);
+                               });
+  cmd->add_flag("-q,--quiet", flags->quiet, "print only the image id");
+  cmd->add_option("--platform", flags->platform, "os/arch[/variant] (default: this host)");
+  cmd->add_flag("--tls-verify", flags->tls_verify,
+                "verify TLS; =false also allows plain HTTP to remote registries");
+  cmd->add_option("REFERENCE", flags->reference, "image reference")->required();
+}
+
+struct ImagesFlags {
+  bool quiet = false;
+  std::string format = "table";
+};
+
+void add_images(Registry& registry, const std::string& path) {
+  auto flags = std::make_shared<ImagesFlags>();
+  CLI::App* cmd =
+      registry.add(path, "List images", [&globals = registry.globals(), flags] -> CommandResult {
+        store::Store store = SBX_TRY(open_store(globals));
+        auto images = SBX_TRY(store.images());
+        if (flags->quiet)
+          std::fputs(images_quiet(images).c_str(), stdout);
+        else if (flags->format == "json")
+          std::fputs(images_json(images, now()).c_str(), stdout);
+        else
+          std::fputs(images_table(images, now()).c_str(), stdout);
+        return 0;
+      });
+  cmd->add_flag("-q,--quiet", flags->quiet, "print only image ids");
+  cmd->add_option("--format", flags->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+}
+
+CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::string>& names) {
+  store::Store store = SBX_TRY(open_store(globals));
+  std::vector<std::pair<store::ImageRecord, std::string>> found;
+  for (const std::string& name : names) {
+    store::ImageRecord image = SBX_TRY(store.resolve(name));
+    std::string config = SBX_TRY(store.read_blob(image.id, image::kMaxConfigBytes));
+    found.emplace_back(std::move(image), std::move(config));
+  }
+  std::fputs(image_inspect_json(found).c_str(), stdout);
+  return 0;
+}
+
+void add_inspect(Registry& registry, const std::string& path) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add(path, "Show images' details as JSON",
+                               [&globals = registry.globals(), names] -> CommandResult {
+                                 return run_inspect(globals, *names);
+                               });
+  cmd->add_option("IMAGE", *names, "image names or ids")->required();
+}
+
+void add_tag(Registry& registry, const std::string& path) {
+  auto args = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd = registry.add(path, "Give an image another name",
+                               [&globals = registry.globals(), args] -> CommandResult {
+                                 store::Store store = SBX_TRY(open_store(globals));
+                                 SBX_TRY(store.tag(args->first, args->second));
+                                 return 0;
+                               });
+  cmd->add_option("SOURCE", args->first, "image name or id")->required();
+  cmd->add_option("TARGET", args->second, "new name[:tag]")->required();
+}
+
+struct RmiFlags {
+  std::vector<std::string> images;
+  bool force = false;
+};
+
+void add_rmi(Registry& registry, const std::string& path) {
+  auto flags = std::make_shared<RmiFlags>();
+  CLI::App* cmd =
+      registry.add(path, "Remove images", [&globals = registry.globals(), flags] -> CommandResult {
+        store::Store store = SBX_TRY(open_store(globals));
+        for (const std::string& name : flags->images) {
+          store::RemoveResult removed = SBX_TRY(runtime::remove_image(store, name, flags->force));
+          for (const std::string& untagged : removed.untagged) {
+            store::DisplayName shown = store::display_name(untagged);
+            bool digest = shown.tag.starts_with("sha256:");
+            std::printf("Untagged: %s%s%s\n", shown.repository.c_str(), digest ? "@" : ":",
+                        shown.tag.c_str());
+          }
+          for (const image::Digest& id : removed.deleted)
+            std::printf("Deleted: %s\n", id.str().c_str());
+        }
+        return 0;
+      });
+  cmd->add_flag("-f,--force", flags->force, "remove even when several names or a container use it");
+  cmd->add_option("IMAGE", flags->images, "image names or ids")->required();
+}
+
+void add_prune(Registry& registry) {
+  auto all = std::make_shared<bool>(false);
+  auto force = std::make_shared<bool>(false);
+  CLI::App* cmd =
+      registry.add("image prune", "Remove unused images, layers and blobs",
+                   [&globals = registry.globals(), all] -> CommandResult {
+                     store::Store store = SBX_TRY(open_store(globals));
+                     store::PruneResult pruned = SBX_TRY(runtime::prune_images(store, *all));
+                     for (const image::Digest& id : pruned.images)
+                       std::printf("Deleted: %s\n", id.str().c_str());
+                     std::printf("Total reclaimed space: %s\n",
+                                 human_size(static_cast<double>(pruned.reclaimed_bytes)).c_str());
+                     return 0;
+                   });
+  cmd->add_flag("-a,--all", *all, "also remove tagged images no container uses");
+  cmd->add_flag("-f,--force", *force, "do not ask (sandbox never asks)");
+}
+
+void add_import(Registry& registry, const std::string& path) {
+  auto args = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd =
+      registry.add(path, "Make a one-layer image from a root filesystem (directory or tarball)",
+                   [&globals = registry.globals(), args] -> CommandResult {
+                     store::Store store = SBX_TRY(open_store(globals));
+                     PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
+                     runtime::ImportResult result =
+                         SBX_TRY(runtime::import_image(store, args->first, args->second, progress));
+                     std::printf("%s\n", result.id.str().c_str());
+                     return 0;
+                   });
+  cmd->add_option("SOURCE", args->first, "directory, tar, tar.gz or tar.zst")->required();
+  cmd->add_option("IMAGE", args->second, "name[:tag] for the new image");
+}
+
+Result<bool> confirm_reset(const std::filesystem::path& root) {
+  if (!::isatty(STDIN_FILENO))
+    return fail(Error("system reset removes every image and container in " + root.native())
+                    .with_hint("add -f to confirm"));
+  std::fprintf(stderr,
+               "WARNING! This removes all images, containers and the store %s.\n"
+               "Are you sure you want to continue? [y/N] ",
+               root.c_str());
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void add_system(Registry& registry) {
+  registry.add("system df", "Show disk usage of the store",
+               [&globals = registry.globals()] -> CommandResult {
+                 store::Store store = SBX_TRY(open_store(globals));
+                 store::DiskUsage usage = SBX_TRY(store.disk_usage());
+                 std::fputs(disk_usage_table(usage).c_str(), stdout);
+                 return 0;
+               });
+  auto force = std::make_shared<bool>(false);
+  CLI::App* reset =
+      registry.add("system reset", "Remove the whole store (images, layers, containers)",
+                   [&globals = registry.globals(), force] -> CommandResult {
+                     std::filesystem::path root = globals.root;
+                     if (root.empty()) root = SBX_TRY(default_store_root());
+                     if (!*force && !SBX_TRY(confirm_reset(root))) return 0;
+                     SBX_TRY(runtime::reset_store(root));
+                     return 0;
+                   });
+  reset->add_flag("-f,--force", *force, "do not ask");
+}
+
+}  // namespace
+
+void register_image_commands(Registry& registry) {
+  add_pull(registry, "pull");
+  add_pull(registry, "image pull");
+  add_images(registry, "images");
+  add_images(registry, "image ls");
+  add_inspect(registry, "inspect");
+  add_inspect(registry, "image inspect");
+  add_tag(registry, "tag");
+  add_tag(registry, "image tag");
+  add_rmi(registry, "rmi");
+  add_rmi(registry, "image rm");
+  add_prune(registry);
+  add_import(registry, "import");
+  add_import(registry, "image import");
+  add_system(registry);
+}
 
 }  // namespace sbx::cli

@@ -59,6 +59,7 @@ Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
   SBX_TRY(remove_tree(staging));  // left by a killed unpack
   SBX_TRY(remove_tree(diff));     // complete but never recorded
   if (::mkdir(staging.c_str(), 0755) != 0) return fail_errno("mkdir", staging.native());
+  // unpack_layer names the layer in its errors.
   rootfs::UnpackOptions options;
   options.whiteouts = rootfs::WhiteoutForm::kOverlay;
   options.layer_name = layer.blob.digest.str();
@@ -81,9 +82,9 @@ Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>
   uint64_t needed = 0;
   for (Pending& item : pending) {  // all scans before any extraction
     const LayerToUnpack& layer = *item.layer;
-    auto scan = SBX_TRY_CTX(
-        rootfs::scan_layer_ids(store.blob_path(layer.blob.digest), maps, layer.blob.digest.str()),
-        "layer " + layer.blob.digest.str());
+    // Errors name the layer already ("layer sha256:..: path is owned by uid ...").
+    auto scan = SBX_TRY(
+        rootfs::scan_layer_ids(store.blob_path(layer.blob.digest), maps, layer.blob.digest.str()));
     item.content_bytes = scan.content_bytes;
     needed += scan.content_bytes;
   }
@@ -93,20 +94,23 @@ Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>
     progress.blob(item.layer->blob.digest, BlobEvent::kExtracting, 0, 0);
   }
   auto body = [&](std::vector<std::string>& warnings) -> Status {
-    for (const Pending& item : pending)
-      SBX_TRY_CTX(unpack_one(store, *item.layer, warnings),
-                  "layer " + item.layer->blob.digest.str());
+    for (const Pending& item : pending) SBX_TRY(unpack_one(store, *item.layer, warnings));
     return {};
   };
-  auto outcome = SBX_TRY(userns::run_in_user_namespace(maps, body));
-  for (const std::string& warning : outcome.warnings) progress.warning(warning);
+  auto outcome = userns::run_in_user_namespace(maps, body);
+  if (outcome)
+    for (const std::string& warning : outcome->warnings) progress.warning(warning);
+  // diff/ appears only by the rename after a complete unpack: the layers
+  // done before a failure are kept for the next attempt.
   for (const Pending& item : pending) {
     const LayerToUnpack& layer = *item.layer;
+    if (!path_exists(store.layer_diff_dir(layer.diff_id))) continue;
     store::LayerRecord record{layer.diff_id, layer.blob.digest, layer.blob.media_type,
                               layer.blob.size, item.content_bytes};
     SBX_TRY_CTX(store.commit_layer(record), "layer " + layer.blob.digest.str());
     progress.blob(layer.blob.digest, BlobEvent::kComplete, 0, 0);
   }
+  if (!outcome) return std::unexpected(std::move(outcome).error());
   return {};
 }
 

@@ -125,7 +125,8 @@ Result<DiskUsage> Store::disk_usage() const {
       usage.reclaimable_bytes += layer.size;
     }
   }
-  usage.layers = SBX_TRY(list_dir(root_ / "layers")).size();
+  for (const std::string& name : SBX_TRY(list_dir(root_ / "layers")))
+    if (path_exists(root_ / "layers" / name / "layer.json")) ++usage.layers;  // complete ones
   for (const std::string& name : SBX_TRY(list_dir(root_ / "blobs/sha256"))) {
     ++usage.blobs;
     usage.blobs_bytes += lstat_size(root_ / "blobs/sha256" / name);

@@ -1,0 +1,45 @@
+// Output formats shared by the commands: docker-style tables, relative
+// times, and the JSON documents of `images --format json` and `inspect`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sandbox/store/store.hpp"
+
+namespace sbx::cli {
+
+// Columns padded like docker's tabwriter (3 spaces between columns).
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers) { rows_.push_back(std::move(headers)); }
+  void add_row(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string render() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "Less than a second ago", "3 minutes ago", "About an hour ago", "2 weeks ago".
+std::string time_ago(int64_t then, int64_t now);
+
+// `sandbox images`: one row per tag (a digest-only image shows its repository
+// with tag <none>; an unnamed one <none> <none>), newest first.
+std::string images_table(const std::vector<store::ImageRecord>& images, int64_t now);
+// `images -q`: unique short ids, one per line.
+std::string images_quiet(const std::vector<store::ImageRecord>& images);
+// `images --format json`: an array of objects (Id, Repository, Tag, RepoTags,
+// RepoDigests, Created, CreatedAt, CreatedSince, Size).
+std::string images_json(const std::vector<store::ImageRecord>& images, int64_t now);
+
+// `inspect IMAGE...`: docker's shape (an array, one object per image); each
+// image comes with its config blob as stored.
+std::string image_inspect_json(
+    const std::vector<std::pair<store::ImageRecord, std::string>>& images);
+
+// `system df`.
+std::string disk_usage_table(const store::DiskUsage& usage);
+
+}  // namespace sbx::cli
