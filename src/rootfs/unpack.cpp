@@ -203,11 +203,13 @@ Status Unpacker::make_hardlink(archive_entry* entry, int dir_fd, const std::stri
   auto [target_dir, target_base] = split_parent(*target);
   // Resolved within the layer (never created): a link can only reach a file
   // this layer already holds.
-  UniqueFd target_dir_fd = SBX_TRY_CTX(open_in_root(root_fd_, target_dir, O_PATH | O_DIRECTORY),
-                                       "hardlink target " + link);
-  if (::linkat(target_dir_fd.get(), target_base.c_str(), dir_fd, base.c_str(), 0) != 0)
-    return fail_errno("link", path + " to " + *target);
-  return {};
+  int raw = open_in_root_raw(root_fd_, target_dir, O_PATH | O_DIRECTORY);
+  UniqueFd target_dir_fd(raw);
+  if (raw >= 0 && ::linkat(raw, target_base.c_str(), dir_fd, base.c_str(), 0) == 0) return {};
+  int err = raw < 0 ? -raw : errno;
+  if (err == ENOENT || err == ENOTDIR)
+    return fail("hardlink to \"" + link + "\": the target is not in this layer", err);
+  return fail_errno("link", path + " to " + *target, err);
 }
 
 Status Unpacker::make_node(archive_entry* entry, int dir_fd, const std::string& base,
@@ -242,7 +244,11 @@ Status Unpacker::make_whiteout(const std::string& path) {
     UniqueFd dir_fd(fd);
     return remove_at(dir_fd.get(), base);
   }
-  UniqueFd dir_fd = SBX_TRY(open_or_make_dir(root_fd_, dir));
+  auto opened = open_or_make_dir(root_fd_, dir);
+  // Below a file or symlink of this layer nothing of the lower layers shows
+  // anyway (umoci writes such whiteouts after a dir became a file).
+  if (!opened && opened.error().errno_value() == ENOTDIR) return {};
+  UniqueFd dir_fd = SBX_TRY(std::move(opened));
   SBX_TRY(remove_at(dir_fd.get(), base));
   // overlayfs whiteout: a 0/0 char device (unprivileged users may make it
   // since Linux 5.8).
@@ -252,7 +258,9 @@ Status Unpacker::make_whiteout(const std::string& path) {
 }
 
 Status Unpacker::make_opaque(const std::string& dir) {
-  UniqueFd path_fd = SBX_TRY(open_or_make_dir(root_fd_, dir));
+  auto opened = open_or_make_dir(root_fd_, dir);
+  if (!opened && opened.error().errno_value() == ENOTDIR) return {};  // as in make_whiteout
+  UniqueFd path_fd = SBX_TRY(std::move(opened));
   int raw = ::openat(path_fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (raw < 0) return fail_errno("open", dir.empty() ? "." : dir);
   UniqueFd fd(raw);

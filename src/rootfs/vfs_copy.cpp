@@ -162,7 +162,9 @@ Status VfsCopier::copy_dir(int src, int dst, const std::string& path) {
 }  // namespace
 
 Status copy_layers_vfs(const std::vector<fs::path>& lower_dirs_top_first, const fs::path& dest) {
-  UniqueFd dst(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (::mkdir(dest.c_str(), 0755) != 0 && errno != EEXIST)
+    return fail_errno("mkdir", dest.native());
+  UniqueFd dst(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dst) return fail_errno("open", dest.native());
   for (auto it = lower_dirs_top_first.rbegin(); it != lower_dirs_top_first.rend(); ++it) {
     UniqueFd src(::open(it->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

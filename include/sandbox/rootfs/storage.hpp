@@ -62,9 +62,9 @@ Result<PreparedMount> prepare_vfs_mount(const RootfsLayout& layout,
 // or an errno value; never allocates.
 int mount_prepared(const PreparedMount& prepared) noexcept;
 
-// vfs: copies the layers (overlay form, top first) into `dest` from the bottom
-// up, applying whiteouts and opaque dirs. Run inside the user namespace so the
-// subordinate ownership is kept.
+// vfs: copies the layers (overlay form, top first) into `dest` (created when
+// missing) from the bottom up, applying whiteouts and opaque dirs. Run inside the user namespace so
+// the subordinate ownership is kept.
 Status copy_layers_vfs(const std::vector<std::filesystem::path>& lower_dirs_top_first,
                        const std::filesystem::path& dest);
 

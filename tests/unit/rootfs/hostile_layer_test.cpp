@@ -42,7 +42,8 @@ TEST_F(HostileLayerTest, HardlinksOutOfTheLayer) {
   expect_refused(LayerBuilder().hardlink("dotdot", "../victim/hello"), "dotdot");
   expect_refused(LayerBuilder().hardlink("slash-dotdot", "/../victim/hello"), "slash-dotdot");
   expect_refused(LayerBuilder().hardlink("loophole-victim", "../victim"), "loophole-victim");
-  expect_refused(LayerBuilder().hardlink("abs", (victim_ / "hello").native()), "abs");
+  expect_refused(LayerBuilder().hardlink("abs", (victim_ / "hello").native()),
+                 "the target is not in this layer");
   expect_refused(
       LayerBuilder().file("etc/passwd", "inside").hardlink("l", "../../../../etc/passwd"), "l");
 }
@@ -79,8 +80,10 @@ TEST_F(HostileLayerTest, SymlinksToOutsideAreOnlyWritten) {
 }
 
 TEST_F(HostileLayerTest, WhiteoutThroughAnEscapingSymlink) {
-  expect_refused(LayerBuilder().symlink("v", "../victim").file("v/.wh.hello"), "v/.wh.hello");
-  expect_refused(LayerBuilder().symlink("w", "../victim").file("w/.wh..wh..opq"), "w/.wh..wh..opq");
+  // Below a symlink of the same layer a whiteout hides nothing: skipped.
+  expect_confined(LayerBuilder().symlink("v", "../victim").file("v/.wh.hello"));
+  expect_confined(LayerBuilder().symlink("w", "../victim").file("w/.wh..wh..opq"));
+  EXPECT_TRUE(fs::is_symlink(dest_ / "v"));
   EXPECT_EQ(xattr_of(victim_, "user.overlay.opaque"), "");
   auto status =
       unpack(LayerBuilder().symlink("x", "../victim").file("x/.wh.hello"), WhiteoutForm::kApply);

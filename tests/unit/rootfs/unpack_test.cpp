@@ -102,6 +102,20 @@ TEST_F(UnpackTest, TranslatesWhiteoutsIntoOverlayForm) {
   EXPECT_EQ(read(dest_ / "var/cache/new"), "n");
 }
 
+TEST_F(UnpackTest, WhiteoutsBelowAFileOfTheSameLayerAreMoot) {
+  // umoci writes a dir that became a file as the file plus whiteouts of its
+  // old children.
+  LayerBuilder layer;
+  layer.file("data/dir-to-file", "now a file")
+      .file("data/dir-to-file/.wh.x.txt")
+      .file("data/dir-to-file/.wh..wh..opq");
+  for (auto form : {WhiteoutForm::kOverlay, WhiteoutForm::kApply}) {
+    auto status = unpack(layer, form);
+    ASSERT_TRUE(status) << status.error().message();
+    EXPECT_EQ(read(dest_ / "data/dir-to-file"), "now a file");
+  }
+}
+
 TEST_F(UnpackTest, AppliesWhiteoutsInFlattenedForm) {
   LayerBuilder lower;
   lower.file("etc/shadow", "s")
