@@ -51,7 +51,10 @@ void register_unshare_commands(Registry& registry) {
   sub->add_option("--userns", options->userns, "keep-id: keep your uid and gid inside")
       ->check(CLI::IsMember({"", "keep-id"}));
   sub->prefix_command();
-  sub->footer("CMD defaults to $SHELL (or /bin/sh); its exit status is passed through.");
+  sub->footer(
+      "Runs CMD [ARG...] (default $SHELL, else /bin/sh) as root of a user namespace with the "
+      "id maps containers get; its exit status is passed through. With keep-id your uid and gid "
+      "map to themselves (the command still runs as root inside).");
   options->app = sub;
 }
 
