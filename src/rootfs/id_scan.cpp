@@ -1,5 +1,7 @@
 // The read-only pre-pass: ownership every entry needs, and the space it claims.
+#include <pwd.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -40,6 +42,16 @@ std::string describe_ranges(std::vector<userns::IdMapEntry> ranges) {
   return join(parts, ", ");
 }
 
+// The invoking user's name for the hint's example line ("USER" if unknown).
+std::string user_name() {
+  struct passwd entry {};
+  struct passwd* found = nullptr;
+  char buffer[4096];
+  if (::getpwuid_r(::getuid(), &entry, buffer, sizeof buffer, &found) == 0 && found)
+    return found->pw_name;
+  return "USER";
+}
+
 Error unmapped_error(std::string_view what, std::string_view file, uint64_t id,
                      const std::vector<userns::IdMapEntry>& ranges) {
   std::string kind(what);  // "uid" or "gid"
@@ -48,8 +60,8 @@ Error unmapped_error(std::string_view what, std::string_view file, uint64_t id,
   std::string table = kind == "uid" ? "/etc/subuid" : "/etc/subgid";
   return Error(std::move(message), EOVERFLOW)
       .with_hint("give your user a larger range in " + table + " (at least " +
-                 std::to_string(id + 1) +
-                 " ids, e.g. 'USER:100000:" + std::to_string(id < 65536 ? 65536 : id + 1) + "')");
+                 std::to_string(id + 1) + " ids, e.g. '" + user_name() +
+                 ":100000:" + std::to_string(id < 65536 ? 65536 : id + 1) + "')");
 }
 
 std::string label_of(const std::filesystem::path& blob, std::string_view layer_name) {
