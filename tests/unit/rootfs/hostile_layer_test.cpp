@@ -144,6 +144,20 @@ TEST_F(HostileLayerTest, HardlinkToAnEscapingSymlinkLinksTheSymlink) {
   EXPECT_TRUE(fs::is_symlink(dest_ / "localpasswd"));
 }
 
+TEST_F(HostileLayerTest, SymlinkFromALowerLayerStaysConfinedWhenFlattened) {
+  auto status =
+      unpack(LayerBuilder().dir("tmp").symlink("escape", victim_.native()), WhiteoutForm::kApply);
+  ASSERT_TRUE(status) << status.error().message();
+  status = unpack(LayerBuilder().symlink("up", "../../../..").file("escape/hello", "evil"),
+                  WhiteoutForm::kApply);
+  // The victim path does not exist inside the layer: refused, never followed out.
+  ASSERT_FALSE(status);
+  status = unpack(LayerBuilder().file("up/tmp/sbx-file", "in"), WhiteoutForm::kApply);
+  ASSERT_TRUE(status) << status.error().message();
+  EXPECT_EQ(read(dest_ / "tmp/sbx-file"), "in") << "\"..\" above the root stays at the root";
+  expect_victim_untouched();
+}
+
 TEST_F(HostileLayerTest, MalformedWhiteoutsAreErrors) {
   fs::create_directory(dest_ / "sbx-keep");
   std::ofstream(dest_ / "sbx-keep/file") << "keep";
