@@ -51,8 +51,10 @@ using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
 class RegistryClient {
  public:
-  // Pings https://<endpoint>/v2/ (http:// for loopback registries, or after
-  // https fails when tls_verify is false) and remembers the auth challenge.
+  // Pings https://<endpoint>/v2/; a loopback registry, or any registry when
+  // tls_verify is false, falls back to http:// when https does not answer.
+  // Credentials: options.credentials, else lookup_credentials(). Extra CA
+  // certificates come from containers/docker certs.d/<host>/*.crt.
   static Result<RegistryClient> create(const Reference& reference, RegistryOptions options = {});
 
   RegistryClient(RegistryClient&&) noexcept;
@@ -69,10 +71,13 @@ class RegistryClient {
                                        size_t max_bytes = kMaxConfigBytes) const;
 
   // Streams the blob into `dest` + ".partial" while hashing, resuming a
-  // leftover partial with a Range request, retrying transient failures;
-  // verifies size and digest, fsyncs and renames to `dest`. On a mismatch the
-  // partial is deleted and the error names the blob digest. Safe to call from
-  // several threads at once.
+  // leftover partial with a Range request (starting over once if the result
+  // does not verify), retrying transient failures; refuses more bytes than
+  // the descriptor's size; verifies size and digest, fsyncs and renames to
+  // `dest`. On a mismatch the partial is deleted and the error names the
+  // digest. An existing `dest` counts as done (only verified content is ever
+  // renamed there). Safe from several threads and processes at once (the
+  // partial is flocked).
   Status fetch_blob(const Descriptor& descriptor, const std::filesystem::path& dest,
                     ProgressFn progress = {}) const;
 
