@@ -206,7 +206,7 @@ class BlobDownload {
         return fail(what_ + ": giving up after " + std::to_string(attempt) + " attempts (" +
                     std::to_string(have_) + " of " + std::to_string(descriptor_.size) +
                     " bytes): " + last_failure);
-      impl_.backoff(idle_failures);
+      impl_.backoff(idle_failures, response);
     }
     return {};
   }

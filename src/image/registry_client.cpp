@@ -2,6 +2,8 @@
 // (Streaming blob downloads are in blob_fetch.cpp.)
 #include "sandbox/image/registry_client.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -48,9 +50,15 @@ bool retryable_status(long status) {
   return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
 }
 
-void RegistryClient::Impl::backoff(int attempt) const {
+void RegistryClient::Impl::backoff(int attempt, const HttpResponse& response) const {
   auto delay = options.initial_backoff * (1 << std::min(attempt, 5));
   delay = std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
+  // A registry that says when to come back (429, 503) is believed, up to a point.
+  std::string retry_after = response.header("retry-after");
+  if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit)) {
+    auto asked = std::chrono::seconds(std::min(std::stol(retry_after.substr(0, 6)), 10L));
+    delay = std::max<std::chrono::milliseconds>(delay, asked);
+  }
   thread_local std::minstd_rand jitter(std::random_device{}());
   auto extra = std::chrono::milliseconds(jitter() % (delay.count() / 4 + 1));
   std::this_thread::sleep_for(delay + extra);
@@ -81,7 +89,7 @@ Result<HttpResponse> RegistryClient::Impl::send_with_retries(const HttpRequest& 
     if (response.ok() && request.expect_size && response.body.size() != *request.expect_size)
       retry = true;
     if (!retry || attempt + 1 >= options.max_attempts) return response;
-    backoff(attempt);
+    backoff(attempt, response);
   }
 }
 
@@ -156,7 +164,7 @@ Status ping(RegistryClient::Impl& impl) {
       bool retry = response.curl_code != 0 ? response.transient_failure()
                                            : retryable_status(response.status);
       if (!retry || attempt + 1 >= impl.options.max_attempts) break;
-      impl.backoff(attempt);
+      impl.backoff(attempt, response);
     }
   }
   bool registry_answered = response.curl_code == 0 && (response.ok() || response.status == 401);

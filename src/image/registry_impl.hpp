@@ -28,7 +28,8 @@ struct RegistryClient::Impl {
   Result<detail::HttpResponse> send_with_retries(const detail::HttpRequest& request) const;
   // The error for a failed response: which status, what it means, what to do.
   Error response_error(const detail::HttpResponse& response, std::string_view what) const;
-  void backoff(int attempt) const;
+  // Sleeps before retry `attempt` (exponential, jittered, honours Retry-After).
+  void backoff(int attempt, const detail::HttpResponse& response) const;
 };
 
 bool retryable_status(long status);
