@@ -55,7 +55,8 @@ void RegistryClient::Impl::backoff(int attempt, const HttpResponse& response) co
   delay = std::min<std::chrono::milliseconds>(delay, std::chrono::seconds(5));
   // A registry that says when to come back (429, 503) is believed, up to a point.
   std::string retry_after = response.header("retry-after");
-  if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit)) {
+  if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; })) {
     auto asked = std::chrono::seconds(std::min(std::stol(retry_after.substr(0, 6)), 10L));
     delay = std::max<std::chrono::milliseconds>(delay, asked);
   }
