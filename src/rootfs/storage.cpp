@@ -133,6 +133,21 @@ Result<PreparedMount> prepare_overlay_mount(const RootfsLayout& layout) {
   prepared.options = overlay_options(lowers, layout, true);
   prepared.chdir_to = parent.native();
   if (prepared.options.size() <= kMountOptionsMax) return prepared;
+  // Still too long: short symlinks "l/0", "l/1"... in the container's dir.
+  fs::path container_dir = layout.upper.parent_path();
+  SBX_TRY(make_dirs(container_dir / "l", 0700));
+  lowers.clear();
+  for (size_t i = 0; i < layout.lower_dirs.size(); ++i) {
+    std::string name = "l/" + std::to_string(i);
+    fs::path link = container_dir / name;
+    ::unlink(link.c_str());
+    if (::symlink(layout.lower_dirs[i].c_str(), link.c_str()) != 0)
+      return fail_errno("symlink", link.native());
+    lowers.push_back(name);
+  }
+  prepared.options = overlay_options(lowers, layout, true);
+  prepared.chdir_to = container_dir.native();
+  if (prepared.options.size() <= kMountOptionsMax) return prepared;
   return fail(Error("overlay: the mount options for " + std::to_string(lowers.size()) +
                         " layers need " + std::to_string(prepared.options.size()) +
                         " bytes; the kernel takes at most " + std::to_string(kMountOptionsMax),

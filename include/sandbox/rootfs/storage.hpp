@@ -47,7 +47,9 @@ struct PreparedMount {
 
 inline constexpr size_t kMountOptionsMax = 4095;  // one page minus the NUL
 
-// Kernel overlay: "lowerdir=A:B,upperdir=U,workdir=W,userxattr". Paths with
+// Kernel overlay: "lowerdir=A:B,upperdir=U,workdir=W,userxattr". Beyond one
+// page the lowerdirs become relative to their common parent, and beyond that
+// short symlinks <container dir>/l/N (the parent of `upper`). Paths with
 // ',' ':' or '\\' are refused (the kernel option parser would split them).
 Result<PreparedMount> prepare_overlay_mount(const RootfsLayout& layout);
 // fuse-overlayfs with the same dirs; fails when the binary or /dev/fuse is not

@@ -44,9 +44,27 @@ TEST(PrepareOverlayMount, GoesRelativeBeyondOnePage) {
       << prepared->options.substr(0, 100);
 }
 
+TEST_F(UnpackTest, PrepareOverlayMountUsesShortLinksForManyLayers) {
+  std::vector<fs::path> lowers;
+  for (int i = 0; i < 120; ++i) {
+    lowers.push_back(base_ / "layers" / (std::string(64, 'a' + i % 26) + std::to_string(i)) /
+                     "diff");
+    fs::create_directories(lowers.back());
+  }
+  auto layout = make_container_layout(base_ / "containers" / std::string(64, 'c'), lowers);
+  ASSERT_TRUE(layout);
+  auto prepared = prepare_overlay_mount(*layout);
+  ASSERT_TRUE(prepared) << prepared.error().message();
+  EXPECT_LE(prepared->options.size(), kMountOptionsMax);
+  EXPECT_TRUE(prepared->options.starts_with("lowerdir=l/0:l/1:"))
+      << prepared->options.substr(0, 40);
+  fs::path container_dir = prepared->chdir_to;
+  EXPECT_EQ(fs::read_symlink(container_dir / "l/119"), lowers[119]);
+}
+
 TEST(PrepareOverlayMount, RefusesTooManyLayersForOnePage) {
   std::vector<fs::path> lowers;
-  for (int i = 0; i < 100; ++i)
+  for (int i = 0; i < 501; ++i)
     lowers.push_back("/s/layers/" + std::string(64, 'a' + i % 26) + std::to_string(i) + "/diff");
   auto prepared = prepare_overlay_mount(layout_with(lowers));
   ASSERT_FALSE(prepared);
