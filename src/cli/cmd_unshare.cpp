@@ -31,15 +31,13 @@ CommandResult run_unshare(const UnshareOptions& options) {
   userns::IdMaps maps = SBX_TRY(userns::id_maps_for_current_user(mode, warnings));
   for (const auto& warning : warnings)
     std::fprintf(stderr, "sandbox: warning: %s\n", warning.c_str());
-  auto status = userns::exec_in_user_namespace(maps, argv);
-  if (!status) {
-    int err = status.error().errno_value();
-    if (err != ENOENT && err != EACCES) return std::unexpected(std::move(status.error()));
+  userns::ExecOutcome outcome = SBX_TRY(userns::exec_in_user_namespace(maps, argv));
+  if (outcome.cannot_run) {
     // The command itself could not run: docker's 127 / 126, not 125.
-    std::fprintf(stderr, "sandbox: %s\n", status.error().message().c_str());
-    return err == ENOENT ? 127 : 126;
+    std::fprintf(stderr, "sandbox: %s\n", outcome.cannot_run->message().c_str());
+    return outcome.cannot_run->errno_value() == ENOENT ? 127 : 126;
   }
-  return exit_code_of(*status);
+  return exit_code_of(outcome.wait_status);
 }
 
 }  // namespace

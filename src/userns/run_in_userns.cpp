@@ -208,23 +208,29 @@ Result<UsernsOutcome> run_in_user_namespace(const IdMaps& maps, const Body& body
   return UsernsOutcome{std::move(finished.report.warnings)};
 }
 
-Result<int> exec_in_user_namespace(const IdMaps& maps, const std::vector<std::string>& argv) {
+Result<ExecOutcome> exec_in_user_namespace(const IdMaps& maps,
+                                           const std::vector<std::string>& argv) {
   if (argv.empty()) return fail("exec in user namespace: no command");
   // Searched here: an unreadable PATH entry must not turn "not found" into EACCES.
   std::string program = argv[0];
   if (program.find('/') == std::string::npos) {
     auto found = find_program(program);
-    if (!found) return fail(Error(program + ": command not found", ENOENT));
+    if (!found) return ExecOutcome{0, Error(program + ": command not found", ENOENT)};
     program = *found;
   }
   Finished finished =
       SBX_TRY_CTX(spawn_and_collect(maps, true, [&](int sock) { run_exec(sock, program, argv); }),
                   "user namespace");
+  ExecOutcome outcome{finished.wait_status, std::nullopt};
+  if (finished.report.error && finished.report.exec_sent) {
+    outcome.cannot_run = std::move(finished.report.error);  // execv itself failed
+    return outcome;
+  }
   if (finished.report.error) return fail(std::move(*finished.report.error));
   if (!finished.report.exec_sent)
     return fail("user namespace child " + describe_wait_status(finished.wait_status) +
                 " before running " + argv[0]);
-  return finished.wait_status;
+  return outcome;
 }
 
 std::string userns_disabled_hint(int errno_value) {

@@ -160,5 +160,17 @@ TEST_F(UnshareTest, NoHostSupplementaryGroupsInside) {
   EXPECT_EQ(r.out, "0\n");
 }
 
+TEST_F(UnshareTest, MissingNewuidmapIsAnErrorNamingUidmap) {
+  fs::path empty = test_dir() / "empty-path";
+  fs::create_directories(empty);
+  RunOptions options;
+  options.env = {"PATH=" + empty.string()};
+  RunResult r = sandbox({"unshare", "/usr/bin/id", "-u"}, options);
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("newgidmap not found"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("uidmap"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.out, "");
+}
+
 }  // namespace
 }  // namespace sbx::it

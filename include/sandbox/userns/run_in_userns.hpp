@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,18 @@ struct UsernsOutcome {
 Result<UsernsOutcome> run_in_user_namespace(
     const IdMaps& maps, const std::function<Status(std::vector<std::string>& warnings)>& body);
 
+struct ExecOutcome {
+  int wait_status = 0;  // of the command, when it ran
+  // Set when the command itself could not be executed (errno ENOENT: not
+  // found, else not executable), as opposed to sandbox failing.
+  std::optional<Error> cannot_run;
+};
+
 // As `podman unshare`: runs argv (searched in PATH) as root of a new user
-// namespace with `maps`, stdio inherited, and returns its wait status.
-// SIGINT and SIGQUIT are ignored by the caller while the command runs. A
-// command that cannot be executed is an Error with errno ENOENT or EACCES.
-Result<int> exec_in_user_namespace(const IdMaps& maps, const std::vector<std::string>& argv);
+// namespace with `maps`, stdio inherited, and waits for it. SIGINT and
+// SIGQUIT are ignored by the caller while the command runs.
+Result<ExecOutcome> exec_in_user_namespace(const IdMaps& maps,
+                                           const std::vector<std::string>& argv);
 
 // The hint for an unshare(CLONE_NEWUSER) failure with `errno_value`: names
 // the sysctl (or AppArmor setting) to change on this host.
