@@ -1,0 +1,284 @@
+#!/bin/bash
+# Start-latency and memory benchmark of `sandbox run` (not a test: no timing assertions, it only
+# prints). Run as root; every measured command runs as the unprivileged test user.
+#
+#   sudo tests/bench/run_bench.sh [--runs N] [--warmup N] [--sandbox PATH] [--user USER]
+#                                 [--image REF] [--root DIR] [--no-podman] [--no-bwrap] [--profile]
+#
+# Start latency: wall time of `sandbox run --rm --network none IMAGE true` (N runs after the
+# warm-ups), side by side with bwrap on the same unpacked rootfs and rootless
+# `podman --runtime runc run --rm --network none` (skipped, with the reason, where podman fails).
+# Timing: hyperfine -N when installed, else a bash loop on $EPOCHREALTIME (no fork to read the
+# clock). Peak memory: the sandbox process's own VmHWM while its container runs, and
+# /usr/bin/time's max RSS (which also counts the waited children: newuidmap, the init).
+# --profile adds where the time goes: a perf-trace timeline of one run and a perf-record CPU
+# profile by library over 10 runs (tests/bench/README.md reads them).
+# Targets from issue 3: median <= 15 ms, <= 2x bwrap, >= 8x faster than podman, < 8 MiB.
+# Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
+RUNS=20
+WARMUP=2
+SANDBOX=${SANDBOX_BIN:-}
+TEST_USER=${SBX_TEST_USER:-sbxtest}
+IMAGE=
+STORE=
+USE_PODMAN=1
+USE_BWRAP=1
+PROFILE=0
+while (($#)); do
+  case $1 in
+    --runs) RUNS=$2; shift ;;
+    --warmup) WARMUP=$2; shift ;;
+    --sandbox) SANDBOX=$2; shift ;;
+    --user) TEST_USER=$2; shift ;;
+    --image) IMAGE=$2; shift ;;
+    --root) STORE=$2; shift ;;
+    --no-podman) USE_PODMAN=0 ;;
+    --no-bwrap) USE_BWRAP=0 ;;
+    --profile) PROFILE=1 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "run_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "run_bench: $*" >&2; exit 1; }
+note() { echo "run_bench: $*" >&2; }
+((EUID == 0)) || die "run as root (the runs themselves go through runuser -u $TEST_USER)"
+id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
+if [[ -z $IMAGE ]]; then
+  [[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh or pass --image"
+  # shellcheck disable=SC1091
+  source "$RIG_DIR/rig.env"
+  IMAGE=$REGISTRY/test/busybox:latest
+fi
+if [[ -z $SANDBOX ]]; then
+  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
+    [[ -x $candidate ]] && SANDBOX=$candidate && break
+  done
+fi
+[[ -x $SANDBOX ]] || die "no sandbox binary: build first or pass --sandbox PATH"
+as_user() { runuser -u "$TEST_USER" -- "$@"; }
+as_user test -x "$SANDBOX" || die "$TEST_USER cannot run $SANDBOX"
+command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
+
+USER_HOME=$(getent passwd "$TEST_USER" | cut -d: -f6)
+WORK=/var/tmp/sandbox-run-bench-$TEST_USER
+STORE=${STORE:-$WORK/store}
+install -d -o "$TEST_USER" -g "$(id -gn "$TEST_USER")" -m 0700 "$WORK"
+[[ -d $STORE ]] || as_user mkdir -p -m 0700 "$STORE"
+TMP=$(as_user mktemp -d "$WORK/tmp.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+SBX=("$SANDBOX" --root "$STORE")
+
+# --- timing ------------------------------------------------------------------------------------
+# time_runs NAME CMD...: prints one wall time in ms per measured run (one a line), as the user.
+time_runs() {
+  local name=$1
+  shift
+  if command -v hyperfine >/dev/null; then
+    as_user env HOME="$USER_HOME" hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
+      --export-json "$TMP/$name.json" -- "$*" >/dev/null 2>"$TMP/$name.err" || return 1
+    jq -r '.results[0].times[] * 1000' "$TMP/$name.json"
+    jq -r '"cpu \((.results[0].user + .results[0].system) * 1000)"' "$TMP/$name.json"
+  else
+    # shellcheck disable=SC2016
+    as_user bash -c '
+      warmup=$1 runs=$2; shift 2
+      for ((i = 0; i < warmup; i++)); do "$@" </dev/null >/dev/null 2>&1 || exit 1; done
+      for ((i = 0; i < runs; i++)); do
+        start=$EPOCHREALTIME
+        "$@" </dev/null >/dev/null 2>&1 || exit 1
+        end=$EPOCHREALTIME
+        echo "$(( (${end/./} - ${start/./}) ))" | awk "{ printf \"%.3f\n\", \$1 / 1000 }"
+      done' bench "$WARMUP" "$RUNS" "$@" 2>"$TMP/$name.err"
+  fi
+}
+
+# stats < lines: wall ms one per line, plus "cpu MS" (mean user+sys of the command and its waited
+# children, hyperfine only). Prints "median p90 cpu" (p90 by nearest rank).
+stats() {
+  awk '$1 == "cpu" { cpu = sprintf("%.1f", $2); next } { print } END { print "cpu", cpu }' |
+    sort -n | awk '$1 == "cpu" { cpu = ($2 == "" ? "-" : $2); next } { v[++n] = $1 } END {
+      if (n == 0) { print "- - -"; exit }
+      med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+      r = int(0.9 * n); if (r < 0.9 * n) r++
+      printf "%.1f %.1f %s\n", med, v[r], cpu }'
+}
+
+declare -A MEDIAN P90 CPU SKIP
+measure() {
+  local name=$1
+  shift
+  local times
+  if ! times=$(time_runs "$name" "$@"); then
+    SKIP[$name]="failed: $(tail -n 3 "$TMP/$name.err" | tr '\n' ' ')"
+    note "$name: ${SKIP[$name]}"
+    return
+  fi
+  read -r "MEDIAN[$name]" "P90[$name]" "CPU[$name]" < <(stats <<<"$times")
+}
+
+# --- preparation -------------------------------------------------------------------------------
+echo "== sandbox run start latency ($(date -u +%FT%TZ))"
+echo "host: $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "binary: $SANDBOX ($(($(stat -c %s "$SANDBOX") / 1048576)) MiB)"
+echo "image: $IMAGE, store: $STORE, user: $TEST_USER, runs: $RUNS after $WARMUP warm-ups," \
+  "timer: $(command -v hyperfine >/dev/null && echo 'hyperfine -N' || echo 'bash EPOCHREALTIME')"
+
+as_user "${SBX[@]}" pull "$IMAGE" >/dev/null || die "sandbox pull $IMAGE failed"
+as_user "${SBX[@]}" run --rm --network none "$IMAGE" true ||
+  die "sandbox run failed: fix that before measuring it"
+echo "storage driver: $(sed -n 's/^best=//p' "$STORE/storage-driver" 2>/dev/null || echo '?')"
+
+# The image's rootfs for bwrap: the layer dir itself for one layer, else the layers copied in
+# order inside the user namespace (whiteouts deleted, opaque dirs not honoured: enough for true).
+rootfs_for_bwrap() {
+  local image_id layers
+  image_id=$(jq -r --arg ref "$IMAGE" '.tags[$ref] // .digests[$ref] // empty' \
+    "$STORE/images/names.json")
+  [[ -n $image_id ]] || return 1
+  mapfile -t layers < <(jq -r '.layers[].diff_id | sub("^sha256:"; "")' \
+    "$STORE/images/${image_id#sha256:}.json")
+  if ((${#layers[@]} == 1)); then
+    echo "$STORE/layers/${layers[0]}/diff"
+    return
+  fi
+  local dest=$WORK/rootfs-${image_id#sha256:}
+  if [[ ! -d $dest ]]; then
+    local copy="mkdir -p '$dest.tmp'"
+    for layer in "${layers[@]}"; do copy+=" && cp -a '$STORE/layers/$layer/diff/.' '$dest.tmp/'"; done
+    copy+=" && find '$dest.tmp' -type c -delete && mv '$dest.tmp' '$dest'"
+    as_user "${SBX[@]}" unshare sh -c "$copy" >&2 || return 1
+  fi
+  echo "$dest"
+}
+
+# --- start latency -----------------------------------------------------------------------------
+TOOLS=(host-true sandbox)
+measure host-true /bin/true
+measure sandbox "${SBX[@]}" run --rm --network none "$IMAGE" true
+
+if ((USE_BWRAP)); then
+  TOOLS+=(bwrap)
+  if ! command -v bwrap >/dev/null; then
+    SKIP[bwrap]="not installed (apt-get install bubblewrap)"
+  elif ! ROOTFS=$(rootfs_for_bwrap); then
+    SKIP[bwrap]="could not find the unpacked rootfs of $IMAGE in $STORE"
+  else
+    echo "bwrap rootfs: $ROOTFS (read-only bind, no overlay)"
+    measure bwrap bwrap --unshare-all --die-with-parent --uid 0 --gid 0 --ro-bind "$ROOTFS" / \
+      --proc /proc --dev /dev --tmpfs /tmp true
+  fi
+fi
+
+if ((USE_PODMAN)); then
+  TOOLS+=(podman)
+  PODMAN=(podman --runtime runc)
+  if ! command -v podman >/dev/null; then
+    SKIP[podman]="not installed"
+  elif ! err=$(as_user env HOME="$USER_HOME" "${PODMAN[@]}" pull --tls-verify=false -q "$IMAGE" \
+    2>&1 >/dev/null); then
+    SKIP[podman]="podman pull failed: $(tail -n 2 <<<"$err" | tr '\n' ' ')"
+  elif ! err=$(as_user env HOME="$USER_HOME" "${PODMAN[@]}" run --rm --network none "$IMAGE" \
+    true 2>&1); then
+    SKIP[podman]="podman run failed: $(tail -n 2 <<<"$err" | tr '\n' ' ')"
+  else
+    measure podman env HOME="$USER_HOME" "${PODMAN[@]}" run --rm --network none "$IMAGE" true
+  fi
+fi
+
+echo
+ROW='%-10s %10s %10s %18s %10s\n'
+# shellcheck disable=SC2059
+printf "$ROW" tool "median ms" "p90 ms" "ratio to sandbox" "cpu ms"
+for tool in "${TOOLS[@]}"; do
+  if [[ -n ${SKIP[$tool]:-} || -z ${MEDIAN[$tool]:-} ]]; then
+    printf '%-10s %10s %10s %18s %10s  (skipped: %s)\n' "$tool" - - - - "${SKIP[$tool]:-?}"
+    continue
+  fi
+  ratio=-
+  [[ -n ${MEDIAN[sandbox]:-} ]] &&
+    ratio=$(awk -v a="${MEDIAN[$tool]}" -v b="${MEDIAN[sandbox]}" 'BEGIN { printf "%.2fx", a / b }')
+  # shellcheck disable=SC2059
+  printf "$ROW" "$tool" "${MEDIAN[$tool]}" "${P90[$tool]}" "$ratio" "${CPU[$tool]}"
+done
+echo "(cpu ms: mean user+sys of the command and the children it waited for; wall times on a" \
+  "loaded host mostly measure the run queue, cpu ms does not)"
+
+# --- peak memory -------------------------------------------------------------------------------
+# VmHWM of the sandbox process itself, read while its container sleeps (all setup done).
+own_hwm_kib() {
+  local pidfile=$TMP/sandbox.pid
+  # shellcheck disable=SC2016
+  as_user sh -c 'echo $$ > "$1"; shift; exec "$@"' sh "$pidfile" \
+    "${SBX[@]}" run --rm --network none "$IMAGE" sleep 2 &
+  local waiter=$! pid hwm=
+  for _ in $(seq 30); do
+    sleep 0.1
+    pid=$(cat "$pidfile" 2>/dev/null) || continue
+    # Setup is over once the container's init (our child) has a child of its own.
+    if [[ -n $(pgrep -P "$(pgrep -P "$pid" | head -n 1)" 2>/dev/null) ]]; then
+      hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+      break
+    fi
+  done
+  wait "$waiter" || true
+  echo "${hwm:--}"
+}
+TIME_KIB=$(as_user /usr/bin/time -f %M "${SBX[@]}" run --rm --network none "$IMAGE" true 2>&1 |
+  tail -n 1)
+OWN_KIB=$(own_hwm_kib)
+echo
+echo "peak memory: sandbox process VmHWM ${OWN_KIB} KiB; /usr/bin/time max RSS ${TIME_KIB} KiB" \
+  "(the largest of sandbox and its waited children)"
+
+# --- targets (issue 3, "Speed") ----------------------------------------------------------------
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
+  if (v == "" || v == "-") { print "n/a"; exit }
+  ok = (op == "<=") ? v <= t : (op == ">=") ? v >= t : v < t
+  print (ok ? "met" : "MISSED") }'; }
+ratio() { [[ -n ${MEDIAN[$1]:-} && -n ${MEDIAN[$2]:-} ]] &&
+  awk -v a="${MEDIAN[$1]}" -v b="${MEDIAN[$2]}" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+SBX_MS=${MEDIAN[sandbox]:--}
+VS_BWRAP=$(ratio sandbox bwrap)
+VS_PODMAN=$(ratio podman sandbox)
+echo
+echo "targets:"
+printf '  %-40s %-12s %s\n' "median <= 15 ms" "$SBX_MS ms" "$(verdict "$SBX_MS" 15 '<=')"
+printf '  %-40s %-12s %s\n' "<= 2x bwrap" "${VS_BWRAP}x" "$(verdict "$VS_BWRAP" 2 '<=')"
+printf '  %-40s %-12s %s\n' ">= 8x faster than podman" "${VS_PODMAN}x" \
+  "$(verdict "$VS_PODMAN" 8 '>=')"
+printf '  %-40s %-12s %s\n' "peak memory (own VmHWM) < 8 MiB" "$OWN_KIB KiB" \
+  "$(verdict "$OWN_KIB" 8192 '<')"
+
+# --- profile (--profile) -----------------------------------------------------------------------
+((PROFILE)) || exit 0
+if ! command -v perf >/dev/null || ! perf trace -o /dev/null -e exit_group -- true 2>/dev/null; then
+  echo "profile: skipped, perf (trace) does not work here (apt-get install linux-perf)"
+  exit 0
+fi
+RUN=("${SBX[@]}" run --rm --network none "$IMAGE" true)
+echo
+echo "== timeline of one run (perf trace; ms since sandbox's execve; duration of the call)"
+perf trace -o "$TMP/trace.txt" -e execve,execveat,clone,clone3,fsync,wait4,memfd_create,pivot_root,mount,exit_group \
+  -- runuser -u "$TEST_USER" -- "${RUN[@]}"
+awk '$1 == "?" || /\[continued\]/ { next }
+  { match($0, /\): [^ ]+\/[0-9]+ /); who = substr($0, RSTART + 3, RLENGTH - 4)
+    if (who ~ /^runuser/) next
+    if (t0 == "") t0 = $1
+    call = substr($0, RSTART + RLENGTH); sub(/\(.*/, "", call)
+    took = ""; if (match($0, /\( *[0-9.]+ ms\)/)) took = substr($0, RSTART + 1, RLENGTH - 2)
+    printf "%9.1f  %-24s %-14s %s\n", $1 - t0, who, call, took }' "$TMP/trace.txt"
+
+echo
+echo "== on-CPU profile of 10 runs (perf record), ms of CPU per run by library"
+# shellcheck disable=SC2016
+perf record -q -F 4000 -o "$TMP/perf.data" -- runuser -u "$TEST_USER" -- \
+  sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do "$@" || exit 1; done' sh "${RUN[@]}" 2>/dev/null
+perf report -i "$TMP/perf.data" -n --no-children -g none --sort comm,dso --stdio 2>/dev/null |
+  awk '/^ *[0-9.]+%/ && $2 + 0 >= 8 { printf "%8.1f ms  %-16s %s\n", $2 / 4000 * 1000 / 10, $3, $4 }' |
+  head -n 15
