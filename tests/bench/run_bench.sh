@@ -241,16 +241,21 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
   if (v == "" || v == "-") { print "n/a"; exit }
   ok = (op == "<=") ? v <= t : (op == ">=") ? v >= t : v < t
   print (ok ? "met" : "MISSED") }'; }
-ratio() { [[ -n ${MEDIAN[$1]:-} && -n ${MEDIAN[$2]:-} ]] &&
-  awk -v a="${MEDIAN[$1]}" -v b="${MEDIAN[$2]}" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+ratio() {
+  if [[ -n ${MEDIAN[$1]:-} && -n ${MEDIAN[$2]:-} ]]; then
+    awk -v a="${MEDIAN[$1]}" -v b="${MEDIAN[$2]}" 'BEGIN { printf "%.2f", a / b }'
+  else
+    echo -
+  fi
+}
 SBX_MS=${MEDIAN[sandbox]:--}
 VS_BWRAP=$(ratio sandbox bwrap)
 VS_PODMAN=$(ratio podman sandbox)
 echo
 echo "targets:"
 printf '  %-40s %-12s %s\n' "median <= 15 ms" "$SBX_MS ms" "$(verdict "$SBX_MS" 15 '<=')"
-printf '  %-40s %-12s %s\n' "<= 2x bwrap" "${VS_BWRAP}x" "$(verdict "$VS_BWRAP" 2 '<=')"
-printf '  %-40s %-12s %s\n' ">= 8x faster than podman" "${VS_PODMAN}x" \
+printf '  %-40s %-12s %s\n' "<= 2x bwrap" "${VS_BWRAP/%[0-9]/&x}" "$(verdict "$VS_BWRAP" 2 '<=')"
+printf '  %-40s %-12s %s\n' ">= 8x faster than podman" "${VS_PODMAN/%[0-9]/&x}" \
   "$(verdict "$VS_PODMAN" 8 '>=')"
 printf '  %-40s %-12s %s\n' "peak memory (own VmHWM) < 8 MiB" "$OWN_KIB KiB" \
   "$(verdict "$OWN_KIB" 8192 '<')"
