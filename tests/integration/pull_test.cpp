@@ -188,6 +188,42 @@ TEST(Harness, RigRegistriesAnswer) {
   EXPECT_EQ(http_get(rig().fault_proxy, "/_rig/health").status, 200);
 }
 
+// The token service grants as Docker Hub does (tests/rig/README.md).
+TEST(Harness, RigTokenServicePolicy) {
+  SBX_REQUIRES_RIG();
+  auto access = [](const std::vector<std::string>& headers, const std::string& scope) {
+    HttpReply r =
+        http_get(rig().token_server, "/token?service=sandbox-rig&scope=" + scope, headers);
+    if (r.status != 200) return std::to_string(r.status);
+    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    std::string token = body.value("token", "");
+    // The JWT's payload: base64url JSON between the two dots.
+    std::string payload = token.substr(token.find('.') + 1);
+    payload = payload.substr(0, payload.find('.'));
+    std::string json;
+    int bits = 0, value = 0;
+    for (char c : payload) {
+      const std::string alphabet =
+          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      auto pos = alphabet.find(c);
+      if (pos == std::string::npos) break;
+      value = (value << 6) | static_cast<int>(pos);
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        json += static_cast<char>((value >> bits) & 0xff);
+      }
+    }
+    return nlohmann::json::parse(json, nullptr, false)["access"][0]["actions"].dump();
+  };
+  const std::vector<std::string> good{"Authorization: Basic dGVzdGVyOnRlc3RwYXNz"};
+  const std::vector<std::string> bad{"Authorization: Basic dGVzdGVyOndyb25n"};  // tester:wrong
+  EXPECT_EQ(access({}, "repository:test/busybox:pull"), "[]");
+  EXPECT_EQ(access({}, "repository:public/busybox:pull,push"), "[\"pull\"]");
+  EXPECT_EQ(access(good, "repository:test/busybox:pull"), "[\"pull\"]");
+  EXPECT_EQ(access(bad, "repository:test/busybox:pull"), "401");
+}
+
 // --- pulls that succeed --------------------------------------------------------------------
 
 TEST_F(PullTest, OciBusyboxFromAnonymousRegistry) {
