@@ -156,7 +156,8 @@ void add_prune(Registry& registry) {
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd =
       registry.add("image prune", "Remove unused images, layers and blobs",
-                   [&globals = registry.globals(), all] -> CommandResult {
+                   [&globals = registry.globals(), all, force] -> CommandResult {
+                     (void)force;  // kept alive for the flag; sandbox never asks
                      store::Store store = SBX_TRY(open_store(globals));
                      store::PruneResult pruned = SBX_TRY(runtime::prune_images(store, *all));
                      for (const image::Digest& id : pruned.images)

@@ -1,0 +1,262 @@
+// images, inspect, tag, rmi, image prune, import, system df and system reset
+// end to end as the unprivileged user (pull itself: pull_test.cpp).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sbx::it {
+namespace {
+
+class ImageCommandsTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    SBX_REQUIRES(has_subid_ranges(),
+                 "subordinate ids for " + current_user_name() + " in /etc/subuid and /etc/subgid");
+    SBX_REQUIRES(have_program("tar"), "GNU tar in PATH");
+  }
+
+  // A small root filesystem: a file, a dir, a symlink; `owned_1000` adds a
+  // file owned by uid/gid 1000 (a subordinate id once unpacked).
+  fs::path make_tarball(const std::string& name, bool owned_1000 = false) {
+    fs::path src = test_dir() / ("src-" + name);
+    fs::create_directories(src / "etc");
+    std::ofstream(src / "etc/hello") << "hello " << name << "\n";
+    fs::create_symlink("hello", src / "etc/link");
+    fs::path tar = test_dir() / (name + ".tar.gz");
+    std::string cmd = "tar -C " + src.native() + " --numeric-owner --owner=0 --group=0 -czf " +
+                      tar.native() + " .";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    if (owned_1000) {
+      fs::path plain = test_dir() / (name + ".tar");
+      std::ofstream(src / "owned") << "owned by 1000\n";
+      cmd = "tar -C " + src.native() + " --numeric-owner --owner=1000 --group=1000 -cf " +
+            plain.native() + " ./owned ./etc && gzip -f " + plain.native();
+      EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    }
+    return tar;
+  }
+
+  std::string import_ok(const fs::path& source, const std::string& name = {}) {
+    std::vector<std::string> args{"import", source.native()};
+    if (!name.empty()) args.push_back(name);
+    RunResult r = sandbox(args);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::string id = r.out.substr(0, r.out.find('\n'));
+    EXPECT_EQ(id.rfind("sha256:", 0), 0u) << r.describe();
+    return id;
+  }
+
+  nlohmann::json inspect(const std::string& ref) {
+    RunResult r = sandbox({"inspect", ref});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    auto json = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(json.is_array() && json.size() == 1) << r.out;
+    return json.is_array() && !json.empty() ? json[0] : nlohmann::json::object();
+  }
+
+  // Lines of `sandbox images` after the header.
+  std::vector<std::string> image_rows() {
+    RunResult r = sandbox({"images"});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::vector<std::string> rows;
+    std::istringstream lines(r.out);
+    std::string line;
+    std::getline(lines, line);
+    EXPECT_EQ(line.rfind("REPOSITORY", 0), 0u) << r.out;
+    while (std::getline(lines, line)) rows.push_back(line);
+    return rows;
+  }
+
+  size_t layer_dirs() {
+    size_t n = 0;
+    std::error_code ec;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(root() / "layers", ec)) ++n;
+    return n;
+  }
+};
+
+TEST_F(ImageCommandsTest, EmptyStoreListsOnlyTheHeader) {
+  EXPECT_TRUE(image_rows().empty());
+  RunResult json = sandbox({"images", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.describe();
+  EXPECT_EQ(nlohmann::json::parse(json.out, nullptr, false), nlohmann::json::array());
+  struct stat st;
+  ASSERT_EQ(::stat(root().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the store must be private";
+}
+
+TEST_F(ImageCommandsTest, ImportTarballListInspect) {
+  std::string id = import_ok(make_tarball("one"), "local/one:v1");
+  auto rows = image_rows();
+  ASSERT_EQ(rows.size(), 1u);
+  std::istringstream words(rows[0]);
+  std::string repo, tag, short_id;
+  words >> repo >> tag >> short_id;
+  EXPECT_EQ(repo, "local/one");
+  EXPECT_EQ(tag, "v1");
+  EXPECT_EQ(short_id, id.substr(7, 12));
+  nlohmann::json info = inspect("local/one:v1");
+  EXPECT_EQ(info.value("Id", ""), id);
+  EXPECT_EQ(info["RepoTags"], nlohmann::json::array({"local/one:v1"}));
+  EXPECT_EQ(info["RootFS"]["Layers"].size(), 1u);
+  EXPECT_EQ(info.value("Os", ""), "linux");
+  EXPECT_GT(info.value("Size", 0), 0);
+  // By id prefix and full id too.
+  EXPECT_EQ(inspect(id.substr(7, 12)).value("Id", ""), id);
+  EXPECT_EQ(inspect(id).value("Id", ""), id);
+  RunResult quiet = sandbox({"images", "-q"});
+  EXPECT_EQ(quiet.out, id.substr(7, 12) + "\n");
+}
+
+TEST_F(ImageCommandsTest, ImportDirectoryBecomesOneLayer) {
+  fs::path dir = test_dir() / "rootfs";
+  fs::create_directories(dir / "bin");
+  std::ofstream(dir / "bin/tool") << "#!/bin/sh\n";
+  fs::permissions(dir / "bin/tool", fs::perms::owner_all);
+  std::string id = import_ok(dir, "dirimage");
+  EXPECT_EQ(inspect("dirimage").value("Id", ""), id);
+  bool found = false;
+  for (const auto& layer : fs::directory_iterator(root() / "layers"))
+    if (fs::exists(layer.path() / "diff/bin/tool")) found = true;
+  EXPECT_TRUE(found) << "bin/tool is not in any unpacked layer";
+}
+
+TEST_F(ImageCommandsTest, ImportRefusesXzAndMissingSources) {
+  fs::path xz = test_dir() / "x.tar.xz";
+  ASSERT_EQ(std::system(("echo x | xz > " + xz.native()).c_str()), 0);
+  RunResult r = sandbox({"import", xz.native(), "x"});
+  EXPECT_EQ(r.exit_code, 125);
+  EXPECT_NE(r.err.find("xz"), std::string::npos) << r.describe();
+  RunResult missing = sandbox({"import", (test_dir() / "nope").native()});
+  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_TRUE(image_rows().empty());
+}
+
+TEST_F(ImageCommandsTest, TagThenRmiUntagsBeforeDeleting) {
+  std::string id = import_ok(make_tarball("two"), "app:1");
+  RunResult tag = sandbox({"tag", "app:1", "example.com/team/app:stable"});
+  ASSERT_EQ(tag.exit_code, 0) << tag.describe();
+  EXPECT_EQ(image_rows().size(), 2u);
+  EXPECT_EQ(inspect("example.com/team/app:stable").value("Id", ""), id);
+
+  RunResult untag = sandbox({"rmi", "app:1"});
+  ASSERT_EQ(untag.exit_code, 0) << untag.describe();
+  EXPECT_NE(untag.out.find("Untagged: app:1"), std::string::npos) << untag.describe();
+  EXPECT_EQ(untag.out.find("Deleted"), std::string::npos) << untag.describe();
+  EXPECT_EQ(layer_dirs(), 1u);
+
+  RunResult remove = sandbox({"rmi", "example.com/team/app:stable"});
+  ASSERT_EQ(remove.exit_code, 0) << remove.describe();
+  EXPECT_NE(remove.out.find("Deleted: " + id), std::string::npos) << remove.describe();
+  EXPECT_TRUE(image_rows().empty());
+  EXPECT_EQ(layer_dirs(), 0u) << "the image's only layer must go with it";
+
+  RunResult gone = sandbox({"rmi", "app:1"});
+  EXPECT_EQ(gone.exit_code, 125);
+  EXPECT_NE(gone.err.find("no such image"), std::string::npos) << gone.describe();
+}
+
+TEST_F(ImageCommandsTest, RmiRefusedWhileAContainerUsesTheImage) {
+  std::string id = import_ok(make_tarball("used"), "used");
+  fs::create_directories(root() / "containers/c0ffee");
+  std::ofstream(root() / "containers/c0ffee/image-id") << id << "\n";
+  RunResult refused = sandbox({"rmi", "used"});
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_NE(refused.err.find("c0ffee"), std::string::npos) << refused.describe();
+  RunResult forced = sandbox({"rmi", "-f", "used"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.describe();
+  // Untagged, but kept for the container.
+  EXPECT_EQ(inspect(id).value("Id", ""), id);
+  EXPECT_EQ(layer_dirs(), 1u);
+}
+
+TEST_F(ImageCommandsTest, PruneDropsDanglingImagesAndLeftovers) {
+  import_ok(make_tarball("a"), "same:tag");
+  std::string newer = import_ok(make_tarball("b"), "same:tag");  // the first is dangling now
+  EXPECT_EQ(image_rows().size(), 2u);
+  // What a killed pull leaves: a half-unpacked layer and a partial download.
+  fs::create_directories(root() / "layers" / std::string(64, 'a') / "diff.partial");
+  std::ofstream(root() / "tmp/blobs" / (std::string(64, 'b') + ".partial")) << "partial";
+  RunResult prune = sandbox({"image", "prune", "-f"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.describe();
+  EXPECT_NE(prune.out.find("Total reclaimed space"), std::string::npos) << prune.describe();
+  auto rows = image_rows();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_NE(rows[0].find(newer.substr(7, 12)), std::string::npos);
+  EXPECT_EQ(layer_dirs(), 1u);
+  EXPECT_FALSE(fs::exists(root() / "tmp/blobs" / (std::string(64, 'b') + ".partial")));
+}
+
+TEST_F(ImageCommandsTest, SystemDfCountsImages) {
+  import_ok(make_tarball("df1"), "df:1");
+  import_ok(make_tarball("df2"), "df:2");
+  RunResult df = sandbox({"system", "df"});
+  ASSERT_EQ(df.exit_code, 0) << df.describe();
+  std::istringstream lines(df.out);
+  std::string header, images;
+  std::getline(lines, header);
+  std::getline(lines, images);
+  EXPECT_EQ(header.rfind("TYPE", 0), 0u) << df.out;
+  std::istringstream words(images);
+  std::string type, total;
+  words >> type >> total;
+  EXPECT_EQ(type, "Images");
+  EXPECT_EQ(total, "2");
+}
+
+TEST_F(ImageCommandsTest, ResetRemovesFilesOwnedBySubordinateIds) {
+  make_tarball("sub", true);
+  import_ok(test_dir() / "sub.tar.gz", "sub");
+  fs::path owned;
+  for (const auto& layer : fs::directory_iterator(root() / "layers"))
+    if (fs::exists(layer.path() / "diff/owned")) owned = layer.path() / "diff/owned";
+  ASSERT_FALSE(owned.empty()) << "the imported layer has no 'owned' file";
+  struct stat st;
+  ASSERT_EQ(::lstat(owned.c_str(), &st), 0);
+  EXPECT_NE(st.st_uid, ::getuid()) << "uid 1000 in the image must be a subordinate id";
+
+  RunResult no_force = sandbox({"system", "reset"});
+  EXPECT_EQ(no_force.exit_code, 125) << "without -f and no terminal it must refuse";
+  EXPECT_TRUE(fs::exists(root()));
+  RunResult reset = sandbox({"system", "reset", "-f"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.describe();
+  EXPECT_FALSE(fs::exists(root())) << "the store root is still there";
+}
+
+TEST_F(ImageCommandsTest, ResetRefusesADirectoryThatIsNoStore) {
+  fs::path other = test_dir() / "not-a-store";
+  fs::create_directories(other);
+  std::ofstream(other / "precious") << "keep me";
+  RunOptions options;
+  RunResult r = run_sandbox({"--root", other.native(), "system", "reset", "-f"}, options);
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(fs::exists(other / "precious"));
+}
+
+TEST_F(ImageCommandsTest, PulledImageIsListedInspectedAndRemovedByDigest) {
+  SBX_REQUIRES_IMAGE("test/busybox:latest");
+  RunResult pull = sandbox({"pull", "-q", rig().image("test/busybox:latest")});
+  ASSERT_EQ(pull.exit_code, 0) << pull.describe();
+  nlohmann::json info = inspect(rig().image("test/busybox:latest"));
+  ASSERT_EQ(info["RepoDigests"].size(), 1u) << info.dump(2);
+  std::string by_digest = info["RepoDigests"][0];
+  EXPECT_EQ(inspect(by_digest).value("Id", ""), info.value("Id", ""));
+  EXPECT_EQ(info["Config"].is_object(), true) << info.dump(2);
+  RunResult rmi = sandbox({"rmi", rig().image("test/busybox:latest")});
+  ASSERT_EQ(rmi.exit_code, 0) << rmi.describe();
+  EXPECT_TRUE(image_rows().empty());
+  EXPECT_EQ(layer_dirs(), 0u);
+}
+
+}  // namespace
+}  // namespace sbx::it
