@@ -134,6 +134,17 @@ wait_http registry-basic "http://$RIG_HOST:5002/v2/"
 wait_http token-server "http://$RIG_HOST:5003/token"
 wait_http fault-proxy "http://$RIG_HOST:5004/_rig/health"
 
+# A port taken by someone else (e.g. Debian's own docker-registry.service on :5000) answers the
+# polls above while ours exits: check that ours are still running.
+sleep 0.3
+for name in registry-anon registry-token registry-basic token-server fault-proxy; do
+  if ! alive "$name"; then
+    echo "rig: $name exited; last log lines:" >&2
+    tail -n 5 "$RIG_DIR/logs/$name.log" >&2 || true
+    die "$name is not running (is its port in use? systemctl stop docker-registry)"
+  fi
+done
+
 cat >"$RIG_DIR/rig.env.tmp" <<EOF
 # Written by tests/rig/start.sh; read by the integration tests (tests/integration/harness.cpp).
 RIG_DIR=$RIG_DIR
