@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <functional>
 
 #include "run_inputs.hpp"
 #include "sandbox/base/files.hpp"
@@ -33,7 +34,7 @@ Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std:
                                            ProgressSink& progress) {
   auto found = store.resolve(ref);
   if (found || !store::is_not_found(found.error())) return found;
-  auto pulled = SBX_TRY_CTX(pull_image(store, ref, PullOptions{}, progress), "pull " + ref);
+  auto pulled = SBX_TRY(pull_image(store, ref, PullOptions{}, progress));
   return store.resolve(pulled.id.str());
 }
 
@@ -61,13 +62,15 @@ struct ContainerDirCleanup {
   }
 };
 
-Result<int> start_and_wait(const LaunchPlan& plan) {
+// `started` runs once the command was exec'd (the container exists from then on).
+Result<int> start_and_wait(const LaunchPlan& plan, const std::function<void()>& started) {
   detail::BlockedSignals signals;
   auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
   SBX_TRY_CTX(userns::write_id_maps(process.pid(), plan.id_maps), "write id maps");
   SBX_TRY(process.release_and_await_host_wait());
   // Network (slirp4netns) and cgroup placement go here (their own issues).
   SBX_TRY(process.release_and_await_exec());
+  started();
   UniqueFd pty = process.take_pty_master();
   int status =
       SBX_TRY(detail::supervise(process, signals, std::move(pty), plan.process.stdin_open));
@@ -88,13 +91,15 @@ Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
   SBX_TRY(check_bind_sources(spec));
 
-  ContainerDirCleanup cleanup{store.containers_dir() / id, spec.remove};
+  // A container that never started leaves nothing behind, --rm or not.
+  ContainerDirCleanup cleanup{store.containers_dir() / id, true};
   SBX_TRY(make_dirs(cleanup.dir, 0700));
   SBX_TRY(store.record_container_image(id, image.id));
+  if (!spec.name.empty()) SBX_TRY(write_file_atomic(cleanup.dir / "name", spec.name));
   auto inputs =
       SBX_TRY(gather_launch_inputs(store, image, spec, id, options.storage_driver, progress));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
-  return start_and_wait(plan);
+  return start_and_wait(plan, [&] { cleanup.armed = spec.remove; });
 }
 
 }  // namespace sbx::runtime

@@ -34,8 +34,9 @@ constexpr unsigned kMfdExec = MFD_EXEC;
 // write it, and no host binary is reachable through /proc/1/exe.
 Result<UniqueFd> make_init_memfd(std::span<const char> init) {
   unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  UniqueFd fd(::memfd_create("sandbox-init", flags | kMfdExec));
-  if (!fd && errno == EINVAL) fd.reset(::memfd_create("sandbox-init", flags));
+  // Named "init": ps inside shows PID 1 as memfd:init.
+  UniqueFd fd(::memfd_create("init", flags | kMfdExec));
+  if (!fd && errno == EINVAL) fd.reset(::memfd_create("init", flags));
   if (!fd) return fail_errno("memfd_create", "sandbox-init");
   SBX_TRY_CTX(write_all(fd.get(), std::string_view(init.data(), init.size())), "init memfd");
   if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
