@@ -25,9 +25,9 @@ Error& Error::context(std::string_view what) & {
   return *this;
 }
 
-Error&& Error::context(std::string_view what) && { return std::move(context(what)); }
+Error Error::context(std::string_view what) && { return std::move(context(what)); }
 
-Error&& Error::with_hint(std::string hint) && {
+Error Error::with_hint(std::string hint) && {
   hint_ = std::move(hint);
   return std::move(*this);
 }

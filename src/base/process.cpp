@@ -81,7 +81,10 @@ std::optional<std::string> find_program(const std::string& name) {
     if (end == std::string::npos) end = path.size();
     std::string dir = path.substr(start, end - start);
     if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + name;
+    // Appended piecewise: GCC 12 -O3 reports a false -Wrestrict on dir + "/" + name.
+    std::string candidate = std::move(dir);
+    candidate += '/';
+    candidate += name;
     if (executable(candidate)) return candidate;
     start = end + 1;
   }

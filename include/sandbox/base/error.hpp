@@ -20,11 +20,12 @@ class Error {
   static Error from_errno(std::string_view verb, std::string_view path, int errno_value = errno);
   static Error from_errno(std::string_view verb, int errno_value = errno);
 
-  // Prefix with what the caller was doing: "pull busybox: " + message.
-  Error&& context(std::string_view what) &&;
+  // Prefix with what the caller was doing: "pull busybox: " + message. The
+  // rvalue forms return a new value, so `e = std::move(e).with_hint(h)` is safe.
+  Error context(std::string_view what) &&;
   Error& context(std::string_view what) &;
   // One line on what the user can do about it ("add 'alice:100000:65536' to /etc/subuid").
-  Error&& with_hint(std::string hint) &&;
+  Error with_hint(std::string hint) &&;
 
   const std::string& message() const { return message_; }
   const std::string& hint() const { return hint_; }

@@ -31,6 +31,16 @@ TEST(Error, FromErrnoNamesVerbPathAndReason) {
   EXPECT_EQ(error.message(), "open(/nope): No such file or directory");
 }
 
+TEST(Error, HintOnItselfKeepsMessage) {
+  Error error("mount failed", EPERM);
+  error = std::move(error).with_hint("try --storage-driver vfs");
+  EXPECT_EQ(error.message(), "mount failed");
+  EXPECT_EQ(error.hint(), "try --storage-driver vfs");
+  error = std::move(error).context("run");
+  EXPECT_EQ(error.message(), "run: mount failed");
+  EXPECT_EQ(error.hint(), "try --storage-driver vfs");
+}
+
 TEST(Files, AtomicWriteReplacesWholeFile) {
   auto dir = TempDir::create();
   ASSERT_TRUE(dir) << dir.error().message();
