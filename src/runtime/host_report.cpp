@@ -72,9 +72,7 @@ bool HostReport::ready() const {
 
 HostReport check_host(const std::filesystem::path& store_root) {
   HostReport report;
-  for (auto& item : userns::check_user_namespaces())
-    report.checks.push_back(
-        {.name = item.name, .ok = item.ok, .detail = item.detail, .fix = item.fix});
+  report.checks = userns::check_user_namespaces();
   report.checks.push_back(check_runtime_dir());
   add_storage_checks(store_root, report.checks);
   for (auto& item : net::check_networking()) report.checks.push_back(std::move(item));

@@ -7,17 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/base/host_check.hpp"
 #include "sandbox/userns/subid.hpp"
 #include "sandbox/userns/write_id_maps.hpp"
 
 namespace sbx::userns {
 
-struct HostCheck {
-  std::string name;  // "subuid", "newuidmap", "user.max_user_namespaces", ...
-  bool ok = false;
-  std::string detail;  // what was found
-  std::string fix;     // the exact command or line that fixes it (empty when ok)
-};
+using HostCheck = sbx::HostCheck;
 
 // The sysctls that decide whether unprivileged user namespaces work;
 // nothing when the file does not exist on this kernel.
