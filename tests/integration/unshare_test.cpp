@@ -149,7 +149,9 @@ TEST_F(UnshareTest, KeepIdMapsTheUserToItself) {
   bool self = false;
   for (const auto& row : parse_map(r.out)) {
     if (row == std::vector<long>{uid, uid, 1}) self = true;
-    if (row[0] == 0) EXPECT_EQ(row[1], start) << r.out;  // root is a subordinate id
+    if (row[0] == 0) {
+      EXPECT_EQ(row[1], start) << r.out;  // root is a subordinate id
+    }
   }
   EXPECT_TRUE(self) << r.out;
 }
