@@ -79,9 +79,27 @@ Status make_dirs(const fs::path& path, mode_t mode) {
   return {};
 }
 
+namespace {
+// Gives our own directories u+rwx so they can be emptied (overlayfs leaves its
+// work/work dir at mode 000). Directories of other owners are left alone.
+void open_up_owned_dirs(const fs::path& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) return;
+  if ((st.st_mode & 0700) != 0700) ::chmod(path.c_str(), (st.st_mode & 07777) | 0700);
+  std::error_code ec;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+    open_up_owned_dirs(it->path());
+}
+}  // namespace
+
 Status remove_tree(const fs::path& path) {
   std::error_code ec;
   fs::remove_all(path, ec);
+  if (ec && (ec.value() == EACCES || ec.value() == EPERM)) {
+    open_up_owned_dirs(path);
+    ec.clear();
+    fs::remove_all(path, ec);
+  }
   if (ec) return fail_errno("remove", path.native(), ec.value());
   return {};
 }

@@ -1,6 +1,7 @@
 #include "sandbox/base/error.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
@@ -62,6 +63,17 @@ TEST(Files, TempDirIsRemoved) {
     ASSERT_TRUE(make_dirs(kept / "a/b/c"));
   }
   EXPECT_FALSE(path_exists(kept));
+}
+
+TEST(Files, RemoveTreeOpensUpOwnDirsWithoutPermissions) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir);
+  auto work = dir->path() / "work/work";
+  ASSERT_TRUE(make_dirs(work / "inner"));
+  ASSERT_TRUE(write_file_atomic(work / "inner/f", "x"));
+  ASSERT_EQ(::chmod(work.c_str(), 0), 0);  // as overlayfs leaves it
+  ASSERT_TRUE(remove_tree(dir->path() / "work"));
+  EXPECT_FALSE(path_exists(dir->path() / "work"));
 }
 
 TEST(Process, RunCheckedReportsHelperStatusAndStderr) {
