@@ -71,14 +71,17 @@ Result<std::string> write_etc_files(const std::filesystem::path& dir, const Cont
   return etc.string();
 }
 
+// Compiling the default profile costs tens of ms; the cache under the store
+// makes it a file read on every later run.
 Result<std::vector<sock_filter>> compile_filter(const ContainerSpec& spec,
-                                                security::CapabilitySet caps) {
+                                                security::CapabilitySet caps,
+                                                const std::filesystem::path& cache_dir) {
   if (!spec.security.seccomp || spec.privileged) return std::vector<sock_filter>{};
   const auto& path = spec.security.seccomp_profile_path;
   security::SeccompProfile profile =
       path.empty() ? security::default_seccomp_profile()
                    : SBX_TRY_CTX(security::read_seccomp_profile(path), "seccomp profile");
-  auto program = SBX_TRY_CTX(security::compile_seccomp(profile, caps), "seccomp");
+  auto program = SBX_TRY_CTX(security::compile_seccomp_cached(profile, caps, cache_dir), "seccomp");
   return program.filter;
 }
 
@@ -144,7 +147,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   auto caps = SBX_TRY_CTX(
       security::resolve_capabilities(spec.cap_add, spec.cap_drop, spec.privileged), "capabilities");
   in.capabilities = {caps.bits(), caps.bits(), caps.bits(), 0, 0};
-  in.seccomp = SBX_TRY(compile_filter(spec, caps));
+  in.seccomp = SBX_TRY(compile_filter(spec, caps, store.root() / "cache" / "seccomp"));
   return in;
 }
 
