@@ -4,19 +4,17 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/capability.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "sandbox/runtime/sync.hpp"
+#include "sandbox/security/policy.hpp"
 
 namespace sbx::runtime::detail {
 namespace {
@@ -89,30 +87,18 @@ bool set_stdio(ChildContext& ctx) noexcept {
   return true;
 }
 
-bool set_rlimits(ChildContext& ctx) noexcept {
-  for (const Ulimit& u : ctx.plan->process.rlimits) {
-    rlimit limit{u.soft, u.hard};
-    if (::setrlimit(static_cast<__rlimit_resource>(u.resource), &limit) < 0)
-      return child_fail(ctx, "setrlimit", nullptr, errno);
-  }
-  return true;
-}
-
 bool enter_workdir(ChildContext& ctx) noexcept {
   if (::chdir(ctx.plan->process.cwd.c_str()) < 0)
     return child_fail(ctx, "chdir", ctx.plan->process.cwd.c_str(), errno);
   return true;
 }
 
-bool drop_bounding_set(ChildContext& ctx) noexcept {
-  uint64_t keep = ctx.plan->process.capabilities.bounding;
-  for (int cap = 0; cap < 64; ++cap) {
-    if (keep & (uint64_t{1} << cap)) continue;
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-      if (errno == EINVAL) break;  // past the kernel's last capability
-      return child_fail(ctx, "prctl", "PR_CAPBSET_DROP", errno);
-    }
-  }
+// A non-root user keeps its permitted set across setresuid, so that
+// apply_security_plan can still cut the bounding set and set the caps.
+bool keep_caps(ChildContext& ctx) noexcept {
+  if (ctx.plan->process.uid == 0) return true;
+  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return child_fail(ctx, "prctl", "PR_SET_KEEPCAPS", errno);
   return true;
 }
 
@@ -127,48 +113,13 @@ bool switch_user(ChildContext& ctx) noexcept {
   return true;
 }
 
-bool set_capabilities(ChildContext& ctx) noexcept {
-  const CapabilitySets& c = ctx.plan->process.capabilities;
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2] = {};
-  for (int i = 0; i < 2; ++i) {
-    data[i].effective = static_cast<uint32_t>(c.effective >> (32 * i));
-    data[i].permitted = static_cast<uint32_t>(c.permitted >> (32 * i));
-    data[i].inheritable = static_cast<uint32_t>(c.inheritable >> (32 * i));
-  }
-  if (::syscall(SYS_capset, &header, data) < 0) return child_fail(ctx, "capset", nullptr, errno);
-  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-    return child_fail(ctx, "prctl", "PR_CAP_AMBIENT_CLEAR_ALL", errno);
-  for (int cap = 0; cap < 64; ++cap)
-    if ((c.ambient & (uint64_t{1} << cap)) &&
-        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      return child_fail(ctx, "prctl", "PR_CAP_AMBIENT_RAISE", errno);
+// rlimits, capabilities (KEEPCAPS cleared), no_new_privs, seccomp last, in
+// the order policy.hpp documents; names the failing one.
+bool apply_security(ChildContext& ctx) noexcept {
+  const char* failed = nullptr;
+  if (int err = security::apply_security_plan(ctx.plan->security, &failed))
+    return child_fail(ctx, failed ? failed : "security", nullptr, err);
   return true;
-}
-
-bool set_no_new_privs(ChildContext& ctx) noexcept {
-  if (!ctx.plan->process.no_new_privileges) return true;
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return child_fail(ctx, "prctl", "PR_SET_NO_NEW_PRIVS", errno);
-  return true;
-}
-
-bool load_seccomp(ChildContext& ctx) noexcept {
-  const auto& filter = ctx.plan->seccomp;
-  if (filter.empty()) return true;
-  sock_fprog prog{static_cast<unsigned short>(filter.size()),
-                  const_cast<sock_filter*>(filter.data())};
-  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
-    return child_fail(ctx, "prctl", "PR_SET_SECCOMP", errno);
-  return true;
-}
-
-// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: do it while root.
-bool load_seccomp_early(ChildContext& ctx) noexcept {
-  return ctx.plan->process.no_new_privileges || load_seccomp(ctx);
-}
-bool load_seccomp_last(ChildContext& ctx) noexcept {
-  return !ctx.plan->process.no_new_privileges || load_seccomp(ctx);
 }
 
 bool exec_init(ChildContext& ctx) noexcept {
@@ -216,14 +167,10 @@ constexpr Step kSteps[] = {
     {"set hostname", set_hostname},
     {"wait for host side", wait_for_host},
     {"set stdio", set_stdio},
-    {"set rlimits", set_rlimits},
     {"enter working directory", enter_workdir},
-    {"drop bounding capabilities", drop_bounding_set},
-    {"load seccomp", load_seccomp_early},
+    {"keep capabilities", keep_caps},
     {"switch user", switch_user},
-    {"set capabilities", set_capabilities},
-    {"set no_new_privs", set_no_new_privs},
-    {"load seccomp", load_seccomp_last},
+    {"apply security", apply_security},
     {"exec init", exec_init},
 };
 

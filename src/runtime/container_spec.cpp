@@ -38,12 +38,6 @@ Result<NetworkMode> parse_network(const std::string& mode) {
                   .with_hint("use --network none or --network host"));
 }
 
-std::string normalize_cap(std::string name) {
-  std::ranges::transform(name, name.begin(), [](unsigned char c) { return std::toupper(c); });
-  if (name != "ALL" && !name.starts_with("CAP_")) name = "CAP_" + name;
-  return name;
-}
-
 Status add_mounts(const RunFlags& flags, std::vector<MountRequest>& mounts) {
   for (const auto& v : flags.volumes) mounts.push_back(SBX_TRY_CTX(parse_volume(v), "-v"));
   for (const auto& m : flags.mounts) mounts.push_back(SBX_TRY_CTX(parse_mount(m), "--mount"));
@@ -52,6 +46,19 @@ Status add_mounts(const RunFlags& flags, std::vector<MountRequest>& mounts) {
     for (size_t j = i + 1; j < mounts.size(); ++j)
       if (mounts[i].destination == mounts[j].destination)
         return fail("duplicate mount point: " + mounts[i].destination);
+  return {};
+}
+
+// Checked here, before anything is prepared: a bad name or grammar fails fast.
+// The errors already name the flag ("--ulimit x: ...", "--security-opt y: ...").
+Status add_security_options(const RunFlags& flags, security::SecurityOptions& options) {
+  options.privileged = flags.privileged;
+  options.cap_add = flags.cap_add;
+  options.cap_drop = flags.cap_drop;
+  SBX_TRY(security::resolve_capabilities(options.cap_add, options.cap_drop, options.privileged));
+  for (const auto& o : flags.security_opts) SBX_TRY(security::apply_security_opt(options, o));
+  for (const auto& u : flags.ulimits) SBX_TRY(security::parse_ulimit(u));
+  options.ulimits = flags.ulimits;
   return {};
 }
 
@@ -113,14 +120,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   if (!flags.userns.empty() && flags.userns != "keep-id")
     return fail(Error("unsupported --userns '" + flags.userns + "'").with_hint("use keep-id"));
   spec.keep_id = flags.userns == "keep-id";
-  spec.privileged = flags.privileged;
-  for (const auto& c : flags.cap_add) spec.cap_add.push_back(normalize_cap(c));
-  for (const auto& c : flags.cap_drop) spec.cap_drop.push_back(normalize_cap(c));
-  if (spec.privileged) spec.security.seccomp = false;
-  for (const auto& o : flags.security_opts)
-    SBX_TRY_CTX(apply_security_opt(o, spec.security), "--security-opt");
-  for (const auto& u : flags.ulimits)
-    spec.ulimits.push_back(SBX_TRY_CTX(parse_ulimit(u), "--ulimit"));
+  SBX_TRY(add_security_options(flags, spec.security));
   spec.tty = flags.tty;
   spec.interactive = flags.interactive;
   spec.remove = flags.rm;

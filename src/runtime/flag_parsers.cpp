@@ -1,12 +1,10 @@
-// Grammar of -v, --mount, --tmpfs, --ulimit, --security-opt, -e and --env-file.
+// Grammar of -v, --mount, --tmpfs, -e and --env-file.
 #include "sandbox/runtime/flag_parsers.hpp"
 
 #include <sys/mount.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 #include "sandbox/base/strings.hpp"
 
@@ -64,15 +62,6 @@ bool parse_bool(std::string_view value, bool& out) {
   if (value == "" || value == "true" || value == "1") return out = true, true;
   if (value == "false" || value == "0") return out = false, true;
   return false;
-}
-
-Result<uint64_t> parse_limit_value(std::string_view text, std::string_view value) {
-  if (value == "-1" || value == "unlimited") return RLIM_INFINITY;
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc() || end != value.data() + value.size())
-    return fail("'" + std::string(text) + "': '" + std::string(value) + "' is not a number");
-  return n;
 }
 
 }  // namespace
@@ -157,70 +146,6 @@ Result<MountRequest> parse_mount(std::string_view text) {
     return bad(type.empty() ? "type= is required" : "unsupported type '" + type + "'");
   }
   return m;
-}
-
-Result<Ulimit> parse_ulimit(std::string_view text) {
-  struct Name {
-    std::string_view name;
-    int resource;
-  };
-  static constexpr std::array<Name, 16> kNames{{{"core", RLIMIT_CORE},
-                                                {"cpu", RLIMIT_CPU},
-                                                {"data", RLIMIT_DATA},
-                                                {"fsize", RLIMIT_FSIZE},
-                                                {"locks", RLIMIT_LOCKS},
-                                                {"memlock", RLIMIT_MEMLOCK},
-                                                {"msgqueue", RLIMIT_MSGQUEUE},
-                                                {"nice", RLIMIT_NICE},
-                                                {"nofile", RLIMIT_NOFILE},
-                                                {"nproc", RLIMIT_NPROC},
-                                                {"rss", RLIMIT_RSS},
-                                                {"rtprio", RLIMIT_RTPRIO},
-                                                {"rttime", RLIMIT_RTTIME},
-                                                {"sigpending", RLIMIT_SIGPENDING},
-                                                {"stack", RLIMIT_STACK},
-                                                {"as", RLIMIT_AS}}};
-  size_t eq = text.find('=');
-  if (eq == std::string_view::npos)
-    return fail("invalid ulimit '" + std::string(text) + "': expected NAME=SOFT[:HARD]");
-  auto name = text.substr(0, eq);
-  auto it = std::ranges::find(kNames, name, &Name::name);
-  if (it == kNames.end())
-    return fail("invalid ulimit '" + std::string(text) + "': unknown limit '" + std::string(name) +
-                "'");
-  auto values = text.substr(eq + 1);
-  size_t colon = values.find(':');
-  Ulimit u{.resource = it->resource};
-  u.soft = SBX_TRY(parse_limit_value(text, values.substr(0, colon)));
-  u.hard = colon == std::string_view::npos
-               ? u.soft
-               : SBX_TRY(parse_limit_value(text, values.substr(colon + 1)));
-  if (u.soft > u.hard)
-    return fail("invalid ulimit '" + std::string(text) + "': soft limit above hard limit");
-  return u;
-}
-
-Status apply_security_opt(std::string_view text, SecurityOptions& options) {
-  size_t sep = text.find_first_of("=:");
-  auto key = text.substr(0, sep);
-  auto value = sep == std::string_view::npos ? std::string_view() : text.substr(sep + 1);
-  if (key == "no-new-privileges") {
-    if (!parse_bool(value, options.no_new_privileges))
-      return fail("'" + std::string(text) + "': no-new-privileges takes true or false");
-    return {};
-  }
-  if (key == "seccomp") {
-    if (value.empty()) return fail("'" + std::string(text) + "': seccomp needs a profile");
-    options.seccomp = value != "unconfined";
-    options.seccomp_profile_path = options.seccomp ? std::string(value) : "";
-    return {};
-  }
-  // No AppArmor/SELinux confinement of our own: accept only what asks for none.
-  if (text == "label=disable" || text == "label:disable" || text == "apparmor=unconfined")
-    return {};
-  return fail(Error("unsupported security option '" + std::string(text) + "'")
-                  .with_hint("supported: seccomp=PROFILE.json|unconfined, "
-                             "no-new-privileges[=true|false]"));
 }
 
 Result<std::vector<std::string>> expand_env(const std::vector<std::string>& entries,

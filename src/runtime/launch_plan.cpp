@@ -41,7 +41,8 @@ std::vector<PlanMount> system_mounts(const ContainerSpec& spec, const LaunchInpu
   if (spec.network == NetworkMode::kHost)
     m.push_back({"/sys", "bind", "/sys", MS_RDONLY | kNoSuidDevExec, "", false, true});
   else
-    m.push_back({"/sys", "sysfs", "sysfs", (spec.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec, ""});
+    m.push_back({"/sys", "sysfs", "sysfs",
+                 (spec.security.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec, ""});
   for (const char* name : {"hostname", "hosts", "resolv.conf"})
     m.push_back({std::string("/etc/") + name, "bind", in.etc_dir + "/" + name, 0, "", true, false});
   return m;
@@ -73,9 +74,6 @@ Result<ProcessPlan> make_process(const ContainerSpec& spec, const LaunchInputs& 
   p.cwd = spec.cwd;
   p.terminal = spec.tty;
   p.stdin_open = spec.interactive;
-  p.capabilities = in.capabilities;
-  p.no_new_privileges = spec.security.no_new_privileges;
-  p.rlimits = spec.ulimits;
   std::string user = spec.user;
   if (user.empty() && spec.keep_id)
     user = std::to_string(in.host_uid) + ":" + std::to_string(in.host_gid);
@@ -90,11 +88,6 @@ Result<ProcessPlan> make_process(const ContainerSpec& spec, const LaunchInputs& 
     if (in.id_maps.maps_gid(g)) p.additional_gids.push_back(g);
   if (std::ranges::none_of(p.env, [](const std::string& e) { return e.starts_with("HOME="); }))
     p.env.push_back("HOME=" + who.home);
-  // A non-root user keeps only the bounding set (docker: no effective caps).
-  if (p.uid != 0) {
-    auto& c = p.capabilities;
-    c.effective = c.permitted = c.inheritable = c.ambient = 0;
-  }
   return p;
 }
 
@@ -117,13 +110,16 @@ Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInput
   plan.dev_symlinks = {{"/dev/ptmx", "pts/ptmx"},          {"/dev/fd", "/proc/self/fd"},
                        {"/dev/stdin", "/proc/self/fd/0"},  {"/dev/stdout", "/proc/self/fd/1"},
                        {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/core", "/proc/kcore"}};
-  if (!spec.privileged) {
+  if (!spec.security.privileged) {
     plan.masked_paths = kMaskedPaths;
     plan.readonly_paths = kReadonlyPaths;
   }
   plan.id_maps = in.id_maps;
   plan.process = SBX_TRY(make_process(spec, in));
-  if (spec.security.seccomp && !spec.privileged) plan.seccomp = in.seccomp;
+  // A non-root user keeps the set only as its bounding set: with no ambient
+  // caps, execve clears its effective and permitted sets (docker's behaviour).
+  plan.security = in.security;
+  if (spec.security.privileged) plan.security.seccomp.reset();
   plan.init = spec.init;
   return plan;
 }

@@ -9,8 +9,7 @@
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
-#include "sandbox/security/capabilities.hpp"
-#include "sandbox/security/seccomp.hpp"
+#include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
 
@@ -73,16 +72,10 @@ Result<std::string> write_etc_files(const std::filesystem::path& dir, const Cont
 
 // Compiling the default profile costs tens of ms; the cache under the store
 // makes it a file read on every later run.
-Result<std::vector<sock_filter>> compile_filter(const ContainerSpec& spec,
-                                                security::CapabilitySet caps,
-                                                const std::filesystem::path& cache_dir) {
-  if (!spec.security.seccomp || spec.privileged) return std::vector<sock_filter>{};
-  const auto& path = spec.security.seccomp_profile_path;
-  security::SeccompProfile profile =
-      path.empty() ? security::default_seccomp_profile()
-                   : SBX_TRY_CTX(security::read_seccomp_profile(path), "seccomp profile");
-  auto program = SBX_TRY_CTX(security::compile_seccomp_cached(profile, caps, cache_dir), "seccomp");
-  return program.filter;
+Result<security::SecurityPlan> plan_security(const ContainerSpec& spec, const store::Store& store) {
+  security::SecurityOptions options = spec.security;
+  options.seccomp_cache_dir = store.root() / "cache" / "seccomp";
+  return security::make_security_plan(options);
 }
 
 }  // namespace
@@ -144,10 +137,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
   in.etc_dir = SBX_TRY_CTX(write_etc_files(dir, spec), "/etc files");
-  auto caps = SBX_TRY_CTX(
-      security::resolve_capabilities(spec.cap_add, spec.cap_drop, spec.privileged), "capabilities");
-  in.capabilities = {caps.bits(), caps.bits(), caps.bits(), 0, 0};
-  in.seccomp = SBX_TRY(compile_filter(spec, caps, store.root() / "cache" / "seccomp"));
+  in.security = SBX_TRY_CTX(plan_security(spec, store), "security");
   return in;
 }
 

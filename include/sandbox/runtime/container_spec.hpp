@@ -2,13 +2,13 @@
 // flags, validated, before anything touches the kernel. Pure and unit-tested.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/runtime/run_flags.hpp"
+#include "sandbox/security/policy.hpp"
 
 namespace sbx::runtime {
 
@@ -34,21 +34,7 @@ struct MountRequest {
   friend bool operator==(const MountRequest&, const MountRequest&) = default;
 };
 
-struct Ulimit {
-  int resource = 0;  // RLIMIT_*
-  uint64_t soft = 0;
-  uint64_t hard = 0;  // RLIM_INFINITY for unlimited
-  friend bool operator==(const Ulimit&, const Ulimit&) = default;
-};
-
 enum class NetworkMode { kNone, kHost };
-
-struct SecurityOptions {
-  bool no_new_privileges = true;
-  bool seccomp = true;               // false: seccomp=unconfined
-  std::string seccomp_profile_path;  // empty: the built-in default profile
-  friend bool operator==(const SecurityOptions&, const SecurityOptions&) = default;
-};
 
 struct ContainerSpec {
   std::vector<std::string> argv;  // entrypoint + cmd
@@ -61,11 +47,9 @@ struct ContainerSpec {
   bool read_only_rootfs = false;
   NetworkMode network = NetworkMode::kNone;
   bool keep_id = false;
-  bool privileged = false;
-  std::vector<std::string> cap_add;  // upper-case, "CAP_" prefixed, or "ALL"
-  std::vector<std::string> cap_drop;
-  SecurityOptions security;
-  std::vector<Ulimit> ulimits;
+  // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
+  // the security module turns them into a SecurityPlan while planning.
+  security::SecurityOptions security;
   bool tty = false;
   bool interactive = false;
   bool remove = false;

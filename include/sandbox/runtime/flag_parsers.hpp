@@ -19,10 +19,7 @@ Result<MountRequest> parse_volume(std::string_view text);
 Result<MountRequest> parse_mount(std::string_view text);
 // --tmpfs PATH[:OPTS]; docker's default options rw,noexec,nosuid,nodev.
 Result<MountRequest> parse_tmpfs(std::string_view text);
-// --ulimit nofile=1024[:2048]; -1 or "unlimited" for no limit.
-Result<Ulimit> parse_ulimit(std::string_view text);
-// --security-opt values applied onto `options`.
-Status apply_security_opt(std::string_view text, SecurityOptions& options);
+// --ulimit and --security-opt: security::parse_ulimit, security::apply_security_opt.
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 // -e entries: KEY=VALUE is kept; KEY alone takes the value from `lookup` and

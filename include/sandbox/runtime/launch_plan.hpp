@@ -5,8 +5,6 @@
 // seccomp}) so that a future `create/start` mode can turn a config.json into one.
 #pragma once
 
-#include <linux/filter.h>
-
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -15,6 +13,7 @@
 #include "sandbox/base/error.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/runtime/container_spec.hpp"
+#include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 
 namespace sbx::runtime {
@@ -38,12 +37,6 @@ struct RootfsPlan {
   bool read_only = false;
 };
 
-// OCI "process.capabilities", as bit masks of CAP_* numbers.
-struct CapabilitySets {
-  uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
-  friend bool operator==(const CapabilitySets&, const CapabilitySets&) = default;
-};
-
 // OCI "process".
 struct ProcessPlan {
   std::vector<std::string> args;
@@ -53,9 +46,6 @@ struct ProcessPlan {
   std::vector<uint32_t> additional_gids;
   bool terminal = false;
   bool stdin_open = false;  // -i; otherwise stdin is /dev/null
-  CapabilitySets capabilities;
-  bool no_new_privileges = true;
-  std::vector<Ulimit> rlimits;
 };
 
 struct LaunchPlan {
@@ -69,8 +59,10 @@ struct LaunchPlan {
   std::vector<std::string> readonly_paths;
   userns::IdMaps id_maps;
   ProcessPlan process;
-  std::vector<sock_filter> seccomp;  // empty: no filter
-  bool init = true;                  // PID 1 is sandbox's init, which runs process.args
+  // OCI "process.{capabilities,rlimits,noNewPrivileges}" and "linux.seccomp":
+  // carried out in the child by security::apply_security_plan.
+  security::SecurityPlan security;
+  bool init = true;  // PID 1 is sandbox's init, which runs process.args
 };
 
 // What the parent learned before planning (I/O done, results as values).
@@ -82,8 +74,7 @@ struct LaunchInputs {
   std::string group;    // the image's /etc/group
   std::string etc_dir;  // host dir with hostname, hosts, resolv.conf for the container
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
-  CapabilitySets capabilities;          // resolved from --cap-add/--cap-drop/--privileged
-  std::vector<sock_filter> seccomp;     // compiled profile; empty when unconfined
+  security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
 };
 
 Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInputs& inputs);

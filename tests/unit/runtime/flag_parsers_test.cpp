@@ -63,35 +63,6 @@ TEST(ParseMount, MalformedInputIsAClearError) {
   }
 }
 
-TEST(ParseUlimit, Forms) {
-  auto u = *parse_ulimit("nofile=1024:2048");
-  EXPECT_EQ(u.resource, RLIMIT_NOFILE);
-  EXPECT_EQ(u.soft, 1024u);
-  EXPECT_EQ(u.hard, 2048u);
-  auto c = *parse_ulimit("core=-1");
-  EXPECT_EQ(c.soft, RLIM_INFINITY);
-  EXPECT_EQ(c.hard, RLIM_INFINITY);
-  EXPECT_FALSE(parse_ulimit("nofile"));
-  EXPECT_FALSE(parse_ulimit("files=1"));
-  EXPECT_FALSE(parse_ulimit("nofile=abc"));
-  EXPECT_FALSE(parse_ulimit("nofile=10:5"));
-}
-
-TEST(SecurityOpt, SeccompAndNoNewPrivileges) {
-  SecurityOptions o;
-  ASSERT_TRUE(apply_security_opt("seccomp=unconfined", o));
-  EXPECT_FALSE(o.seccomp);
-  ASSERT_TRUE(apply_security_opt("seccomp=/p.json", o));
-  EXPECT_TRUE(o.seccomp);
-  EXPECT_EQ(o.seccomp_profile_path, "/p.json");
-  ASSERT_TRUE(apply_security_opt("no-new-privileges:false", o));
-  EXPECT_FALSE(o.no_new_privileges);
-  ASSERT_TRUE(apply_security_opt("no-new-privileges", o));
-  EXPECT_TRUE(o.no_new_privileges);
-  EXPECT_FALSE(apply_security_opt("seccomp=", o));
-  EXPECT_FALSE(apply_security_opt("selinux=on", o));
-}
-
 TEST(ExpandEnv, KeyAloneComesFromTheHostOrIsDropped) {
   auto lookup = [](const std::string& key) -> std::optional<std::string> {
     if (key == "HOME") return "/home/a";

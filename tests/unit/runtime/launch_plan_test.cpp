@@ -20,8 +20,8 @@ LaunchInputs inputs() {
   in.etc_dir = "/store/containers/x/etc";
   in.host_uid = 1000;
   in.host_gid = 1000;
-  in.capabilities = {0xff, 0xff, 0xff, 0, 0};
-  in.seccomp = {sock_filter{0x06, 0, 0, 0x7fff0000}};
+  in.security.capabilities = security::CapabilitySet(0xff);
+  in.security.seccomp = security::SeccompProgram{{sock_filter{0x06, 0, 0, 0x7fff0000}}};
   return in;
 }
 
@@ -63,8 +63,9 @@ TEST(LaunchPlan, SystemMountsAndDefaults) {
   EXPECT_NE(std::ranges::find(plan.masked_paths, "/proc/kcore"), plan.masked_paths.end());
   EXPECT_NE(std::ranges::find(plan.readonly_paths, "/proc/sys"), plan.readonly_paths.end());
   EXPECT_EQ(plan.process.uid, 0u);
-  EXPECT_EQ(plan.process.capabilities.effective, 0xffu);
-  EXPECT_EQ(plan.seccomp.size(), 1u);
+  EXPECT_EQ(plan.security.capabilities, security::CapabilitySet(0xff));
+  ASSERT_TRUE(plan.security.seccomp);
+  EXPECT_EQ(plan.security.seccomp->filter.size(), 1u);
   EXPECT_NE(std::ranges::find(plan.process.env, "HOME=/root"), plan.process.env.end());
 }
 
@@ -91,13 +92,15 @@ TEST(LaunchPlan, UserMountsSortedParentsFirst) {
   EXPECT_TRUE(child->flags & MS_RDONLY);
 }
 
-TEST(LaunchPlan, NonRootUserKeepsOnlyTheBoundingSet) {
+// The set is the same as root's; execve drops it for a non-root user (no
+// ambient caps), leaving it only as the bounding set.
+TEST(LaunchPlan, NonRootUserGetsTheSameCapabilitySet) {
   auto s = spec();
   s.user = "app";
   auto plan = *make_launch_plan(s, inputs());
   EXPECT_EQ(plan.process.uid, 1000u);
   EXPECT_EQ(plan.process.additional_gids, (std::vector<uint32_t>{10}));
-  EXPECT_EQ(plan.process.capabilities, (CapabilitySets{0xff, 0, 0, 0, 0}));
+  EXPECT_EQ(plan.security.capabilities, security::CapabilitySet(0xff));
   EXPECT_NE(std::ranges::find(plan.process.env, "HOME=/home/app"), plan.process.env.end());
 }
 
@@ -122,12 +125,12 @@ TEST(LaunchPlan, KeepIdRunsAsTheInvokingUser) {
 
 TEST(LaunchPlan, PrivilegedHasNoMasksAndNoSeccomp) {
   auto s = spec();
-  s.privileged = true;
+  s.security.privileged = true;
   s.read_only_rootfs = true;
   auto plan = *make_launch_plan(s, inputs());
   EXPECT_TRUE(plan.masked_paths.empty());
   EXPECT_TRUE(plan.readonly_paths.empty());
-  EXPECT_TRUE(plan.seccomp.empty());
+  EXPECT_FALSE(plan.security.seccomp);
   EXPECT_FALSE(find(plan, "/sys")->flags & MS_RDONLY);
   EXPECT_TRUE(plan.root.read_only);
 }
