@@ -44,6 +44,9 @@ Result<image::ImageConfig> fetch_config(const store::Store& store,
                                         const image::RegistryClient& client,
                                         const image::Descriptor& config) {
   std::string body;
+  // The same per-blob lock as layers: a concurrent pull of this image waits
+  // and then reads what the first one stored.
+  FileLock lock = SBX_TRY(store.lock_blob(config.digest));
   if (store.has_blob(config.digest)) {
     body = SBX_TRY(store.read_blob(config.digest, image::kMaxConfigBytes));
   } else {
