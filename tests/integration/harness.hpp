@@ -160,6 +160,14 @@ class SandboxTest : public ::testing::Test {
                      " in the rig (run tests/rig/images/build.sh as root)"); \
   } while (0)
 
+// Skips unless this user can map a full user namespace: subordinate ids and newuidmap.
+#define SBX_REQUIRES_SUBIDS()                                                                \
+  do {                                                                                       \
+    SBX_REQUIRES(::sbx::it::has_subid_ranges(),                                              \
+                 "/etc/subuid and /etc/subgid lines for " + ::sbx::it::current_user_name()); \
+    SBX_REQUIRES(::sbx::it::have_program("newuidmap"), "newuidmap (package uidmap)");        \
+  } while (0)
+
 #define SBX_REQUIRES_RIG()        \
   SBX_REQUIRES(                   \
       ::sbx::it::rig().available, \

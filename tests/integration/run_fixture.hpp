@@ -13,9 +13,7 @@ class RunTest : public SandboxTest {
  protected:
   void SetUp() override {
     SandboxTest::SetUp();
-    if (!has_subid_ranges())
-      GTEST_SKIP() << "requires: /etc/subuid and /etc/subgid lines for " << current_user_name();
-    if (!have_program("newuidmap")) GTEST_SKIP() << "requires: newuidmap (package uidmap)";
+    SBX_REQUIRES_SUBIDS();
     if (!rig().available) GTEST_SKIP() << "requires: the test rig (tests/rig/start.sh)";
     if (!rig_has_image("test/payload:latest"))
       GTEST_SKIP() << "requires: test/payload:latest in the rig (tests/rig/images/build.sh)";

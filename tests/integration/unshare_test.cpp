@@ -43,9 +43,7 @@ class UnshareTest : public SandboxTest {
  protected:
   void SetUp() override {
     SandboxTest::SetUp();
-    if (!has_subid_ranges())
-      GTEST_SKIP() << "requires: /etc/subuid and /etc/subgid lines for " << current_user_name();
-    if (!have_program("newuidmap")) GTEST_SKIP() << "requires: newuidmap (package uidmap)";
+    SBX_REQUIRES_SUBIDS();
   }
 };
 
