@@ -253,5 +253,7 @@ if ((VERIFY)); then
   export REGISTRY REGISTRY_TOKEN REGISTRY_BASIC RIG_USER RIG_PASSWORD
   "$PYTHON" "$HERE/verify.py" || die "verification failed (tests/rig/images/verify.py)"
 fi
+# Archives written by skopeo (and broken ones) for the load tests.
+REGISTRY=$REGISTRY RIG_DIR=$RIG_DIR "$HERE/archives.sh"
 rm -rf "$BUILD"
 note "done"
