@@ -1,0 +1,100 @@
+#!/bin/sh
+# The cgroup tests of issue 6, run as root inside the VM (tests/vm/run-vm.sh);
+# every sandbox command runs as the lingering user `tester`. TAP-style output;
+# exit 1 when a test failed.
+. /mnt/sbx/lib.sh
+set -u
+echo "# kernel $(uname -r), cgroup: $(stat -fc %T /sys/fs/cgroup)"
+# packaging/systemd/delegate.conf adds cpuset and io to Debian's cpu memory pids.
+mkdir -p /etc/systemd/system/user@.service.d
+cp /mnt/sbx/delegate.conf /etc/systemd/system/user@.service.d/delegate.conf
+systemctl daemon-reload; systemctl restart user@$SBX_UID.service
+i=0; until [ -S /run/user/$SBX_UID/systemd/private ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "# delegated to user@$SBX_UID: $(cat /sys/fs/cgroup/user.slice/user-$SBX_UID.slice/user@$SBX_UID.service/cgroup.controllers)"
+if ! ldd "$SBX_BIN" | grep -q 'not found'; then ok "binary's libraries present"; else
+  not_ok "binary's libraries present: $(ldd "$SBX_BIN" | grep 'not found' | tr '\n' ' ')"; fi
+make_busybox_image && ok "busybox image imported" || not_ok "busybox image imported"
+T=/tmp/sbxvm; mkdir -p $T; chmod 777 $T
+
+# No limits: no scope, nothing in the way.
+out=$(sbx run --rm bb echo hello 2>$T/err); rc=$?
+check "run without limits works" [ "$rc" = 0 -a "$out" = hello ]
+[ "$rc" = 0 ] || cat $T/err
+
+# The container sees its own cgroup as /.
+out=$(sbx run --rm --memory 64m bb cat /proc/self/cgroup 2>$T/err); rc=$?
+check "run with --memory works ($rc)" [ "$rc" = 0 ]
+[ "$rc" = 0 ] || cat $T/err
+check "cgroup namespace shows / ($out)" [ "$out" = "0::/" ]
+
+# Memory hog under --memory 64m: killed (137), and only it.
+before=$(dmesg | grep -c 'Killed process')
+sbx run --rm --memory 64m bb dd if=/dev/zero of=/dev/null bs=256M count=1 2>$T/err; rc=$?
+check "memory hog killed with 137 (got $rc)" [ "$rc" = 137 ]
+killed=$(dmesg | grep 'Killed process' | tail -n +$((before + 1)))
+check "only the hog was OOM-killed: $(echo "$killed" | sed 's/.*Killed process //; s/ total-vm.*//' | tr '\n' ';')" \
+  [ "$(echo "$killed" | grep -c .)" = 1 -a "$(echo "$killed" | grep -c '(dd)')" = 1 ]
+
+# Fork bomb under --pids-limit 20: contained, host responsive.
+as_user timeout -s KILL 60 "$SBX_BIN" run --rm --pids-limit 20 bb sh -c 'b() { b | b & }; b; sleep 6' \
+  >/dev/null 2>&1 &
+bomb=$!
+cg=$(wait_for_scope); sleep 3
+pids=$(cat "$cg/pids.current" 2>/dev/null); max_events=$(awk '$1 == "max" { print $2 }' "$cg/pids.events" 2>/dev/null)
+check "fork bomb held at pids.max=$(cat $cg/pids.max 2>/dev/null) (pids.current $pids, max events $max_events)" \
+  [ -n "$pids" ] && [ "$pids" -le 20 ] && [ "${max_events:-0}" -gt 0 ]
+t0=$(date +%s%N); timeout 5 sh -c 'echo responsive >/dev/null'; t1=$(date +%s%N)
+check "host responsive during the bomb ($(((t1 - t0) / 1000000)) ms)" [ $(((t1 - t0) / 1000000)) -lt 3000 ]
+kill -9 $bomb 2>/dev/null; wait $bomb 2>/dev/null
+i=0; while [ -n "$(scope_cgroup)" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+
+# --cpus 0.5 holds a busy loop near half a core (cpu.stat, generous bound).
+as_user "$SBX_BIN" run --rm --cpus 0.5 bb sh -c 'timeout 8 sh -c "while :; do :; done"' \
+  >/dev/null 2>&1 &
+busy=$!
+cg=$(wait_for_scope); sleep 1
+u0=$(cpu_usage "$cg"); t0=$(date +%s%N); sleep 4; u1=$(cpu_usage "$cg"); t1=$(date +%s%N)
+share=$(((u1 - u0) * 1000 / ((t1 - t0) / 1000)))  # per mille of one CPU
+echo "# --cpus 0.5: $share/1000 of a CPU; cpu.max $(cat $cg/cpu.max); $(grep nr_throttled $cg/cpu.stat)"
+check "--cpus 0.5 caps the loop ($share/1000 of a CPU)" [ "$share" -le 650 -a "$share" -ge 50 ]
+wait $busy
+
+# stats and update on a live container (a foreground run in the background).
+as_user "$SBX_BIN" run --rm --memory 128m bb sleep 30 >/dev/null 2>&1 &
+sleeper=$!
+cg=$(wait_for_scope)
+json=$(sbx stats --no-stream --format json 2>$T/err)
+echo "# stats: $json"
+check "stats shows the memory limit" sh -c "echo '$json' | grep -q '\"memory_limit\":134217728'"
+check "stats shows pids" sh -c "echo '$json' | grep -q '\"pids\":[1-9]'"
+sbx stats --no-stream | sed 's/^/# /'
+id=$(echo "$json" | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')
+sbx update --memory 256m --pids-limit 50 "$(echo $id | cut -c1-12)" >/dev/null 2>$T/err; rc=$?
+check "update succeeds ($rc $(cat $T/err))" [ "$rc" = 0 ]
+check "update changed memory.max live ($(cat $cg/memory.max))" [ "$(cat $cg/memory.max)" = 268435456 ]
+check "update changed pids.max live ($(cat $cg/pids.max))" [ "$(cat $cg/pids.max)" = 50 ]
+kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+
+# Limits when a controller is not delegated: the error names it; best-effort runs.
+mkdir -p /etc/systemd/system/user@.service.d
+printf '[Service]\nDelegate=\nDelegate=cpu pids\n' >/etc/systemd/system/user@.service.d/zz-test.conf
+systemctl daemon-reload; systemctl restart user@$SBX_UID.service
+i=0; until [ -S /run/user/$SBX_UID/systemd/private ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "# delegated now: $(cat /sys/fs/cgroup/user.slice/user-$SBX_UID.slice/user@$SBX_UID.service/cgroup.controllers)"
+sbx run --rm --memory 64m bb true 2>$T/err; rc=$?
+echo "# $(cat $T/err | tr '\n' ' ')"
+check "missing memory controller refused (125)" [ "$rc" = 125 ]
+check "the error names the memory controller" grep -q 'controller memory' $T/err
+check "the error gives the drop-in fix" grep -q 'Delegate=cpu cpuset io memory pids' $T/err
+out=$(sbx run --rm --memory 64m --limits=best-effort bb echo ran 2>$T/err); rc=$?
+echo "# $(cat $T/err | tr '\n' ' ')"
+check "best-effort runs ($rc)" [ "$rc" = 0 -a "$out" = ran ]
+check "best-effort warns once" [ "$(grep -c warning $T/err)" = 1 ]
+rm /etc/systemd/system/user@.service.d/zz-test.conf
+systemctl daemon-reload; systemctl restart user@$SBX_UID.service
+i=0; until [ -S /run/user/$SBX_UID/systemd/private ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+
+if [ -x /mnt/sbx/cgroup_bench.sh ] && [ "${SBX_BENCH:-1}" = 1 ]; then sh /mnt/sbx/cgroup_bench.sh; fi
+echo "1..$N"
+echo "# $FAILED failed"
+[ "$FAILED" = 0 ]
