@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <array>
 #include <cerrno>
@@ -159,9 +160,91 @@ int run_echo_server(std::span<char* const> args) {
   return kExitOk;
 }
 
-constexpr std::array<CommandEntry, 2> kCommands = {{
+// udp-echo PORT [DATAGRAMS]: binds 0.0.0.0, prints "listening PORT", sends each datagram back.
+int run_udp_echo(std::span<char* const> args) {
+  long port = 0;
+  long datagrams = -1;
+  if (args.empty() || args.size() > 2 || !parse_long(args[0], &port) || port > 65535 ||
+      (args.size() == 2 && !parse_long(args[1], &datagrams))) {
+    return usage_error("udp-echo", "PORT [DATAGRAMS]");
+  }
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return report_failure("socket", errno);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    return report_failure("bind", errno);
+  }
+  std::printf("listening %ld\n", port);
+  std::fflush(stdout);
+  char buffer[65536];
+  for (long served = 0; datagrams < 0 || served < datagrams;) {
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    ssize_t got =
+        recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&peer), &peer_length);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return report_failure("recvfrom", errno);
+    sendto(fd, buffer, static_cast<size_t>(got), 0, reinterpret_cast<sockaddr*>(&peer),
+           peer_length);
+    ++served;
+  }
+  close(fd);
+  return kExitOk;
+}
+
+// http-get HOST PORT PATH [TIMEOUT_S]: an HTTP/1.0 GET; prints the body and exits 0 on a 2xx,
+// else prints "status N" or "error: ECONNREFUSED" and exits 1.
+int run_http_get(std::span<char* const> args) {
+  long port = 0;
+  long timeout = 5;
+  if (args.size() < 3 || args.size() > 4 || !parse_long(args[1], &port) || port > 65535 ||
+      (args.size() == 4 && !parse_long(args[3], &timeout))) {
+    return usage_error("http-get", "HOST PORT PATH [TIMEOUT_SECONDS]");
+  }
+  Address address;
+  if (!parse_numeric(args[0], port, &address) && !lookup_hosts_file(args[0], port, &address)) {
+    std::printf("error: unresolved %s\n", args[0]);
+    return kExitFailed;
+  }
+  int fd = socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return report_failure("socket", errno);
+  timeval limit{timeout, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
+    std::printf("error: %s\n", errno_name(errno));
+    return kExitFailed;
+  }
+  char request[1024];
+  int length = std::snprintf(request, sizeof request, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n",
+                             args[2], args[0]);
+  if (write(fd, request, static_cast<size_t>(length)) != length)
+    return report_failure("write", errno);
+  static char reply[1 << 20];
+  size_t used = 0;
+  for (ssize_t got; used < sizeof reply && (got = read(fd, reply + used, sizeof reply - used)) > 0;)
+    used += static_cast<size_t>(got);
+  close(fd);
+  int status = 0;
+  std::sscanf(reply, "HTTP/%*s %d", &status);
+  const char* body = static_cast<const char*>(memmem(reply, used, "\r\n\r\n", 4));
+  if (status < 200 || status > 299 || body == nullptr) {
+    std::printf("status %d\n", status);
+    return kExitFailed;
+  }
+  body += 4;
+  fwrite(body, 1, used - static_cast<size_t>(body - reply), stdout);
+  return kExitOk;
+}
+
+constexpr std::array<CommandEntry, 4> kCommands = {{
     {"net-probe", "HOST PORT [TIMEOUT_SECONDS] (TCP connect)", run_net_probe},
     {"echo-server", "PORT [CONNECTIONS] (TCP echo on 0.0.0.0)", run_echo_server},
+    {"udp-echo", "PORT [DATAGRAMS] (UDP echo on 0.0.0.0)", run_udp_echo},
+    {"http-get", "HOST PORT PATH [TIMEOUT_SECONDS] (HTTP/1.0 GET, prints the body)", run_http_get},
 }};
 
 }  // namespace

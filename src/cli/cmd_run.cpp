@@ -79,7 +79,12 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
   sub->add_flag("--privileged", f.privileged,
                 "All capabilities of the user namespace, no seccomp, no masked paths");
-  sub->add_option("--network,--net", f.network, "none (default) or host");
+  sub->add_option("--network,--net", f.network,
+                  "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..] "
+                  "(default), none or host");
+  sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
+  sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
+  sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
   sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
 }

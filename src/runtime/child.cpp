@@ -165,6 +165,7 @@ constexpr Step kSteps[] = {
     {"read-only paths", make_paths_read_only},
     {"read-only rootfs", make_rootfs_read_only},
     {"set hostname", set_hostname},
+    {"bring up lo", bring_up_loopback},
     {"wait for host side", wait_for_host},
     {"set stdio", set_stdio},
     {"enter working directory", enter_workdir},

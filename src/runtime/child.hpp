@@ -38,6 +38,9 @@ bool mask_paths(ChildContext& ctx) noexcept;
 bool make_paths_read_only(ChildContext& ctx) noexcept;
 bool make_rootfs_read_only(ChildContext& ctx) noexcept;
 
+// child_network.cpp: lo up in a new net namespace.
+bool bring_up_loopback(ChildContext& ctx) noexcept;
+
 // openat2(RESOLVE_IN_ROOT): `path` resolves as if root_fd were "/".
 int open_in_root(int root_fd, const char* path, int flags) noexcept;
 

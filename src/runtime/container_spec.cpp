@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "sandbox/runtime/flag_parsers.hpp"
+#include "sandbox/runtime/network_flags.hpp"
 
 namespace sbx::runtime {
 namespace {
@@ -29,13 +30,6 @@ Status check_env_entry(const std::string& entry) {
   if (entry.find('\0') != std::string::npos)
     return fail("invalid environment entry: it contains a NUL byte");
   return {};
-}
-
-Result<NetworkMode> parse_network(const std::string& mode) {
-  if (mode.empty() || mode == "none") return NetworkMode::kNone;
-  if (mode == "host") return NetworkMode::kHost;
-  return fail(Error("unsupported network mode '" + mode + "'")
-                  .with_hint("use --network none or --network host"));
 }
 
 Status add_mounts(const RunFlags& flags, std::vector<MountRequest>& mounts) {
@@ -116,7 +110,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   spec.name = flags.name;
   SBX_TRY(add_mounts(flags, spec.mounts));
   spec.read_only_rootfs = flags.read_only;
-  spec.network = SBX_TRY(parse_network(flags.network));
+  SBX_TRY(apply_network_flags(flags, spec));
   if (!flags.userns.empty() && flags.userns != "keep-id")
     return fail(Error("unsupported --userns '" + flags.userns + "'").with_hint("use keep-id"));
   spec.keep_id = flags.userns == "keep-id";

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "sandbox/base/strings.hpp"
+#include "sandbox/net/etc_files.hpp"
 #include "sandbox/runtime/users.hpp"
 
 namespace sbx::runtime {
@@ -100,7 +101,7 @@ Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInput
   plan.root = in.rootfs;
   plan.root.read_only = spec.read_only_rootfs;
   plan.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-                    CLONE_NEWCGROUP | (spec.network == NetworkMode::kNone ? CLONE_NEWNET : 0);
+                    CLONE_NEWCGROUP | (spec.network != NetworkMode::kHost ? CLONE_NEWNET : 0);
   plan.mounts = system_mounts(spec, in);
   std::vector<PlanMount> user;
   for (const auto& r : spec.mounts) user.push_back(to_plan_mount(r));
@@ -124,14 +125,29 @@ Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInput
   return plan;
 }
 
-std::string make_hosts_file(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname +
-         "\n";
+// The cidr was checked by make_container_spec; a bad one here means defaults.
+static net::SlirpAddresses addresses_of(const ContainerSpec& spec) {
+  return net::slirp_addresses(spec.slirp.cidr)
+      .value_or(net::SlirpAddresses{"10.0.2.100", "10.0.2.2", "10.0.2.3"});
 }
 
-std::string make_resolv_conf(const std::string& host_resolv_conf, NetworkMode network) {
-  if (network == NetworkMode::kNone) return "";
-  return host_resolv_conf;
+std::string make_hosts_file(const ContainerSpec& spec) {
+  net::HostsFileInput in{.hostname = spec.hostname, .extra_hosts = spec.extra_hosts};
+  auto addresses = addresses_of(spec);
+  bool slirp = spec.network == NetworkMode::kSlirp4netns;
+  if (slirp) in.container_ip = addresses.guest;
+  if (slirp && spec.slirp.allow_host_loopback) in.host_gateway = addresses.gateway;
+  // host-gateway: the host as the container reaches it.
+  for (auto& h : in.extra_hosts)
+    if (h.ip == "host-gateway") h.ip = slirp ? addresses.gateway : "127.0.0.1";
+  return net::make_hosts_file(in);
+}
+
+std::string make_resolv_conf(const std::string& host_resolv_conf, const ContainerSpec& spec) {
+  if (spec.network == NetworkMode::kNone && spec.dns.empty()) return "";
+  net::ResolvConfInput in{.dns_servers = spec.dns};
+  if (spec.network == NetworkMode::kSlirp4netns) in.forwarder = addresses_of(spec).dns;
+  return net::make_resolv_conf(host_resolv_conf, in);
 }
 
 }  // namespace sbx::runtime

@@ -65,8 +65,8 @@ Result<std::string> write_etc_files(const std::filesystem::path& dir, const Cont
   SBX_TRY(make_dirs(etc, 0755));
   std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
   SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n"));
-  SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec.hostname)));
-  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec.network)));
+  SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec)));
+  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec)));
   return etc.string();
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/net/config.hpp"
 #include "sandbox/runtime/run_flags.hpp"
 #include "sandbox/security/policy.hpp"
 
@@ -34,7 +35,8 @@ struct MountRequest {
   friend bool operator==(const MountRequest&, const MountRequest&) = default;
 };
 
-enum class NetworkMode { kNone, kHost };
+// kSlirp4netns is the default of `run` (podman's rootless default).
+enum class NetworkMode { kNone, kHost, kSlirp4netns };
 
 struct ContainerSpec {
   std::vector<std::string> argv;  // entrypoint + cmd
@@ -46,6 +48,10 @@ struct ContainerSpec {
   std::vector<MountRequest> mounts;
   bool read_only_rootfs = false;
   NetworkMode network = NetworkMode::kNone;
+  net::SlirpOptions slirp;                  // with kSlirp4netns
+  std::vector<net::PortRequest> ports;      // -p (kSlirp4netns only)
+  std::vector<std::string> dns;             // --dns servers
+  std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
   bool keep_id = false;
   // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
   // the security module turns them into a SecurityPlan while planning.

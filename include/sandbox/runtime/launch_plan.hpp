@@ -79,8 +79,8 @@ struct LaunchInputs {
 
 Result<LaunchPlan> make_launch_plan(const ContainerSpec& spec, const LaunchInputs& inputs);
 
-// The contents of the per-container /etc files.
-std::string make_hosts_file(const std::string& hostname);
-std::string make_resolv_conf(const std::string& host_resolv_conf, NetworkMode network);
+// The contents of the per-container /etc files (network: net/etc_files.hpp).
+std::string make_hosts_file(const ContainerSpec& spec);
+std::string make_resolv_conf(const std::string& host_resolv_conf, const ContainerSpec& spec);
 
 }  // namespace sbx::runtime

@@ -32,9 +32,14 @@ struct RunFlags {
   std::vector<std::string> security_opts;  // seccomp=..., no-new-privileges[=bool], ...
   std::vector<std::string> ulimits;        // NAME=SOFT[:HARD]
   bool privileged = false;
-  std::string network;  // "", none, host (slirp4netns: its own issue)
+  std::string network;  // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
   std::string userns;   // "", keep-id
   bool init = true;     // PID 1 is sandbox's init in every container (--init is a no-op)
+
+  // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP (issue 5)
+  std::vector<std::string> publish;
+  std::vector<std::string> dns;
+  std::vector<std::string> add_hosts;
 };
 
 }  // namespace sbx::runtime

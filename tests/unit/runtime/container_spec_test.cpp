@@ -80,7 +80,7 @@ TEST(MakeContainerSpec, MergesImageAndFlags) {
   EXPECT_FALSE(spec->security.no_new_privileges);
   EXPECT_EQ(spec->security.ulimits, (std::vector<std::string>{"nofile=10:20"}));
   EXPECT_TRUE(spec->remove);
-  EXPECT_EQ(spec->network, NetworkMode::kNone);
+  EXPECT_EQ(spec->network, NetworkMode::kSlirp4netns);  // the default
   EXPECT_TRUE(spec->init);
 }
 

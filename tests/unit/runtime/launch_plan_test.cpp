@@ -144,10 +144,14 @@ TEST(LaunchPlan, SingleIdMapLeavesOutTheTtyGroup) {
 }
 
 TEST(EtcFiles, HostsAndResolvConf) {
-  EXPECT_NE(make_hosts_file("web").find("127.0.1.1\tweb\n"), std::string::npos);
-  EXPECT_NE(make_hosts_file("web").find("localhost"), std::string::npos);
-  EXPECT_EQ(make_resolv_conf("nameserver 1.1.1.1\n", NetworkMode::kHost), "nameserver 1.1.1.1\n");
-  EXPECT_EQ(make_resolv_conf("nameserver 1.1.1.1\n", NetworkMode::kNone), "");
+  ContainerSpec s;
+  s.hostname = "web";
+  s.network = NetworkMode::kNone;
+  EXPECT_NE(make_hosts_file(s).find("127.0.1.1\tweb\n"), std::string::npos);
+  EXPECT_NE(make_hosts_file(s).find("localhost"), std::string::npos);
+  EXPECT_EQ(make_resolv_conf("nameserver 1.1.1.1\n", s), "");
+  s.network = NetworkMode::kHost;
+  EXPECT_EQ(make_resolv_conf("nameserver 1.1.1.1\n", s), "nameserver 1.1.1.1\n");
 }
 
 }  // namespace
