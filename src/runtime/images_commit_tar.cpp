@@ -114,6 +114,16 @@ Status TarWriter::add_bytes(const std::string& name, std::string_view data) {
   return {};
 }
 
+Status TarWriter::add_dir(const std::string& name) {
+  Entry entry(archive_entry_new());
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFDIR);
+  archive_entry_set_perm(entry.get(), 0755);
+  if (archive_write_header(archive_.get(), entry.get()) != ARCHIVE_OK)
+    return fail(error("write " + name));
+  return {};
+}
+
 Status TarWriter::write_contents(int fd, uint64_t size, const std::string& name) {
   std::vector<char> buffer(kChunk);
   uint64_t done = 0;

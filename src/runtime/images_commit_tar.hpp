@@ -30,6 +30,9 @@ class TarWriter {
 
   // A regular file (mode 0644) holding `data`.
   Status add_bytes(const std::string& name, std::string_view data);
+  // A directory (mode 0755): some readers (skopeo's oci-archive) want the
+  // parents of members listed.
+  Status add_dir(const std::string& name);
   // A regular file with the contents of a host file (ours: blobs, configs).
   Status add_host_file(const std::string& name, const std::filesystem::path& path);
   // A gzip / zstd blob decompressed on the way, `size` uncompressed bytes.

@@ -104,6 +104,8 @@ Result<std::string> manifest_for(const store::Store& store, const SaveItem& item
 Status write_oci_archive(const store::Store& store, const std::vector<SaveItem>& items,
                          detail::TarWriter& writer) {
   SBX_TRY(writer.add_bytes("oci-layout", kOciLayoutJson));
+  SBX_TRY(writer.add_dir("blobs/"));
+  SBX_TRY(writer.add_dir("blobs/sha256/"));
   std::set<std::string> written;
   std::vector<image::Descriptor> index;
   for (const SaveItem& item : items) {
