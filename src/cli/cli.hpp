@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "sandbox/base/error.hpp"
@@ -45,5 +46,10 @@ void register_image_commands(Registry& registry);    // pull, images, rmi, tag, 
 void register_login_commands(Registry& registry);    // login, logout
 void register_run_commands(Registry& registry);      // run
 void register_unshare_commands(Registry& registry);  // unshare
+void register_container_commands(Registry& registry);  // ps, logs, stop, kill, start, restart,
+                                                       // wait, rm, top, rename, container prune
+// `inspect`: the document of containers when every name is one (else nullopt).
+std::optional<std::string> inspect_containers(const GlobalOptions& globals,
+                                              const std::vector<std::string>& names);
 
 }  // namespace sbx::cli

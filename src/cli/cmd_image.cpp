@@ -92,6 +92,10 @@ void add_images(Registry& registry, const std::string& path) {
 }
 
 CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::string>& names) {
+  if (auto containers = inspect_containers(globals, names)) {  // docker: containers first
+    std::fputs(containers->c_str(), stdout);
+    return 0;
+  }
   store::Store store = SBX_TRY(open_store(globals));
   std::vector<std::pair<store::ImageRecord, std::string>> found;
   for (const std::string& name : names) {

@@ -47,6 +47,11 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (!cmd.workdir.empty()) options.flags.workdir = cmd.workdir;
   if (!cmd.user.empty()) options.flags.user = cmd.user;
   RunProgress progress;
+  if (options.flags.detach) {
+    std::string id = SBX_TRY(runtime::run_container_detached(options, progress));
+    std::printf("%s\n", id.c_str());
+    return 0;
+  }
   return runtime::run_container(options, progress);
 }
 
@@ -66,6 +71,7 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   c.hostname_option = sub->add_option("-h,--hostname", c.hostname, "Container host name");
   sub->add_option("--name", f.name, "Assign a name to the container");
   sub->add_flag("--rm", f.rm, "Remove the container when it exits");
+  sub->add_flag("-d,--detach", f.detach, "Run in the background and print the container id");
   sub->add_flag("-i,--interactive", f.interactive, "Keep STDIN open");
   sub->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
   sub->add_option("-v,--volume", f.volumes, "Bind mount HOST:CONTAINER[:ro]");

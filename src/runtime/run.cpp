@@ -6,13 +6,18 @@
 
 #include <cstdlib>
 #include <functional>
+#include <memory>
 
+#include "launch.hpp"
 #include "run_inputs.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_spec.hpp"
+#include "sandbox/runtime/container_state.hpp"
 #include "sandbox/runtime/flag_parsers.hpp"
 #include "sandbox/runtime/launch_plan.hpp"
+#include "sandbox/runtime/lifecycle.hpp"
 #include "sandbox/runtime/spawn.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/write_id_maps.hpp"
@@ -62,44 +67,105 @@ struct ContainerDirCleanup {
   }
 };
 
-// `started` runs once the command was exec'd (the container exists from then on).
-Result<int> start_and_wait(const LaunchPlan& plan, const std::function<void()>& started) {
-  detail::BlockedSignals signals;
-  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
-  SBX_TRY_CTX(userns::write_id_maps(process.pid(), plan.id_maps), "write id maps");
-  SBX_TRY(process.release_and_await_host_wait());
-  // Network (slirp4netns) and cgroup placement go here (their own issues).
-  SBX_TRY(process.release_and_await_exec());
-  started();
-  UniqueFd pty = process.take_pty_master();
-  int status =
-      SBX_TRY(detail::supervise(process, signals, std::move(pty), plan.process.stdin_open));
-  return exit_code_of(status);
-}
+// Everything a run needs before the container starts; a failure before the
+// start removes the container's dir.
+struct Prepared {
+  store::Store store;
+  FileLock gc_lock;  // keeps our layers from being collected
+  Containers containers;
+  std::string id;
+  ContainerSpec spec;
+  LaunchPlan plan;
+  std::unique_ptr<ContainerDirCleanup> cleanup;
+};
 
-}  // namespace
-
-Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
+Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
   RunFlags flags = options.flags;
   auto store = SBX_TRY(store::Store::open(options.store_root));
-  auto gc_lock = SBX_TRY(store.lock_gc_shared());  // keeps our layers from being collected
+  auto gc_lock = SBX_TRY(store.lock_gc_shared());
+  auto containers = SBX_TRY(Containers::open(store.root()));
   auto image = SBX_TRY(resolve_or_pull(store, flags.image, progress));
   auto config = SBX_TRY(store.image_config(image.id));
   std::string id = SBX_TRY(new_container_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
   flags.env = SBX_TRY(collect_env(flags));
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
+  spec.stop_signal = config.stop_signal;
   SBX_TRY(check_bind_sources(spec));
+  SBX_TRY(settle_cgroup_limits(spec, progress));
 
   // A container that never started leaves nothing behind, --rm or not.
-  ContainerDirCleanup cleanup{store.containers_dir() / id, true};
-  SBX_TRY(make_dirs(cleanup.dir, 0700));
+  auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id, true);
+  SBX_TRY(make_dirs(cleanup->dir, 0700));
   SBX_TRY(store.record_container_image(id, image.id));
-  if (!spec.name.empty()) SBX_TRY(write_file_atomic(cleanup.dir / "name", spec.name));
+  spec.name = SBX_TRY(containers.claim_name(id, spec.name));
+  ContainerMeta meta{flags.image, now_rfc3339(), options.storage_driver};
+  SBX_TRY(containers.write_config(id, spec, meta));
   auto inputs =
       SBX_TRY(gather_launch_inputs(store, image, spec, id, options.storage_driver, progress));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
-  return start_and_wait(plan, [&] { cleanup.armed = spec.remove; });
+  return Prepared{std::move(store), std::move(gc_lock), std::move(containers), id,
+                  std::move(spec),  std::move(plan),    std::move(cleanup)};
+}
+
+// The foreground run watches the container itself and records its end.
+Result<int> run_foreground(Prepared& p) {
+  detail::BlockedSignals signals;
+  std::string started_at = now_rfc3339();
+  SBX_TRY(p.containers.mark_started(p.id, started_at));
+  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id)));
+  p.cleanup->armed = false;  // it exists now: its end is recorded below (and --rm honoured)
+  SBX_TRY(
+      p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
+  UniqueFd pty = launched.process.take_pty_master();
+  int status = SBX_TRY(
+      detail::supervise(launched.process, signals, std::move(pty), p.plan.process.stdin_open));
+  int code = exit_code_of(status);
+  // Best effort: `rm -f` may have removed the container meanwhile.
+  (void)finish_container(p.containers, p.id, ExitRecord{code, false, now_rfc3339()});
+  return code;
+}
+
+}  // namespace
+
+RuntimeState describe_launched(const Launched& launched, pid_t watcher,
+                               const std::string& started_at) {
+  RuntimeState state;
+  state.pid = launched.process.pid();
+  state.pid_start_time = process_start_time(state.pid);
+  state.monitor_pid = watcher;
+  state.monitor_start_time = process_start_time(watcher);
+  state.started_at = started_at;
+  launched.network.describe(state);
+  launched.cgroup.describe(state);
+  return state;
+}
+
+// spawn -> id maps -> child mounts and pivots -> host side -> exec. Shared by
+// foreground and detached runs (and `start`): the caller watches the result.
+Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
+                        const std::filesystem::path& runtime_dir) {
+  SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
+  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
+  SBX_TRY_CTX(userns::write_id_maps(process.pid(), plan.id_maps), "write id maps");
+  SBX_TRY(process.release_and_await_host_wait());
+  auto network = SBX_TRY_CTX(attach_network(spec, process.pid(), runtime_dir), "network");
+  auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
+  SBX_TRY(process.release_and_await_exec());
+  return Launched{std::move(process), std::move(network), std::move(cgroup)};
+}
+
+Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
+  auto prepared = SBX_TRY(prepare(options, progress));
+  return run_foreground(prepared);
+}
+
+Result<std::string> run_container_detached(const RunOptions& options, ProgressSink& progress) {
+  auto p = SBX_TRY(prepare(options, progress));
+  auto lock = SBX_TRY(p.containers.lock(p.id));
+  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec));
+  p.cleanup->armed = false;
+  return p.id;
 }
 
 }  // namespace sbx::runtime

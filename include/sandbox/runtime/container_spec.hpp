@@ -60,6 +60,7 @@ struct ContainerSpec {
   bool interactive = false;
   bool remove = false;
   bool init = true;
+  std::string stop_signal;  // the image's StopSignal ("" = SIGTERM), used by `stop`
 };
 
 Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);

@@ -24,4 +24,8 @@ struct RunOptions {
 // Warnings (e.g. a one-id map) go to `progress`.
 Result<int> run_container(const RunOptions& options, ProgressSink& progress);
 
+// `run -d`: starts the container under its monitor and returns its id once
+// it runs; on an error nothing is left behind.
+Result<std::string> run_container_detached(const RunOptions& options, ProgressSink& progress);
+
 }  // namespace sbx::runtime

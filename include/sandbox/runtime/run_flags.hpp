@@ -21,6 +21,7 @@ struct RunFlags {
   std::optional<std::string> hostname;    // --hostname
   std::string name;                       // --name
   bool rm = false;
+  bool detach = false;               // -d: run under a monitor, print the id
   bool interactive = false;          // -i: keep stdin
   bool tty = false;                  // -t: a pty
   std::vector<std::string> volumes;  // -v HOST:CTR[:OPTS]

@@ -1,0 +1,211 @@
+/* sandbox-monitor: the parent of one detached container (conmon's job).
+ *
+ *   sandbox-monitor --pid PID --log FILE [--out FD --err FD | --pty FD]
+ *                   [--stdin FD] [--kill-on-exit PID]... [--exe FD]
+ *                   -- CLEANUP-COMMAND... (an argument "{exit}" becomes the exit code)
+ *
+ * The launcher (sandbox run -d / start) cloned the container and then exec'd
+ * this from a sealed memfd, so the container is our child and waitpid gives
+ * its real status. Until it exits we copy its stdout and stderr (or the pty
+ * master with -t) into FILE, one record per line in podman's k8s-file form:
+ *   <RFC3339Nano UTC> <stdout|stderr> <F|P> <text>
+ * (P: a partial line, continued by the next record). Then we end the helpers
+ * given with --kill-on-exit (slirp4netns) and exec the cleanup command (with
+ * --exe FD: that file, i.e. the sandbox binary, by fd). Static and small:
+ * one per running container. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_KILL 8
+
+struct options {
+  pid_t pid;
+  int log;
+  int out, err, pty, in;
+  int exe;
+  pid_t kill_on_exit[MAX_KILL];
+  int kills;
+  char** cleanup;
+};
+
+static void timestamp(char* buf, size_t size) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm utc;
+  gmtime_r(&ts.tv_sec, &utc);
+  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &utc);
+  snprintf(buf + n, size - n, ".%09ldZ", (long)ts.tv_nsec);
+}
+
+static void write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; /* a full disk loses log lines, never the container */
+    data += n;
+    size -= (size_t)n;
+  }
+}
+
+/* One record per line of `data`; a last piece without '\n' is partial. */
+static void log_chunk(int log, const char* stream, const char* data, size_t size) {
+  char head[96];
+  while (size > 0) {
+    const char* nl = memchr(data, '\n', size);
+    size_t len = nl ? (size_t)(nl - data) : size;
+    timestamp(head, sizeof head);
+    size_t hl = strlen(head);
+    snprintf(head + hl, sizeof head - hl, " %s %c ", stream, nl ? 'F' : 'P');
+    write_all(log, head, strlen(head));
+    write_all(log, data, len);
+    write_all(log, "\n", 1);
+    data += len + (nl ? 1 : 0);
+    size -= len + (nl ? 1 : 0);
+  }
+}
+
+/* Returns 0 at the end of `fd` (EOF, or EIO once the pty's last slave closed). */
+static int copy_out(int fd, int log, const char* stream) {
+  char buf[16384];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return 0;
+  log_chunk(log, stream, buf, (size_t)n);
+  return 1;
+}
+
+static int parse_fd(const char* text) { return (int)strtol(text, NULL, 10); }
+
+static int parse_args(int argc, char** argv, struct options* o) {
+  memset(o, 0, sizeof *o);
+  o->log = o->out = o->err = o->pty = o->in = o->exe = -1;
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      o->cleanup = argv + i + 1;
+      break;
+    }
+    if (i + 1 >= argc) return -1;
+    const char* v = argv[++i];
+    if (strcmp(a, "--pid") == 0)
+      o->pid = (pid_t)parse_fd(v);
+    else if (strcmp(a, "--log") == 0)
+      o->log = open(v, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    else if (strcmp(a, "--out") == 0)
+      o->out = parse_fd(v);
+    else if (strcmp(a, "--err") == 0)
+      o->err = parse_fd(v);
+    else if (strcmp(a, "--pty") == 0)
+      o->pty = parse_fd(v);
+    else if (strcmp(a, "--stdin") == 0)
+      o->in = parse_fd(v);
+    else if (strcmp(a, "--exe") == 0)
+      o->exe = parse_fd(v);
+    else if (strcmp(a, "--kill-on-exit") == 0 && o->kills < MAX_KILL)
+      o->kill_on_exit[o->kills++] = (pid_t)parse_fd(v);
+    else
+      return -1;
+  }
+  return o->pid > 0 && o->cleanup && o->cleanup[0] ? 0 : -1;
+}
+
+static int exit_code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+/* Copies output until the container exits and its streams are drained. */
+static int watch(struct options* o, int sigfd) {
+  int status = -1, have_status = 0;
+  int fds[3] = {o->out, o->err, o->pty};
+  const char* names[3] = {"stdout", "stderr", "stdout"};
+  for (;;) {
+    struct pollfd p[4];
+    p[0].fd = sigfd;
+    p[0].events = POLLIN;
+    int open_streams = 0;
+    for (int i = 0; i < 3; ++i) {
+      p[i + 1].fd = fds[i];
+      p[i + 1].events = POLLIN;
+      if (fds[i] >= 0) ++open_streams;
+    }
+    if (have_status && open_streams == 0) break;
+    /* After the exit only drain: a stream still held open elsewhere must not keep us. */
+    int rc = poll(p, 4, have_status ? 200 : -1);
+    if (rc < 0 && errno != EINTR) break;
+    if (rc == 0 && have_status) break;
+    for (int i = 0; i < 3; ++i)
+      if (fds[i] >= 0 && p[i + 1].revents && !copy_out(fds[i], o->log, names[i])) {
+        close(fds[i]);
+        fds[i] = -1;
+      }
+    if (p[0].revents) {
+      struct signalfd_siginfo info;
+      while (read(sigfd, &info, sizeof info) == sizeof info) {
+      }
+    }
+    int ws;
+    pid_t r;
+    while ((r = waitpid(-1, &ws, WNOHANG)) > 0)
+      if (r == o->pid) {
+        status = ws;
+        have_status = 1;
+      }
+  }
+  return have_status ? exit_code_of(status) : 255;
+}
+
+static void end_helpers(struct options* o) {
+  for (int i = 0; i < o->kills; ++i) {
+    if (o->kill_on_exit[i] <= 0) continue;
+    kill(o->kill_on_exit[i], SIGKILL);
+    waitpid(o->kill_on_exit[i], NULL, 0); /* ours when the launcher started it */
+  }
+}
+
+int main(int argc, char** argv) {
+  struct options o;
+  if (parse_args(argc, argv, &o) != 0) {
+    fprintf(stderr, "usage: sandbox-monitor --pid PID --log FILE [...] -- CLEANUP...\n");
+    return 2;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  int code = watch(&o, sigfd);
+  end_helpers(&o);
+  if (o.in >= 0) close(o.in);
+
+  char code_text[16];
+  snprintf(code_text, sizeof code_text, "%d", code);
+  for (char** a = o.cleanup; *a; ++a)
+    if (strcmp(*a, "{exit}") == 0) *a = code_text;
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  if (o.exe >= 0) {
+    fcntl(o.exe, F_SETFD, FD_CLOEXEC);
+    extern char** environ;
+    syscall(SYS_execveat, o.exe, "", o.cleanup, environ, AT_EMPTY_PATH);
+  }
+  execv(o.cleanup[0], o.cleanup);
+  return 127;
+}

@@ -1,0 +1,285 @@
+// `sandbox ps, logs, stop, kill, start, restart, wait, rm, top, rename,
+// container prune, container cleanup` and the container side of `inspect`.
+#include <cstdio>
+#include <ctime>
+#include <memory>
+
+#include "cli.hpp"
+#include "container_output.hpp"
+#include "sandbox/runtime/container_state.hpp"
+#include "sandbox/runtime/lifecycle.hpp"
+
+namespace sbx::cli {
+namespace {
+
+using runtime::Containers;
+
+constexpr int kFailed = 125;
+
+Result<Containers> open_containers(const GlobalOptions& globals) {
+  return Containers::open(globals.root);
+}
+
+void print_error(const Error& error) {
+  std::fprintf(stderr, "sandbox: %s\n", error.message().c_str());
+  if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
+}
+
+// Runs `action` for each named container, docker style: prints what it was
+// given on success, reports each failure and goes on; 125 if any failed.
+CommandResult for_each(const GlobalOptions& globals, const std::vector<std::string>& names,
+                       const std::function<Status(const Containers&, const std::string&)>& action,
+                       bool echo = true) {
+  auto containers = SBX_TRY(open_containers(globals));
+  int code = 0;
+  for (const auto& name : names) {
+    auto id = containers.resolve(name);
+    Status done = id ? action(containers, *id) : Status(std::unexpected(id.error()));
+    if (!done) {
+      print_error(done.error());
+      code = kFailed;
+    } else if (echo) {
+      std::printf("%s\n", name.c_str());
+    }
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+void add_ps(Registry& registry, const std::string& path) {
+  struct Flags {
+    bool all = false, quiet = false, no_trunc = false;
+    std::string format = "table";
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd =
+      registry.add(path, "List containers", [&globals = registry.globals(), f]() -> CommandResult {
+        auto containers = SBX_TRY(open_containers(globals));
+        std::vector<runtime::ContainerInfo> shown;
+        for (auto& info : SBX_TRY(containers.list()))
+          if (f->all || info.status == runtime::ContainerStatus::kRunning)
+            shown.push_back(std::move(info));
+        if (f->quiet)
+          std::fputs(containers_quiet(shown, f->no_trunc).c_str(), stdout);
+        else if (f->format == "json")
+          std::fputs(containers_json(shown, now()).c_str(), stdout);
+        else
+          std::fputs(containers_table(shown, now(), f->no_trunc).c_str(), stdout);
+        return 0;
+      });
+  cmd->add_flag("-a,--all", f->all, "Show all containers (default shows just running)");
+  cmd->add_flag("-q,--quiet", f->quiet, "Only display container IDs");
+  cmd->add_flag("--no-trunc", f->no_trunc, "Don't truncate output");
+  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+}
+
+void add_logs(Registry& registry) {
+  struct Flags {
+    runtime::LogOptions options;
+    std::string tail = "all";
+    std::string name;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd =
+      registry.add("logs", "Fetch the logs of a container",
+                   [&globals = registry.globals(), f]() -> CommandResult {
+                     auto containers = SBX_TRY(open_containers(globals));
+                     std::string id = SBX_TRY(containers.resolve(f->name));
+                     if (f->tail != "all") {
+                       char* end = nullptr;
+                       long n = std::strtol(f->tail.c_str(), &end, 10);
+                       if (f->tail.empty() || *end || n < 0)
+                         return fail("invalid --tail value: " + f->tail);
+                       f->options.tail = static_cast<size_t>(n);
+                     }
+                     SBX_TRY(runtime::read_logs(containers, id, f->options,
+                                                [](bool is_stderr, std::string_view data) {
+                                                  FILE* to = is_stderr ? stderr : stdout;
+                                                  std::fwrite(data.data(), 1, data.size(), to);
+                                                  std::fflush(to);
+                                                }));
+                     return 0;
+                   });
+  cmd->add_flag("-f,--follow", f->options.follow, "Follow log output");
+  cmd->add_flag("-t,--timestamps", f->options.timestamps, "Show timestamps");
+  cmd->add_option("-n,--tail", f->tail, "Number of lines to show from the end (or all)");
+  cmd->add_option("CONTAINER", f->name, "container name or id")->required();
+}
+
+void add_stop_like(Registry& registry, const std::string& path, bool restart) {
+  struct Flags {
+    int seconds = 10;
+    std::vector<std::string> names;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      path, restart ? "Restart one or more containers" : "Stop one or more running containers",
+      [&globals = registry.globals(), f, restart]() -> CommandResult {
+        auto timeout = std::chrono::milliseconds(std::max(f->seconds, 0) * 1000LL);
+        return for_each(globals, f->names,
+                        [&](const Containers& c, const std::string& id) -> Status {
+                          SBX_TRY(runtime::stop_container(c, id, timeout));
+                          if (restart) SBX_TRY(runtime::start_container(c, id));
+                          return Status{};
+                        });
+      });
+  cmd->add_option("-t,--time", f->seconds, "Seconds to wait before killing it (default 10)");
+  cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
+}
+
+void add_kill(Registry& registry) {
+  struct Flags {
+    std::string signal = "KILL";
+    std::vector<std::string> names;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add("kill", "Kill one or more running containers",
+                               [&globals = registry.globals(), f]() -> CommandResult {
+                                 int signal = SBX_TRY(runtime::parse_signal(f->signal));
+                                 return for_each(globals, f->names,
+                                                 [&](const Containers& c, const std::string& id) {
+                                                   return runtime::kill_container(c, id, signal);
+                                                 });
+                               });
+  cmd->add_option("-s,--signal", f->signal, "Signal to send (default KILL)");
+  cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
+}
+
+void add_start(Registry& registry) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add("start", "Start one or more stopped containers",
+                               [&globals = registry.globals(), names]() -> CommandResult {
+                                 return for_each(globals, *names, runtime::start_container);
+                               });
+  cmd->add_option("CONTAINER", *names, "container names or ids")->required();
+}
+
+void add_wait(Registry& registry) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add("wait", "Block until containers stop, then print their exit codes",
+                               [&globals = registry.globals(), names]() -> CommandResult {
+                                 return for_each(
+                                     globals, *names,
+                                     [](const Containers& c, const std::string& id) -> Status {
+                                       int code = SBX_TRY(runtime::wait_container(c, id));
+                                       std::printf("%d\n", code);
+                                       std::fflush(stdout);
+                                       return {};
+                                     },
+                                     false);
+                               });
+  cmd->add_option("CONTAINER", *names, "container names or ids")->required();
+}
+
+void add_rm(Registry& registry, const std::string& path) {
+  struct Flags {
+    bool force = false;
+    std::vector<std::string> names;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      path, "Remove one or more containers", [&globals = registry.globals(), f]() -> CommandResult {
+        return for_each(globals, f->names, [&](const Containers& c, const std::string& id) {
+          return runtime::remove_container(c, id, f->force);
+        });
+      });
+  cmd->add_flag("-f,--force", f->force, "Force the removal of a running container (SIGKILL)");
+  cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
+}
+
+void add_top(Registry& registry) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = registry.add("top", "Display the running processes of a container",
+                               [&globals = registry.globals(), name]() -> CommandResult {
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(*name));
+                                 auto rows = SBX_TRY(runtime::container_processes(containers, id));
+                                 std::fputs(processes_table(rows).c_str(), stdout);
+                                 return 0;
+                               });
+  cmd->add_option("CONTAINER", *name, "container name or id")->required();
+}
+
+void add_rename(Registry& registry) {
+  auto names = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* cmd = registry.add("rename", "Rename a container",
+                               [&globals = registry.globals(), names]() -> CommandResult {
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(names->first));
+                                 SBX_TRY(runtime::rename_container(containers, id, names->second));
+                                 return 0;
+                               });
+  cmd->add_option("CONTAINER", names->first, "container name or id")->required();
+  cmd->add_option("NEW_NAME", names->second, "the new name")->required();
+}
+
+void add_prune(Registry& registry) {
+  auto force = std::make_shared<bool>(false);
+  CLI::App* cmd = registry.add("container prune", "Remove all stopped containers",
+                               [&globals = registry.globals()]() -> CommandResult {
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 auto removed = SBX_TRY(runtime::prune_containers(containers));
+                                 std::printf("Deleted Containers:\n");
+                                 for (const auto& id : removed) std::printf("%s\n", id.c_str());
+                                 return 0;
+                               });
+  cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation (never prompts)");
+}
+
+// Run by the monitor after the container ended (not for users).
+void add_cleanup(Registry& registry) {
+  struct Flags {
+    int exit_code = -1;
+    std::string id;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      "container cleanup", "Record a container's end (run by its monitor)",
+      [&globals = registry.globals(), f]() -> CommandResult {
+        auto containers = SBX_TRY(open_containers(globals));
+        SBX_TRY(runtime::finish_container(
+            containers, f->id, runtime::ExitRecord{f->exit_code, false, runtime::now_rfc3339()}));
+        return 0;
+      });
+  cmd->add_option("--exit-code", f->exit_code, "the container's exit code");
+  cmd->add_option("ID", f->id, "full container id")->required();
+  cmd->group("");  // hidden from help
+}
+
+}  // namespace
+
+std::optional<std::string> inspect_containers(const GlobalOptions& globals,
+                                              const std::vector<std::string>& names) {
+  auto containers = open_containers(globals);
+  if (!containers) return std::nullopt;
+  std::vector<runtime::ContainerInfo> found;
+  for (const auto& name : names) {
+    auto id = containers->resolve(name);
+    if (!id) return std::nullopt;
+    auto info = containers->info(*id);
+    if (!info) return std::nullopt;
+    found.push_back(std::move(*info));
+  }
+  return containers_inspect_json(found);
+}
+
+void register_container_commands(Registry& registry) {
+  add_ps(registry, "ps");
+  add_ps(registry, "container ls");
+  add_logs(registry);
+  add_stop_like(registry, "stop", false);
+  add_stop_like(registry, "restart", true);
+  add_kill(registry);
+  add_start(registry);
+  add_wait(registry);
+  add_rm(registry, "rm");
+  add_rm(registry, "container rm");
+  add_top(registry);
+  add_rename(registry);
+  add_prune(registry);
+  add_cleanup(registry);
+}
+
+}  // namespace sbx::cli

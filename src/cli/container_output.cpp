@@ -1,0 +1,112 @@
+#include "container_output.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "output.hpp"
+#include "sandbox/store/records.hpp"
+
+namespace sbx::cli {
+namespace {
+
+using runtime::ContainerInfo;
+using runtime::ContainerStatus;
+
+std::string short_id(const std::string& id, bool no_trunc) {
+  return no_trunc ? id : id.substr(0, 12);
+}
+
+// docker shows the command quoted, cut to 20 characters with an ellipsis.
+std::string command_text(const ContainerInfo& info, bool no_trunc) {
+  std::string joined;
+  for (const auto& arg : info.spec.argv) joined += (joined.empty() ? "" : " ") + arg;
+  if (!no_trunc && joined.size() > 19) joined = joined.substr(0, 17) + "...";
+  return "\"" + joined + "\"";
+}
+
+std::string ports_text(const ContainerInfo& info) {
+  std::string out;
+  if (!info.runtime || info.status != ContainerStatus::kRunning) return out;
+  for (const auto& p : info.runtime->ports) {
+    if (!out.empty()) out += ", ";
+    out += (p.host_ip.empty() ? "0.0.0.0" : p.host_ip) + ":" + std::to_string(p.host_port) + "->" +
+           std::to_string(p.container_port) + "/" + p.protocol;
+  }
+  return out;
+}
+
+std::string without_ago(std::string text) {
+  if (text.ends_with(" ago")) text.resize(text.size() - 4);
+  return text;
+}
+
+}  // namespace
+
+std::string container_status_text(const ContainerInfo& info, int64_t now) {
+  switch (info.status) {
+    case ContainerStatus::kRunning:
+      return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now));
+    case ContainerStatus::kExited:
+      return "Exited (" + std::to_string(info.exit->exit_code) + ") " +
+             time_ago(store::parse_rfc3339(info.exit->finished_at), now);
+    case ContainerStatus::kUnknown:
+      return "Exited (unknown)";
+    case ContainerStatus::kCreated:
+      return "Created";
+  }
+  return "";
+}
+
+std::string containers_table(const std::vector<ContainerInfo>& containers, int64_t now,
+                             bool no_trunc) {
+  Table table({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+  for (const auto& c : containers)
+    table.add_row({short_id(c.id, no_trunc), c.image, command_text(c, no_trunc),
+                   time_ago(store::parse_rfc3339(c.created_at), now), container_status_text(c, now),
+                   ports_text(c), c.name});
+  return table.render();
+}
+
+std::string containers_quiet(const std::vector<ContainerInfo>& containers, bool no_trunc) {
+  std::string out;
+  for (const auto& c : containers) out += short_id(c.id, no_trunc) + "\n";
+  return out;
+}
+
+std::string containers_json(const std::vector<ContainerInfo>& containers, int64_t now) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& c : containers) {
+    bool running = c.status == ContainerStatus::kRunning;
+    std::string state(runtime::to_string(c.status));
+    if (c.status == ContainerStatus::kUnknown) state = "exited";
+    array.push_back({{"ID", c.id},
+                     {"Names", c.name},
+                     {"Image", c.image},
+                     {"ImageID", c.image_id},
+                     {"Command", c.spec.argv},
+                     {"CreatedAt", c.created_at},
+                     {"RunningFor", time_ago(store::parse_rfc3339(c.created_at), now)},
+                     {"State", state},
+                     {"Status", container_status_text(c, now)},
+                     {"Ports", ports_text(c)},
+                     {"ExitCode", c.exit ? c.exit->exit_code : (running ? 0 : -1)},
+                     {"Pid", running ? c.runtime->pid : 0}});
+  }
+  return array.dump(4) + "\n";
+}
+
+std::string containers_inspect_json(const std::vector<ContainerInfo>& containers) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& c : containers)
+    array.push_back(nlohmann::json::parse(runtime::container_info_to_json(c)));
+  return array.dump(4) + "\n";
+}
+
+std::string processes_table(const std::vector<runtime::ProcessRow>& rows) {
+  Table table({"UID", "PID", "PPID", "TIME", "CMD"});
+  for (const auto& r : rows)
+    table.add_row(
+        {std::to_string(r.uid), std::to_string(r.pid), std::to_string(r.ppid), r.time, r.command});
+  return table.render();
+}
+
+}  // namespace sbx::cli

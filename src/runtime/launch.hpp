@@ -1,0 +1,39 @@
+// The shared start of a container (run, run -d, start): spawn, id maps,
+// host side (network, cgroup), exec. The caller then watches the process.
+#pragma once
+
+#include <filesystem>
+
+#include "host_cgroup.hpp"
+#include "host_network.hpp"
+#include "sandbox/runtime/container_spec.hpp"
+#include "sandbox/runtime/container_state.hpp"
+#include "sandbox/runtime/launch_plan.hpp"
+#include "sandbox/runtime/spawn.hpp"
+
+namespace sbx::runtime {
+
+// The started container and what the host holds for it (network, cgroup).
+struct Launched {
+  ContainerProcess process;
+  NetworkAttachment network;
+  CgroupPlacement cgroup;
+};
+
+// spawn -> id maps -> child mounts and pivots -> host side -> exec.
+// Defined in run.cpp.
+Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
+                        const std::filesystem::path& runtime_dir);
+
+// state.json for a launched container watched by `watcher` (this process, or
+// the monitor it becomes): pids with start times, network and cgroup parts.
+RuntimeState describe_launched(const Launched& launched, pid_t watcher,
+                               const std::string& started_at);
+
+// -d and `start`: forks a launcher that launches the container, writes its
+// state, reports back and becomes the monitor. Returns once the container
+// runs (or with the launcher's error). Must be called single-threaded.
+Status launch_detached(const Containers& containers, const std::string& id, const LaunchPlan& plan,
+                       const ContainerSpec& spec);
+
+}  // namespace sbx::runtime

@@ -1,0 +1,81 @@
+// The end of a container's run (cleanup) and of the container (rm, prune), and
+// its name (rename). Each holds the container's lock.
+#include <signal.h>
+
+#include "lifecycle_internal.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/cgroup/cgroup_fs.hpp"
+#include "sandbox/runtime/lifecycle.hpp"
+
+namespace sbx::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Kills a running container and waits for its PID 1 to be gone (not for the
+// monitor's cleanup: that needs the lock our caller holds).
+Status kill_for_removal(const ContainerInfo& info) {
+  pid_t pid = info.runtime->pid;
+  uint64_t start = info.runtime->pid_start_time;
+  if (::kill(pid, SIGKILL) != 0 && errno != ESRCH)
+    return fail_errno("kill", "container " + info.name);
+  for (int i = 0; i < 1000 && process_alive(pid, start); ++i) ::usleep(10000);
+  if (process_alive(pid, start)) return fail("container " + info.name + " did not die on SIGKILL");
+  return {};
+}
+
+}  // namespace
+
+Status finish_container(const Containers& containers, const std::string& id,
+                        const ExitRecord& record) {
+  auto lock = SBX_TRY(containers.lock(id));
+  if (!path_exists(containers.store_dir(id) / "config.json")) return {};  // removed meanwhile
+  auto info = SBX_TRY(containers.info(id));
+  if (info.status == ContainerStatus::kRunning) return {};  // a newer start already runs it
+  ExitRecord final_record = record;  // OOMKilled from the container's cgroup (issue 6)
+  if (info.runtime && !info.runtime->cgroup_path.empty())
+    final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
+  SBX_TRY(containers.write_exit(id, final_record));
+  SBX_TRY(containers.remove_runtime_state(id));
+  if (info.spec.remove) SBX_TRY(containers.remove(id, remove_container_tree));
+  return {};
+}
+
+Status remove_container(const Containers& containers, const std::string& id, bool force) {
+  auto lock = SBX_TRY(containers.lock(id));
+  auto info = SBX_TRY(containers.info(id));
+  if (info.status == ContainerStatus::kRunning) {
+    if (!force)
+      return fail(Error("cannot remove container " + info.name + ": it is running")
+                      .with_hint("stop it first (sandbox stop " + info.name +
+                                 ") or force the removal with rm -f"));
+    SBX_TRY(kill_for_removal(info));
+  }
+  return with_context(containers.remove(id, remove_container_tree), "remove " + info.name);
+}
+
+Result<std::vector<std::string>> prune_containers(const Containers& containers) {
+  std::vector<std::string> removed;
+  for (const auto& info : SBX_TRY(containers.list())) {
+    if (info.status == ContainerStatus::kRunning || info.status == ContainerStatus::kCreated)
+      continue;  // created: a run is starting it right now
+    auto lock = SBX_TRY(containers.lock(info.id));
+    auto now = containers.info(info.id);
+    if (!now || now->status == ContainerStatus::kRunning) continue;
+    SBX_TRY(containers.remove(info.id, remove_container_tree));
+    removed.push_back(info.id);
+  }
+  return removed;
+}
+
+Status rename_container(const Containers& containers, const std::string& id,
+                        const std::string& new_name) {
+  auto lock = SBX_TRY(containers.lock(id));
+  auto info = SBX_TRY(containers.info(id));
+  if (new_name.empty()) return fail("rename: the new name is empty");
+  if (new_name == info.name) return {};
+  SBX_TRY(containers.claim_name(id, new_name));
+  return {};
+}
+
+}  // namespace sbx::runtime

@@ -1,0 +1,28 @@
+// `start`: a stopped container again, re-planned from its config.json on the
+// same upper layer, under a new monitor.
+#include "launch.hpp"
+#include "run_inputs.hpp"
+#include "sandbox/runtime/lifecycle.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::runtime {
+
+Status start_container(const Containers& containers, const std::string& id) {
+  auto lock = SBX_TRY(containers.lock(id));
+  auto info = SBX_TRY(containers.info(id));
+  if (info.status == ContainerStatus::kRunning)
+    return fail(Error("container " + info.name + " is already running")
+                    .with_hint("stop it first, or use sandbox restart " + info.name));
+  auto store = SBX_TRY(store::Store::open(containers.store_root()));
+  auto gc_lock = SBX_TRY(store.lock_gc_shared());
+  auto image_id = SBX_TRY_CTX(image::Digest::parse(info.image_id), "container " + info.name);
+  auto image = SBX_TRY_CTX(store.image(image_id), "the image of container " + info.name);
+  NullProgress quiet;
+  auto inputs =
+      SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.storage_driver, quiet));
+  auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
+  SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
+  return launch_detached(containers, id, plan, info.spec);
+}
+
+}  // namespace sbx::runtime
