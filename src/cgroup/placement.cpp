@@ -110,8 +110,12 @@ Result<std::optional<std::string>> settle_limits_against(
       available ? describe_missing(missing) + " not delegated to your user" +
                       (available->empty() ? "" : " (delegated: " + join(*available, " ") + ")")
                 : why + "; " + describe_missing(missing) + " cannot be enforced";
-  if (request.policy == Policy::kStrict)
-    return fail(Error("cannot enforce the limits: " + reason).with_hint(kDelegateFix));
+  if (request.policy == Policy::kStrict) {
+    std::string hint = kDelegateFix;
+    if (why.starts_with("this host's cgroups"))
+      hint = "boot the host with systemd.unified_cgroup_hierarchy=1 (cgroup v2), then " + hint;
+    return fail(Error("cannot enforce the limits: " + reason).with_hint(hint));
+  }
   request.limits = kept;
   return "limits not enforced (--limits=best-effort): " + reason;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/cgroup/limits.hpp"
 
 namespace sbx::cli {
 
@@ -39,6 +40,9 @@ class Registry {
   std::vector<std::pair<CLI::App*, CommandFn>> actions_;
 };
 
+// --memory, --cpus, ... (`run` and `update`); `for_run` adds --cgroup-manager and --limits.
+void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& flags, bool for_run);
+
 // One per command group (files cmd_*.cpp).
 void register_system_commands(Registry& registry);   // version, info, system check
 void register_image_commands(Registry& registry);    // pull, images, rmi, tag, inspect, import,
@@ -46,6 +50,7 @@ void register_image_commands(Registry& registry);    // pull, images, rmi, tag, 
 void register_login_commands(Registry& registry);    // login, logout
 void register_run_commands(Registry& registry);      // run
 void register_unshare_commands(Registry& registry);  // unshare
+void register_cgroup_commands(Registry& registry);   // update, stats
 void register_container_commands(Registry& registry);  // ps, logs, stop, kill, start, restart,
                                                        // wait, rm, top, rename, container prune
 // `inspect`: the document of containers when every name is one (else nullopt).

@@ -93,6 +93,7 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
   sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
+  add_limit_flags(sub, f.limits, true);  // cmd_cgroup.cpp
 }
 
 }  // namespace

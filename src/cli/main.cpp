@@ -59,6 +59,7 @@ int run_main(int argc, char** argv) {
   register_run_commands(registry);
   register_unshare_commands(registry);
   register_container_commands(registry);
+  register_cgroup_commands(registry);
 
   try {
     app.parse(argc, argv);

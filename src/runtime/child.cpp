@@ -167,6 +167,7 @@ constexpr Step kSteps[] = {
     {"set hostname", set_hostname},
     {"bring up lo", bring_up_loopback},
     {"wait for host side", wait_for_host},
+    {"enter cgroup namespace", enter_cgroup_namespace},
     {"set stdio", set_stdio},
     {"enter working directory", enter_workdir},
     {"keep capabilities", keep_caps},

@@ -41,6 +41,9 @@ bool make_rootfs_read_only(ChildContext& ctx) noexcept;
 // child_network.cpp: lo up in a new net namespace.
 bool bring_up_loopback(ChildContext& ctx) noexcept;
 
+// child_cgroup.cpp: a cgroup namespace rooted at the placed cgroup.
+bool enter_cgroup_namespace(ChildContext& ctx) noexcept;
+
 // openat2(RESOLVE_IN_ROOT): `path` resolves as if root_fd were "/".
 int open_in_root(int root_fd, const char* path, int flags) noexcept;
 

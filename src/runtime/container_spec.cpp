@@ -119,6 +119,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   spec.interactive = flags.interactive;
   spec.remove = flags.rm;
   spec.init = true;
+  spec.cgroup = SBX_TRY(cgroup::parse_cgroup_request(flags.limits));
   return spec;
 }
 

@@ -8,6 +8,7 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/net/config.hpp"
+#include "sandbox/cgroup/limits.hpp"
 #include "sandbox/runtime/run_flags.hpp"
 #include "sandbox/security/policy.hpp"
 
@@ -60,6 +61,7 @@ struct ContainerSpec {
   bool interactive = false;
   bool remove = false;
   bool init = true;
+  cgroup::CgroupRequest cgroup;  // resource limits (issue 6); none: no cgroup work
   std::string stop_signal;  // the image's StopSignal ("" = SIGTERM), used by `stop`
 };
 

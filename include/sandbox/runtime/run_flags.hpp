@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/cgroup/limits.hpp"
+
 namespace sbx::runtime {
 
 struct RunFlags {
@@ -36,6 +38,7 @@ struct RunFlags {
   std::string network;  // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
   std::string userns;   // "", keep-id
   bool init = true;     // PID 1 is sandbox's init in every container (--init is a no-op)
+  cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits (issue 6)
 
   // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP (issue 5)
   std::vector<std::string> publish;

@@ -1,0 +1,165 @@
+// `sandbox update` and `sandbox stats`: a running container's cgroup (issue 6),
+// and the limit flags `run` shares.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "cli.hpp"
+#include "sandbox/base/strings.hpp"
+#include "sandbox/cgroup/cgroup_fs.hpp"
+#include "sandbox/cgroup/placement.hpp"
+
+namespace sbx::cli {
+
+void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& f, bool for_run) {
+  sub->add_option("-m,--memory", f.memory, "Memory limit (e.g. 256m, 1g)");
+  sub->add_option("--memory-swap", f.memory_swap, "Memory + swap limit (-1: unlimited swap)");
+  sub->add_option("--memory-reservation", f.memory_reservation, "Memory soft limit (memory.low)");
+  sub->add_option("--cpus", f.cpus, "Number of CPUs (e.g. 1.5)");
+  sub->add_option("-c,--cpu-shares", f.cpu_shares, "CPU shares (relative weight, 2..262144)");
+  sub->add_option("--cpu-weight", f.cpu_weight, "cgroup v2 cpu.weight (1..10000)");
+  sub->add_option("--cpuset-cpus", f.cpuset_cpus, "CPUs allowed (e.g. 0-2,4)");
+  sub->add_option("--pids-limit", f.pids_limit, "Process limit (-1: unlimited; default 2048)");
+  sub->add_option("--io-weight", f.io_weight, "Block IO weight (1..10000)");
+  if (!for_run) return;
+  sub->add_option("--cgroup-manager", f.cgroup_manager,
+                  "systemd (a user scope, default) or cgroupfs (the current delegated cgroup)");
+  sub->add_option("--limits", f.limits_policy,
+                  "strict (default: refuse limits that cannot be enforced) or best-effort");
+}
+
+namespace {
+
+using Found = std::vector<std::pair<std::string, std::filesystem::path>>;
+
+Result<std::pair<std::string, std::filesystem::path>> find_one(const std::string& id) {
+  if (id.empty()) return fail("empty container id");
+  Found found = cgroup::find_scoped_containers(id);
+  if (found.empty())
+    return fail(Error("no running container with limits: " + id)
+                    .with_hint("update and stats need a container started with limits "
+                               "(--memory, --cpus, --pids-limit, ...)"));
+  if (found.size() > 1) return fail("container id prefix " + id + " is ambiguous");
+  return found.front();
+}
+
+struct UpdateCommand {
+  cgroup::LimitFlags flags;
+  std::vector<std::string> containers;
+};
+
+CommandResult update(const UpdateCommand& cmd) {
+  auto limits = SBX_TRY(cgroup::parse_limits(cmd.flags));
+  if (!limits.any())
+    return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
+  for (const auto& name : cmd.containers) {
+    auto [id, path] = SBX_TRY(find_one(name));
+    SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);
+    std::printf("%s\n", name.c_str());
+  }
+  return 0;
+}
+
+struct Sample {
+  std::string id;
+  cgroup::Stats stats;
+  double cpu_percent = 0;
+};
+
+nlohmann::json to_json(const Sample& s) {
+  nlohmann::json j = {{"id", s.id},
+                      {"cpu_percent", s.cpu_percent},
+                      {"cpu_usage_usec", s.stats.cpu_usage_usec},
+                      {"cpu_throttled_usec", s.stats.cpu_throttled_usec},
+                      {"memory_usage", s.stats.memory_current},
+                      {"pids", s.stats.pids_current},
+                      {"oom_kills", s.stats.oom_kills}};
+  j["memory_limit"] = s.stats.memory_max ? nlohmann::json(*s.stats.memory_max) : nullptr;
+  j["pids_limit"] = s.stats.pids_max ? nlohmann::json(*s.stats.pids_max) : nullptr;
+  return j;
+}
+
+void print_table(const std::vector<Sample>& samples) {
+  std::printf("%-12s  %7s  %-21s  %7s  %s\n", "CONTAINER ID", "CPU %", "MEM USAGE / LIMIT", "MEM %",
+              "PIDS");
+  for (const auto& s : samples) {
+    const auto& st = s.stats;
+    std::string limit = st.memory_max ? human_size(double(*st.memory_max)) : "unlimited";
+    std::string mem = human_size(double(st.memory_current)) + " / " + limit;
+    double mem_percent = st.memory_max && *st.memory_max
+                             ? 100.0 * double(st.memory_current) / double(*st.memory_max)
+                             : 0.0;
+    std::printf("%-12s  %6.2f%%  %-21s  %6.2f%%  %llu\n", s.id.substr(0, 12).c_str(), s.cpu_percent,
+                mem.c_str(), mem_percent, static_cast<unsigned long long>(st.pids_current));
+  }
+}
+
+// Two readings `interval` apart: cpu % is the usage in between.
+Result<std::vector<Sample>> sample(const Found& found, std::chrono::milliseconds interval) {
+  std::vector<Sample> first;
+  for (const auto& [id, path] : found)
+    first.push_back({id, SBX_TRY_CTX(cgroup::read_stats(path), "stats " + id)});
+  auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(interval);
+  double elapsed_usec =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  std::vector<Sample> out;
+  for (size_t i = 0; i < found.size(); ++i) {
+    auto now = cgroup::read_stats(found[i].second);
+    if (!now) continue;  // exited in between
+    Sample s{found[i].first, *now};
+    s.cpu_percent =
+        100.0 * double(now->cpu_usage_usec - first[i].stats.cpu_usage_usec) / elapsed_usec;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+struct StatsCommand {
+  std::vector<std::string> containers;
+  bool no_stream = false;
+  std::string format;
+};
+
+CommandResult stats(const StatsCommand& cmd) {
+  if (!cmd.format.empty() && cmd.format != "json" && cmd.format != "table")
+    return fail(Error("unsupported --format '" + cmd.format + "'").with_hint("use json or table"));
+  Found found;
+  if (cmd.containers.empty()) found = cgroup::find_scoped_containers("");
+  for (const auto& name : cmd.containers) found.push_back(SBX_TRY(find_one(name)));
+  do {
+    auto samples = SBX_TRY(sample(found, std::chrono::milliseconds(500)));
+    if (cmd.format == "json") {
+      for (const auto& s : samples) std::printf("%s\n", to_json(s).dump().c_str());
+    } else {
+      if (!cmd.no_stream && ::isatty(1)) std::printf("\033[2J\033[H");
+      print_table(samples);
+    }
+    std::fflush(stdout);
+    if (samples.empty() && !cmd.containers.empty()) break;
+  } while (!cmd.no_stream);
+  return 0;
+}
+
+}  // namespace
+
+void register_cgroup_commands(Registry& registry) {
+  auto up = std::make_shared<UpdateCommand>();
+  CLI::App* sub = registry.add("update", "Change the resource limits of running containers",
+                               [up] { return update(*up); });
+  add_limit_flags(sub, up->flags, false);
+  sub->add_option("container", up->containers, "Container id (or id prefix)")->required();
+
+  auto st = std::make_shared<StatsCommand>();
+  sub = registry.add("stats", "Show memory, CPU and pids of running containers",
+                     [st] { return stats(*st); });
+  sub->add_flag("--no-stream", st->no_stream, "Print one reading and exit");
+  sub->add_option("--format", st->format, "table (default) or json (one object per line)");
+  sub->add_option("container", st->containers, "Container ids (default: all with limits)");
+}
+
+}  // namespace sbx::cli

@@ -1,0 +1,93 @@
+// Limits on a host that cannot enforce them (the CI machine: hybrid cgroups,
+// no systemd user manager): runs without limits are untouched, runs with
+// limits fail with the fix unless --limits=best-effort. The enforcing side
+// runs in the VM (tests/vm/).
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "run_fixture.hpp"
+
+namespace sbx::it {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// True where sandbox might enforce limits: pure cgroup v2 and a systemd user
+// manager. Then the refusal tests do not apply.
+bool host_can_enforce_limits() {
+  struct statfs fs {};
+  if (::statfs("/sys/fs/cgroup", &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) return false;
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  return xdg && std::filesystem::exists(std::string(xdg) + "/systemd/private");
+}
+
+class CgroupHostTest : public RunTest {};
+
+TEST_F(CgroupHostTest, RunWithoutLimitsWorks) {
+  auto r = payload_run({"read", "/proc/self/cgroup"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  // Its own cgroup namespace: the container's cgroup is its root.
+  EXPECT_TRUE(contains(r.out, "0::/\n")) << r.out;
+  EXPECT_FALSE(contains(r.err, "warning")) << r.err;
+}
+
+TEST_F(CgroupHostTest, MemoryLimitRefusedWithTheFix) {
+  SBX_REQUIRES(!host_can_enforce_limits(), "a host that cannot enforce limits");
+  auto r = run({"--memory", "64m"}, payload(), {"echo", "must not run"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_FALSE(contains(r.out, "must not run")) << r.describe();
+  EXPECT_TRUE(contains(r.err, "sandbox: cannot enforce the limits")) << r.err;
+  EXPECT_TRUE(contains(r.err, "memory (--memory")) << r.err;
+  EXPECT_TRUE(contains(r.err, "hint: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "Delegate=cpu cpuset io memory pids")) << r.err;
+  EXPECT_TRUE(contains(r.err, "loginctl enable-linger")) << r.err;
+}
+
+TEST_F(CgroupHostTest, EveryLimitFlagIsRefusedAlike) {
+  SBX_REQUIRES(!host_can_enforce_limits(), "a host that cannot enforce limits");
+  for (auto flags : std::vector<std::vector<std::string>>{
+           {"--cpus", "0.5"}, {"--pids-limit", "20"}, {"--cpu-shares", "512"}}) {
+    auto r = run(flags, payload(), {"true"});
+    EXPECT_EQ(r.exit_code, 125) << flags[0] << ": " << r.describe();
+    EXPECT_TRUE(contains(r.err, flags[0])) << r.err;
+  }
+}
+
+TEST_F(CgroupHostTest, BestEffortWarnsOnceAndRuns) {
+  SBX_REQUIRES(!host_can_enforce_limits(), "a host that cannot enforce limits");
+  auto r = run({"--memory", "64m", "--pids-limit", "20", "--limits=best-effort"}, payload(),
+               {"echo", "ran"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "ran\n");
+  size_t warnings = 0;
+  for (size_t at = 0; (at = r.err.find("warning", at)) != std::string::npos; ++at) ++warnings;
+  EXPECT_EQ(warnings, 1u) << r.err;
+  EXPECT_TRUE(contains(r.err, "memory")) << r.err;
+}
+
+TEST_F(CgroupHostTest, BadLimitValuesFailBeforeAnythingStarts) {
+  auto r = run({"--memory", "12x"}, payload(), {"true"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(contains(r.err, "invalid size '12x'")) << r.err;
+  r = run({"--cgroup-manager", "v1"}, payload(), {"true"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(contains(r.err, "--cgroup-manager")) << r.err;
+}
+
+TEST_F(CgroupHostTest, StatsWithoutLimitedContainersIsEmpty) {
+  auto r = sandbox({"stats", "--no-stream", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "");
+  r = sandbox({"update", "--memory", "64m", "deadbeef"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(contains(r.err, "no running container with limits")) << r.err;
+}
+
+}  // namespace
+}  // namespace sbx::it
