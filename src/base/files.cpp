@@ -46,7 +46,8 @@ Status write_all(int fd, std::string_view data) {
   return {};
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
+Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mode,
+                         Durability durability) {
   std::string temp = path.native() + ".tmp-XXXXXX";
   int raw = ::mkostemp(temp.data(), O_CLOEXEC);
   if (raw < 0) return fail_errno("mkstemp", temp);
@@ -58,7 +59,8 @@ Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mod
   if (::fchmod(fd.get(), mode) != 0) return cleanup_on_error(Error::from_errno("fchmod", temp));
   if (auto written = write_all(fd.get(), data); !written)
     return cleanup_on_error(std::move(written.error()).context(temp));
-  if (::fsync(fd.get()) != 0) return cleanup_on_error(Error::from_errno("fsync", temp));
+  if (durability == Durability::kDurable && ::fsync(fd.get()) != 0)
+    return cleanup_on_error(Error::from_errno("fsync", temp));
   fd.reset();
   if (::rename(temp.c_str(), path.c_str()) != 0)
     return cleanup_on_error(Error::from_errno("rename", path.native()));

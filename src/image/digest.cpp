@@ -1,8 +1,9 @@
-// Digests and streaming SHA-256 over OpenSSL EVP.
+// Digests and streaming SHA-256 over nettle (no global state to initialise,
+// unlike OpenSSL, whose init reads openssl.cnf at every `run`).
 #include "sandbox/image/digest.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 #include <algorithm>
 #include <array>
@@ -39,15 +40,8 @@ Result<Digest> Digest::parse(std::string_view text) {
 }
 
 struct Sha256::Impl {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  Impl() { reset(); }
-  ~Impl() { EVP_MD_CTX_free(ctx); }
-  Impl(const Impl&) = delete;
-  Impl& operator=(const Impl&) = delete;
-  // Failures here mean allocation failure inside OpenSSL; nothing to recover.
-  void reset() {
-    if (ctx == nullptr || EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) != 1) std::abort();
-  }
+  sha256_ctx ctx;
+  Impl() { sha256_init(&ctx); }
 };
 
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {}
@@ -57,22 +51,20 @@ Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(const void* data, size_t size) {
   if (size == 0) return;
-  if (EVP_DigestUpdate(impl_->ctx, data, size) != 1) std::abort();
+  sha256_update(&impl_->ctx, size, static_cast<const uint8_t*>(data));
   size_ += size;
 }
 
 std::string Sha256::finish_hex() {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, md.data(), &len) != 1) std::abort();
-  impl_->reset();
+  std::array<uint8_t, SHA256_DIGEST_SIZE> md{};
+  sha256_digest(&impl_->ctx, md.size(), md.data());  // also resets the context
   size_ = 0;
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[md[i] >> 4]);
-    out.push_back(kHex[md[i] & 0xf]);
+  out.reserve(md.size() * 2);
+  for (uint8_t byte : md) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0xf]);
   }
   return out;
 }

@@ -64,9 +64,12 @@ Result<std::string> write_etc_files(const std::filesystem::path& dir, const Cont
   auto etc = dir / "etc";
   SBX_TRY(make_dirs(etc, 0755));
   std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
-  SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n"));
-  SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec)));
-  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec)));
+  // Rewritten at every start: no fsync (kVolatile) to wait for.
+  constexpr auto kVolatile = Durability::kVolatile;
+  SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n", 0644, kVolatile));
+  SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec), 0644, kVolatile));
+  SBX_TRY(
+      write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec), 0644, kVolatile));
   return etc.string();
 }
 

@@ -150,7 +150,8 @@ Status Store::commit_layer(const LayerRecord& record) const {
 Status Store::record_container_image(std::string_view container_id, const image::Digest& id) const {
   fs::path dir = containers_dir() / std::string(container_id);
   SBX_TRY(make_dirs(dir, 0700));
-  return write_file_atomic(dir / "image-id", id.str() + "\n", 0600);
+  // Per-container: not worth waiting for the disk at every run (see Durability).
+  return write_file_atomic(dir / "image-id", id.str() + "\n", 0600, Durability::kVolatile);
 }
 
 Result<std::vector<std::string>> Store::containers_using(const image::Digest& id) const {

@@ -5,6 +5,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
 
@@ -92,8 +94,17 @@ Status require_map_helper(const MapHelper& helper) {
 
 Status write_id_maps(pid_t pid, const IdMaps& maps) {
   std::string what = "write id maps of pid " + std::to_string(pid);
-  SBX_TRY_CTX(write_gid_map(pid, maps.gids), what);
-  SBX_TRY_CTX(write_uid_map(pid, maps.uids), what);
+  // The two maps are separate files of the same pid and neither helper
+  // depends on the other's work, so newgidmap and newuidmap run side by side
+  // (each is a setuid exec of a few ms). The thread is joined before we return.
+  Status gids;
+  {
+    std::jthread gid_writer([&] { gids = write_gid_map(pid, maps.gids); });
+    Status uids = write_uid_map(pid, maps.uids);
+    gid_writer.join();
+    SBX_TRY_CTX(std::move(gids), what);
+    SBX_TRY_CTX(std::move(uids), what);
+  }
   return {};
 }
 

@@ -125,7 +125,8 @@ measure() {
 # --- preparation -------------------------------------------------------------------------------
 echo "== sandbox run start latency ($(date -u +%FT%TZ))"
 echo "host: $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "binary: $SANDBOX ($(($(stat -c %s "$SANDBOX") / 1048576)) MiB)"
+echo "binary: $SANDBOX ($(($(stat -c %s "$SANDBOX") / 1048576)) MiB," \
+  "$(ldd "$SANDBOX" | grep -c '=>') shared libraries at start)"
 echo "image: $IMAGE, store: $STORE, user: $TEST_USER, runs: $RUNS after $WARMUP warm-ups," \
   "timer: $(command -v hyperfine >/dev/null && echo 'hyperfine -N' || echo 'bash EPOCHREALTIME')"
 

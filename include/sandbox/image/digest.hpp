@@ -37,7 +37,7 @@ class Digest {
   std::string hex_;
 };
 
-// Streaming SHA-256 over OpenSSL's EVP interface.
+// Streaming SHA-256 (nettle).
 class Sha256 {
  public:
   Sha256();

@@ -1,0 +1,45 @@
+// Shared libraries loaded on first use. libcurl, libarchive, libseccomp and
+// libsubid (with their ~50 dependencies) are needed by pull, unpack, a seccomp
+// cache miss or an nsswitch subid source only; linking them would make every
+// `sandbox run` map and relocate them before main() (~12 ms, ~9 MiB).
+//
+// A module that uses such a library defines the few functions it calls under
+// their own names, each forwarding to the real one (see SBX_LAZY), and links
+// only the headers. Call sites stay plain library calls.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+namespace sbx {
+
+class LazyLibrary {
+ public:
+  // `soname` as the dynamic loader would look it up ("libcurl.so.4").
+  explicit LazyLibrary(const char* soname) : soname_(soname) {}
+  LazyLibrary(const LazyLibrary&) = delete;
+  LazyLibrary& operator=(const LazyLibrary&) = delete;
+
+  // Loads the library if it is not yet loaded; false (and no message) when it
+  // cannot be, for optional libraries.
+  bool load();
+  // The address of `name`. A library or symbol that cannot be loaded means a
+  // broken installation: like the dynamic loader at start-up, this prints
+  // one line on stderr and exits 127 (nothing else can continue without it).
+  void* symbol(const char* name);
+
+ private:
+  const char* soname_;
+  std::once_flag once_;
+  void* handle_ = nullptr;
+  std::string error_;  // dlerror() of a failed load
+};
+
+}  // namespace sbx
+
+// The real `name` from `library` as a typed function pointer, looked up once.
+#define SBX_LAZY(library, name)                                                                   \
+  ([]() {                                                                                         \
+    static const auto sbx_lazy_fn = reinterpret_cast<decltype(&::name)>((library).symbol(#name)); \
+    return sbx_lazy_fn;                                                                           \
+  }())
