@@ -50,6 +50,7 @@ void register_image_commands(Registry& registry);    // pull, images, rmi, tag, 
 void register_login_commands(Registry& registry);    // login, logout
 void register_run_commands(Registry& registry);      // run
 void register_unshare_commands(Registry& registry);  // unshare
+void register_exec_commands(Registry& registry);     // exec
 void register_cgroup_commands(Registry& registry);   // update, stats
 void register_container_commands(Registry& registry);  // ps, logs, stop, kill, start, restart,
                                                        // wait, rm, top, rename, container prune

@@ -73,15 +73,15 @@ Result<std::string> write_etc_files(const std::filesystem::path& dir, const Cont
   return etc.string();
 }
 
+}  // namespace
+
 // Compiling the default profile costs tens of ms; the cache under the store
-// makes it a file read on every later run.
-Result<security::SecurityPlan> plan_security(const ContainerSpec& spec, const store::Store& store) {
-  security::SecurityOptions options = spec.security;
-  options.seccomp_cache_dir = store.root() / "cache" / "seccomp";
+// makes it a file read on every later run (and exec).
+Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
+                                             const std::filesystem::path& store_root) {
+  options.seccomp_cache_dir = store_root / "cache" / "seccomp";
   return security::make_security_plan(options);
 }
-
-}  // namespace
 
 ImageDefaults image_defaults(const image::ImageConfig& config) {
   return {config.env, config.entrypoint, config.cmd, config.working_dir, config.user};
@@ -140,7 +140,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
   in.etc_dir = SBX_TRY_CTX(write_etc_files(dir, spec), "/etc files");
-  in.security = SBX_TRY_CTX(plan_security(spec, store), "security");
+  in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }
 

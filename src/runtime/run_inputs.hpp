@@ -25,6 +25,11 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const std::string& storage_driver,
                                           ProgressSink& progress);
 
+// The container's capabilities, rlimits and seccomp program (compiled once,
+// then read from the cache under the store). Shared by run and exec.
+Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
+                                             const std::filesystem::path& store_root);
+
 // The newest version of `path` (relative, e.g. "etc/passwd") in layers given
 // top first, resolved inside each layer; "" when absent or deleted.
 std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,

@@ -99,15 +99,20 @@ BlockedSignals::~BlockedSignals() { ::sigprocmask(SIG_SETMASK, &old_, nullptr); 
 
 Result<int> supervise(ContainerProcess& process, const BlockedSignals& signals, UniqueFd pty_master,
                       bool interactive) {
+  return supervise(process.child(), signals, std::move(pty_master), interactive);
+}
+
+Result<int> supervise(ChildProcess& child, const BlockedSignals& signals, UniqueFd pty_master,
+                      bool interactive) {
   UniqueFd signal_fd(::signalfd(-1, &signals.set(), SFD_CLOEXEC | SFD_NONBLOCK));
   if (!signal_fd) return fail(Error::from_errno("signalfd"));
   Relay r{pty_master.get(), pty_master && interactive, static_cast<bool>(pty_master)};
   RawTerminal raw(r.master >= 0 && ::isatty(STDIN_FILENO) && interactive);
   if (r.master >= 0) copy_window_size(r.master);
   std::optional<int> status;
-  pid_t pid = process.pid();
+  pid_t pid = child.pid();
   while (!status || r.master_open) SBX_TRY(poll_once(signal_fd.get(), r, pid, status));
-  process.child().release();  // reaped above
+  child.release();  // reaped above
   return *status;
 }
 

@@ -30,5 +30,8 @@ class BlockedSignals {
 // when `interactive`) and SIGWINCH resizes it. Returns the wait status.
 Result<int> supervise(ContainerProcess& process, const BlockedSignals& signals, UniqueFd pty_master,
                       bool interactive);
+// The same for any child of ours (an exec'd process).
+Result<int> supervise(ChildProcess& child, const BlockedSignals& signals, UniqueFd pty_master,
+                      bool interactive);
 
 }  // namespace sbx::runtime::detail

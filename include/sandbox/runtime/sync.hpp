@@ -33,6 +33,7 @@ enum class SyncType : uint32_t {
   kWaitingForHost = 3,  // child -> parent
   kHostReady = 4,       // parent -> child
   kError = 5,           // child -> parent
+  kExecPid = 6,         // exec's joiner -> parent; error_number holds the command's pid
 };
 
 struct SyncMessage {

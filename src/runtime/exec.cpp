@@ -1,0 +1,135 @@
+// `sandbox exec`, one fallible step per line: find the running container,
+// hold its PID 1 by pidfd, read what the plan needs, spawn, watch.
+#include "sandbox/runtime/exec.hpp"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "exec_spawn.hpp"
+#include "run_inputs.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/runtime/container_state.hpp"
+#include "sandbox/runtime/flag_parsers.hpp"
+#include "sandbox/store/store.hpp"
+#include "supervise.hpp"
+
+namespace sbx::runtime {
+namespace {
+
+Error not_running(std::string_view asked) {
+  return Error("container " + std::string(asked) + " is not running")
+      .with_hint("start it with `sandbox start " + std::string(asked) + "`");
+}
+
+// A pidfd names one process for good: once the start time matches after
+// opening it, a reused pid can no longer slip in between check and setns.
+Result<UniqueFd> hold_container_init(const ContainerInfo& info, std::string_view asked) {
+  if (info.status != ContainerStatus::kRunning || !info.runtime) return fail(not_running(asked));
+  pid_t pid = info.runtime->pid;
+  UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!fd && errno == ESRCH) return fail(not_running(asked));
+  if (!fd) return fail_errno("pidfd_open", std::to_string(pid));
+  if (process_start_time(pid) != info.runtime->pid_start_time) return fail(not_running(asked));
+  return fd;
+}
+
+// The container's files as its processes see them, without entering it:
+// the vfs copy, or the upper dir over the image's layers.
+std::vector<std::filesystem::path> container_layers(const store::Store& store,
+                                                    const ContainerInfo& info) {
+  if (path_exists(info.store_dir / "rootfs")) return {info.store_dir / "rootfs"};
+  std::vector<std::filesystem::path> layers{info.store_dir / "upper"};
+  auto digest = image::Digest::parse(info.image_id);
+  auto image = digest ? store.image(*digest) : Result<store::ImageRecord>(fail(""));
+  if (image)
+    for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it)
+      layers.push_back(store.layer_diff_dir(it->diff_id));
+  return layers;
+}
+
+Result<ExecInputs> read_exec_inputs(const std::filesystem::path& store_root,
+                                    const ContainerInfo& info, bool privileged) {
+  auto store = SBX_TRY(store::Store::open(store_root));
+  auto layers = container_layers(store, info);
+  ExecInputs in;
+  in.passwd = read_image_file(layers, "etc/passwd");
+  in.group = read_image_file(layers, "etc/group");
+  in.host_uid = ::getuid();
+  in.host_gid = ::getgid();
+  security::SecurityOptions options = info.spec.security;
+  options.privileged = options.privileged || privileged;
+  in.security = SBX_TRY_CTX(plan_security(options, store.root()), "security");
+  return in;
+}
+
+// --env-file entries, then -e; KEY alone comes from our environment.
+Result<std::vector<std::string>> collect_env(const ExecFlags& flags) {
+  std::vector<std::string> entries;
+  for (const auto& path : flags.env_files) {
+    auto text = SBX_TRY_CTX(read_file(path), "--env-file");
+    auto parsed = SBX_TRY_CTX(parse_env_file(text), "--env-file " + path);
+    entries.insert(entries.end(), parsed.begin(), parsed.end());
+  }
+  entries.insert(entries.end(), flags.env.begin(), flags.env.end());
+  return expand_env(entries, [](const std::string& key) -> std::optional<std::string> {
+    const char* value = std::getenv(key.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  });
+}
+
+// The command joins PID 1's cgroup when the container has one of its own.
+Status join_cgroup(const ContainerInfo& info, pid_t pid) {
+  if (info.runtime->cgroup_path.empty()) return {};
+  auto self = SBX_TRY(read_file("/proc/" + std::to_string(info.runtime->pid) + "/cgroup"));
+  size_t at = self.find("0::");
+  if (at == std::string::npos) return fail("no cgroup v2 line in /proc/<pid>/cgroup");
+  std::string path = self.substr(at + 3, self.find('\n', at) - at - 3);
+  auto procs = SBX_TRY(open_file("/sys/fs/cgroup" + path + "/cgroup.procs", O_WRONLY | O_CLOEXEC));
+  return write_all(procs.get(), std::to_string(pid));
+}
+
+Error command_failed(const ExecPlan& plan, const Error& error) {
+  const std::string& command = plan.process.args[0];
+  if (error.errno_value() == ENOENT && command.find('/') == std::string::npos)
+    return Error("exec " + command + ": executable file not found in $PATH", ENOENT);
+  return Error("exec " + command + ": " + std::strerror(error.errno_value()), error.errno_value());
+}
+
+Result<ExecOutcome> start_and_wait(const ExecPlan& plan, int pidfd, const ContainerInfo& info) {
+  detail::BlockedSignals signals;  // none lost between spawn and supervise
+  auto process = SBX_TRY(detail::ExecProcess::spawn(plan, pidfd));
+  SBX_TRY_CTX(join_cgroup(info, process.pid()), "join the container's cgroup");
+  auto failed = SBX_TRY(process.release_and_await_exec());
+  if (failed)
+    return ExecOutcome{exit_code_for_exec_errno(failed->errno_value()),
+                       command_failed(plan, *failed)};
+  if (plan.detach) {
+    process.child().release();  // runs on; our exit hands it to the host's reaper
+    return ExecOutcome{};
+  }
+  int status = SBX_TRY(detail::supervise(process.child(), signals, process.take_pty_master(),
+                                         plan.process.stdin_open));
+  return ExecOutcome{exit_code_of(status), std::nullopt};
+}
+
+}  // namespace
+
+Result<ExecOutcome> exec_in_container(const ExecOptions& options) {
+  const ExecFlags& flags = options.flags;
+  auto containers = SBX_TRY(Containers::open(options.store_root));
+  std::string id = SBX_TRY(containers.resolve(flags.container));
+  auto info = SBX_TRY(containers.info(id));
+  UniqueFd pidfd = SBX_TRY(hold_container_init(info, flags.container));
+  auto inputs = SBX_TRY(read_exec_inputs(options.store_root, info, flags.privileged));
+  ExecFlags expanded = flags;
+  expanded.env = SBX_TRY(collect_env(flags));
+  auto plan = SBX_TRY(make_exec_plan(info.spec, expanded, inputs));
+  return start_and_wait(plan, pidfd.get(), info);
+}
+
+}  // namespace sbx::runtime

@@ -1,0 +1,107 @@
+// The parent's side of exec (protocol in exec_spawn.hpp): prepare every
+// buffer, fork the joiner, learn the command's pid, release it, await execve.
+#include "exec_spawn.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sandbox/runtime/sync.hpp"
+
+namespace sbx::runtime::detail {
+namespace {
+
+template <class Char>
+std::vector<Char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<Char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<Char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+Error joiner_failed(ChildProcess& joiner) {
+  auto status = joiner.wait();
+  std::string how = status ? describe_wait_status(*status) : status.error().message();
+  return Error("the process joining the container " + how);
+}
+
+// The joiner's one message: the command's pid, or why it could not get there.
+Result<pid_t> await_command_pid(int sync, ChildProcess& joiner) {
+  auto received = SBX_TRY(receive_sync(sync));
+  if (!received) return fail(joiner_failed(joiner));
+  if (received->message.type == SyncType::kError) {
+    (void)joiner.wait();
+    return fail(sync_error_to_error(received->message));
+  }
+  if (received->message.type != SyncType::kExecPid || received->message.error_number <= 0)
+    return fail("sync socket: unexpected message from the process joining the container");
+  SBX_TRY_CTX(joiner.wait(), "join the container");
+  return static_cast<pid_t>(received->message.error_number);
+}
+
+}  // namespace
+
+Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd) {
+  UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null_fd) return fail_errno("open", "/dev/null");
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail_errno("socketpair", "sync");
+  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+  auto argv = c_strings<char>(plan.process.args);
+  auto envp = c_strings<char>(plan.process.env);
+  auto paths = c_strings<const char>(plan.command_paths);
+
+  ExecChildContext ctx;
+  ctx.plan = &plan;
+  ctx.sync_fd = child_end.get();
+  ctx.pidfd = container_pidfd;
+  ctx.null_fd = null_fd.get();
+  ctx.argv = argv.data();
+  ctx.envp = envp.data();
+  ctx.command_paths = paths.data();
+
+  pid_t joiner_pid = ::fork();
+  if (joiner_pid < 0) return fail_errno("fork", "exec");
+  if (joiner_pid == 0) {
+    ::close(parent_end.get());
+    run_exec_joiner(ctx);
+  }
+  ChildProcess joiner(joiner_pid);
+  child_end.reset();  // EOF from here on means every child's end is closed
+  ExecProcess process;
+  pid_t pid = SBX_TRY(await_command_pid(parent_end.get(), joiner));
+  process.command_ = ChildProcess(pid);
+  process.sync_ = std::move(parent_end);
+  return process;
+}
+
+Result<std::optional<Error>> ExecProcess::release_and_await_exec() {
+  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
+    return fail(Error::from_errno("sendmsg", "sync socket", -rc));
+  for (;;) {
+    auto received = SBX_TRY(receive_sync(sync_.get()));
+    if (!received) break;  // EOF: execve closed the command's end
+    const SyncMessage& m = received->message;
+    if (m.type == SyncType::kPtyMaster && received->fd) {
+      pty_master_ = std::move(received->fd);
+      continue;
+    }
+    if (m.type != SyncType::kError)
+      return fail("sync socket: unexpected message from the exec'd process");
+    (void)command_.wait();
+    Error error = sync_error_to_error(m);
+    if (std::strncmp(m.text, kExecCommandStep, sizeof kExecCommandStep - 1) == 0)
+      return std::optional<Error>(std::move(error));
+    return fail(std::move(error));
+  }
+  sync_.reset();
+  return std::nullopt;
+}
+
+}  // namespace sbx::runtime::detail
