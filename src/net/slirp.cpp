@@ -27,7 +27,8 @@ constexpr int kReadyTimeoutMs = 10000;
 constexpr int kReadyFd = 3;  // --ready-fd in the child
 
 std::vector<std::string> slirp_argv(const SlirpLaunch& l) {
-  std::vector<std::string> argv = {l.program, "--configure", "--mtu=" + std::to_string(l.options.mtu),
+  std::vector<std::string> argv = {l.program, "--configure",
+                                   "--mtu=" + std::to_string(l.options.mtu),
                                    "--ready-fd=" + std::to_string(kReadyFd),
                                    // relative to its cwd (our dir): no sun_path length limit
                                    std::string("--api-socket=") + Slirp4netns::kSocketName,
@@ -95,13 +96,33 @@ Status await_ready(int ready_fd, ChildProcess& process, const std::filesystem::p
     why = describe_wait_status(status);
   }
   std::string last = last_log_line(log);
-  return fail(Error("slirp4netns " + why + (last.empty() ? "" : ": " + last))
-                  .with_hint("its log: " + log.string()));
+  return fail(
+      Error("slirp4netns " + why + (last.empty() ? "" : ": " + last))
+          .with_hint("sandbox system check shows whether slirp4netns and /dev/net/tun work"));
 }
 
 }  // namespace
 
 Result<Slirp4netns> Slirp4netns::start(const SlirpLaunch& launch) {
+  auto slirp = SBX_TRY(spawn(launch));
+  SBX_TRY(slirp.wait_ready());
+  return slirp;
+}
+
+Status Slirp4netns::wait_ready() {
+  if (!ready_) return {};
+  auto log = dir_ / kLogName;
+  auto ready = await_ready(ready_.get(), process_, log);
+  ready_.reset();
+  if (!ready) {
+    process_.kill_and_reap();
+    ::unlink(api_socket().c_str());
+    ::unlink(log.c_str());
+  }
+  return ready;
+}
+
+Result<Slirp4netns> Slirp4netns::spawn(const SlirpLaunch& launch) {
   SBX_TRY(make_dirs(launch.dir, 0700));
   auto socket = launch.dir / kSocketName;
   if (::unlink(socket.c_str()) < 0 && errno != ENOENT) return fail_errno("unlink", socket.native());
@@ -123,16 +144,15 @@ Result<Slirp4netns> Slirp4netns::start(const SlirpLaunch& launch) {
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork", "slirp4netns");
   if (pid == 0) exec_slirp(parent, dir.c_str(), fds, argv.data());
-  ChildProcess process(pid);
   ready_w.reset();
-  SBX_TRY(await_ready(ready_r.get(), process, log));
-  return Slirp4netns(std::move(process), launch.dir);
+  return Slirp4netns(ChildProcess(pid), launch.dir, std::move(ready_r));
 }
 
 Slirp4netns::~Slirp4netns() {
   if (!process_) return;
   process_.kill_and_reap();
   ::unlink(api_socket().c_str());
+  ::unlink((dir_ / kLogName).c_str());
 }
 
 void Slirp4netns::release() {

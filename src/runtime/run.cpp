@@ -148,8 +148,10 @@ Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
   SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
   auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
   SBX_TRY_CTX(userns::write_id_maps(process.pid(), plan.id_maps), "write id maps");
+  // slirp4netns comes up while the child mounts its rootfs.
+  auto network = SBX_TRY_CTX(start_network(spec, process.pid(), runtime_dir), "network");
   SBX_TRY(process.release_and_await_host_wait());
-  auto network = SBX_TRY_CTX(attach_network(spec, process.pid(), runtime_dir), "network");
+  SBX_TRY_CTX(network.attach(), "network");
   auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
   SBX_TRY(process.release_and_await_exec());
   return Launched{std::move(process), std::move(network), std::move(cgroup)};

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "host_network.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/security/policy.hpp"
@@ -129,6 +130,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           ProgressSink& progress) {
   LaunchInputs in;
   in.container_id = id;
+  SBX_TRY_CTX(check_network_host(spec), "network");
   in.host_uid = ::getuid();
   in.host_gid = ::getgid();
   in.id_maps = SBX_TRY(id_maps(spec, progress));

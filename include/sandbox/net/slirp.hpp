@@ -10,15 +10,16 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/base/unique_fd.hpp"
 #include "sandbox/net/config.hpp"
 
 namespace sbx::net {
 
 struct SlirpLaunch {
-  std::string program;           // absolute path (find_slirp4netns)
-  pid_t target_pid = 0;          // a process in the namespaces (the container's PID 1)
+  std::string program;   // absolute path (find_slirp4netns)
+  pid_t target_pid = 0;  // a process in the namespaces (the container's PID 1)
   SlirpOptions options;
-  std::filesystem::path dir;     // the container's runtime dir: API socket and log live here
+  std::filesystem::path dir;  // the container's runtime dir: API socket and log live here
 };
 
 class Slirp4netns {
@@ -26,9 +27,13 @@ class Slirp4netns {
   static constexpr const char* kSocketName = "slirp.sock";
   static constexpr const char* kLogName = "slirp4netns.log";
 
-  // Starts it and waits until tap0 is configured; an early exit is an error
-  // quoting its last log line.
+  // Starts it and waits until tap0 is configured (spawn + wait_ready).
   static Result<Slirp4netns> start(const SlirpLaunch& launch);
+  // Starts it without waiting: it can come up while the container sets itself
+  // up (it needs the id maps written: it joins the user namespace as root).
+  static Result<Slirp4netns> spawn(const SlirpLaunch& launch);
+  // Waits until tap0 is configured; an early exit is an error quoting its last log line.
+  Status wait_ready();
 
   Slirp4netns(Slirp4netns&&) noexcept = default;
   Slirp4netns& operator=(Slirp4netns&&) noexcept = default;
@@ -42,10 +47,11 @@ class Slirp4netns {
   void release();
 
  private:
-  Slirp4netns(ChildProcess process, std::filesystem::path dir)
-      : process_(std::move(process)), dir_(std::move(dir)) {}
+  Slirp4netns(ChildProcess process, std::filesystem::path dir, UniqueFd ready)
+      : process_(std::move(process)), dir_(std::move(dir)), ready_(std::move(ready)) {}
   ChildProcess process_;
   std::filesystem::path dir_;
+  UniqueFd ready_;  // read end of --ready-fd until wait_ready
 };
 
 // slirp4netns in PATH, or an error saying what to install.

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Network benchmark of `sandbox run` (not a test: no timing assertions, it only prints). Run as
+# root; every measured command runs as the unprivileged test user.
+#
+#   sudo tests/bench/net_bench.sh [--runs N] [--seconds S] [--sandbox PATH] [--user USER]
+#                                 [--image REF] [--no-podman]
+#
+# Start latency: median wall time of `sandbox run --rm IMAGE true` with slirp4netns (the
+# default) against `--network none`, and with `-p` (one add_hostfwd), N runs each (hyperfine -N).
+# Throughput: bytes a host client pushes in S seconds through a published port into
+# `nc -l -p 7000 | wc -c` in the container (the count is the container's), for sandbox and
+# rootless podman (`--runtime runc`, slirp4netns with port_handler=slirp4netns, and podman's
+# default rootlessport handler) where podman works.
+# Targets from issue 5: <= 10 ms extra start latency; throughput >= podman's slirp4netns.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
+RUNS=20
+SECONDS_EACH=5
+SANDBOX=${SANDBOX_BIN:-}
+TEST_USER=${SBX_TEST_USER:-sbxtest}
+IMAGE=
+USE_PODMAN=1
+while (($#)); do
+  case $1 in
+    --runs) RUNS=$2; shift ;;
+    --seconds) SECONDS_EACH=$2; shift ;;
+    --sandbox) SANDBOX=$2; shift ;;
+    --user) TEST_USER=$2; shift ;;
+    --image) IMAGE=$2; shift ;;
+    --no-podman) USE_PODMAN=0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "net_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "net_bench: $*" >&2; exit 1; }
+note() { echo "net_bench: $*" >&2; }
+((EUID == 0)) || die "run as root (the runs themselves go through runuser -u $TEST_USER)"
+id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
+command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
+if [[ -z $IMAGE ]]; then
+  [[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh or pass --image"
+  # shellcheck disable=SC1091
+  source "$RIG_DIR/rig.env"
+  IMAGE=$REGISTRY/test/busybox:latest
+fi
+if [[ -z $SANDBOX ]]; then
+  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
+    [[ -x $candidate ]] && SANDBOX=$candidate && break
+  done
+fi
+[[ -x $SANDBOX ]] || die "no sandbox binary: build it or pass --sandbox"
+
+WORK=/var/tmp/sandbox-net-bench-$TEST_USER
+install -d -o "$TEST_USER" -m 0700 "$WORK" "$WORK/xdg"
+STORE=$WORK/store
+as_user() { runuser -u "$TEST_USER" -- env XDG_RUNTIME_DIR="$WORK/xdg" HOME="$WORK" "$@"; }
+SBX=("$SANDBOX" --root "$STORE")
+as_user "${SBX[@]}" pull "$IMAGE" >/dev/null
+as_user "${SBX[@]}" run --rm "$IMAGE" true || die "a first run failed"
+
+echo "sandbox: $SANDBOX ($("$SANDBOX" --version))"
+echo "slirp4netns: $(slirp4netns --version | head -1)"
+echo "kernel: $(uname -r), cpus: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# --- start latency -------------------------------------------------------------------------
+json=$WORK/latency.json
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+as_user hyperfine -N --runs "$RUNS" --warmup 3 --export-json "$json" \
+  -n none "${SBX[*]} run --rm --network none $IMAGE true" \
+  -n slirp4netns "${SBX[*]} run --rm $IMAGE true" \
+  -n slirp4netns-p "${SBX[*]} run --rm -p 127.0.0.1:$PORT:80 $IMAGE true" >/dev/null
+python3 - "$json" <<'EOF'
+import json, statistics, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+base = statistics.median(results["none"]["times"]) * 1000
+print("start latency, median of %d runs (ms)" % len(results["none"]["times"]))
+for name in ("none", "slirp4netns", "slirp4netns-p"):
+    m = statistics.median(results[name]["times"]) * 1000
+    extra = "" if name == "none" else "  (+%.1f ms over none; target <= 10)" % (m - base)
+    print("  %-14s %7.1f%s" % (name, m, extra))
+EOF
+echo
+
+# --- throughput ----------------------------------------------------------------------------
+# Pushes zeros to 127.0.0.1:PORT for SECONDS_EACH seconds, then closes.
+push() {
+  python3 - "$1" "$SECONDS_EACH" <<'EOF'
+import socket, sys, time
+port, seconds = int(sys.argv[1]), float(sys.argv[2])
+deadline = time.time() + 10
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", port)); break
+    except OSError:
+        if time.time() > deadline: raise
+        time.sleep(0.05)
+chunk = b"\0" * (1 << 20)
+end = time.time() + seconds
+while time.time() < end:
+    s.sendall(chunk)
+s.close()
+EOF
+}
+
+# measure NAME COMMAND...: COMMAND runs a container printing the byte count it received on 7000.
+measure() {
+  local name=$1 port out
+  shift
+  port=$(free_port)
+  out=$WORK/$name.out
+  as_user "${@//PORT/$port}" >"$out" 2>"$WORK/$name.err" &
+  local pid=$!
+  sleep 2  # the container's nc must listen before the first connection
+  if ! push "$port" 2>>"$WORK/$name.err"; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    printf '  %-34s failed (%s)\n' "$name" "$(tail -1 "$WORK/$name.err")"
+    return
+  fi
+  wait "$pid" || true
+  local bytes
+  bytes=$(tr -dc '0-9' <"$out")
+  python3 -c "import sys; b=int(sys.argv[1] or 0); print('  %-34s %8.1f MiB/s  (%d bytes in %s s)' % (sys.argv[2], b/float(sys.argv[3])/2**20, b, sys.argv[3]))" \
+    "$bytes" "$name" "$SECONDS_EACH"
+}
+
+SINK=(sh -c 'nc -l -p 7000 | wc -c')
+echo "bulk TCP throughput host -> container through a published port ($SECONDS_EACH s each)"
+measure sandbox-slirp4netns "${SBX[@]}" run --rm -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+if ((USE_PODMAN)) && command -v podman >/dev/null; then
+  if as_user podman pull --tls-verify=false "$IMAGE" >/dev/null 2>&1; then
+    PODMAN=(podman --runtime runc run --rm)
+    measure podman-slirp4netns "${PODMAN[@]}" --network slirp4netns:port_handler=slirp4netns \
+      -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+    measure podman-rootlessport "${PODMAN[@]}" -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+  else
+    echo "  podman: cannot pull $IMAGE as $TEST_USER (skipped)"
+  fi
+else
+  echo "  podman: not installed or --no-podman (skipped)"
+fi
