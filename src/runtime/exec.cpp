@@ -14,7 +14,6 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_state.hpp"
-#include "sandbox/runtime/flag_parsers.hpp"
 #include "sandbox/store/store.hpp"
 #include "supervise.hpp"
 
@@ -67,21 +66,6 @@ Result<ExecInputs> read_exec_inputs(const std::filesystem::path& store_root,
   return in;
 }
 
-// --env-file entries, then -e; KEY alone comes from our environment.
-Result<std::vector<std::string>> collect_env(const ExecFlags& flags) {
-  std::vector<std::string> entries;
-  for (const auto& path : flags.env_files) {
-    auto text = SBX_TRY_CTX(read_file(path), "--env-file");
-    auto parsed = SBX_TRY_CTX(parse_env_file(text), "--env-file " + path);
-    entries.insert(entries.end(), parsed.begin(), parsed.end());
-  }
-  entries.insert(entries.end(), flags.env.begin(), flags.env.end());
-  return expand_env(entries, [](const std::string& key) -> std::optional<std::string> {
-    const char* value = std::getenv(key.c_str());
-    return value ? std::optional<std::string>(value) : std::nullopt;
-  });
-}
-
 // The command joins PID 1's cgroup when the container has one of its own.
 Status join_cgroup(const ContainerInfo& info, pid_t pid) {
   if (info.runtime->cgroup_path.empty()) return {};
@@ -127,7 +111,7 @@ Result<ExecOutcome> exec_in_container(const ExecOptions& options) {
   UniqueFd pidfd = SBX_TRY(hold_container_init(info, flags.container));
   auto inputs = SBX_TRY(read_exec_inputs(options.store_root, info, flags.privileged));
   ExecFlags expanded = flags;
-  expanded.env = SBX_TRY(collect_env(flags));
+  expanded.env = SBX_TRY(collect_env(flags.env_files, flags.env));
   auto plan = SBX_TRY(make_exec_plan(info.spec, expanded, inputs));
   return start_and_wait(plan, pidfd.get(), info);
 }

@@ -43,21 +43,6 @@ Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std:
   return store.resolve(pulled.id.str());
 }
 
-// -e and --env-file entries in order, KEY alone taken from our environment.
-Result<std::vector<std::string>> collect_env(const RunFlags& flags) {
-  std::vector<std::string> entries;
-  for (const auto& path : flags.env_files) {
-    auto text = SBX_TRY_CTX(read_file(path), "--env-file");
-    auto parsed = SBX_TRY_CTX(parse_env_file(text), "--env-file " + path);
-    entries.insert(entries.end(), parsed.begin(), parsed.end());
-  }
-  entries.insert(entries.end(), flags.env.begin(), flags.env.end());
-  return expand_env(entries, [](const std::string& key) -> std::optional<std::string> {
-    const char* value = std::getenv(key.c_str());
-    return value ? std::optional<std::string>(value) : std::nullopt;
-  });
-}
-
 // Removes containers/<id> (files in it may belong to subordinate ids).
 struct ContainerDirCleanup {
   std::filesystem::path dir;
@@ -88,7 +73,7 @@ Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
   auto config = SBX_TRY(store.image_config(image.id));
   std::string id = SBX_TRY(new_container_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
-  flags.env = SBX_TRY(collect_env(flags));
+  flags.env = SBX_TRY(collect_env(flags.env_files, flags.env));
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
   spec.stop_signal = config.stop_signal;
   SBX_TRY(check_bind_sources(spec));

@@ -7,9 +7,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "host_network.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
+#include "sandbox/runtime/flag_parsers.hpp"
 #include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
@@ -82,6 +85,21 @@ Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
                                              const std::filesystem::path& store_root) {
   options.seccomp_cache_dir = store_root / "cache" / "seccomp";
   return security::make_security_plan(options);
+}
+
+Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env_files,
+                                             const std::vector<std::string>& env) {
+  std::vector<std::string> entries;
+  for (const auto& path : env_files) {
+    auto text = SBX_TRY_CTX(read_file(path), "--env-file");
+    auto parsed = SBX_TRY_CTX(parse_env_file(text), "--env-file " + path);
+    entries.insert(entries.end(), parsed.begin(), parsed.end());
+  }
+  entries.insert(entries.end(), env.begin(), env.end());
+  return expand_env(entries, [](const std::string& key) -> std::optional<std::string> {
+    const char* value = std::getenv(key.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  });
 }
 
 ImageDefaults image_defaults(const image::ImageConfig& config) {

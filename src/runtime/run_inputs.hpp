@@ -14,6 +14,11 @@ namespace sbx::runtime {
 
 ImageDefaults image_defaults(const image::ImageConfig& config);
 
+// --env-file entries (files in order), then -e; KEY alone is taken from our
+// environment (dropped when unset). Shared by run and exec.
+Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env_files,
+                                             const std::vector<std::string>& env);
+
 // -v host paths must exist: a missing one is an error, never a made dir.
 Status check_bind_sources(const ContainerSpec& spec);
 
