@@ -4,7 +4,7 @@
 # --memory/--pids-limit (a transient scope over D-Bus, leaves, limits), side by
 # side. Runs inside the VM (tests/vm/run-vm.sh, after vm-tests.sh made the
 # `bb` image), or on any systemd host as the user: SBX_BIN=... BENCH_AS_SELF=1.
-N=${BENCH_RUNS:-20}
+RUNS=${BENCH_RUNS:-20}
 if [ "${BENCH_AS_SELF:-0}" = 1 ]; then
   run() { "${SBX_BIN:-sandbox}" "$@"; }
 else
@@ -16,7 +16,7 @@ now_us() { echo $(($(date +%s%N) / 1000)); }
 median_ms() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m / 1000 }'; }
 measure() {  # measure ARGS... -> one duration (us) per line
   i=0
-  while [ $i -lt "$N" ]; do
+  while [ $i -lt "$RUNS" ]; do
     t0=$(now_us); run run --rm "$@" bb true >/dev/null 2>&1 || echo "# run failed: $*" >&2
     t1=$(now_us); echo $((t1 - t0)); i=$((i + 1))
   done
@@ -25,7 +25,7 @@ measure() {  # measure ARGS... -> one duration (us) per line
 run run --rm bb true >/dev/null 2>&1  # warm caches
 plain=$(measure | median_ms)
 scoped=$(measure --memory 256m --pids-limit 100 | median_ms)
-echo "# cgroup bench: median of $N runs of 'run --rm bb true'"
+echo "# cgroup bench: median of $RUNS runs of 'run --rm bb true'"
 printf '# %-34s %10s\n' "variant" "median ms"
 printf '# %-34s %10s\n' "no limits" "$plain"
 printf '# %-34s %10s\n' "--memory 256m --pids-limit 100" "$scoped"

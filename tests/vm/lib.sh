@@ -23,17 +23,21 @@ check() {  # check "name" CONDITION...
 # A busybox image `bb` in the user's store (no registry in the VM).
 make_busybox_image() {
   d=/home/$SBX_USER/bbroot
-  as_user mkdir -p $d/bin $d/tmp $d/etc
-  as_user cp /mnt/sbx/busybox $d/bin/busybox
-  for a in $(/mnt/sbx/busybox --list); do [ -e $d/bin/$a ] || as_user ln -s busybox $d/bin/$a; done
-  echo 'root:x:0:0:root:/root:/bin/sh' | as_user tee $d/etc/passwd >/dev/null
-  echo 'root:x:0:' | as_user tee $d/etc/group >/dev/null
+  as_user sh -c "mkdir -p $d/bin $d/tmp $d/etc && cp /mnt/sbx/busybox $d/bin/busybox &&
+    for a in \$(/mnt/sbx/busybox --list); do [ -e $d/bin/\$a ] || ln -s busybox $d/bin/\$a; done &&
+    echo 'root:x:0:0:root:/root:/bin/sh' >$d/etc/passwd && echo 'root:x:0:' >$d/etc/group"
   sbx import $d bb:latest >/dev/null
 }
 
 # The container cgroup of the only running sandbox scope.
 scope_cgroup() {
   ls -d /sys/fs/cgroup/user.slice/user-$SBX_UID.slice/user@$SBX_UID.service/app.slice/sandbox-*.scope/container 2>/dev/null | head -1
+}
+# Scopes of finished containers linger a moment; tests that look for "the"
+# scope start when none is left.
+wait_no_scope() {
+  i=0
+  while [ -n "$(scope_cgroup)" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 }
 wait_for_scope() {
   i=0

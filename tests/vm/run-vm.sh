@@ -36,7 +36,7 @@ timeout "$TIMEOUT" qemu-system-x86_64 "${ACCEL[@]}" -m 1536 -smp 2 -nographic -n
   -append "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 quiet loglevel=3 systemd.show_status=0 mitigations=off" \
   -drive "file=$OUT_DIR/rootfs.img,format=raw,if=virtio,snapshot=on" \
   -virtfs "local,path=$SHARE,mount_tag=sbx,security_model=none,id=sbx" \
-  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0 \
+  -nic none \
   >"$SHARE/console.log" 2>&1 || echo "run-vm: qemu ended with status $?" >&2
 echo "run-vm: VM round trip $(($(date +%s) - start)) s"
 cat "$SHARE/out/log" 2>/dev/null || { echo "run-vm: no log; console:" >&2; tail -50 "$SHARE/console.log" >&2; }
