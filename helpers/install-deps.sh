@@ -14,6 +14,8 @@ PACKAGES=(
   busybox-static umoci skopeo zstd
   # the test rig (tests/rig/)
   docker-registry python3 python3-jwt python3-cryptography apache2-utils openssl curl
+  # the QEMU VM the cgroup tests run in (tests/vm/)
+  mmdebstrap qemu-system-x86
   # side-by-side comparisons in tests and benchmarks
   bubblewrap podman runc
 )

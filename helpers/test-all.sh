@@ -4,6 +4,7 @@
 # and integration tests) as the unprivileged user sbxtest. Exits non-zero when anything fails.
 #   SBX_BUILD_DIR   build directory (default: <repo>/build)
 #   SBX_CTEST_ARGS  extra ctest arguments, e.g. "-L unit" or "-R Pull"
+#   SBX_SKIP_VM=1   skip the cgroup tests in the QEMU VM (tests/vm/)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +18,13 @@ step() { printf '\n==> %s (%ss)\n' "$*" "$SECONDS"; }
 
 step "install dependencies"
 bash helpers/install-deps.sh
+
+# The VM image (tests/vm/) builds from the Debian mirror while we compile and test.
+VM_LOG=/var/tmp/sandbox-vm-build.log
+if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then
+  bash tests/vm/build-image.sh >"$VM_LOG" 2>&1 &
+  vm_build_pid=$!
+fi
 
 step "build ($BUILD_DIR)"
 mkdir -p "$BUILD_DIR"
@@ -67,8 +75,21 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 
+vm_status=0
+if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then
+  step "cgroup tests in a QEMU VM (tests/vm/)"
+  if wait "$vm_build_pid"; then
+    bash tests/vm/run-vm.sh "$BUILD_DIR/src/cli/sandbox" || vm_status=$?
+  else
+    cat "$VM_LOG"
+    echo "test-all: building the VM image failed" >&2
+    vm_status=1
+  fi
+fi
+
 step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
-echo "test-all: ctest exited with $status after ${SECONDS}s"
-exit "$status"
+echo "test-all: ctest exited with $status, the VM tests with $vm_status, after ${SECONDS}s"
+((status != 0)) && exit "$status"
+exit "$vm_status"
