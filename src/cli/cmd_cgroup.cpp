@@ -12,6 +12,7 @@
 #include "sandbox/base/strings.hpp"
 #include "sandbox/cgroup/cgroup_fs.hpp"
 #include "sandbox/cgroup/placement.hpp"
+#include "sandbox/runtime/container_state.hpp"
 
 namespace sbx::cli {
 
@@ -36,15 +37,45 @@ namespace {
 
 using Found = std::vector<std::pair<std::string, std::filesystem::path>>;
 
-Result<std::pair<std::string, std::filesystem::path>> find_one(const std::string& id) {
-  if (id.empty()) return fail("empty container id");
-  Found found = cgroup::find_scoped_containers(id);
-  if (found.empty())
-    return fail(Error("no running container with limits: " + id)
-                    .with_hint("update and stats need a container started with limits "
-                               "(--memory, --cpus, --pids-limit, ...)"));
-  if (found.size() > 1) return fail("container id prefix " + id + " is ambiguous");
+Error no_cgroup(const std::string& name) {
+  return Error("no running container with limits: " + name)
+      .with_hint(
+          "update and stats need a running container started with limits "
+          "(--memory, --cpus, --pids-limit, ...)");
+}
+
+// A name or id of the store first (its state.json holds the cgroup), else an
+// id prefix among this user's sandbox scopes (any store).
+Result<std::pair<std::string, std::filesystem::path>> find_one(const GlobalOptions& globals,
+                                                               const std::string& name) {
+  if (name.empty()) return fail("empty container id");
+  auto containers = runtime::Containers::open(globals.root);
+  auto id = containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
+  if (id) {
+    auto info = SBX_TRY(containers->info(*id));
+    if (info.status != runtime::ContainerStatus::kRunning || !info.runtime ||
+        info.runtime->cgroup_path.empty())
+      return fail(no_cgroup(name));
+    return std::pair{*id, std::filesystem::path(info.runtime->cgroup_path)};
+  }
+  Found found = cgroup::find_scoped_containers(name);
+  if (found.empty()) return fail(no_cgroup(name));
+  if (found.size() > 1) return fail("container id prefix " + name + " is ambiguous");
   return found.front();
+}
+
+// Running containers of the store that have a cgroup of their own.
+Found all_with_cgroups(const GlobalOptions& globals) {
+  Found found;
+  auto containers = runtime::Containers::open(globals.root);
+  auto list = containers ? containers->list()
+                         : Result<std::vector<runtime::ContainerInfo>>(std::unexpected(Error()));
+  if (list)
+    for (const auto& info : *list)
+      if (info.status == runtime::ContainerStatus::kRunning && info.runtime &&
+          !info.runtime->cgroup_path.empty())
+        found.emplace_back(info.id, info.runtime->cgroup_path);
+  return found;
 }
 
 struct UpdateCommand {
@@ -52,12 +83,12 @@ struct UpdateCommand {
   std::vector<std::string> containers;
 };
 
-CommandResult update(const UpdateCommand& cmd) {
+CommandResult update(const UpdateCommand& cmd, const GlobalOptions& globals) {
   auto limits = SBX_TRY(cgroup::parse_limits(cmd.flags));
   if (!limits.any())
     return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
   for (const auto& name : cmd.containers) {
-    auto [id, path] = SBX_TRY(find_one(name));
+    auto [id, path] = SBX_TRY(find_one(globals, name));
     SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);
     std::printf("%s\n", name.c_str());
   }
@@ -125,12 +156,12 @@ struct StatsCommand {
   std::string format;
 };
 
-CommandResult stats(const StatsCommand& cmd) {
+CommandResult stats(const StatsCommand& cmd, const GlobalOptions& globals) {
   if (!cmd.format.empty() && cmd.format != "json" && cmd.format != "table")
     return fail(Error("unsupported --format '" + cmd.format + "'").with_hint("use json or table"));
   Found found;
-  if (cmd.containers.empty()) found = cgroup::find_scoped_containers("");
-  for (const auto& name : cmd.containers) found.push_back(SBX_TRY(find_one(name)));
+  if (cmd.containers.empty()) found = all_with_cgroups(globals);
+  for (const auto& name : cmd.containers) found.push_back(SBX_TRY(find_one(globals, name)));
   do {
     auto samples = SBX_TRY(sample(found, std::chrono::milliseconds(500)));
     if (cmd.format == "json") {
@@ -149,17 +180,19 @@ CommandResult stats(const StatsCommand& cmd) {
 
 void register_cgroup_commands(Registry& registry) {
   auto up = std::make_shared<UpdateCommand>();
-  CLI::App* sub = registry.add("update", "Change the resource limits of running containers",
-                               [up] { return update(*up); });
+  CLI::App* sub =
+      registry.add("update", "Change the resource limits of running containers",
+                   [up, &globals = registry.globals()] { return update(*up, globals); });
   add_limit_flags(sub, up->flags, false);
-  sub->add_option("container", up->containers, "Container id (or id prefix)")->required();
+  sub->add_option("container", up->containers, "Container names or ids")->required();
 
   auto st = std::make_shared<StatsCommand>();
   sub = registry.add("stats", "Show memory, CPU and pids of running containers",
-                     [st] { return stats(*st); });
+                     [st, &globals = registry.globals()] { return stats(*st, globals); });
   sub->add_flag("--no-stream", st->no_stream, "Print one reading and exit");
   sub->add_option("--format", st->format, "table (default) or json (one object per line)");
-  sub->add_option("container", st->containers, "Container ids (default: all with limits)");
+  sub->add_option("container", st->containers,
+                  "Container names or ids (default: all running with limits)");
 }
 
 }  // namespace sbx::cli

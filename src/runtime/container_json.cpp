@@ -3,6 +3,7 @@
 // sandbox's files stay readable; a missing field keeps its default.
 #include <nlohmann/json.hpp>
 
+#include "cgroup_json.hpp"
 #include "sandbox/runtime/container_state.hpp"
 
 namespace sbx::runtime {
@@ -98,7 +99,8 @@ std::string container_spec_to_json(const ContainerSpec& spec) {
             {"interactive", spec.interactive},
             {"remove", spec.remove},
             {"init", spec.init},
-            {"stop_signal", spec.stop_signal}};
+            {"stop_signal", spec.stop_signal},
+            {"cgroup", cgroup_request_to_json(spec.cgroup)}};
   return j.dump(2) + "\n";
 }
 
@@ -126,6 +128,7 @@ Result<ContainerSpec> container_spec_from_json(std::string_view text) {
     get_if(j, "remove", spec.remove);
     get_if(j, "init", spec.init);
     get_if(j, "stop_signal", spec.stop_signal);
+    if (auto it = j.find("cgroup"); it != j.end()) spec.cgroup = cgroup_request_from_json(*it);
   } catch (const json::exception& e) {
     return fail(std::string("container config: ") + e.what());
   }
