@@ -1,6 +1,7 @@
-// The libarchive functions the layer reader calls, loaded on first use (see
-// sandbox/base/lazy_library.hpp): only pull, import and load unpack layers,
-// and libarchive brings ~15 libraries (libxml2 with ICU among them).
+// Every libarchive function the binary calls (the layer reader here; commit,
+// save and load in runtime), loaded on first use (see
+// sandbox/base/lazy_library.hpp): only those commands need it, and libarchive
+// brings ~15 libraries (libxml2 with ICU among them).
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -18,6 +19,9 @@ sbx::LazyLibrary& libarchive() {
 // A function of one archive or entry pointer, forwarded as is.
 #define SBX_ARCHIVE_CALL1(type, name, arg) \
   type name(arg a) { return SBX_LAZY(libarchive(), name)(a); }
+// The same with a second argument.
+#define SBX_ARCHIVE_CALL2(type, name, arg, arg2) \
+  type name(arg a, arg2 b) { return SBX_LAZY(libarchive(), name)(a, b); }
 
 extern "C" {
 
@@ -69,5 +73,41 @@ int archive_entry_xattr_next(archive_entry* e, const char** name, const void** v
                              size_t* size) {
   return SBX_LAZY(libarchive(), archive_entry_xattr_next)(e, name, value, size);
 }
+
+// Writing (commit, save, export).
+archive_entry* archive_entry_new() { return SBX_LAZY(libarchive(), archive_entry_new)(); }
+SBX_ARCHIVE_CALL1(void, archive_entry_free, archive_entry*)
+SBX_ARCHIVE_CALL2(void, archive_entry_copy_stat, archive_entry*, const struct stat*)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_dev, archive_entry*, dev_t)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_filetype, archive_entry*, unsigned int)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_hardlink, archive_entry*, const char*)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_ino, archive_entry*, la_int64_t)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_nlink, archive_entry*, unsigned int)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_pathname, archive_entry*, const char*)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_perm, archive_entry*, mode_t)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_size, archive_entry*, la_int64_t)
+SBX_ARCHIVE_CALL2(void, archive_entry_set_symlink, archive_entry*, const char*)
+SBX_ARCHIVE_CALL1(void, archive_entry_unset_atime, archive_entry*)
+SBX_ARCHIVE_CALL1(void, archive_entry_unset_birthtime, archive_entry*)
+SBX_ARCHIVE_CALL1(void, archive_entry_unset_ctime, archive_entry*)
+void archive_entry_xattr_add_entry(archive_entry* e, const char* name, const void* value,
+                                   size_t size) {
+  SBX_LAZY(libarchive(), archive_entry_xattr_add_entry)(e, name, value, size);
+}
+SBX_ARCHIVE_CALL1(int, archive_read_support_format_raw, archive*)
+int archive_read_open_filename(archive* a, const char* path, size_t block_size) {
+  return SBX_LAZY(libarchive(), archive_read_open_filename)(a, path, block_size);
+}
+archive* archive_write_new() { return SBX_LAZY(libarchive(), archive_write_new)(); }
+SBX_ARCHIVE_CALL1(int, archive_write_add_filter_none, archive*)
+SBX_ARCHIVE_CALL1(int, archive_write_set_format_pax_restricted, archive*)
+SBX_ARCHIVE_CALL2(int, archive_write_set_bytes_in_last_block, archive*, int)
+SBX_ARCHIVE_CALL2(int, archive_write_open_fd, archive*, int)
+SBX_ARCHIVE_CALL2(int, archive_write_header, archive*, archive_entry*)
+la_ssize_t archive_write_data(archive* a, const void* data, size_t size) {
+  return SBX_LAZY(libarchive(), archive_write_data)(a, data, size);
+}
+SBX_ARCHIVE_CALL1(int, archive_write_close, archive*)
+SBX_ARCHIVE_CALL1(int, archive_write_free, archive*)
 
 }  // extern "C"
