@@ -58,6 +58,7 @@ int run_main(int argc, char** argv) {
   register_login_commands(registry);
   register_run_commands(registry);
   register_unshare_commands(registry);
+  register_network_commands(registry);
   register_exec_commands(registry);
   register_container_commands(registry);
   register_cgroup_commands(registry);

@@ -63,13 +63,53 @@ security::SecurityOptions security_from_json(const json& j) {
 std::string network_name(NetworkMode mode) {
   if (mode == NetworkMode::kNone) return "none";
   if (mode == NetworkMode::kHost) return "host";
+  if (mode == NetworkMode::kSlirp4netns) return "slirp4netns";
   return "mode-" + std::to_string(static_cast<int>(mode));
 }
 
 NetworkMode network_from_name(const std::string& name) {
   if (name == "host") return NetworkMode::kHost;
+  if (name == "slirp4netns") return NetworkMode::kSlirp4netns;
   if (name.starts_with("mode-")) return static_cast<NetworkMode>(std::atoi(name.c_str() + 5));
   return NetworkMode::kNone;
+}
+
+// The network part of the spec (issue 5): slirp4netns options, -p, --dns, --add-host.
+json network_to_json(const ContainerSpec& spec) {
+  json ports = json::array();
+  for (const auto& p : spec.ports)
+    ports.push_back({{"host_ip", p.host_ip},
+                     {"host_port", p.host_port},
+                     {"container_port", p.container_port},
+                     {"protocol", p.protocol}});
+  json hosts = json::array();
+  for (const auto& h : spec.extra_hosts) hosts.push_back({{"name", h.name}, {"ip", h.ip}});
+  return {{"allow_host_loopback", spec.slirp.allow_host_loopback},
+          {"enable_ipv6", spec.slirp.enable_ipv6},
+          {"cidr", spec.slirp.cidr},
+          {"mtu", spec.slirp.mtu},
+          {"ports", ports},
+          {"dns", spec.dns},
+          {"extra_hosts", hosts}};
+}
+
+void network_from_json(const json& j, ContainerSpec& spec) {
+  get_if(j, "allow_host_loopback", spec.slirp.allow_host_loopback);
+  get_if(j, "enable_ipv6", spec.slirp.enable_ipv6);
+  get_if(j, "cidr", spec.slirp.cidr);
+  get_if(j, "mtu", spec.slirp.mtu);
+  get_if(j, "dns", spec.dns);
+  if (auto it = j.find("ports"); it != j.end() && it->is_array())
+    for (const auto& p : *it) {
+      net::PortRequest port;
+      get_if(p, "host_ip", port.host_ip);
+      get_if(p, "host_port", port.host_port);
+      get_if(p, "container_port", port.container_port);
+      get_if(p, "protocol", port.protocol);
+      spec.ports.push_back(port);
+    }
+  if (auto it = j.find("extra_hosts"); it != j.end() && it->is_array())
+    for (const auto& h : *it) spec.extra_hosts.push_back({h.value("name", ""), h.value("ip", "")});
 }
 
 // Parses `text` as a JSON object; `what` names the document in errors.
@@ -93,6 +133,7 @@ std::string container_spec_to_json(const ContainerSpec& spec) {
             {"mounts", mounts},
             {"read_only_rootfs", spec.read_only_rootfs},
             {"network", network_name(spec.network)},
+            {"network_options", network_to_json(spec)},
             {"keep_id", spec.keep_id},
             {"security", security_to_json(spec.security)},
             {"tty", spec.tty},
@@ -120,6 +161,8 @@ Result<ContainerSpec> container_spec_from_json(std::string_view text) {
     std::string network = "none";
     get_if(j, "network", network);
     spec.network = network_from_name(network);
+    if (auto it = j.find("network_options"); it != j.end() && it->is_object())
+      network_from_json(*it, spec);
     get_if(j, "keep_id", spec.keep_id);
     if (auto it = j.find("security"); it != j.end() && it->is_object())
       spec.security = security_from_json(*it);

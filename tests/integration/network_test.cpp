@@ -345,6 +345,27 @@ TEST_F(NetworkTest, KilledSandboxTakesSlirp4netnsWithIt) {
     EXPECT_TRUE(wait_until([&] { return !process_exists(pid); }, 50)) << "slirp4netns " << pid;
 }
 
+TEST_F(NetworkTest, DetachedContainerPublishesAndPortShowsIt) {
+  uint16_t host_port = free_port();
+  std::string name = "net-" + unique_token();
+  auto started = sandbox({"run", "-d", "--name", name, "-p", std::to_string(host_port) + ":7000",
+                          "-p", "7001/udp", payload(), "payload", "echo-server", "7000"});
+  ASSERT_EQ(started.exit_code, 0) << started.describe();
+  EXPECT_TRUE(wait_until([&] { return tcp_echo(host_port, "detached") == "detached"; }, 50));
+  auto ports = sandbox({"port", name});
+  EXPECT_EQ(ports.exit_code, 0) << ports.describe();
+  EXPECT_TRUE(contains(ports.out, "7000/tcp -> 0.0.0.0:" + std::to_string(host_port) + "\n"))
+      << ports.out;
+  EXPECT_TRUE(contains(ports.out, "7001/udp -> 0.0.0.0:")) << ports.out;
+  auto one = sandbox({"port", name, "7000"});
+  EXPECT_EQ(one.out, "0.0.0.0:" + std::to_string(host_port) + "\n") << one.describe();
+  auto removed = sandbox({"rm", "-f", name});
+  EXPECT_EQ(removed.exit_code, 0) << removed.describe();
+  // slirp4netns ended with the container: nothing listens on the port any more.
+  EXPECT_TRUE(wait_until([&] { return tcp_echo(host_port, "x").empty(); }, 50));
+  EXPECT_NE(sandbox({"port", name}).exit_code, 0);
+}
+
 TEST_F(NetworkTest, HostPortInUseIsOneClearErrorAndLeavesNothing) {
   int taken = bound_socket(SOCK_STREAM);
   ASSERT_GE(taken, 0);
