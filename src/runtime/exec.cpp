@@ -12,6 +12,7 @@
 #include "exec_spawn.hpp"
 #include "run_inputs.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_state.hpp"
 #include "sandbox/store/store.hpp"
@@ -51,18 +52,28 @@ std::vector<std::filesystem::path> container_layers(const store::Store& store,
   return layers;
 }
 
+// PID 1's root as it is now, when we may look at it (it runs as the
+// container's root, which is us); else nothing and the layers are read.
+std::vector<std::filesystem::path> live_root(pid_t pid) {
+  std::string root = "/proc/" + std::to_string(pid) + "/root";
+  UniqueFd fd(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return {};
+  return {root};
+}
+
 Result<ExecInputs> read_exec_inputs(const std::filesystem::path& store_root,
                                     const ContainerInfo& info, bool privileged) {
-  auto store = SBX_TRY(store::Store::open(store_root));
-  auto layers = container_layers(store, info);
+  std::filesystem::path root = store_root.empty() ? SBX_TRY(default_store_root()) : store_root;
+  auto files = live_root(info.runtime->pid);
+  if (files.empty()) files = container_layers(SBX_TRY(store::Store::open(root)), info);
   ExecInputs in;
-  in.passwd = read_image_file(layers, "etc/passwd");
-  in.group = read_image_file(layers, "etc/group");
+  in.passwd = read_image_file(files, "etc/passwd");
+  in.group = read_image_file(files, "etc/group");
   in.host_uid = ::getuid();
   in.host_gid = ::getgid();
   security::SecurityOptions options = info.spec.security;
   options.privileged = options.privileged || privileged;
-  in.security = SBX_TRY_CTX(plan_security(options, store.root()), "security");
+  in.security = SBX_TRY_CTX(plan_security(options, std::filesystem::absolute(root)), "security");
   return in;
 }
 

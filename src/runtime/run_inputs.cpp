@@ -123,7 +123,7 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
     UniqueFd root(::open(layer.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root) continue;
     open_how how{};
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW;
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;  // a FIFO must not hang us
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root.get(), path, &how, sizeof how)));
     if (!fd) {

@@ -120,6 +120,15 @@ TEST_F(ExecTest, UserWorkdirAndEnvironment) {
   EXPECT_EQ(unknown.exit_code, 125) << unknown.describe();
 }
 
+TEST_F(ExecTest, UsersComeFromTheContainersPasswdAsItIsNow) {
+  ASSERT_NO_FATAL_FAILURE(start({}, "echo alice:x:1234:1234::/home/alice:/bin/sh >> /etc/passwd"));
+  auto id = exec({"payload", "id"}, {"-u", "alice"});
+  ASSERT_EQ(id.exit_code, 0) << id.describe();
+  EXPECT_TRUE(id.out.starts_with("uid=1234 euid=1234 suid=1234 gid=1234 ")) << id.out;
+  EXPECT_NE(exec({"payload", "env"}, {"-u", "alice"}).out.find("HOME=/home/alice\n"),
+            std::string::npos);
+}
+
 TEST_F(ExecTest, TtyAndStdin) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto tty = exec({"payload", "tty"}, {"-t"});
