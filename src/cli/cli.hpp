@@ -58,6 +58,7 @@ void register_container_commands(Registry& registry);  // ps, logs, stop, kill, 
 std::optional<std::string> inspect_containers(const GlobalOptions& globals,
                                               const std::vector<std::string>& names);
 
+void register_archive_commands(Registry& registry);  // commit, save, load, export
 void register_network_commands(Registry& registry);  // port
 
 }  // namespace sbx::cli

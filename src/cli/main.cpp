@@ -61,6 +61,7 @@ int run_main(int argc, char** argv) {
   register_network_commands(registry);
   register_exec_commands(registry);
   register_container_commands(registry);
+  register_archive_commands(registry);
   register_cgroup_commands(registry);
 
   try {

@@ -2,7 +2,10 @@
 // hashed) -> plans for each image with every digest and diff id checked ->
 // only then blobs committed, layers unpacked through pull's path (same
 // hostile-path rules, same id scan) and images recorded last.
+#include <unistd.h>
+
 #include <ctime>
+#include <set>
 
 #include "images_internal.hpp"
 #include "images_load_read.hpp"
@@ -172,19 +175,56 @@ Status verify_layers(const std::vector<ImagePlan>& plans, ProgressSink& progress
   return {};
 }
 
+// What this load put into the store, for a roll back.
+struct Added {
+  std::vector<image::Digest> blobs;
+  std::vector<image::Digest> layers;
+};
+
 Result<std::vector<detail::LayerToUnpack>> commit_blobs(const store::Store& store,
-                                                        const std::vector<ImagePlan>& plans) {
+                                                        const std::vector<ImagePlan>& plans,
+                                                        Added& added) {
   std::vector<detail::LayerToUnpack> missing;
   for (const ImagePlan& plan : plans) {
     for (const LayerPlan& layer : plan.layers) {
       if (SBX_TRY(store.layer(layer.layer.diff_id))) continue;
       const image::Digest& digest = layer.layer.blob.digest;
       FileLock lock = SBX_TRY(store.lock_blob(digest));
-      if (!store.has_blob(digest)) SBX_TRY(store.commit_blob(layer.member->file, digest));
+      if (!store.has_blob(digest)) {
+        SBX_TRY(store.commit_blob(layer.member->file, digest));
+        added.blobs.push_back(digest);
+      }
       missing.push_back(layer.layer);
+      added.layers.push_back(layer.layer.diff_id);
     }
   }
   return missing;
+}
+
+// After a failed unpack (a hostile or unmappable layer): removes the layers
+// and blobs this load added that no image uses, so nothing of it stays. Only
+// while no pull, run or load holds the store (gc lock free): one of them could
+// be about to use a layer it found here. Otherwise `image prune` collects them.
+void roll_back(const store::Store& store, const Added& added, FileLock& gc) {
+  gc = FileLock();
+  auto exclusive = store.try_lock_gc_exclusive();
+  if (!exclusive || !exclusive->holds()) return;
+  auto records = store.images();
+  if (!records) return;
+  std::set<image::Digest> used;
+  for (const store::ImageRecord& record : *records) {
+    for (const store::LayerRecord& layer : record.layers) {
+      used.insert(layer.diff_id);
+      used.insert(layer.digest);
+    }
+  }
+  std::vector<fs::path> trees;
+  for (const image::Digest& diff_id : added.layers)
+    if (!used.contains(diff_id) && path_exists(store.layer_dir(diff_id)))
+      trees.push_back(store.layer_dir(diff_id));
+  (void)userns_tree_remover()(trees);
+  for (const image::Digest& blob : added.blobs)
+    if (!used.contains(blob)) ::unlink(store.blob_path(blob).c_str());
 }
 
 std::string docker_manifest_json(const ImagePlan& plan) {
@@ -219,8 +259,12 @@ Result<std::vector<LoadedImage>> load(const store::Store& store, int in_fd,
   std::vector<ImagePlan> plans = SBX_TRY(plan_images(contents));
   SBX_TRY(verify_layers(plans, progress));
   // Nothing entered the store until here.
-  std::vector<detail::LayerToUnpack> missing = SBX_TRY(commit_blobs(store, plans));
-  SBX_TRY(detail::unpack_layers(store, missing, progress));
+  Added added;
+  std::vector<detail::LayerToUnpack> missing = SBX_TRY(commit_blobs(store, plans, added));
+  if (Status unpacked = detail::unpack_layers(store, missing, progress); !unpacked) {
+    roll_back(store, added, gc);
+    return std::unexpected(std::move(unpacked).error());
+  }
   std::vector<LoadedImage> loaded;
   for (const ImagePlan& plan : plans) loaded.push_back(SBX_TRY(record_image(store, plan)));
   return loaded;

@@ -63,6 +63,10 @@ Result<FileLock> Store::lock_gc_exclusive() const {
   return FileLock::acquire(root_ / "locks/gc", FileLock::Mode::kExclusive);
 }
 
+Result<FileLock> Store::try_lock_gc_exclusive() const {
+  return FileLock::try_acquire(root_ / "locks/gc", FileLock::Mode::kExclusive);
+}
+
 Result<FileLock> Store::lock_blob(const image::Digest& digest) const {
   return FileLock::acquire(root_ / "locks" / ("blob-" + digest.hex()), FileLock::Mode::kExclusive);
 }

@@ -73,6 +73,8 @@ class Store {
   Result<FileLock> lock_records() const;  // exclusive, short
   Result<FileLock> lock_gc_shared() const;
   Result<FileLock> lock_gc_exclusive() const;
+  // As lock_gc_exclusive, but an empty lock (holds() false) while anyone holds it.
+  Result<FileLock> try_lock_gc_exclusive() const;
   Result<FileLock> lock_blob(const image::Digest& digest) const;
   Result<FileLock> lock_layer(const image::Digest& diff_id) const;
 
