@@ -55,9 +55,13 @@ fi
 [[ -x $SANDBOX ]] || die "no sandbox binary: build it or pass --sandbox"
 
 WORK=/var/tmp/sandbox-net-bench-$TEST_USER
-install -d -o "$TEST_USER" -m 0700 "$WORK" "$WORK/xdg"
+# podman's slirp4netns API socket lives under XDG_RUNTIME_DIR: keep it short (sun_path).
+XDG=/tmp/sbx-nb-$TEST_USER
+install -d -o "$TEST_USER" -m 0700 "$WORK" "$XDG" "$XDG/home"
 STORE=$WORK/store
-as_user() { runuser -u "$TEST_USER" -- env XDG_RUNTIME_DIR="$WORK/xdg" HOME="$WORK" "$@"; }
+as_user() { runuser -u "$TEST_USER" -- env XDG_RUNTIME_DIR="$XDG" HOME="$WORK" "$@"; }
+# podman keeps its first tmp dir in its database: a home of its own with the short one.
+as_podman() { runuser -u "$TEST_USER" -- env XDG_RUNTIME_DIR="$XDG" HOME="$XDG/home" podman "$@"; }
 SBX=("$SANDBOX" --root "$STORE")
 as_user "${SBX[@]}" pull "$IMAGE" >/dev/null
 as_user "${SBX[@]}" run --rm "$IMAGE" true || die "a first run failed"
@@ -114,7 +118,11 @@ measure() {
   shift
   port=$(free_port)
   out=$WORK/$name.out
-  as_user "${@//PORT/$port}" >"$out" 2>"$WORK/$name.err" &
+  if [[ $1 == as_podman ]]; then
+    "${@//PORT/$port}" >"$out" 2>"$WORK/$name.err" &
+  else
+    as_user "${@//PORT/$port}" >"$out" 2>"$WORK/$name.err" &
+  fi
   local pid=$!
   sleep 2  # the container's nc must listen before the first connection
   if ! push "$port" 2>>"$WORK/$name.err"; then
@@ -134,8 +142,8 @@ SINK=(sh -c 'nc -l -p 7000 | wc -c')
 echo "bulk TCP throughput host -> container through a published port ($SECONDS_EACH s each)"
 measure sandbox-slirp4netns "${SBX[@]}" run --rm -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
 if ((USE_PODMAN)) && command -v podman >/dev/null; then
-  if as_user podman pull --tls-verify=false "$IMAGE" >/dev/null 2>&1; then
-    PODMAN=(podman --runtime runc run --rm)
+  if as_podman pull --tls-verify=false "$IMAGE" >/dev/null 2>&1; then
+    PODMAN=(as_podman --runtime runc run --rm)
     measure podman-slirp4netns "${PODMAN[@]}" --network slirp4netns:port_handler=slirp4netns \
       -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
     measure podman-rootlessport "${PODMAN[@]}" -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
