@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "output.hpp"
+#include "sandbox/net/slirp.hpp"
 #include "sandbox/store/records.hpp"
 
 namespace sbx::cli {
@@ -44,6 +45,11 @@ std::string without_ago(std::string text) {
 std::string container_status_text(const ContainerInfo& info, int64_t now) {
   switch (info.status) {
     case ContainerStatus::kRunning:
+      // slirp4netns died under it: it runs without a network (issue 5).
+      if (info.runtime && info.runtime->slirp_pid > 0 &&
+          !net::slirp_alive(info.runtime->slirp_pid, info.runtime->pid))
+        return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +
+               " (network down: slirp4netns exited)";
       return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now));
     case ContainerStatus::kExited:
       return "Exited (" + std::to_string(info.exit->exit_code) + ") " +

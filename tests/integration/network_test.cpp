@@ -366,6 +366,37 @@ TEST_F(NetworkTest, DetachedContainerPublishesAndPortShowsIt) {
   EXPECT_NE(sandbox({"port", name}).exit_code, 0);
 }
 
+// The slirp4netns whose target is `container_pid` (its last-but-one argument); 0 if none.
+pid_t slirp_serving(pid_t container_pid) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::vector<std::string> args;
+    std::istringstream parts(text);
+    for (std::string a; std::getline(parts, a, '\0');) args.push_back(a);
+    if (args.size() > 2 && args[0].ends_with("slirp4netns") &&
+        args[args.size() - 2] == std::to_string(container_pid))
+      return std::stoi(entry.path().filename());
+  }
+  return 0;
+}
+
+TEST_F(NetworkTest, PsSaysSoWhenSlirp4netnsDiesUnderARunningContainer) {
+  std::string name = "net-" + unique_token();
+  auto started = sandbox({"run", "-d", "--name", name, busybox(), "sleep", "60"});
+  ASSERT_EQ(started.exit_code, 0) << started.describe();
+  auto inspect = sandbox({"inspect", name});
+  size_t at = inspect.out.find("\"Pid\": ");
+  ASSERT_NE(at, std::string::npos) << inspect.describe();
+  pid_t container = std::stoi(inspect.out.substr(at + 7));
+  pid_t slirp = slirp_serving(container);
+  ASSERT_GT(slirp, 0) << "no slirp4netns for container pid " << container;
+  EXPECT_FALSE(contains(sandbox({"ps"}).out, "network down"));
+  ::kill(slirp, SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return contains(sandbox({"ps"}).out, "network down"); }, 30));
+  EXPECT_EQ(sandbox({"rm", "-f", name}).exit_code, 0);
+}
+
 TEST_F(NetworkTest, HostPortInUseIsOneClearErrorAndLeavesNothing) {
   int taken = bound_socket(SOCK_STREAM);
   ASSERT_GE(taken, 0);
