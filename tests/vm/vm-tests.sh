@@ -54,6 +54,14 @@ killed=$(dmesg | grep 'Killed process' | tail -n +$((before + 1)))
 check "only the hog was OOM-killed: $(echo "$killed" | sed 's/.*Killed process //; s/ total-vm.*//' | tr '\n' ';')" \
   [ "$(echo "$killed" | grep -c .)" = 1 -a "$(echo "$killed" | grep -c '(dd)')" = 1 ]
 
+# The kill is recorded: inspect shows OOMKilled (the container is kept, no --rm).
+sbx run --name hog --network none --memory 64m bb dd if=/dev/zero of=/dev/null bs=256M count=1 \
+  2>/dev/null; rc=$?
+oom=$(sbx inspect hog 2>&1 | grep -o '"OOMKilled": *[a-z]*')
+killed=no; [ "$rc" = 137 ] && echo "$oom" | grep -q true && killed=yes
+check "inspect shows OOMKilled true after a 137 ($rc, $oom)" [ $killed = yes ]
+sbx rm hog >/dev/null 2>&1
+
 # Fork bomb under --pids-limit 20: contained, host responsive.
 wait_no_scope
 as_user timeout -s KILL 60 "$SBX_BIN" run --rm --pids-limit 20 bb sh -c 'b() { b | b & }; b; sleep 6' \
