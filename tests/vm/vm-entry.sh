@@ -8,7 +8,7 @@ until [ -S /run/user/1000/systemd/private ] || [ $i -ge 300 ]; do sleep 0.1; i=$
 script=$(cat /mnt/sbx/script)
 {
   echo "# booted in $(cut -d" " -f1 /proc/uptime) s"
-  timeout -s KILL "${VM_TEST_TIMEOUT:-600}" sh "/mnt/sbx/$script"
+  timeout -s KILL "${VM_TEST_TIMEOUT:-1500}" sh "/mnt/sbx/$script"
 } >/mnt/sbx/out/log 2>&1
 echo $? >/mnt/sbx/out/rc
 sync
