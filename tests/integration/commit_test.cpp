@@ -109,6 +109,27 @@ TEST_F(CommitTest, CommitOfACommittedImageStacks) {
   EXPECT_EQ(run.out, "two\ngone\nonly\n") << run.describe();
 }
 
+TEST_F(CommitTest, RunningContainerIsCommittedAndKeepsRunning) {
+  RunResult start = sandbox({"run", "-d", "--name", "r1", "--network", "none", layered(), "/bin/sh",
+                             "-c", "echo live > /data/live && exec sleep 600"});
+  ASSERT_EQ(start.exit_code, 0) << start.describe();
+  bool written = false;
+  for (int i = 0; i < 100 && !written; ++i) {
+    RunResult exported = sandbox({"export", "r1"});
+    written = exported.out.find("data/live") != std::string::npos;
+    if (!written) ::usleep(100 * 1000);
+  }
+  ASSERT_TRUE(written) << "the container never wrote /data/live";
+  RunResult commit = sandbox({"commit", "r1", "test/live:1"});
+  EXPECT_EQ(commit.exit_code, 0) << commit.describe();
+  RunResult ps = sandbox({"ps", "-q"});
+  EXPECT_NE(ps.out, "") << "the container still runs after commit (unfrozen)\n" << ps.describe();
+  RunResult run = run_image("test/live:1", {"/bin/cat", "/data/live"});
+  EXPECT_EQ(run.out, "live\n") << run.describe();
+  RunResult rm = sandbox({"rm", "-f", "r1"});
+  EXPECT_EQ(rm.exit_code, 0) << rm.describe();
+}
+
 TEST_F(CommitTest, BadInputIsAnError) {
   RunResult unknown = sandbox({"commit", "no-such-container", "x:1"});
   EXPECT_EQ(unknown.exit_code, 125) << unknown.describe();
