@@ -14,18 +14,23 @@ fi
 
 now_us() { echo $(($(date +%s%N) / 1000)); }
 median_ms() { sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.1f", m / 1000 }'; }
-measure() {  # measure ARGS... -> one duration (us) per line
-  i=0
-  while [ $i -lt "$RUNS" ]; do
-    t0=$(now_us); run run --rm "$@" bb true >/dev/null 2>&1 || echo "# run failed: $*" >&2
-    t1=$(now_us); echo $((t1 - t0)); i=$((i + 1))
-  done
+one() {  # one ARGS... -> the duration of one run (us)
+  t0=$(now_us); run run --rm --network none "$@" bb true >/dev/null 2>&1 || echo "# run failed: $*" >&2
+  t1=$(now_us); echo $((t1 - t0))
 }
 
 run run --rm bb true >/dev/null 2>&1  # warm caches
-plain=$(measure | median_ms)
-scoped=$(measure --memory 256m --pids-limit 100 | median_ms)
-echo "# cgroup bench: median of $RUNS runs of 'run --rm bb true'"
+# Interleaved, so a drifting host load weighs on both alike.
+: >/tmp/bench.plain; : >/tmp/bench.scoped
+i=0
+while [ $i -lt "$RUNS" ]; do
+  one >>/tmp/bench.plain
+  one --memory 256m --pids-limit 100 >>/tmp/bench.scoped
+  i=$((i + 1))
+done
+plain=$(median_ms </tmp/bench.plain)
+scoped=$(median_ms </tmp/bench.scoped)
+echo "# cgroup bench: median of $RUNS interleaved runs of 'run --rm --network none bb true'"
 printf '# %-34s %10s\n' "variant" "median ms"
 printf '# %-34s %10s\n' "no limits" "$plain"
 printf '# %-34s %10s\n' "--memory 256m --pids-limit 100" "$scoped"
