@@ -218,7 +218,8 @@ void add_rename(Registry& registry) {
 void add_prune(Registry& registry) {
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd = registry.add("container prune", "Remove all stopped containers",
-                               [&globals = registry.globals()]() -> CommandResult {
+                               // `force` is captured: -f writes into it after we return.
+                               [&globals = registry.globals(), force]() -> CommandResult {
                                  auto containers = SBX_TRY(open_containers(globals));
                                  auto removed = SBX_TRY(runtime::prune_containers(containers));
                                  std::printf("Deleted Containers:\n");

@@ -34,6 +34,11 @@ bool wait_for_id_maps(ChildContext& ctx) noexcept {
 bool become_root(ChildContext& ctx) noexcept {
   if (::setresgid(0, 0, 0) < 0) return child_fail(ctx, "setresgid", "0", errno);
   if (::setresuid(0, 0, 0) < 0) return child_fail(ctx, "setresuid", "0", errno);
+  // With keep-id, root here is a subordinate id, and the uid change made us
+  // non-dumpable: the host side (slirp4netns joining our net namespace) could
+  // no longer open /proc/<pid>/ns/*. execve resets this for the container.
+  if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return child_fail(ctx, "prctl", "PR_SET_DUMPABLE", errno);
   return true;
 }
 
