@@ -3,7 +3,6 @@
 #include "child.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -13,6 +12,7 @@
 
 #include <cerrno>
 
+#include "child_credentials.hpp"
 #include "sandbox/runtime/sync.hpp"
 #include "sandbox/security/policy.hpp"
 
@@ -98,24 +98,9 @@ bool enter_workdir(ChildContext& ctx) noexcept {
   return true;
 }
 
-// A non-root user keeps its permitted set across setresuid, so that
-// apply_security_plan can still cut the bounding set and set the caps.
-bool keep_caps(ChildContext& ctx) noexcept {
-  if (ctx.plan->process.uid == 0) return true;
-  if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return child_fail(ctx, "prctl", "PR_SET_KEEPCAPS", errno);
-  return true;
-}
-
 bool switch_user(ChildContext& ctx) noexcept {
-  const ProcessPlan& p = ctx.plan->process;
-  // setgroups is denied in a namespace with a one-id map and no newgidmap.
-  if (::setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
-      !(errno == EPERM && p.additional_gids.empty()))
-    return child_fail(ctx, "setgroups", nullptr, errno);
-  if (::setresgid(p.gid, p.gid, p.gid) < 0) return child_fail(ctx, "setresgid", nullptr, errno);
-  if (::setresuid(p.uid, p.uid, p.uid) < 0) return child_fail(ctx, "setresuid", nullptr, errno);
-  return true;
+  CredentialFailure f = switch_to_process_user(ctx.plan->process);
+  return f.error == 0 || child_fail(ctx, f.syscall, f.path, f.error);
 }
 
 // rlimits, capabilities (KEEPCAPS cleared), no_new_privs, seccomp last, in
@@ -175,7 +160,6 @@ constexpr Step kSteps[] = {
     {"enter cgroup namespace", enter_cgroup_namespace},
     {"set stdio", set_stdio},
     {"enter working directory", enter_workdir},
-    {"keep capabilities", keep_caps},
     {"switch user", switch_user},
     {"apply security", apply_security},
     {"exec init", exec_init},

@@ -2,7 +2,6 @@
 // protocol is drawn in exec_spawn.hpp). Allocation-free and noexcept: the
 // first failing step is reported to the parent and the process _exits.
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -12,6 +11,7 @@
 
 #include <cerrno>
 
+#include "child_credentials.hpp"
 #include "exec_spawn.hpp"
 #include "sandbox/runtime/sync.hpp"
 #include "sandbox/security/policy.hpp"
@@ -131,18 +131,8 @@ bool enter_workdir(Ctx& ctx) noexcept {
 }
 
 bool switch_user(Ctx& ctx) noexcept {
-  const ProcessPlan& p = ctx.plan->process;
-  // A non-root user keeps its permitted set across setresuid, so that
-  // apply_security_plan can still set the bounding set and the caps.
-  if (p.uid != 0 && ::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return fail_step(ctx, "prctl", "PR_SET_KEEPCAPS", errno);
-  // setgroups is denied in a namespace with a one-id map and no newgidmap.
-  if (::setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
-      !(errno == EPERM && p.additional_gids.empty()))
-    return fail_step(ctx, "setgroups", nullptr, errno);
-  if (::setresgid(p.gid, p.gid, p.gid) < 0) return fail_step(ctx, "setresgid", nullptr, errno);
-  if (::setresuid(p.uid, p.uid, p.uid) < 0) return fail_step(ctx, "setresuid", nullptr, errno);
-  return true;
+  CredentialFailure f = switch_to_process_user(ctx.plan->process);
+  return f.error == 0 || fail_step(ctx, f.syscall, f.path, f.error);
 }
 
 bool apply_security(Ctx& ctx) noexcept {

@@ -11,7 +11,6 @@
 //                                  ctr.log, waitpid()s the container, then execs
 //                                  `sandbox --root R container cleanup --exit-code N ID`
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "launch.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
+#include "sealed_memfd.hpp"
 
 extern "C" const char sbx_monitor_start[];
 extern "C" const char sbx_monitor_end[];
@@ -29,25 +29,6 @@ extern char** environ;
 
 namespace sbx::runtime {
 namespace {
-
-#ifndef MFD_EXEC
-constexpr unsigned kMfdExec = 0x0010U;
-#else
-constexpr unsigned kMfdExec = MFD_EXEC;
-#endif
-
-Result<UniqueFd> make_monitor_memfd() {
-  std::span<const char> bytes(sbx_monitor_start,
-                              static_cast<size_t>(sbx_monitor_end - sbx_monitor_start));
-  unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  UniqueFd fd(::memfd_create("sandbox-monitor", flags | kMfdExec));
-  if (!fd && errno == EINVAL) fd.reset(::memfd_create("sandbox-monitor", flags));
-  if (!fd) return fail_errno("memfd_create", "sandbox-monitor");
-  SBX_TRY_CTX(write_all(fd.get(), std::string_view(bytes.data(), bytes.size())), "monitor memfd");
-  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-    return fail_errno("fcntl(F_ADD_SEALS)", "sandbox-monitor");
-  return fd;
-}
 
 struct Pipe {
   UniqueFd read, write;
@@ -197,7 +178,10 @@ Status read_report(int fd, ChildProcess& launcher) {
 
 Status launch_detached(const Containers& containers, const std::string& id, const LaunchPlan& plan,
                        const ContainerSpec& spec) {
-  UniqueFd monitor = SBX_TRY(make_monitor_memfd());
+  UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
+      "sandbox-monitor", "monitor",
+      std::span<const char>(sbx_monitor_start,
+                            static_cast<size_t>(sbx_monitor_end - sbx_monitor_start))));
   auto report_pipe = SBX_TRY(make_pipe("launcher report"));
   std::fflush(nullptr);
   pid_t pid = ::fork();

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,32 +16,13 @@
 #include "child.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/runtime/sync.hpp"
+#include "sealed_memfd.hpp"
 
 extern "C" const char sbx_init_start[];
 extern "C" const char sbx_init_end[];
 
 namespace sbx::runtime {
 namespace {
-
-#ifndef MFD_EXEC
-constexpr unsigned kMfdExec = 0x0010U;
-#else
-constexpr unsigned kMfdExec = MFD_EXEC;
-#endif
-
-// A sealed, executable memfd with the init: nothing in the container can
-// write it, and no host binary is reachable through /proc/1/exe.
-Result<UniqueFd> make_init_memfd(std::span<const char> init) {
-  unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING;
-  // Named "init": ps inside shows PID 1 as memfd:init.
-  UniqueFd fd(::memfd_create("init", flags | kMfdExec));
-  if (!fd && errno == EINVAL) fd.reset(::memfd_create("init", flags));
-  if (!fd) return fail_errno("memfd_create", "sandbox-init");
-  SBX_TRY_CTX(write_all(fd.get(), std::string_view(init.data(), init.size())), "init memfd");
-  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-    return fail_errno("fcntl(F_ADD_SEALS)", "sandbox-init");
-  return fd;
-}
 
 std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -65,7 +45,9 @@ std::span<const char> embedded_init() {
 
 Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan,
                                                  std::span<const char> init) {
-  UniqueFd init_fd = SBX_TRY(make_init_memfd(init));
+  // Named "init": ps inside shows PID 1 as memfd:init; sealed, so nothing in
+  // the container can rewrite it.
+  UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", init));
   UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
   int pair[2];
