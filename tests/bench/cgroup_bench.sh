@@ -8,6 +8,7 @@ RUNS=${BENCH_RUNS:-20}
 if [ "${BENCH_AS_SELF:-0}" = 1 ]; then
   run() { "${SBX_BIN:-sandbox}" "$@"; }
 else
+  # shellcheck disable=SC1091  # the VM's helpers, not tests/bench/lib.sh
   . /mnt/sbx/lib.sh
   run() { sbx "$@"; }
 fi

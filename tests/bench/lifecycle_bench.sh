@@ -13,34 +13,13 @@
 # Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 COUNT=5
-SANDBOX=${SANDBOX_BIN:-}
-TEST_USER=${SBX_TEST_USER:-sbxtest}
-IMAGE=
-USE_PODMAN=1
-while (($#)); do
-  case $1 in
-    --count) COUNT=$2; shift ;;
-    --sandbox) SANDBOX=$2; shift ;;
-    --user) TEST_USER=$2; shift ;;
-    --image) IMAGE=$2; shift ;;
-    --no-podman) USE_PODMAN=0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_args --count=COUNT "${COMMON_OPTIONS[@]}" -- "$@"
 
-if [[ -z $SANDBOX ]]; then
-  SANDBOX=$(ls -t "$REPO"/build*/src/cli/sandbox 2>/dev/null | head -1)
-fi
-[[ -x $SANDBOX ]] || { echo "no sandbox binary (use --sandbox)" >&2; exit 1; }
-if [[ -z $IMAGE ]]; then
-  # shellcheck disable=SC1091
-  source "$RIG_DIR/rig.env"
-  IMAGE=$REGISTRY/test/busybox:latest
-fi
+find_sandbox "no sandbox binary (use --sandbox)"
+default_image
 
 WORK=$(mktemp -d /tmp/lifecycle-bench.XXXXXX)
 chown "$TEST_USER" "$WORK"
@@ -48,14 +27,12 @@ STORE=$WORK/store
 as_user() { runuser -u "$TEST_USER" -- env HOME="$WORK" "$@"; }
 sbx() { as_user "$SANDBOX" --root "$STORE" "$@"; }
 cleanup() {
+  # shellcheck disable=SC2046  # one word an id
   sbx rm -f $(sbx ps -aq) >/dev/null 2>&1 || true
   as_user "$SANDBOX" --root "$STORE" system reset -f >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 sbx pull "$IMAGE" >/dev/null
 sbx run --rm --network none "$IMAGE" true  # warm: storage probe, seccomp cache

@@ -14,45 +14,15 @@
 # Targets from issue 5: <= 10 ms extra start latency; throughput >= podman's slirp4netns.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
-RUNS=20
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SECONDS_EACH=5
-SANDBOX=${SANDBOX_BIN:-}
-TEST_USER=${SBX_TEST_USER:-sbxtest}
-IMAGE=
-USE_PODMAN=1
-while (($#)); do
-  case $1 in
-    --runs) RUNS=$2; shift ;;
-    --seconds) SECONDS_EACH=$2; shift ;;
-    --sandbox) SANDBOX=$2; shift ;;
-    --user) TEST_USER=$2; shift ;;
-    --image) IMAGE=$2; shift ;;
-    --no-podman) USE_PODMAN=0 ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) echo "net_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_args --runs=RUNS --seconds=SECONDS_EACH "${COMMON_OPTIONS[@]}" -- "$@"
 
-die() { echo "net_bench: $*" >&2; exit 1; }
-note() { echo "net_bench: $*" >&2; }
-((EUID == 0)) || die "run as root (the runs themselves go through runuser -u $TEST_USER)"
-id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
+require_root_and_user
 command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
-if [[ -z $IMAGE ]]; then
-  [[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh or pass --image"
-  # shellcheck disable=SC1091
-  source "$RIG_DIR/rig.env"
-  IMAGE=$REGISTRY/test/busybox:latest
-fi
-if [[ -z $SANDBOX ]]; then
-  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
-    [[ -x $candidate ]] && SANDBOX=$candidate && break
-  done
-fi
-[[ -x $SANDBOX ]] || die "no sandbox binary: build it or pass --sandbox"
+default_image
+find_sandbox "no sandbox binary: build it or pass --sandbox"
 
 WORK=/var/tmp/sandbox-net-bench-$TEST_USER
 # podman's slirp4netns API socket lives under XDG_RUNTIME_DIR: keep it short (sun_path).
@@ -112,8 +82,9 @@ s.close()
 EOF
 }
 
-# measure NAME COMMAND...: COMMAND runs a container printing the byte count it received on 7000.
-measure() {
+# measure_throughput NAME COMMAND...: COMMAND runs a container printing the byte count it
+# received on 7000.
+measure_throughput() {
   local name=$1 port out
   shift
   port=$(free_port)
@@ -140,13 +111,13 @@ measure() {
 
 SINK=(sh -c 'nc -l -p 7000 | wc -c')
 echo "bulk TCP throughput host -> container through a published port ($SECONDS_EACH s each)"
-measure sandbox-slirp4netns "${SBX[@]}" run --rm -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+measure_throughput sandbox-slirp4netns "${SBX[@]}" run --rm -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
 if ((USE_PODMAN)) && command -v podman >/dev/null; then
   if as_podman pull --tls-verify=false "$IMAGE" >/dev/null 2>&1; then
     PODMAN=(as_podman --runtime runc run --rm)
-    measure podman-slirp4netns "${PODMAN[@]}" --network slirp4netns:port_handler=slirp4netns \
+    measure_throughput podman-slirp4netns "${PODMAN[@]}" --network slirp4netns:port_handler=slirp4netns \
       -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
-    measure podman-rootlessport "${PODMAN[@]}" -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+    measure_throughput podman-rootlessport "${PODMAN[@]}" -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
   else
     echo "  podman: cannot pull $IMAGE as $TEST_USER (skipped)"
   fi

@@ -12,35 +12,17 @@
 # Target from the issue: sandbox within 1.3x of tar xzf, at least 2x faster than podman.
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH_DIR=${BENCH_DIR:-/var/tmp/sandbox-bench}
 RUNS=3
-SANDBOX=${SANDBOX_BIN:-}
-TEST_USER=${SBX_TEST_USER:-sbxtest}
-RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
-while (($#)); do
-  case $1 in
-    --runs) RUNS=$2; shift ;;
-    --sandbox) SANDBOX=$2; shift ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "pull_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_args --runs=RUNS --sandbox=SANDBOX -- "$@"
 
-die() { echo "pull_bench: $*" >&2; exit 1; }
 ((EUID == 0)) || die "run as root (debootstrap, then the pulls run as $TEST_USER)"
-[[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh"
-# shellcheck disable=SC1091
-source "$RIG_DIR/rig.env"
-id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
-if [[ -z $SANDBOX ]]; then
-  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
-    [[ -x $candidate ]] && SANDBOX=$candidate && break
-  done
-fi
-[[ -x $SANDBOX ]] || die "no sandbox binary: build first or pass --sandbox PATH"
-runuser -u "$TEST_USER" -- test -x "$SANDBOX" || die "$TEST_USER cannot run $SANDBOX"
+source_rig
+require_user
+find_sandbox
+require_user_can_run_sandbox
 command -v debootstrap >/dev/null ||
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
 
@@ -136,6 +118,7 @@ time_tar() {
   local dir start end
   dir=$(scratch)
   start=$(now)
+  # shellcheck disable=SC2016  # expanded by the inner bash
   as_user bash -c 'dir=$1; shift; for layer; do tar -xzf "$layer" -C "$dir"; done' \
     tar "$dir" "${LAYERS[@]}"
   end=$(now)
@@ -158,7 +141,7 @@ time_podman() {
 }
 
 # Median of the runs of one timer; "n/a" when it fails.
-measure() {
+median_of_runs() {
   local times=() t
   for _ in $(seq 1 "$RUNS"); do
     t=$("$@") || { echo n/a; return; }
@@ -170,13 +153,13 @@ measure() {
 command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc >/dev/null
 echo "pull_bench: $IMAGE: ${#LAYERS[@]} layers, $((COMPRESSED / 1000000)) MB compressed," \
   "$((UNPACKED / 1000000)) MB unpacked; median of $RUNS runs each, as $TEST_USER"
-T_SANDBOX=$(measure time_sandbox)
-T_TAR=$(measure time_tar)
+T_SANDBOX=$(median_of_runs time_sandbox)
+T_TAR=$(median_of_runs time_tar)
 T_PODMAN=n/a
 if command -v podman >/dev/null; then
   for driver in overlay ""; do
     PODMAN_DRIVER=$driver
-    T_PODMAN=$(measure time_podman)
+    T_PODMAN=$(median_of_runs time_podman)
     [[ $T_PODMAN != n/a ]] && break
   done
 fi

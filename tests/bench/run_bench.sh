@@ -17,118 +17,22 @@
 # Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
 set -euo pipefail
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-RIG_DIR=${RIG_DIR:-/var/tmp/sandbox-rig}
-RUNS=20
-WARMUP=2
-SANDBOX=${SANDBOX_BIN:-}
-TEST_USER=${SBX_TEST_USER:-sbxtest}
-IMAGE=
-STORE=
-USE_PODMAN=1
-USE_BWRAP=1
-PROFILE=0
-while (($#)); do
-  case $1 in
-    --runs) RUNS=$2; shift ;;
-    --warmup) WARMUP=$2; shift ;;
-    --sandbox) SANDBOX=$2; shift ;;
-    --user) TEST_USER=$2; shift ;;
-    --image) IMAGE=$2; shift ;;
-    --root) STORE=$2; shift ;;
-    --no-podman) USE_PODMAN=0 ;;
-    --no-bwrap) USE_BWRAP=0 ;;
-    --profile) PROFILE=1 ;;
-    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "run_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+WARMUP=2 USE_BWRAP=1 PROFILE=0
+parse_args "${TIMING_OPTIONS[@]}" "${COMMON_OPTIONS[@]}" --no-bwrap=USE_BWRAP:0 \
+  --profile=PROFILE:1 -- "$@"
 
-die() { echo "run_bench: $*" >&2; exit 1; }
-note() { echo "run_bench: $*" >&2; }
-((EUID == 0)) || die "run as root (the runs themselves go through runuser -u $TEST_USER)"
-id "$TEST_USER" >/dev/null 2>&1 || die "no user $TEST_USER: run helpers/setup-test-host.sh"
-if [[ -z $IMAGE ]]; then
-  [[ -r $RIG_DIR/rig.env ]] || die "no $RIG_DIR/rig.env: run tests/rig/start.sh or pass --image"
-  # shellcheck disable=SC1091
-  source "$RIG_DIR/rig.env"
-  IMAGE=$REGISTRY/test/busybox:latest
-fi
-if [[ -z $SANDBOX ]]; then
-  for candidate in "$REPO"/build/src/cli/sandbox "$REPO"/build-*/src/cli/sandbox; do
-    [[ -x $candidate ]] && SANDBOX=$candidate && break
-  done
-fi
-[[ -x $SANDBOX ]] || die "no sandbox binary: build first or pass --sandbox PATH"
-as_user() { runuser -u "$TEST_USER" -- "$@"; }
-as_user test -x "$SANDBOX" || die "$TEST_USER cannot run $SANDBOX"
-command -v jq >/dev/null || die "jq is needed (apt-get install jq)"
-
-USER_HOME=$(getent passwd "$TEST_USER" | cut -d: -f6)
-WORK=/var/tmp/sandbox-run-bench-$TEST_USER
-STORE=${STORE:-$WORK/store}
-install -d -o "$TEST_USER" -g "$(id -gn "$TEST_USER")" -m 0700 "$WORK"
-[[ -d $STORE ]] || as_user mkdir -p -m 0700 "$STORE"
-TMP=$(as_user mktemp -d "$WORK/tmp.XXXXXX")
+prepare_timed_bench run-bench
 trap 'rm -rf "$TMP"' EXIT
-SBX=("$SANDBOX" --root "$STORE")
-
-# --- timing ------------------------------------------------------------------------------------
-# time_runs NAME CMD...: prints one wall time in ms per measured run (one a line), as the user.
-time_runs() {
-  local name=$1
-  shift
-  if command -v hyperfine >/dev/null; then
-    as_user env HOME="$USER_HOME" hyperfine -N --style none --warmup "$WARMUP" --runs "$RUNS" \
-      --export-json "$TMP/$name.json" -- "$*" >/dev/null 2>"$TMP/$name.err" || return 1
-    jq -r '.results[0].times[] * 1000' "$TMP/$name.json"
-    jq -r '"cpu \((.results[0].user + .results[0].system) * 1000)"' "$TMP/$name.json"
-  else
-    # shellcheck disable=SC2016
-    as_user bash -c '
-      warmup=$1 runs=$2; shift 2
-      for ((i = 0; i < warmup; i++)); do "$@" </dev/null >/dev/null 2>&1 || exit 1; done
-      for ((i = 0; i < runs; i++)); do
-        start=$EPOCHREALTIME
-        "$@" </dev/null >/dev/null 2>&1 || exit 1
-        end=$EPOCHREALTIME
-        echo "$(( (${end/./} - ${start/./}) ))" | awk "{ printf \"%.3f\n\", \$1 / 1000 }"
-      done' bench "$WARMUP" "$RUNS" "$@" 2>"$TMP/$name.err"
-  fi
-}
-
-# stats < lines: wall ms one per line, plus "cpu MS" (mean user+sys of the command and its waited
-# children, hyperfine only). Prints "median p90 cpu" (p90 by nearest rank).
-stats() {
-  awk '$1 == "cpu" { cpu = sprintf("%.1f", $2); next } { print } END { print "cpu", cpu }' |
-    sort -n | awk '$1 == "cpu" { cpu = ($2 == "" ? "-" : $2); next } { v[++n] = $1 } END {
-      if (n == 0) { print "- - -"; exit }
-      med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-      r = int(0.9 * n); if (r < 0.9 * n) r++
-      printf "%.1f %.1f %s\n", med, v[r], cpu }'
-}
-
-declare -A MEDIAN P90 CPU SKIP
-measure() {
-  local name=$1
-  shift
-  local times
-  if ! times=$(time_runs "$name" "$@"); then
-    SKIP[$name]="failed: $(tail -n 3 "$TMP/$name.err" | tr '\n' ' ')"
-    note "$name: ${SKIP[$name]}"
-    return
-  fi
-  read -r "MEDIAN[$name]" "P90[$name]" "CPU[$name]" < <(stats <<<"$times")
-}
 
 # --- preparation -------------------------------------------------------------------------------
 echo "== sandbox run start latency ($(date -u +%FT%TZ))"
-echo "host: $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
+host_line
 echo "binary: $SANDBOX ($(($(stat -c %s "$SANDBOX") / 1048576)) MiB," \
   "$(ldd "$SANDBOX" | grep -c '=>') shared libraries at start)"
 echo "image: $IMAGE, store: $STORE, user: $TEST_USER, runs: $RUNS after $WARMUP warm-ups," \
-  "timer: $(command -v hyperfine >/dev/null && echo 'hyperfine -N' || echo 'bash EPOCHREALTIME')"
+  "timer: $(timer_name)"
 
 as_user "${SBX[@]}" pull "$IMAGE" >/dev/null || die "sandbox pull $IMAGE failed"
 as_user "${SBX[@]}" run --rm --network none "$IMAGE" true ||
@@ -183,32 +87,17 @@ if ((USE_PODMAN)); then
     SKIP[podman]="not installed"
   elif ! err=$(as_user env HOME="$USER_HOME" "${PODMAN[@]}" pull --tls-verify=false -q "$IMAGE" \
     2>&1 >/dev/null); then
-    SKIP[podman]="podman pull failed: $(tail -n 2 <<<"$err" | tr '\n' ' ')"
+    SKIP[podman]="podman pull failed: $(last_lines 2 <<<"$err")"
   elif ! err=$(as_user env HOME="$USER_HOME" "${PODMAN[@]}" run --rm --network none "$IMAGE" \
     true 2>&1); then
-    SKIP[podman]="podman run failed: $(tail -n 2 <<<"$err" | tr '\n' ' ')"
+    SKIP[podman]="podman run failed: $(last_lines 2 <<<"$err")"
   else
     measure podman env HOME="$USER_HOME" "${PODMAN[@]}" run --rm --network none "$IMAGE" true
   fi
 fi
 
 echo
-ROW='%-10s %10s %10s %18s %10s\n'
-# shellcheck disable=SC2059
-printf "$ROW" tool "median ms" "p90 ms" "ratio to sandbox" "cpu ms"
-for tool in "${TOOLS[@]}"; do
-  if [[ -n ${SKIP[$tool]:-} || -z ${MEDIAN[$tool]:-} ]]; then
-    printf '%-10s %10s %10s %18s %10s  (skipped: %s)\n' "$tool" - - - - "${SKIP[$tool]:-?}"
-    continue
-  fi
-  ratio=-
-  [[ -n ${MEDIAN[sandbox]:-} ]] &&
-    ratio=$(awk -v a="${MEDIAN[$tool]}" -v b="${MEDIAN[sandbox]}" 'BEGIN { printf "%.2fx", a / b }')
-  # shellcheck disable=SC2059
-  printf "$ROW" "$tool" "${MEDIAN[$tool]}" "${P90[$tool]}" "$ratio" "${CPU[$tool]}"
-done
-echo "(cpu ms: mean user+sys of the command and the children it waited for; wall times on a" \
-  "loaded host mostly measure the run queue, cpu ms does not)"
+print_table 10 "${TOOLS[@]}"
 
 # --- peak memory -------------------------------------------------------------------------------
 # VmHWM of the sandbox process itself, read while its container sleeps (all setup done).
@@ -238,27 +127,16 @@ echo "peak memory: sandbox process VmHWM ${OWN_KIB} KiB; /usr/bin/time max RSS $
   "(the largest of sandbox and its waited children)"
 
 # --- targets (issue 3, "Speed") ----------------------------------------------------------------
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {
-  if (v == "" || v == "-") { print "n/a"; exit }
-  ok = (op == "<=") ? v <= t : (op == ">=") ? v >= t : v < t
-  print (ok ? "met" : "MISSED") }'; }
-ratio() {
-  if [[ -n ${MEDIAN[$1]:-} && -n ${MEDIAN[$2]:-} ]]; then
-    awk -v a="${MEDIAN[$1]}" -v b="${MEDIAN[$2]}" 'BEGIN { printf "%.2f", a / b }'
-  else
-    echo -
-  fi
-}
 SBX_MS=${MEDIAN[sandbox]:--}
 VS_BWRAP=$(ratio sandbox bwrap)
 VS_PODMAN=$(ratio podman sandbox)
 echo
 echo "targets:"
-printf '  %-40s %-12s %s\n' "median <= 15 ms" "$SBX_MS ms" "$(verdict "$SBX_MS" 15 '<=')"
-printf '  %-40s %-12s %s\n' "<= 2x bwrap" "${VS_BWRAP/%[0-9]/&x}" "$(verdict "$VS_BWRAP" 2 '<=')"
-printf '  %-40s %-12s %s\n' ">= 8x faster than podman" "${VS_PODMAN/%[0-9]/&x}" \
+target_line "median <= 15 ms" "$SBX_MS ms" "$(verdict "$SBX_MS" 15 '<=')"
+target_line "<= 2x bwrap" "${VS_BWRAP/%[0-9]/&x}" "$(verdict "$VS_BWRAP" 2 '<=')"
+target_line ">= 8x faster than podman" "${VS_PODMAN/%[0-9]/&x}" \
   "$(verdict "$VS_PODMAN" 8 '>=')"
-printf '  %-40s %-12s %s\n' "peak memory (own VmHWM) < 8 MiB" "$OWN_KIB KiB" \
+target_line "peak memory (own VmHWM) < 8 MiB" "$OWN_KIB KiB" \
   "$(verdict "$OWN_KIB" 8192 '<')"
 
 # --- profile (--profile) -----------------------------------------------------------------------
