@@ -44,14 +44,14 @@ class Registry {
 void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& flags, bool for_run);
 
 // One per command group (files cmd_*.cpp).
-void register_system_commands(Registry& registry);   // version, info, system check
-void register_image_commands(Registry& registry);    // pull, images, rmi, tag, inspect, import,
-                                                     // image prune, system df, system reset
-void register_login_commands(Registry& registry);    // login, logout
-void register_run_commands(Registry& registry);      // run
-void register_unshare_commands(Registry& registry);  // unshare
-void register_exec_commands(Registry& registry);     // exec
-void register_cgroup_commands(Registry& registry);   // update, stats
+void register_system_commands(Registry& registry);     // version, info, system check
+void register_image_commands(Registry& registry);      // pull, images, rmi, tag, inspect, import,
+                                                       // image prune, system df, system reset
+void register_login_commands(Registry& registry);      // login, logout
+void register_run_commands(Registry& registry);        // run
+void register_unshare_commands(Registry& registry);    // unshare
+void register_exec_commands(Registry& registry);       // exec
+void register_cgroup_commands(Registry& registry);     // update, stats
 void register_container_commands(Registry& registry);  // ps, logs, stop, kill, start, restart,
                                                        // wait, rm, top, rename, container prune
 // `inspect`: the document of containers when every name is one (else nullopt).

@@ -72,13 +72,12 @@ Result<std::string> slirp_api_request(const std::filesystem::path& socket,
 }
 
 Status Slirp4netns::add_hostfwd(const PortRequest& port) const {
-  nlohmann::json request = {
-      {"execute", "add_hostfwd"},
-      {"arguments",
-       {{"proto", port.protocol},
-        {"host_addr", port.host_ip.empty() ? "0.0.0.0" : port.host_ip},
-        {"host_port", port.host_port},
-        {"guest_port", port.container_port}}}};
+  nlohmann::json request = {{"execute", "add_hostfwd"},
+                            {"arguments",
+                             {{"proto", port.protocol},
+                              {"host_addr", port.host_ip.empty() ? "0.0.0.0" : port.host_ip},
+                              {"host_port", port.host_port},
+                              {"guest_port", port.container_port}}}};
   auto reply = slirp_api_request(api_socket(), request.dump());
   if (reply) return {};
   std::string name = (port.host_ip.empty() ? "" : port.host_ip + ":") +

@@ -55,7 +55,8 @@ Result<uint16_t> parse_port(std::string_view text, std::string_view what, bool z
   auto port = parse_number(text, 65535);
   if (!port || (*port == 0 && !zero_ok)) {
     if (text.find('-') != std::string_view::npos)
-      return fail(std::string(what) + " '" + std::string(text) + "': port ranges are not supported");
+      return fail(std::string(what) + " '" + std::string(text) +
+                  "': port ranges are not supported");
     return fail(std::string(what) + " '" + std::string(text) + "' is not a port (1-65535)");
   }
   return static_cast<uint16_t>(*port);
@@ -139,8 +140,7 @@ Result<net::HostEntry> parse_add_host(std::string_view text) {
 }
 
 Result<std::string> parse_dns(std::string_view text) {
-  if (!net::is_ip_address(text))
-    return fail("--dns " + std::string(text) + ": not an IP address");
+  if (!net::is_ip_address(text)) return fail("--dns " + std::string(text) + ": not an IP address");
   return std::string(text);
 }
 

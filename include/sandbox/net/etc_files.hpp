@@ -20,7 +20,7 @@ struct HostsFileInput {
 std::string make_hosts_file(const HostsFileInput& input);
 
 struct ResolvConfInput {
-  std::string forwarder;                // slirp4netns's DNS (10.0.2.3); "" with the host's network
+  std::string forwarder;                 // slirp4netns's DNS (10.0.2.3); "" with the host's network
   std::vector<std::string> dns_servers;  // --dns, replaces every nameserver
 };
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
-#include "sandbox/net/config.hpp"
 #include "sandbox/cgroup/limits.hpp"
+#include "sandbox/net/config.hpp"
 #include "sandbox/runtime/run_flags.hpp"
 #include "sandbox/security/policy.hpp"
 
@@ -62,7 +62,7 @@ struct ContainerSpec {
   bool remove = false;
   bool init = true;
   cgroup::CgroupRequest cgroup;  // resource limits (issue 6); none: no cgroup work
-  std::string stop_signal;  // the image's StopSignal ("" = SIGTERM), used by `stop`
+  std::string stop_signal;       // the image's StopSignal ("" = SIGTERM), used by `stop`
 };
 
 Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);

@@ -35,9 +35,9 @@ struct RunFlags {
   std::vector<std::string> security_opts;  // seccomp=..., no-new-privileges[=bool], ...
   std::vector<std::string> ulimits;        // NAME=SOFT[:HARD]
   bool privileged = false;
-  std::string network;  // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
-  std::string userns;   // "", keep-id
-  bool init = true;     // PID 1 is sandbox's init in every container (--init is a no-op)
+  std::string network;        // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
+  std::string userns;         // "", keep-id
+  bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
   cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits (issue 6)
 
   // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP (issue 5)
