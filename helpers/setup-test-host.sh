@@ -1,6 +1,7 @@
 #!/bin/bash
 # Prepares this host for the integration tests (run as root; idempotent):
-#  - the unprivileged test user `sbxtest` with subordinate ids sbxtest:100000:65536;
+#  - the unprivileged test user `sbxtest` with subordinate ids sbxtest:100000:65536, and a
+#    second one, `sbxtest2` (200000:65536), for the two-user isolation check;
 #  - /dev/fuse and /dev/net/tun usable by unprivileged users (mode 0666, which is what standard
 #    distributions ship; minimal container images often leave them 0600);
 #  - the test rig (tests/rig/start.sh) and its images (tests/rig/images/build.sh).
@@ -13,19 +14,23 @@ SUBID_RANGE="100000:65536"
 
 ((EUID == 0)) || { echo "setup-test-host: run as root" >&2; exit 1; }
 
-# The test user and its subordinate ids.
-if ! id "$TEST_USER" >/dev/null 2>&1; then
-  useradd --create-home --home-dir "/home/$TEST_USER" --shell /bin/bash "$TEST_USER"
-  echo "setup-test-host: created user $TEST_USER"
-fi
-for file in /etc/subuid /etc/subgid; do
-  touch "$file"
-  if ! grep -qx "$TEST_USER:$SUBID_RANGE" "$file"; then
-    # Replace any other range of the user, so it has exactly this one.
-    sed -i "/^$TEST_USER:/d" "$file"
-    echo "$TEST_USER:$SUBID_RANGE" >>"$file"
+# The test users and their subordinate ids (each gets exactly its own range).
+add_test_user() {
+  local user=$1 range=$2 file
+  if ! id "$user" >/dev/null 2>&1; then
+    useradd --create-home --home-dir "/home/$user" --shell /bin/bash "$user"
+    echo "setup-test-host: created user $user"
   fi
-done
+  for file in /etc/subuid /etc/subgid; do
+    touch "$file"
+    if ! grep -qx "$user:$range" "$file"; then
+      sed -i "/^$user:/d" "$file"
+      echo "$user:$range" >>"$file"
+    fi
+  done
+}
+add_test_user "$TEST_USER" "$SUBID_RANGE"
+add_test_user "${SBX_TEST_USER2:-sbxtest2}" "200000:65536"
 
 # Unprivileged fuse-overlayfs and slirp4netns need these (0666 on standard distributions).
 for dev in /dev/fuse /dev/net/tun; do

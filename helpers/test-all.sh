@@ -75,6 +75,11 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 
+step "two users on one machine (tests/system/two_users.sh)"
+users_status=0
+bash tests/system/two_users.sh "$BUILD_DIR/src/cli/sandbox" "$TEST_USER" "${SBX_TEST_USER2:-sbxtest2}" ||
+  users_status=$?
+
 vm_status=0
 if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then
   step "cgroup tests in a QEMU VM (tests/vm/)"
@@ -90,6 +95,8 @@ fi
 step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
-echo "test-all: ctest exited with $status, the VM tests with $vm_status, after ${SECONDS}s"
+echo "test-all: ctest exited with $status, the two-user check with $users_status," \
+  "the VM tests with $vm_status, after ${SECONDS}s"
 ((status != 0)) && exit "$status"
+((users_status != 0)) && exit "$users_status"
 exit "$vm_status"
