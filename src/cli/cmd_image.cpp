@@ -13,6 +13,7 @@
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/runtime/images.hpp"
+#include "sandbox/store/lookup.hpp"
 #include "sandbox/store/store.hpp"
 
 namespace sbx::cli {
@@ -91,15 +92,24 @@ void add_images(Registry& registry, const std::string& path) {
       ->check(CLI::IsMember({"table", "json"}));
 }
 
-CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::string>& names) {
-  if (auto containers = inspect_containers(globals, names)) {  // docker: containers first
-    std::fputs(containers->c_str(), stdout);
-    return 0;
+// `inspect` (with_containers) looks for containers first, as docker does;
+// `image inspect` only for images.
+CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::string>& names,
+                          bool with_containers) {
+  if (with_containers) {
+    if (auto containers = inspect_containers(globals, names)) {
+      std::fputs(containers->c_str(), stdout);
+      return 0;
+    }
   }
   store::Store store = SBX_TRY(open_store(globals));
   std::vector<std::pair<store::ImageRecord, std::string>> found;
   for (const std::string& name : names) {
-    store::ImageRecord image = SBX_TRY(store.resolve(name));
+    auto resolved = store.resolve(name);
+    if (!resolved && with_containers && store::is_not_found(resolved.error()))
+      return fail(Error("no such container or image: " + name)
+                      .with_hint("see `sandbox ps -a` and `sandbox images`"));
+    store::ImageRecord image = SBX_TRY(std::move(resolved));
     std::string config = SBX_TRY(store.read_blob(image.id, image::kMaxConfigBytes));
     found.emplace_back(std::move(image), std::move(config));
   }
@@ -109,11 +119,17 @@ CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::s
 
 void add_inspect(Registry& registry, const std::string& path) {
   auto names = std::make_shared<std::vector<std::string>>();
-  CLI::App* cmd = registry.add(path, "Show images' details as JSON",
-                               [&globals = registry.globals(), names] -> CommandResult {
-                                 return run_inspect(globals, *names);
-                               });
-  cmd->add_option("IMAGE", *names, "image names or ids")->required();
+  bool with_containers = path == "inspect";
+  CLI::App* cmd =
+      registry.add(path,
+                   with_containers ? "Show containers' or images' details as JSON"
+                                   : "Show images' details as JSON",
+                   [&globals = registry.globals(), names, with_containers] -> CommandResult {
+                     return run_inspect(globals, *names, with_containers);
+                   });
+  cmd->add_option(with_containers ? "NAME" : "IMAGE", *names,
+                  with_containers ? "container or image names or ids" : "image names or ids")
+      ->required();
 }
 
 void add_tag(Registry& registry, const std::string& path) {

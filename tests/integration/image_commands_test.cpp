@@ -258,5 +258,15 @@ TEST_F(ImageCommandsTest, PulledImageIsListedInspectedAndRemovedByDigest) {
   EXPECT_EQ(layer_dirs(), 0u);
 }
 
+TEST_F(ImageCommandsTest, InspectOfAnUnknownNameNamesBothKinds) {
+  RunResult any = sandbox({"inspect", "nosuch"});
+  EXPECT_EQ(any.exit_code, 125);
+  EXPECT_NE(any.err.find("no such container or image: nosuch"), std::string::npos)
+      << any.describe();
+  RunResult image = sandbox({"image", "inspect", "nosuch"});
+  EXPECT_EQ(image.exit_code, 125);
+  EXPECT_NE(image.err.find("no such image"), std::string::npos) << image.describe();
+}
+
 }  // namespace
 }  // namespace sbx::it
