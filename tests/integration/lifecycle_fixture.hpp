@@ -13,18 +13,16 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "run_fixture.hpp"
 
 namespace sbx::it {
 
-class LifecycleTest : public SandboxTest {
+// RunTest's requirements (subordinate ids, the rig's payload image) and payload().
+class LifecycleTest : public RunTest {
  protected:
   void SetUp() override {
-    SandboxTest::SetUp();
-    SBX_REQUIRES_SUBIDS();
-    if (!rig().available) GTEST_SKIP() << "requires: the test rig (tests/rig/start.sh)";
-    if (!rig_has_image("test/payload:latest"))
-      GTEST_SKIP() << "requires: test/payload:latest in the rig (tests/rig/images/build.sh)";
-    ready_ = true;
+    RunTest::SetUp();
+    ready_ = !IsSkipped();
   }
   void TearDown() override {
     if (ready_) {
@@ -33,10 +31,8 @@ class LifecycleTest : public SandboxTest {
       for (const auto& id : lines(ids.out)) rm.push_back(id);
       if (rm.size() > 2) sandbox(rm);
     }
-    SandboxTest::TearDown();
+    RunTest::TearDown();
   }
-
-  static std::string payload() { return rig().image("test/payload:latest"); }
 
   // `run -d --network none FLAGS... payload ARGS...`; the printed id (asserted 64 hex).
   std::string run_detached(const std::vector<std::string>& flags,
