@@ -102,10 +102,26 @@ now() { date +%s.%N; }
 scratch() { as_user mktemp -d /var/tmp/sbx-bench-XXXXXX; }
 # Deletes a scratch dir holding files owned by subordinate ids (we are root).
 drop() { rm -rf "$1"; }
+# The same start for every run: the previous run's deletions written back and its pages dropped
+# (ext4 without a journal skips inodes deleted in the last seconds, 300 s while their inode table
+# block is dirty, so creating files right after an `rm -rf` of 7000 files costs a scan per create;
+# whichever tool ran after a delete paid for it), then the layer blobs read back into the page
+# cache, on both sides: the registry's storage and the OCI layout that tar reads.
+REGISTRY_BLOBS=$RIG_DIR/data/docker/registry/v2/blobs/sha256
+settle() {
+  sync
+  echo 3 >/proc/sys/vm/drop_caches
+  local layer hex
+  for layer in "${LAYERS[@]}"; do
+    hex=$(basename "$layer")
+    cat "$layer" "$REGISTRY_BLOBS/${hex:0:2}/$hex/data" >/dev/null 2>&1 || true
+  done
+}
 
 time_sandbox() {
   local dir start end
   dir=$(scratch)
+  settle
   start=$(now)
   as_user TMPDIR="$dir" "$SANDBOX" --root "$dir/root" pull -q "$IMAGE" >"$dir.log" 2>&1 ||
     { echo "pull_bench: sandbox pull failed:" >&2; tail -3 "$dir.log" >&2; drop "$dir"; return 1; }
@@ -117,6 +133,7 @@ time_sandbox() {
 time_tar() {
   local dir start end
   dir=$(scratch)
+  settle
   start=$(now)
   # shellcheck disable=SC2016  # expanded by the inner bash
   as_user bash -c 'dir=$1; shift; for layer; do tar -xzf "$layer" -C "$dir"; done' \
@@ -130,6 +147,7 @@ PODMAN_DRIVER=
 time_podman() {
   local dir start end
   dir=$(scratch)
+  settle
   local podman=(podman --root "$dir/storage" --runroot "$dir/run" --cgroup-manager=cgroupfs
     --events-backend=file ${PODMAN_DRIVER:+--storage-driver "$PODMAN_DRIVER"})
   start=$(now)
@@ -153,6 +171,7 @@ median_of_runs() {
 command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc >/dev/null
 echo "pull_bench: $IMAGE: ${#LAYERS[@]} layers, $((COMPRESSED / 1000000)) MB compressed," \
   "$((UNPACKED / 1000000)) MB unpacked; median of $RUNS runs each, as $TEST_USER"
+echo "pull_bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 T_SANDBOX=$(median_of_runs time_sandbox)
 T_TAR=$(median_of_runs time_tar)
 T_PODMAN=n/a
@@ -180,6 +199,7 @@ row "sandbox pull" "$T_SANDBOX" "download, verify, unpack in userns"
 row "tar xzf (local blobs)" "$T_TAR" "no download, no verification"
 row "podman pull (rootless)" "$T_PODMAN" "storage driver: ${PODMAN_DRIVER:-default}"
 echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [[ $T_SANDBOX != n/a && $T_TAR != n/a ]]; then
   echo "sandbox / tar xzf = $(echo "scale=2; $T_SANDBOX / $T_TAR" | bc) (target <= 1.3)"
 fi
