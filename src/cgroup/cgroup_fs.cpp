@@ -66,6 +66,10 @@ Status move_process(const std::filesystem::path& cgroup, pid_t pid) {
   return write_interface(cgroup / "cgroup.procs", std::to_string(pid));
 }
 
+Status kill_all(const std::filesystem::path& cgroup) {
+  return write_interface(cgroup / "cgroup.kill", "1");
+}
+
 Status write_limits(const std::filesystem::path& cgroup, const Limits& limits) {
   for (const auto& w : limit_writes(limits)) SBX_TRY(write_interface(cgroup / w.file, w.value));
   return {};

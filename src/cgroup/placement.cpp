@@ -4,6 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
@@ -13,6 +17,8 @@
 
 namespace sbx::cgroup {
 namespace {
+
+constexpr const char* kInitLeaf = "sandbox-init";
 
 constexpr const char* kDelegateFix =
     "add a drop-in /etc/systemd/system/user@.service.d/delegate.conf with \"[Service]\" and "
@@ -50,17 +56,20 @@ bool writable_cgroup(const std::filesystem::path& dir) {
 std::optional<std::vector<std::string>> available_controllers(Manager manager, std::string& why) {
   CgroupFacts facts = gather_cgroup_facts();
   if (facts.layout != Layout::kUnified) {
-    why = std::string("this host's cgroups are ") + layout_name(facts.layout) +
-          ", limits need cgroup v2";
+    why = std::string(manager == Manager::kCgroupfs ? "--cgroup-manager=cgroupfs: " : "") +
+          "this host's cgroups are " + layout_name(facts.layout) + ", limits need cgroup v2";
     return std::nullopt;
   }
   if (manager == Manager::kCgroupfs) {
-    auto own = cgroup_dir(facts.own_cgroup);
-    if (facts.own_cgroup.empty() || !writable_cgroup(own)) {
-      why = "the current cgroup " + facts.own_cgroup + " is not delegated to you";
+    std::string base_path = cgroupfs_base(facts.own_cgroup);
+    auto base = cgroup_dir(base_path);
+    if (facts.own_cgroup.empty() || !writable_cgroup(base)) {
+      why = "--cgroup-manager=cgroupfs: the current cgroup " +
+            (facts.own_cgroup.empty() ? std::string("(none)") : base_path) +
+            " is not delegated to you (not writable)";
       return std::nullopt;
     }
-    return read_controllers(own);
+    return read_controllers(base);
   }
   if (detail::user_manager_address().empty()) {
     why = "no systemd user manager is reachable ($XDG_RUNTIME_DIR/systemd/private)";
@@ -78,26 +87,98 @@ Status make_leaf(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<std::filesystem::path> make_scope(const std::string& id, const CgroupRequest& request,
-                                         pid_t container_pid, pid_t launcher_pid) {
-  if (request.manager == Manager::kSystemd) {
-    SBX_TRY(
-        detail::start_transient_scope("sandbox-" + id + ".scope", {launcher_pid, container_pid}));
-    return cgroup_dir(SBX_TRY(cgroup_of(container_pid)));
-  }
-  auto own = cgroup_dir(SBX_TRY(cgroup_of(launcher_pid)));
-  auto scope = own / ("sandbox-" + id);
-  SBX_TRY(make_leaf(scope));
-  // Our own cgroup hands the controllers down; it fails (EBUSY) when it has
-  // processes of its own and no controllers enabled yet.
-  std::vector<std::string> wanted = required_controllers(request.limits);
-  auto present = split(trim(read_file(own / "cgroup.subtree_control").value_or("")), ' ');
-  std::erase_if(wanted, [&](auto& c) { return std::ranges::find(present, c) != present.end(); });
-  SBX_TRY_CTX(enable_controllers(own, wanted), "cgroupfs " + own.string());
+// A systemd scope for the container (the manager moves both pids in); its
+// monitor leaf holds the launcher, which becomes the container's watcher.
+Result<std::filesystem::path> make_systemd_scope(const std::string& id, pid_t container_pid,
+                                                 pid_t launcher_pid) {
+  SBX_TRY(detail::start_transient_scope("sandbox-" + id + ".scope", {launcher_pid, container_pid}));
+  auto scope = cgroup_dir(SBX_TRY(cgroup_of(container_pid)));
+  SBX_TRY(make_leaf(scope / "monitor"));
+  SBX_TRY_CTX(move_process(scope / "monitor", launcher_pid), "move the monitor");
   return scope;
 }
 
+std::vector<pid_t> pids_in(const std::filesystem::path& cgroup) {
+  std::vector<pid_t> pids;
+  for (auto& line : split(read_file(cgroup / "cgroup.procs").value_or(""), '\n'))
+    if (pid_t pid = 0;
+        std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc())
+      pids.push_back(pid);
+  return pids;
+}
+
+// cgroup v2 lets a cgroup hand controllers to its children only while it has
+// no processes of its own (but the root), so everything in `base` moves into
+// its init leaf, as podman does in a delegated cgroup.
+Status evacuate(const std::filesystem::path& base) {
+  auto leaf = base / kInitLeaf;
+  SBX_TRY(make_leaf(leaf));
+  for (int round = 0; round < 20; ++round) {
+    auto pids = pids_in(base);
+    if (pids.empty()) return {};
+    for (pid_t pid : pids)
+      if (auto moved = move_process(leaf, pid); !moved && moved.error().errno_value() != ESRCH)
+        return with_context(std::move(moved), "move into " + leaf.string());
+  }
+  return fail("processes keep appearing in " + base.string());
+}
+
+Status enable_in_base(const std::filesystem::path& base, std::vector<std::string> wanted) {
+  auto present = split(trim(read_file(base / "cgroup.subtree_control").value_or("")), ' ');
+  std::erase_if(wanted, [&](auto& c) { return std::ranges::find(present, c) != present.end(); });
+  if (wanted.empty()) return {};
+  auto enabled = enable_controllers(base, wanted);
+  if (enabled || enabled.error().errno_value() != EBUSY) return enabled;
+  SBX_TRY(evacuate(base));
+  return enable_controllers(base, wanted);
+}
+
+// cgroupfs: <base>/sandbox-<id> in the delegated cgroup we run in. The
+// launcher stays where it is (the init leaf once `base` hands controllers
+// down): the container's cgroup holds the container alone.
+Result<std::filesystem::path> make_cgroupfs_scope(const std::string& id,
+                                                  const CgroupRequest& request,
+                                                  pid_t launcher_pid) {
+  auto base = cgroup_dir(cgroupfs_base(SBX_TRY(cgroup_of(launcher_pid))));
+  SBX_TRY_CTX(enable_in_base(base, required_controllers(request.limits)),
+              "cgroupfs " + base.string());
+  auto scope = base / ("sandbox-" + id);
+  SBX_TRY(make_leaf(scope));
+  return scope;
+}
+
+bool is_cgroupfs_container(const std::filesystem::path& container) {
+  std::string scope = container.parent_path().filename().string();
+  return container.filename() == "container" && scope.starts_with("sandbox-") &&
+         !scope.ends_with(".scope") && scope != kInitLeaf;
+}
+
+Status remove_dir(const std::filesystem::path& dir) {
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
+  return fail_errno("rmdir", dir.string());
+}
+
 }  // namespace
+
+std::string cgroupfs_base(std::string_view own_cgroup) {
+  std::string own(own_cgroup);
+  std::string leaf = std::string("/") + kInitLeaf;
+  if (own.ends_with(leaf)) own.resize(own.size() - leaf.size());
+  return own.empty() ? "/" : own;
+}
+
+Status remove_cgroup(const std::filesystem::path& container_cgroup) {
+  if (!is_cgroupfs_container(container_cgroup)) return {};  // systemd collects its scopes
+  // PID 1 is gone; the kernel kills the rest of its pid namespace, not at once.
+  (void)kill_all(container_cgroup);
+  Status removed = remove_dir(container_cgroup);
+  for (int i = 0; i < 300 && !removed && removed.error().errno_value() == EBUSY; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    removed = remove_dir(container_cgroup);
+  }
+  SBX_TRY(std::move(removed));
+  return remove_dir(container_cgroup.parent_path());
+}
 
 Result<std::optional<std::string>> settle_limits_against(
     CgroupRequest& request, const std::optional<std::vector<std::string>>& available,
@@ -112,7 +193,7 @@ Result<std::optional<std::string>> settle_limits_against(
                 : why + "; " + describe_missing(missing) + " cannot be enforced";
   if (request.policy == Policy::kStrict) {
     std::string hint = kDelegateFix;
-    if (why.starts_with("this host's cgroups"))
+    if (why.find("this host's cgroups") != std::string::npos)
       hint = "boot the host with systemd.unified_cgroup_hierarchy=1 (cgroup v2), then " + hint;
     return fail(Error("cannot enforce the limits: " + reason).with_hint(hint));
   }
@@ -131,11 +212,11 @@ Result<Placement> place(const std::string& id, const CgroupRequest& request, pid
                         pid_t launcher_pid) {
   if (!request.limits.any()) return Placement{};
   Placement p;
-  p.scope = SBX_TRY(make_scope(id, request, container_pid, launcher_pid));
+  p.scope = request.manager == Manager::kSystemd
+                ? SBX_TRY(make_systemd_scope(id, container_pid, launcher_pid))
+                : SBX_TRY(make_cgroupfs_scope(id, request, launcher_pid));
   p.container = p.scope / "container";
   SBX_TRY(make_leaf(p.container));
-  SBX_TRY(make_leaf(p.scope / "monitor"));
-  SBX_TRY_CTX(move_process(p.scope / "monitor", launcher_pid), "move the monitor");
   SBX_TRY_CTX(move_process(p.container, container_pid), "move the container");
   auto available = read_controllers(p.scope);
   Limits limits = request.limits;
@@ -171,6 +252,9 @@ std::vector<std::pair<std::string, std::filesystem::path>> find_scoped_container
 
 Status update_limits(const std::filesystem::path& container_cgroup, const Limits& limits) {
   auto parent = container_cgroup.parent_path();
+  // cgroupfs: a controller the run did not need is handed down now.
+  if (is_cgroupfs_container(container_cgroup))
+    (void)enable_in_base(parent.parent_path(), required_controllers(limits));
   auto available = read_controllers(parent);
   Limits wanted = limits;
   auto missing = drop_unavailable(wanted, available);

@@ -5,6 +5,7 @@
 #include "lifecycle_internal.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/cgroup/cgroup_fs.hpp"
+#include "sandbox/cgroup/placement.hpp"
 #include "sandbox/runtime/lifecycle.hpp"
 
 namespace sbx::runtime {
@@ -33,8 +34,10 @@ Status finish_container(const Containers& containers, const std::string& id,
   auto info = SBX_TRY(containers.info(id));
   if (info.status == ContainerStatus::kRunning) return {};  // a newer start already runs it
   ExitRecord final_record = record;  // OOMKilled from the container's cgroup (issue 6)
-  if (info.runtime && !info.runtime->cgroup_path.empty())
+  if (info.runtime && !info.runtime->cgroup_path.empty()) {
     final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
+    (void)cgroup::remove_cgroup(info.runtime->cgroup_path);  // cgroupfs dirs; best effort
+  }
   SBX_TRY(containers.write_exit(id, final_record));
   SBX_TRY(containers.remove_runtime_state(id));
   if (info.spec.remove) SBX_TRY(containers.remove(id, remove_container_tree));
@@ -51,6 +54,9 @@ Status remove_container(const Containers& containers, const std::string& id, boo
                                  ") or force the removal with rm -f"));
     SBX_TRY(kill_for_removal(info));
   }
+  // The monitor's cleanup finds the container gone: its cgroupfs dirs go here.
+  if (info.runtime && !info.runtime->cgroup_path.empty())
+    (void)cgroup::remove_cgroup(info.runtime->cgroup_path);
   return with_context(containers.remove(id, remove_container_tree), "remove " + info.name);
 }
 

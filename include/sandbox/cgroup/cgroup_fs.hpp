@@ -30,6 +30,8 @@ std::vector<std::string> read_controllers(const std::filesystem::path& cgroup);
 Status enable_controllers(const std::filesystem::path& cgroup,
                           const std::vector<std::string>& names);
 Status move_process(const std::filesystem::path& cgroup, pid_t pid);
+// SIGKILL to every process in it (cgroup.kill, Linux 5.14).
+Status kill_all(const std::filesystem::path& cgroup);
 Status write_limits(const std::filesystem::path& cgroup, const Limits& limits);
 
 // "key value" lines (cpu.stat, memory.events, memory.stat); nullopt if absent.

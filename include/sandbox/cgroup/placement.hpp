@@ -2,7 +2,9 @@
 // transient scope (Delegate=yes) on the user's manager, or a delegated
 // cgroupfs subtree. Layout inside (no-internal-processes rule):
 //   <scope>/container   the container's processes, limits written here
-//   <scope>/monitor     the process watching it (launcher, then monitor)
+//   <scope>/monitor     systemd: the process watching it (launcher, then monitor)
+// cgroupfs: <base>/sandbox-<id>/container, with the processes that were in
+// <base> (the launcher among them) moved to <base>/sandbox-init.
 #pragma once
 
 #include <sys/types.h>
@@ -36,11 +38,20 @@ struct Placement {
   std::filesystem::path container;  // <scope>/container
 };
 
+// cgroupfs: the delegated cgroup containers go under, from our own v2 path:
+// itself, or its parent when we run in its init leaf (where an earlier run
+// moved the processes of that cgroup so it could hand controllers down).
+std::string cgroupfs_base(std::string_view own_cgroup);
+
 // Creates the cgroup of container `id`, moves `container_pid` (stopped before
 // exec) and `launcher_pid` in and writes the limits. Nothing when the request
 // has no limits.
 Result<Placement> place(const std::string& id, const CgroupRequest& request, pid_t container_pid,
                         pid_t launcher_pid);
+
+// After the container ended: removes the cgroup dirs a cgroupfs placement
+// made (killing what is left in them); systemd collects its scopes itself.
+Status remove_cgroup(const std::filesystem::path& container_cgroup);
 
 // Containers of this user in systemd scopes: id -> <scope>/container, for ids
 // starting with `id_prefix` ("" = all), from the user manager's cgroup tree.
