@@ -60,6 +60,10 @@ archive* archive_read_new() { return SBX_LAZY(libarchive(), archive_read_new)();
 int archive_read_open_fd(archive* a, int fd, size_t block_size) {
   return SBX_LAZY(libarchive(), archive_read_open_fd)(a, fd, block_size);
 }
+int archive_read_open(archive* a, void* data, archive_open_callback* opener,
+                      archive_read_callback* reader, archive_close_callback* closer) {
+  return SBX_LAZY(libarchive(), archive_read_open)(a, data, opener, reader, closer);
+}
 int archive_read_next_header(archive* a, archive_entry** entry) {
   return SBX_LAZY(libarchive(), archive_read_next_header)(a, entry);
 }

@@ -71,9 +71,9 @@ std::string label_of(const std::filesystem::path& blob, std::string_view layer_n
 }  // namespace
 
 Result<LayerIdScan> scan_layer_ids(const std::filesystem::path& blob, const userns::IdMaps& maps,
-                                   std::string_view layer_name) {
+                                   std::string_view layer_name, bool want_diff_id) {
   std::string label = label_of(blob, layer_name);
-  LayerArchive archive = SBX_TRY_CTX(LayerArchive::open(blob), label);
+  LayerArchive archive = SBX_TRY_CTX(LayerArchive::open(blob, want_diff_id), label);
   LayerIdScan scan;
   for (;;) {
     archive_entry* entry = SBX_TRY_CTX(archive.next(), label);
@@ -96,6 +96,7 @@ Result<LayerIdScan> scan_layer_ids(const std::filesystem::path& blob, const user
     if (archive_read_data_skip(archive.handle()) != ARCHIVE_OK)
       return fail(std::move(archive.error("read")).context(label));
   }
+  if (want_diff_id) scan.diff_id = SBX_TRY_CTX(archive.finish_hash(), label);
   return scan;
 }
 

@@ -3,6 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+#include <vector>
+
+#include "gunzip_stream.hpp"
 #include "sandbox/base/files.hpp"
 
 namespace sbx::rootfs {
@@ -11,30 +15,90 @@ namespace {
 
 constexpr size_t kReadBlock = 1 << 20;
 
-}  // namespace
+bool starts_with_gzip_magic(int fd) {
+  unsigned char magic[2] = {};
+  bool gzip = ::pread(fd, magic, sizeof magic, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  return gzip;
+}
 
-Result<LayerArchive> LayerArchive::open(const std::filesystem::path& blob) {
-  UniqueFd fd = SBX_TRY(open_file(blob, O_RDONLY));
-  std::unique_ptr<archive, Closer> handle(archive_read_new());
-  if (!handle) return fail("archive_read_new: out of memory", ENOMEM);
-  archive* a = handle.get();
-  // Explicit filters rather than archive_read_support_filter_all: "all" also
-  // pipes hostile data through external programs (lrzip, lzop, grzip).
+// Explicit filters rather than archive_read_support_filter_all: "all" also
+// pipes hostile data through external programs (lrzip, lzop, grzip).
+void support_filters(archive* a) {
   archive_read_support_filter_gzip(a);
   archive_read_support_filter_zstd(a);
   archive_read_support_filter_xz(a);
   archive_read_support_filter_bzip2(a);
+}
+
+}  // namespace
+
+// The inflated stream handed to libarchive block by block, hashed on the way.
+struct LayerArchive::Source {
+  explicit Source(int fd) : gunzip(fd), buffer(kReadBlock) {}
+  GunzipStream gunzip;
+  std::vector<unsigned char> buffer;
+  std::optional<image::Sha256> hash;
+  std::optional<Error> failure;  // what the read callback could not say to libarchive
+
+  Result<size_t> read() {
+    size_t n = SBX_TRY(gunzip.read(buffer.data(), buffer.size()));
+    if (hash) hash->update(buffer.data(), n);
+    return n;
+  }
+
+  static la_ssize_t read_callback(archive*, void* self, const void** block) {
+    auto* source = static_cast<Source*>(self);
+    auto n = source->read();
+    if (!n) {
+      source->failure = std::move(n).error();
+      return -1;
+    }
+    *block = source->buffer.data();
+    return static_cast<la_ssize_t>(*n);
+  }
+};
+
+LayerArchive::LayerArchive(UniqueFd fd, std::string path)
+    : fd_(std::move(fd)), archive_(archive_read_new()), path_(std::move(path)) {}
+LayerArchive::LayerArchive(LayerArchive&&) noexcept = default;
+LayerArchive& LayerArchive::operator=(LayerArchive&&) noexcept = default;
+LayerArchive::~LayerArchive() = default;
+
+Result<LayerArchive> LayerArchive::open(const std::filesystem::path& blob, bool hash_stream) {
+  UniqueFd fd = SBX_TRY(open_file(blob, O_RDONLY));
+  LayerArchive opened(std::move(fd), blob.native());
+  archive* a = opened.archive_.get();
+  if (!a) return fail("archive_read_new: out of memory", ENOMEM);
+  int fd_raw = opened.fd_.get();
+  if (starts_with_gzip_magic(fd_raw) && GunzipStream::available()) {
+    opened.source_ = std::make_unique<Source>(fd_raw);
+    if (hash_stream) opened.source_->hash.emplace();
+  } else {
+    support_filters(a);
+  }
   archive_read_support_format_tar(a);  // ustar and pax
   archive_read_support_format_gnutar(a);
   archive_read_support_format_empty(a);
-  if (archive_read_open_fd(a, fd.get(), kReadBlock) != ARCHIVE_OK) {
-    LayerArchive opened(std::move(fd), std::move(handle), blob.native());
-    return fail(opened.error("open"));
+  int status = opened.source_ ? archive_read_open(a, opened.source_.get(), nullptr,
+                                                  &Source::read_callback, nullptr)
+                              : archive_read_open_fd(a, fd_raw, kReadBlock);
+  if (status != ARCHIVE_OK) return fail(opened.error("open"));
+  return opened;
+}
+
+Result<std::optional<image::Digest>> LayerArchive::finish_hash() {
+  if (!source_ || !source_->hash) return std::optional<image::Digest>();
+  for (;;) {
+    size_t n = SBX_TRY_CTX(source_->read(), "read layer archive " + path_);
+    if (n == 0) break;
   }
-  return LayerArchive(std::move(fd), std::move(handle), blob.native());
+  return std::optional<image::Digest>(source_->hash->finish());
 }
 
 Error LayerArchive::error(std::string_view verb) const {
+  if (source_ && source_->failure)  // the inflater's own words ("gzip: truncated stream")
+    return Error(std::string(verb) + " layer archive " + path_ + ": " + source_->failure->message(),
+                 source_->failure->errno_value() > 0 ? source_->failure->errno_value() : EIO);
   const char* message = archive_error_string(archive_.get());
   int err = archive_errno(archive_.get());
   std::string text = std::string(verb) + " layer archive " + path_ + ": " +

@@ -1,5 +1,8 @@
 // A layer blob opened for reading with libarchive: gzip, zstd, xz, bzip2 or
-// plain tar (ustar, pax, GNU), detected from the data. Private to rootfs.
+// plain tar (ustar, pax, GNU), detected from the data. Gzip is inflated by
+// GunzipStream (ISA-L) when libisal is there, and libarchive reads the tar
+// from it; that path can also hash the uncompressed stream on the way (the
+// diff id). Private to rootfs.
 #pragma once
 
 #include <archive.h>
@@ -7,16 +10,22 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
+#include "sandbox/image/digest.hpp"
 
 namespace sbx::rootfs {
 
 class LayerArchive {
  public:
-  static Result<LayerArchive> open(const std::filesystem::path& blob);
+  // `hash_stream`: feed the uncompressed stream to a sha256 (see finish_hash).
+  static Result<LayerArchive> open(const std::filesystem::path& blob, bool hash_stream = false);
+  LayerArchive(LayerArchive&&) noexcept;
+  LayerArchive& operator=(LayerArchive&&) noexcept;
+  ~LayerArchive();
 
   // The next entry, or nullptr at the end of the archive.
   Result<archive_entry*> next();
@@ -26,15 +35,22 @@ class LayerArchive {
   archive* handle() const { return archive_.get(); }
   // "corrupt archive: <libarchive message>" with the errno libarchive saw.
   Error error(std::string_view verb) const;
+  // After next() returned nullptr: reads what is left of the uncompressed
+  // stream (the tar's zero blocks and padding count too) and returns its
+  // sha256; nullopt when the stream was not hashed (not opened with
+  // hash_stream, or read by libarchive's own filters: zstd, xz, no libisal).
+  Result<std::optional<image::Digest>> finish_hash();
+
+  struct Source;  // the GunzipStream path (layer_archive.cpp)
 
  private:
   struct Closer {
     void operator()(archive* a) const { archive_read_free(a); }
   };
-  LayerArchive(UniqueFd fd, std::unique_ptr<archive, Closer> handle, std::string path)
-      : fd_(std::move(fd)), archive_(std::move(handle)), path_(std::move(path)) {}
+  LayerArchive(UniqueFd fd, std::string path);
 
   UniqueFd fd_;
+  std::unique_ptr<Source> source_;  // declared before archive_: freed after it
   std::unique_ptr<archive, Closer> archive_;
   std::string path_;
 };

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/image/digest.hpp"
 #include "sandbox/userns/id_map.hpp"
 
 namespace sbx::rootfs {
@@ -46,6 +48,10 @@ struct LayerIdScan {
   uint64_t content_bytes = 0;  // sum of regular file sizes the headers claim
   uint32_t max_uid = 0;
   uint32_t max_gid = 0;
+  // With `want_diff_id`: the sha256 of the whole uncompressed stream, taken in
+  // the same pass; nullopt when this blob's stream could not be hashed on the
+  // way (only gzip with libisal is): hash it separately then.
+  std::optional<image::Digest> diff_id;
 };
 
 // A read-only pass over `blob` (nothing written) that fails on the first entry
@@ -54,7 +60,7 @@ struct LayerIdScan {
 // be mapped". Also fails on a corrupt or truncated archive. `layer_name` as in
 // UnpackOptions.
 Result<LayerIdScan> scan_layer_ids(const std::filesystem::path& blob, const userns::IdMaps& maps,
-                                   std::string_view layer_name = {});
+                                   std::string_view layer_name = {}, bool want_diff_id = false);
 
 // Fails with ENOSPC, named, when `needed` bytes (e.g. the sum of
 // LayerIdScan::content_bytes) plus a margin do not fit in the file system
