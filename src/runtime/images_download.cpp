@@ -1,11 +1,14 @@
 // Concurrent, verified layer downloads for pull: a few threads take layers
 // from a shared queue; each blob is downloaded once even across processes
-// (per-blob lock) and its diff id is checked before it can be unpacked.
+// (per-blob lock), then its diff id is checked and its ids scanned in one pass
+// over the uncompressed stream, still in that thread: the next download and
+// this inflate overlap, and unpacking need not read the blob once more first.
 #include <atomic>
 #include <mutex>
 #include <thread>
 
 #include "images_internal.hpp"
+#include "sandbox/rootfs/unpack.hpp"
 #include "sandbox/store/layer_digest.hpp"
 
 namespace sbx::runtime::detail {
@@ -13,7 +16,7 @@ namespace sbx::runtime::detail {
 namespace {
 
 Status fetch_one(const store::Store& store, const image::RegistryClient& client,
-                 const LayerToUnpack& layer, ProgressSink& progress) {
+                 LayerToUnpack& layer, const userns::IdMaps& maps, ProgressSink& progress) {
   const image::Descriptor& blob = layer.blob;
   FileLock lock = SBX_TRY(store.lock_blob(blob.digest));
   if (!store.has_blob(blob.digest)) {
@@ -22,27 +25,46 @@ Status fetch_one(const store::Store& store, const image::RegistryClient& client,
       progress.blob(blob.digest, BlobEvent::kDownloading, done, total);
     };
     std::filesystem::path dest = store.download_path(blob.digest);
-    SBX_TRY(client.fetch_blob(blob, dest, report));
-    SBX_TRY(store.commit_blob(dest, blob.digest));
+    std::string what = "layer " + blob.digest.str();
+    SBX_TRY_CTX(client.fetch_blob(blob, dest, report), what);
+    SBX_TRY_CTX(store.commit_blob(dest, blob.digest), what);
   }
   progress.blob(blob.digest, BlobEvent::kDownloaded, blob.size, blob.size);
   progress.blob(blob.digest, BlobEvent::kVerifying, blob.size, blob.size);
-  return verify_diff_id(store, layer);
+  layer.scanned_content_bytes = SBX_TRY(verify_and_scan(store, layer, maps));
+  return {};
+}
+
+Error diff_id_mismatch(const image::Digest& got, const LayerToUnpack& layer) {
+  return Error("uncompressed content has digest " + got.str() + ", but the image config says " +
+               layer.diff_id.str());
 }
 
 }  // namespace
 
-Status verify_diff_id(const store::Store& store, const LayerToUnpack& layer) {
-  auto got =
-      SBX_TRY(store::uncompressed_digest(store.blob_path(layer.blob.digest), layer.compression));
-  if (got.digest != layer.diff_id)
-    return fail("uncompressed content has digest " + got.digest.str() +
-                ", but the image config says " + layer.diff_id.str());
-  return {};
+Result<uint64_t> verify_and_scan(const store::Store& store, const LayerToUnpack& layer,
+                                 const userns::IdMaps& maps) {
+  std::filesystem::path path = store.blob_path(layer.blob.digest);
+  std::string name = layer.blob.digest.str();
+  bool gzip = layer.compression == image::Compression::kGzip;
+  // Scan errors name the layer already ("layer sha256:..: x is owned by ...").
+  auto scanned = rootfs::scan_layer_ids(path, maps, name, gzip);
+  // The digest speaks first: a blob that is not the layer the config names
+  // is reported as that, whatever its entries say.
+  if (!scanned || !scanned->diff_id) {
+    auto got = SBX_TRY_CTX(store::uncompressed_digest(path, layer.compression), "layer " + name);
+    if (got.digest != layer.diff_id)
+      return fail(diff_id_mismatch(got.digest, layer).context("layer " + name));
+  } else if (*scanned->diff_id != layer.diff_id) {
+    return fail(diff_id_mismatch(*scanned->diff_id, layer).context("layer " + name));
+  }
+  if (!scanned) return std::unexpected(std::move(scanned).error());
+  return scanned->content_bytes;
 }
 
 Status download_layers(const store::Store& store, const image::RegistryClient& client,
-                       const std::vector<LayerToUnpack>& layers, int jobs, ProgressSink& progress) {
+                       std::vector<LayerToUnpack>& layers, const userns::IdMaps& maps, int jobs,
+                       ProgressSink& progress) {
   for (const LayerToUnpack& layer : layers)
     progress.blob(layer.blob.digest, BlobEvent::kWaiting, 0, layer.blob.size);
   std::atomic<size_t> next{0};
@@ -51,11 +73,10 @@ Status download_layers(const store::Store& store, const image::RegistryClient& c
   std::optional<Error> first_error;
   auto worker = [&] {
     for (size_t i; !failed && (i = next++) < layers.size();) {
-      Status status = fetch_one(store, client, layers[i], progress);
+      Status status = fetch_one(store, client, layers[i], maps, progress);
       if (status) continue;
       std::lock_guard guard(mutex);
-      if (!first_error)
-        first_error = std::move(status.error()).context("layer " + layers[i].blob.digest.str());
+      if (!first_error) first_error = std::move(status.error());  // names the layer
       failed = true;
     }
   };

@@ -1,8 +1,10 @@
-// `sandbox pull`: manifest -> config -> layers (downloaded concurrently,
-// unpacked single-threaded in a user namespace) -> image record, last.
+// `sandbox pull`: manifest -> config -> layers (downloaded, verified and
+// scanned concurrently, then unpacked two at a time in a user namespace) ->
+// image record, last.
 #include <ctime>
 
 #include "images_internal.hpp"
+#include "sandbox/userns/id_map.hpp"
 
 namespace sbx::runtime {
 
@@ -104,7 +106,12 @@ Result<PullResult> pull(const store::Store& store, const image::Reference& refer
   if (!resolved.from_index) warn_platform_mismatch(config, options, progress);
   std::vector<LayerToUnpack> missing =
       SBX_TRY(missing_layers(store, resolved.manifest, config, progress));
-  SBX_TRY(detail::download_layers(store, client, missing, options.jobs, progress));
+  // The ids are checked while downloading; unpack_layers reports the map's warnings.
+  std::vector<std::string> map_warnings;
+  userns::IdMaps maps;
+  if (!missing.empty())
+    maps = SBX_TRY(userns::id_maps_for_current_user(userns::Mode::kDefault, map_warnings));
+  SBX_TRY(detail::download_layers(store, client, missing, maps, options.jobs, progress));
   SBX_TRY(detail::unpack_layers(store, missing, progress));  // forks: no threads left
 
   store::ImageRecord record;

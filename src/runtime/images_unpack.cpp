@@ -126,6 +126,11 @@ Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>
   uint64_t needed = 0;
   for (Pending& item : pending) {  // all scans before any extraction
     const LayerToUnpack& layer = *item.layer;
+    if (layer.scanned_content_bytes) {  // by download_layers, with these maps
+      item.content_bytes = *layer.scanned_content_bytes;
+      needed += item.content_bytes;
+      continue;
+    }
     // Errors name the layer already ("layer sha256:..: path is owned by uid ...").
     auto scan = SBX_TRY(
         rootfs::scan_layer_ids(store.blob_path(layer.blob.digest), maps, layer.blob.digest.str()));
