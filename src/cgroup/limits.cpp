@@ -204,4 +204,18 @@ std::vector<std::string> drop_unavailable(Limits& l, const std::vector<std::stri
   return missing;
 }
 
+void merge_limits(Limits& into, const Limits& update) {
+  auto take = [](auto& to, const auto& from) {
+    if (from) to = from;
+  };
+  take(into.memory, update.memory);
+  take(into.memory_swap, update.memory_swap);
+  take(into.memory_reservation, update.memory_reservation);
+  take(into.cpus, update.cpus);
+  take(into.cpu_weight, update.cpu_weight);
+  if (!update.cpuset_cpus.empty()) into.cpuset_cpus = update.cpuset_cpus;
+  take(into.pids_limit, update.pids_limit);
+  take(into.io_weight, update.io_weight);
+}
+
 }  // namespace sbx::cgroup

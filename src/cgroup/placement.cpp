@@ -193,7 +193,12 @@ Result<std::optional<std::string>> settle_limits_against(
                 : why + "; " + describe_missing(missing) + " cannot be enforced";
   if (request.policy == Policy::kStrict) {
     std::string hint = kDelegateFix;
-    if (why.find("this host's cgroups") != std::string::npos)
+    if (why.find("cgroupfs: the current cgroup") != std::string::npos)
+      hint =
+          "run sandbox in a cgroup delegated to you (e.g. `systemd-run --user --scope -p "
+          "Delegate=yes sandbox run ...`), or use the default --cgroup-manager=systemd; or "
+          "pass --limits=best-effort to run without the limits";
+    else if (why.find("this host's cgroups") != std::string::npos)
       hint = "boot the host with systemd.unified_cgroup_hierarchy=1 (cgroup v2), then " + hint;
     return fail(Error("cannot enforce the limits: " + reason).with_hint(hint));
   }
@@ -228,6 +233,11 @@ Result<Placement> place(const std::string& id, const CgroupRequest& request, pid
                       " not available in " + p.scope.string())
                     .with_hint(kDelegateFix));
   SBX_TRY(enable_controllers(p.scope, required_controllers(limits)));
+  // io.stat for the BLOCK I/O of `stats`, wherever io is delegated.
+  auto required = required_controllers(limits);
+  if (std::ranges::find(available, "io") != available.end() &&
+      std::ranges::find(required, "io") == required.end())
+    (void)enable_controllers(p.scope, {"io"});
   SBX_TRY_CTX(write_limits(p.container, limits), "write limits");
   return p;
 }

@@ -11,8 +11,10 @@
 #include "cli.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/cgroup/cgroup_fs.hpp"
+#include "sandbox/cgroup/io_stats.hpp"
 #include "sandbox/cgroup/placement.hpp"
 #include "sandbox/runtime/container_state.hpp"
+#include "sandbox/runtime/container_update.hpp"
 
 namespace sbx::cli {
 
@@ -87,9 +89,17 @@ CommandResult update(const UpdateCommand& cmd, const GlobalOptions& globals) {
   auto limits = SBX_TRY(cgroup::parse_limits(cmd.flags));
   if (!limits.any())
     return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
+  auto containers = runtime::Containers::open(globals.root);
   for (const auto& name : cmd.containers) {
-    auto [id, path] = SBX_TRY(find_one(globals, name));
-    SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);
+    // A container of the store: live and recorded for its next start.
+    auto id =
+        containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
+    if (id) {
+      SBX_TRY_CTX(runtime::update_container_limits(*containers, *id, limits), "update " + name);
+    } else {
+      auto [scoped, path] = SBX_TRY(find_one(globals, name));
+      SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);
+    }
     std::printf("%s\n", name.c_str());
   }
   return 0;
@@ -99,7 +109,21 @@ struct Sample {
   std::string id;
   cgroup::Stats stats;
   double cpu_percent = 0;
+  std::optional<cgroup::IoBytes> net;    // nullopt: unknown
+  std::optional<cgroup::IoBytes> block;  // nullopt: io not enabled
 };
+
+void put_io(nlohmann::json& j, const char* in_key, const char* out_key,
+            const std::optional<cgroup::IoBytes>& io) {
+  j[in_key] = io ? nlohmann::json(io->in) : nullptr;
+  j[out_key] = io ? nlohmann::json(io->out) : nullptr;
+}
+
+// docker's "1.2kB / 648B"; "--" when unknown.
+std::string io_column(const std::optional<cgroup::IoBytes>& io) {
+  if (!io) return "--";
+  return human_size(double(io->in)) + " / " + human_size(double(io->out));
+}
 
 nlohmann::json to_json(const Sample& s) {
   nlohmann::json j = {{"id", s.id},
@@ -111,12 +135,14 @@ nlohmann::json to_json(const Sample& s) {
                       {"oom_kills", s.stats.oom_kills}};
   j["memory_limit"] = s.stats.memory_max ? nlohmann::json(*s.stats.memory_max) : nullptr;
   j["pids_limit"] = s.stats.pids_max ? nlohmann::json(*s.stats.pids_max) : nullptr;
+  put_io(j, "net_rx_bytes", "net_tx_bytes", s.net);
+  put_io(j, "block_read_bytes", "block_write_bytes", s.block);
   return j;
 }
 
 void print_table(const std::vector<Sample>& samples) {
-  std::printf("%-12s  %7s  %-21s  %7s  %s\n", "CONTAINER ID", "CPU %", "MEM USAGE / LIMIT", "MEM %",
-              "PIDS");
+  std::printf("%-12s  %7s  %-21s  %7s  %-19s  %-19s  %s\n", "CONTAINER ID", "CPU %",
+              "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
   for (const auto& s : samples) {
     const auto& st = s.stats;
     std::string limit = st.memory_max ? human_size(double(*st.memory_max)) : "unlimited";
@@ -124,8 +150,9 @@ void print_table(const std::vector<Sample>& samples) {
     double mem_percent = st.memory_max && *st.memory_max
                              ? 100.0 * double(st.memory_current) / double(*st.memory_max)
                              : 0.0;
-    std::printf("%-12s  %6.2f%%  %-21s  %6.2f%%  %llu\n", s.id.substr(0, 12).c_str(), s.cpu_percent,
-                mem.c_str(), mem_percent, static_cast<unsigned long long>(st.pids_current));
+    std::printf("%-12s  %6.2f%%  %-21s  %6.2f%%  %-19s  %-19s  %llu\n", s.id.substr(0, 12).c_str(),
+                s.cpu_percent, mem.c_str(), mem_percent, io_column(s.net).c_str(),
+                io_column(s.block).c_str(), static_cast<unsigned long long>(st.pids_current));
   }
 }
 
@@ -143,6 +170,8 @@ Result<std::vector<Sample>> sample(const Found& found, std::chrono::milliseconds
     auto now = cgroup::read_stats(found[i].second);
     if (!now) continue;  // exited in between
     Sample s{found[i].first, *now};
+    s.net = cgroup::read_net_io(found[i].second);
+    s.block = cgroup::read_block_io(found[i].second);
     s.cpu_percent =
         100.0 * double(now->cpu_usage_usec - first[i].stats.cpu_usage_usec) / elapsed_usec;
     out.push_back(std::move(s));
@@ -180,14 +209,15 @@ CommandResult stats(const StatsCommand& cmd, const GlobalOptions& globals) {
 
 void register_cgroup_commands(Registry& registry) {
   auto up = std::make_shared<UpdateCommand>();
-  CLI::App* sub =
-      registry.add("update", "Change the resource limits of running containers",
-                   [up, &globals = registry.globals()] { return update(*up, globals); });
+  CLI::App* sub = registry.add(
+      "update", "Change the resource limits of containers (live, and for their next start)",
+      [up, &globals = registry.globals()] { return update(*up, globals); });
   add_limit_flags(sub, up->flags, false);
   sub->add_option("container", up->containers, "Container names or ids")->required();
 
   auto st = std::make_shared<StatsCommand>();
-  sub = registry.add("stats", "Show memory, CPU and pids of running containers",
+  sub = registry.add("stats",
+                     "Show CPU, memory, network and block I/O and pids of running containers",
                      [st, &globals = registry.globals()] { return stats(*st, globals); });
   sub->add_flag("--no-stream", st->no_stream, "Print one reading and exit");
   sub->add_option("--format", st->format, "table (default) or json (one object per line)");

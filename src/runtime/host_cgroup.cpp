@@ -12,7 +12,11 @@ Status settle_cgroup_limits(ContainerSpec& spec, ProgressSink& progress) {
 
 Result<CgroupPlacement> place_in_cgroup(const ContainerSpec& spec, const std::string& id,
                                         pid_t container_pid, pid_t launcher_pid) {
-  auto placement = SBX_TRY(cgroup::place(id, spec.cgroup, container_pid, launcher_pid));
+  // `start` of a container whose limits this host cannot enforce (or no
+  // longer: a changed delegation, an `update`) fails as `run` would.
+  cgroup::CgroupRequest request = spec.cgroup;
+  (void)SBX_TRY(cgroup::settle_limits(request));
+  auto placement = SBX_TRY(cgroup::place(id, request, container_pid, launcher_pid));
   return CgroupPlacement(placement.container);
 }
 

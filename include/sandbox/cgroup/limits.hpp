@@ -64,6 +64,9 @@ Result<CgroupRequest> parse_cgroup_request(const LimitFlags& flags);
 // For `update`: only the limits, with the same checks.
 Result<Limits> parse_limits(const LimitFlags& flags);
 
+// `update`: the limits given in `update` replace those in `into`; the others stay.
+void merge_limits(Limits& into, const Limits& update);
+
 // One write into a cgroup's interface file.
 struct CgroupWrite {
   std::string file;  // "memory.max"

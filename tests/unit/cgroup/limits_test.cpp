@@ -172,5 +172,17 @@ TEST(CgroupFiles, DirOfV2Path) {
   EXPECT_EQ(cgroup_dir("/"), "/sys/fs/cgroup/");
 }
 
+TEST(MergeLimits, UpdatedLimitsReplaceOthersStay) {
+  Limits run = parse_limits({.memory = "64m", .cpus = "1", .pids_limit = "20"}).value();
+  merge_limits(run, parse_limits({.memory = "256m", .pids_limit = "-1"}).value());
+  EXPECT_EQ(run.memory, 256LL << 20);
+  EXPECT_EQ(run.cpus, 1.0);
+  EXPECT_EQ(run.pids_limit, -1);
+  EXPECT_TRUE(run.cpuset_cpus.empty());
+  merge_limits(run, parse_limits({.cpuset_cpus = "0-1"}).value());
+  EXPECT_EQ(run.cpuset_cpus, "0-1");
+  EXPECT_EQ(run.memory, 256LL << 20);
+}
+
 }  // namespace
 }  // namespace sbx::cgroup

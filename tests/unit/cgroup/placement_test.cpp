@@ -65,5 +65,18 @@ TEST(Settle, CgroupfsOnAHybridHostSaysSo) {
   EXPECT_NE(s.error().hint().find("systemd.unified_cgroup_hierarchy=1"), std::string::npos);
 }
 
+TEST(Settle, CgroupfsOutsideADelegatedCgroupSaysHowToGetOne) {
+  CgroupRequest r{.limits = parse_limits({.pids_limit = "10"}).value(),
+                  .manager = Manager::kCgroupfs};
+  auto s = settle_limits_against(
+      r, std::nullopt,
+      "--cgroup-manager=cgroupfs: the current cgroup /system.slice/x.service is not delegated "
+      "to you (not writable)");
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("/system.slice/x.service"), std::string::npos);
+  EXPECT_NE(s.error().hint().find("systemd-run --user --scope -p Delegate=yes"), std::string::npos)
+      << s.error().hint();
+}
+
 }  // namespace
 }  // namespace sbx::cgroup
