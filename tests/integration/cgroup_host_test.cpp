@@ -5,8 +5,12 @@
 #include <linux/magic.h>
 #include <sys/statfs.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "run_fixture.hpp"
@@ -25,6 +29,24 @@ bool host_can_enforce_limits() {
   if (::statfs("/sys/fs/cgroup", &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) return false;
   const char* xdg = std::getenv("XDG_RUNTIME_DIR");
   return xdg && std::filesystem::exists(std::string(xdg) + "/systemd/private");
+}
+
+// True where --cgroup-manager=cgroupfs could work: pure cgroup v2 and our own
+// cgroup writable.
+bool own_cgroup_writable() {
+  struct statfs fs {};
+  if (::statfs("/sys/fs/cgroup", &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) return false;
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("0::"))
+      return ::access(("/sys/fs/cgroup" + line.substr(3) + "/cgroup.procs").c_str(), W_OK) == 0;
+  return false;
+}
+
+size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = 0; (at = text.find(part, at)) != std::string::npos; at += part.size()) ++n;
+  return n;
 }
 
 class CgroupHostTest : public RunTest {};
@@ -87,6 +109,55 @@ TEST_F(CgroupHostTest, StatsWithoutLimitedContainersIsEmpty) {
   r = sandbox({"update", "--memory", "64m", "deadbeef"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_TRUE(contains(r.err, "no running container with limits")) << r.err;
+}
+
+// cgroupfs mode uses the current cgroup: where it is not ours to write (the
+// CI host: not even cgroup v2), one error says so; nothing is written.
+TEST_F(CgroupHostTest, CgroupfsWhereTheCurrentCgroupIsNotDelegatedIsOneError) {
+  SBX_REQUIRES(!own_cgroup_writable(), "a current cgroup that is not writable");
+  auto r = run({"--cgroup-manager=cgroupfs", "--memory", "64m"}, payload(), {"echo", "ran"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(count(r.err, "sandbox: "), 1u) << r.err;
+  EXPECT_TRUE(contains(r.err, "sandbox: cannot enforce the limits: --cgroup-manager=cgroupfs: "))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "hint: ")) << r.err;
+}
+
+TEST_F(CgroupHostTest, CgroupfsWithoutLimitsRunsAsUsual) {
+  auto r = run({"--cgroup-manager=cgroupfs", "--network", "none"}, payload(), {"echo", "ran"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "ran\n");
+  EXPECT_FALSE(contains(r.err, "cgroup")) << r.err;
+  EXPECT_FALSE(contains(r.err, "warning")) << r.err;
+}
+
+// `update` of a stopped container is recorded for its next start, as docker
+// keeps it; here that start must then refuse the limits it cannot enforce.
+TEST_F(CgroupHostTest, UpdateOfAStoppedContainerIsKeptForItsStart) {
+  auto r = sandbox({"run", "--name", "upd", "--network", "none", payload(), "true"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  r = sandbox({"update", "--memory", "96m", "--pids-limit", "50", "upd"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "upd\n");
+  auto id = sandbox({"ps", "-aq", "--no-trunc"}).out;
+  id = id.substr(0, id.find('\n'));
+  std::ifstream in(root() / "containers" / id / "config.json");
+  auto config = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(config.is_discarded()) << id;
+  EXPECT_EQ(config["cgroup"]["limits"].value("memory", 0LL), 96LL << 20) << config.dump();
+  EXPECT_EQ(config["cgroup"]["limits"].value("pids_limit", 0LL), 50) << config.dump();
+  r = sandbox({"update", "--cpus", "0.5", "upd"});  // merged, not replacing
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::ifstream again(root() / "containers" / id / "config.json");
+  config = nlohmann::json::parse(again, nullptr, false);
+  EXPECT_EQ(config["cgroup"]["limits"].value("memory", 0LL), 96LL << 20) << config.dump();
+  EXPECT_EQ(config["cgroup"]["limits"].value("cpus", 0.0), 0.5) << config.dump();
+  if (!host_can_enforce_limits()) {
+    r = sandbox({"start", "upd"});
+    EXPECT_EQ(r.exit_code, 125) << r.describe();
+    EXPECT_TRUE(contains(r.err, "cannot enforce the limits")) << r.err;
+  }
 }
 
 }  // namespace
