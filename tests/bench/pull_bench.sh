@@ -99,14 +99,18 @@ chmod 0644 "${LAYERS[@]}"
 as_user() { runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin \
   HOME="/home/$TEST_USER" USER="$TEST_USER" LANG=C.UTF-8 "$@"; }
 now() { date +%s.%N; }
-scratch() { as_user mktemp -d /var/tmp/sbx-bench-XXXXXX; }
-# Deletes a scratch dir holding files owned by subordinate ids (we are root).
-drop() { rm -rf "$1"; }
-# The same start for every run: the previous run's deletions written back and its pages dropped
-# (ext4 without a journal skips inodes deleted in the last seconds, 300 s while their inode table
-# block is dirty, so creating files right after an `rm -rf` of 7000 files costs a scan per create;
-# whichever tool ran after a delete paid for it), then the layer blobs read back into the page
-# cache, on both sides: the registry's storage and the OCI layout that tar reads.
+# Every run unpacks into its own dir under $SCRATCH, all deleted at the end only: this ext4 has
+# no journal, and then it skips inodes freed in the last 60 s (360 s while their inode table
+# block is dirty) when it allocates, checking each one at every create; right after an `rm -rf`
+# of a previous run's 7000 files a create cost ~1 ms instead of ~20 us, and whichever tool ran
+# after a delete paid for it. A real pull does not follow such a delete.
+SCRATCH=$(as_user mktemp -d /var/tmp/sbx-bench-XXXXXX)
+trap 'rm -rf "$SCRATCH"' EXIT
+scratch() { as_user mktemp -d "$SCRATCH/run-XXXXXX"; }
+drop() { :; }  # see SCRATCH
+# The same start for every run: what earlier runs wrote is on disk and out of the page cache,
+# then the layer blobs are read back into it, on both sides: the registry's storage and the OCI
+# layout that tar reads.
 REGISTRY_BLOBS=$RIG_DIR/data/docker/registry/v2/blobs/sha256
 settle() {
   sync
