@@ -105,6 +105,73 @@ check "update changed memory.max live ($(cat $cg/memory.max))" [ "$(cat $cg/memo
 check "update changed pids.max live ($(cat $cg/pids.max))" [ "$(cat $cg/pids.max)" = 50 ]
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
+# update is kept: live, on a stopped container, and both applied by the next start.
+wait_no_scope
+sbx run -d --name upd --memory 128m bb sh -c \
+  'for i in 1 2 3; do wget -q -T 1 http://10.0.2.2:9/ 2>/dev/null; done; sleep 300' >/dev/null 2>$T/err
+cg=$(wait_for_scope); sleep 2
+json=$(sbx stats --no-stream --format json upd 2>&1)
+echo "# stats: $json"
+check "stats shows NET I/O of the slirp4netns interface" \
+  sh -c "echo '$json' | grep -q '\"net_tx_bytes\":[1-9]'"
+check "stats shows BLOCK I/O where io is delegated" \
+  sh -c "echo '$json' | grep -q '\"block_write_bytes\":[0-9]'"
+sbx stats --no-stream upd | sed 's/^/# /'
+sbx update --memory 200m upd >/dev/null 2>$T/err; rc=$?
+check "update of a running container ($rc $(cat $T/err))" [ "$rc" = 0 -a "$(cat $cg/memory.max)" = 209715200 ]
+sbx stop -t 1 upd >/dev/null 2>&1
+sbx update --pids-limit 40 upd >/dev/null 2>$T/err; rc=$?
+check "update of a stopped container ($rc $(cat $T/err))" [ "$rc" = 0 ]
+wait_no_scope
+sbx start upd >/dev/null 2>$T/err; rc=$?
+cg=$(wait_for_scope)
+check "start applies the updated limits ($rc: memory.max $(cat $cg/memory.max 2>&1), pids.max $(cat $cg/pids.max 2>&1))" \
+  [ "$rc" = 0 -a "$(cat $cg/memory.max 2>/dev/null)" = 209715200 -a "$(cat $cg/pids.max 2>/dev/null)" = 40 ]
+sbx rm -f upd >/dev/null 2>&1
+
+# --cgroup-manager=cgroupfs: a cgroup the user's manager delegated (a
+# systemd-run scope with Delegate=yes) holds the limits, and nothing of the
+# container's is left in it afterwards.
+sbx run --rm --network none --cgroup-manager=cgroupfs --memory 64m bb true 2>$T/err; rc=$?
+echo "# $(tr '\n' ' ' <$T/err)"
+named=no; grep -q 'cgroupfs: the current cgroup .* is not delegated to you' $T/err && named=yes
+check "cgroupfs outside a delegated cgroup: 125 ($rc), one error naming it" \
+  [ "$rc" = 125 -a "$(grep -c 'sandbox:' $T/err)" = 1 -a $named = yes ]
+cat >$T/cgfs.sh <<'CGFS'
+cg=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)
+S=/mnt/sbx/sandbox
+left() { ls -d $cg/sandbox-* 2>/dev/null | grep -v sandbox-init | tr '\n' ' '; }
+echo "base $cg"
+echo "limits $($S run --rm --network none --cgroup-manager=cgroupfs --memory 64m --pids-limit 30 bb \
+  cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max | tr '\n' ' ')"
+$S run --rm --network none --cgroup-manager=cgroupfs --memory 64m bb \
+  dd if=/dev/zero of=/dev/null bs=256M count=1 2>/dev/null
+echo "hog $?"
+echo "left-fg [$(left)]"
+id=$($S run -d --cgroup-manager=cgroupfs --memory 64m --pids-limit 30 bb sleep 300)
+echo "d-limits $(cat $cg/sandbox-$id/container/memory.max $cg/sandbox-$id/container/pids.max | tr '\n' ' ')"
+$S update --memory 100m --cpus 0.5 $id >/dev/null
+echo "d-update $(cat $cg/sandbox-$id/container/memory.max $cg/sandbox-$id/container/cpu.max | tr '\n' ' ')"
+$S rm -f $id >/dev/null
+echo "left-rm [$(left)]"
+id=$($S run -d --cgroup-manager=cgroupfs --pids-limit 30 bb sleep 300)
+$S stop -t 1 $id >/dev/null
+i=0; while [ -e $cg/sandbox-$id ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+echo "left-stop [$(left)]"
+$S rm $id >/dev/null
+CGFS
+chmod 644 $T/cgfs.sh
+as_user systemd-run --user --scope -q -p Delegate=yes sh $T/cgfs.sh >$T/cgfs.out 2>&1
+sed 's/^/# /' $T/cgfs.out
+check "cgroupfs: the limits are in the container's cgroup" grep -qx 'limits 67108864 30 ' $T/cgfs.out
+check "cgroupfs: a memory hog is killed (137)" grep -qx 'hog 137' $T/cgfs.out
+check "cgroupfs: no cgroup left after a foreground run" grep -qx 'left-fg \[\]' $T/cgfs.out
+check "cgroupfs -d: the limits are in force" grep -qx 'd-limits 67108864 30 ' $T/cgfs.out
+check "cgroupfs -d: update, also of a controller the run did not need" \
+  grep -qx 'd-update 104857600 50000 100000 ' $T/cgfs.out
+check "cgroupfs -d: no cgroup left after rm -f" grep -qx 'left-rm \[\]' $T/cgfs.out
+check "cgroupfs -d: no cgroup left after stop" grep -qx 'left-stop \[\]' $T/cgfs.out
+
 if [ -x /mnt/sbx/cgroup_bench.sh ] && [ "${SBX_BENCH:-1}" = 1 ]; then sh /mnt/sbx/cgroup_bench.sh; fi
 echo "1..$N"
 echo "# $FAILED failed"
