@@ -11,8 +11,8 @@ Status update_container_limits(const Containers& containers, const std::string& 
   if (info.status == ContainerStatus::kRunning) {
     if (!info.runtime || info.runtime->cgroup_path.empty())
       return fail(Error("container " + info.name + " runs without a cgroup of its own")
-                      .with_hint("limits apply from its next start: run it with a limit "
-                                 "(--memory, --cpus, --pids-limit, ...)"));
+                      .with_hint("stop it, update it, and start it again: a stopped "
+                                 "container takes the limits at its start"));
     SBX_TRY(cgroup::update_limits(info.runtime->cgroup_path, limits));
   }
   ContainerSpec spec = info.spec;

@@ -160,5 +160,15 @@ TEST_F(CgroupHostTest, UpdateOfAStoppedContainerIsKeptForItsStart) {
   }
 }
 
+TEST_F(CgroupHostTest, UpdateOfARunningContainerWithoutACgroupSaysWhatToDo) {
+  auto r = sandbox({"run", "-d", "--name", "plain", "--network", "none", payload(), "sleep", "30"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto u = sandbox({"update", "--memory", "64m", "plain"});
+  sandbox({"rm", "-f", "plain"});
+  EXPECT_EQ(u.exit_code, 125) << u.describe();
+  EXPECT_TRUE(contains(u.err, "runs without a cgroup of its own")) << u.err;
+  EXPECT_TRUE(contains(u.err, "hint: stop it, update it")) << u.err;
+}
+
 }  // namespace
 }  // namespace sbx::it

@@ -105,6 +105,7 @@ check "update changed memory.max live ($(cat $cg/memory.max))" [ "$(cat $cg/memo
 check "update changed pids.max live ($(cat $cg/pids.max))" [ "$(cat $cg/pids.max)" = 50 ]
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
+echo "# at $(cut -d' ' -f1 /proc/uptime) s: update, stats I/O and cgroupfs tests"
 # update is kept: live, on a stopped container, and both applied by the next start.
 wait_no_scope
 sbx run -d --name upd --memory 128m bb sh -c \
@@ -172,6 +173,7 @@ check "cgroupfs -d: update, also of a controller the run did not need" \
 check "cgroupfs -d: no cgroup left after rm -f" grep -qx 'left-rm \[\]' $T/cgfs.out
 check "cgroupfs -d: no cgroup left after stop" grep -qx 'left-stop \[\]' $T/cgfs.out
 
+echo "# at $(cut -d' ' -f1 /proc/uptime) s: done"
 if [ -x /mnt/sbx/cgroup_bench.sh ] && [ "${SBX_BENCH:-1}" = 1 ]; then sh /mnt/sbx/cgroup_bench.sh; fi
 echo "1..$N"
 echo "# $FAILED failed"
