@@ -38,10 +38,10 @@ Status finish_container(const Containers& containers, const std::string& id,
     final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);  // cgroupfs dirs; best effort
   }
+  // --rm: nothing to record, the container goes (one file fewer to create).
+  if (info.spec.remove) return containers.remove(id, remove_container_tree);
   SBX_TRY(containers.write_exit(id, final_record));
-  SBX_TRY(containers.remove_runtime_state(id));
-  if (info.spec.remove) SBX_TRY(containers.remove(id, remove_container_tree));
-  return {};
+  return containers.remove_runtime_state(id);
 }
 
 Status remove_container(const Containers& containers, const std::string& id, bool force) {
