@@ -95,12 +95,12 @@ Result<StorageDriver> parse_storage_driver(std::string_view name) {
               EINVAL);
 }
 
-Result<RootfsLayout> make_container_layout(const fs::path& container_dir,
+Result<RootfsLayout> make_container_layout(const fs::path& container_dir, const fs::path& merged,
                                            std::vector<fs::path> lower_dirs_top_first) {
   RootfsLayout layout;
   layout.upper = container_dir / "upper";
   layout.work = container_dir / "work";
-  layout.merged = container_dir / "merged";
+  layout.merged = merged;
   for (const fs::path& dir : {layout.upper, layout.work, layout.merged})
     SBX_TRY(make_dirs(dir, 0755));
   // The upper dir's own attributes become the container's "/".

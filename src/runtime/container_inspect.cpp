@@ -93,7 +93,7 @@ std::string container_info_to_json(const ContainerInfo& info) {
              {{"Data",
                {{"UpperDir", (info.store_dir / "upper").string()},
                 {"WorkDir", (info.store_dir / "work").string()},
-                {"MergedDir", (info.store_dir / "merged").string()}}}}}};
+                {"MergedDir", (info.runtime_dir / "merged").string()}}}}}};
   if (info.runtime) {
     j["State"]["MonitorPid"] = info.runtime->monitor_pid;
     if (!info.runtime->cgroup_path.empty()) j["State"]["CgroupPath"] = info.runtime->cgroup_path;

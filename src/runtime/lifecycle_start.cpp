@@ -18,10 +18,10 @@ Status start_container(const Containers& containers, const std::string& id) {
   auto image_id = SBX_TRY_CTX(image::Digest::parse(info.image_id), "container " + info.name);
   auto image = SBX_TRY_CTX(store.image(image_id), "the image of container " + info.name);
   NullProgress quiet;
-  auto inputs =
-      SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.storage_driver, quiet));
-  auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
   SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
+  auto inputs = SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.runtime_dir,
+                                             info.storage_driver, quiet));
+  auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
   return launch_detached(containers, id, plan, info.spec);
 }
 

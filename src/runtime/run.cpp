@@ -43,12 +43,16 @@ Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std:
   return store.resolve(pulled.id.str());
 }
 
-// Removes containers/<id> (files in it may belong to subordinate ids).
+// Removes containers/<id> (files in it may belong to subordinate ids) and the
+// runtime dir made while planning.
 struct ContainerDirCleanup {
   std::filesystem::path dir;
+  std::filesystem::path runtime_dir;
   bool armed = false;
   ~ContainerDirCleanup() {
-    if (armed) (void)userns_tree_remover()({dir});
+    if (!armed) return;
+    (void)userns_tree_remover()({dir});
+    (void)remove_tree(runtime_dir);
   }
 };
 
@@ -80,14 +84,15 @@ Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
   SBX_TRY(settle_cgroup_limits(spec, progress));
 
   // A container that never started leaves nothing behind, --rm or not.
-  auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id, true);
+  auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
+                                                       containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
   SBX_TRY(store.record_container_image(id, image.id));
   spec.name = SBX_TRY(containers.claim_name(id, spec.name));
   ContainerMeta meta{flags.image, now_rfc3339(), options.storage_driver};
   SBX_TRY(containers.write_config(id, spec, meta));
-  auto inputs =
-      SBX_TRY(gather_launch_inputs(store, image, spec, id, options.storage_driver, progress));
+  auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
+                                             options.storage_driver, progress));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
   return Prepared{std::move(store), std::move(gc_lock), std::move(containers), id,
                   std::move(spec),  std::move(plan),    std::move(cleanup)};

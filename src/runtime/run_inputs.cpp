@@ -13,6 +13,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/runtime/flag_parsers.hpp"
+#include "sandbox/runtime/mount_point_layer.hpp"
 #include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
@@ -36,9 +37,10 @@ Result<rootfs::StorageDriver> choose_driver(const store::Store& store, const std
 }
 
 Result<RootfsPlan> prepare_rootfs(const store::Store& store, const std::filesystem::path& dir,
+                                  const std::filesystem::path& mount_point,
                                   const std::vector<std::filesystem::path>& lowers,
                                   const userns::IdMaps& maps, const std::string& driver_name) {
-  auto layout = SBX_TRY(rootfs::make_container_layout(dir, lowers));
+  auto layout = SBX_TRY(rootfs::make_container_layout(dir, mount_point, lowers));
   auto driver = SBX_TRY(choose_driver(store, driver_name));
   RootfsPlan root;
   root.path = layout.merged.string();
@@ -63,12 +65,14 @@ Result<RootfsPlan> prepare_rootfs(const store::Store& store, const std::filesyst
   return root;
 }
 
-// /etc/hostname, /etc/hosts, /etc/resolv.conf of this container.
-Result<std::string> write_etc_files(const std::filesystem::path& dir, const ContainerSpec& spec) {
-  auto etc = dir / "etc";
+// /etc/hostname, /etc/hosts, /etc/resolv.conf of this container, in its
+// runtime dir: they are rewritten at every start, and a tmpfs there spares the
+// store's filesystem four inodes per start (and no fsync: kVolatile).
+Result<std::string> write_etc_files(const std::filesystem::path& runtime_dir,
+                                    const ContainerSpec& spec) {
+  auto etc = runtime_dir / "etc";
   SBX_TRY(make_dirs(etc, 0755));
   std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
-  // Rewritten at every start: no fsync (kVolatile) to wait for.
   constexpr auto kVolatile = Durability::kVolatile;
   SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n", 0644, kVolatile));
   SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec), 0644, kVolatile));
@@ -144,6 +148,7 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const ContainerSpec& spec, const std::string& id,
+                                          const std::filesystem::path& runtime_dir,
                                           const std::string& storage_driver,
                                           ProgressSink& progress) {
   LaunchInputs in;
@@ -155,8 +160,15 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   std::vector<std::filesystem::path> lowers;
   for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
     lowers.push_back(store.layer_diff_dir(it->diff_id));
+  auto mount_points = SBX_TRY_CTX(
+      mount_point_layer(store.root() / "cache" / "mount-points", image.id.hex(), lowers),
+      "mount points");
+  if (mount_points) lowers.insert(lowers.begin(), *mount_points);
   auto dir = store.containers_dir() / id;
-  in.rootfs = SBX_TRY_CTX(prepare_rootfs(store, dir, lowers, in.id_maps, storage_driver), "rootfs");
+  SBX_TRY(make_dirs(runtime_dir, 0700));
+  in.rootfs = SBX_TRY_CTX(
+      prepare_rootfs(store, dir, runtime_dir / "merged", lowers, in.id_maps, storage_driver),
+      "rootfs");
   // A --rm container's upper dir dies with it: `volatile` spares the sync of
   // the upper filesystem when its mount namespace goes away (tens of ms on a
   // busy disk). Every kernel with unprivileged overlay (5.11) has it.
@@ -164,7 +176,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
     in.rootfs.mount.options += ",volatile";
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
-  in.etc_dir = SBX_TRY_CTX(write_etc_files(dir, spec), "/etc files");
+  in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec), "/etc files");
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }

@@ -22,11 +22,13 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 // -v host paths must exist: a missing one is an error, never a made dir.
 Status check_bind_sources(const ContainerSpec& spec);
 
-// Id maps, the rootfs layout under containers/<id>, the image's passwd and
-// group, the /etc files, capabilities and the compiled seccomp program.
+// Id maps, the rootfs layout under containers/<id> (its mount point and the
+// /etc files in `runtime_dir`), the image's passwd and group, capabilities and
+// the compiled seccomp program.
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const ContainerSpec& spec, const std::string& id,
+                                          const std::filesystem::path& runtime_dir,
                                           const std::string& storage_driver,
                                           ProgressSink& progress);
 

@@ -98,6 +98,27 @@ TEST_F(RunTest, RmRemovesTheContainerDir) {
   EXPECT_TRUE(!fs::exists(containers) || fs::is_empty(containers));
 }
 
+// The image lacks /etc/hosts and friends: their mount points come from a
+// layer made once per image, so a start writes nothing into the upper dir.
+TEST_F(RunTest, MountPointsComeFromAPerImageLayerNotTheUpperDir) {
+  auto r = sandbox({"run", "--name", "mount-points", payload(), "sh", "-c", "cat /etc/hosts"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "localhost")) << r.out;
+  std::vector<fs::path> containers;
+  for (const auto& e : fs::directory_iterator(root() / "containers")) containers.push_back(e);
+  ASSERT_EQ(containers.size(), 1u);
+  EXPECT_TRUE(fs::is_empty(containers[0] / "upper")) << "a mount point was made in the upper dir";
+  std::vector<fs::path> layers;
+  for (const auto& e : fs::directory_iterator(root() / "cache" / "mount-points"))
+    layers.push_back(e);
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_TRUE(fs::is_regular_file(layers[0] / "etc" / "hosts"));
+  EXPECT_FALSE(fs::exists(layers[0] / "etc" / "passwd"))
+      << "the image's own files stay the image's";
+  auto rm = sandbox({"rm", "mount-points"});
+  EXPECT_EQ(rm.exit_code, 0) << rm.describe();
+}
+
 TEST_F(RunTest, HostFilesAndProcessesInvisible) {
   auto files = payload_run({"stat", test_dir().string()});
   EXPECT_EQ(files.exit_code, 1) << files.describe();

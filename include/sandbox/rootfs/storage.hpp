@@ -25,9 +25,11 @@ struct RootfsLayout {
   std::filesystem::path merged;  // the mount point (rootfs of the container)
 };
 
-// Creates <container_dir>/{upper,work,merged} (and an empty lower dir when the
-// image has no layers, since overlay needs one) and returns the layout.
+// Creates <container_dir>/{upper,work} (and an empty lower dir when the image
+// has no layers, since overlay needs one) and the mount point `merged`, which
+// may live elsewhere (the runtime dir: a tmpfs spares a disk inode per start).
 Result<RootfsLayout> make_container_layout(const std::filesystem::path& container_dir,
+                                           const std::filesystem::path& merged,
                                            std::vector<std::filesystem::path> lower_dirs_top_first);
 
 // Everything the child needs to mount the rootfs, as ready-made C strings.

@@ -51,7 +51,8 @@ TEST_F(UnpackTest, PrepareOverlayMountUsesShortLinksForManyLayers) {
                      "diff");
     fs::create_directories(lowers.back());
   }
-  auto layout = make_container_layout(base_ / "containers" / std::string(64, 'c'), lowers);
+  auto dir = base_ / "containers" / std::string(64, 'c');
+  auto layout = make_container_layout(dir, dir / "merged", lowers);
   ASSERT_TRUE(layout);
   auto prepared = prepare_overlay_mount(*layout);
   ASSERT_TRUE(prepared) << prepared.error().message();
@@ -92,7 +93,7 @@ TEST(PrepareFuseOverlayMount, PassesTheDirsToTheHelper) {
 }
 
 TEST_F(UnpackTest, MakeContainerLayoutCreatesTheDirs) {
-  auto layout = make_container_layout(base_ / "c1", {});
+  auto layout = make_container_layout(base_ / "c1", base_ / "run" / "merged", {});
   ASSERT_TRUE(layout) << layout.error().message();
   for (const fs::path& dir : {layout->upper, layout->work, layout->merged})
     EXPECT_TRUE(fs::is_directory(dir)) << dir;
