@@ -36,6 +36,10 @@ Result<int> ChildProcess::wait() {
   return status;
 }
 
+void ChildProcess::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 void ChildProcess::kill_and_reap() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);

@@ -31,6 +31,10 @@ class NetworkAttachment {
   void describe(RuntimeState& state) const;
   // Hands the helper over (the monitor ends it); the destructor then leaves it.
   void release();
+  // Once the container is gone: starts ending slirp4netns (see Slirp4netns::begin_stop).
+  void begin_stop() const {
+    if (slirp_) slirp_->begin_stop();
+  }
 
  private:
   std::optional<net::Slirp4netns> slirp_;

@@ -111,6 +111,7 @@ Result<int> run_foreground(Prepared& p) {
   int status = SBX_TRY(
       detail::supervise(launched.process, signals, std::move(pty), p.plan.process.stdin_open));
   int code = exit_code_of(status);
+  launched.network.begin_stop();  // ends while we record the exit (reaped on return)
   // Best effort: `rm -f` may have removed the container meanwhile.
   (void)finish_container(p.containers, p.id, ExitRecord{code, false, now_rfc3339()});
   return code;

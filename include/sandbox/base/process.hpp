@@ -30,6 +30,8 @@ class ChildProcess {
   // Blocks until the child exits; returns the raw wait status.
   Result<int> wait();
   pid_t release() { return std::exchange(pid_, -1); }
+  // Sends `sig` and keeps owning the child (it is still reaped later).
+  void signal(int sig) const;
   void kill_and_reap();
 
  private:
