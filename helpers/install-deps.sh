@@ -8,6 +8,7 @@ PACKAGES=(
   cmake g++ make pkg-config clang-format
   libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev libseccomp-dev libsystemd-dev
   libsubid-dev libssl-dev nettle-dev libcli11-dev libgtest-dev libgmock-dev
+  musl-tools  # the init and the monitor: ~40 KiB static programs instead of ~800 KiB with glibc
   libisal-dev  # ISA-L inflate for gzip layers (optional at run time: zlib otherwise)
   # run: id mapping, overlay, network
   uidmap fuse-overlayfs slirp4netns iproute2
