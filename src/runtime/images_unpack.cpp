@@ -76,9 +76,9 @@ Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
 }
 
 // Runs in the user-namespace child: the layers are independent directories,
-// so up to two workers (this machine class has two cores; more only adds disk
-// contention) unpack them side by side, the largest first. The first error
-// stops the others from taking new layers.
+// so up to two workers (no more than cores; two is what was measured, on two
+// cores) unpack them side by side, the largest first. The first error stops
+// the others from taking new layers.
 Status unpack_all(const store::Store& store, const std::vector<Pending>& pending,
                   std::vector<std::string>& warnings) {
   std::vector<const Pending*> order;
