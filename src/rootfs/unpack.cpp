@@ -19,6 +19,11 @@ namespace sbx::rootfs {
 
 namespace {
 
+// A new regular file `base` in `dir_fd` (never through a symlink), or -1.
+int create_file(int dir_fd, const std::string& base) {
+  return ::openat(dir_fd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 // A directory whose mode and times are set once all its children exist, so a
 // read-only dir (0555) still receives them and its mtime stays the image's.
 struct DeferredDir {
@@ -47,7 +52,8 @@ class Unpacker {
   Status unpack_normal(LayerArchive& archive, archive_entry* entry, const std::string& path);
   Status make_whiteout(const std::string& path);
   Status make_opaque(const std::string& dir);
-  Status write_regular(LayerArchive& archive, archive_entry* entry, int dir_fd,
+  // `fd`: the file just created (O_EXCL) as `base` in `dir_fd`.
+  Status write_regular(LayerArchive& archive, archive_entry* entry, UniqueFd fd, int dir_fd,
                        const std::string& base, const std::string& path);
   Status make_directory(archive_entry* entry, int dir_fd, const std::string& base,
                         const std::string& path);
@@ -119,6 +125,15 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
   if (type != AE_IFREG || is_hardlink) forget_parent();
   auto [dir, base] = split_parent(path);
   int dir_fd = SBX_TRY(parent_fd(dir));
+  if (type == AE_IFREG && !is_hardlink) {
+    // Most files are new: creating first saves the lookup below for them.
+    int raw = create_file(dir_fd, base);
+    if (raw >= 0) {
+      note_written(path);
+      return write_regular(archive, entry, UniqueFd(raw), dir_fd, base, path);
+    }
+    if (errno != EEXIST) return fail_errno("create", path);
+  }
 
   struct stat existing;
   bool exists = ::fstatat(dir_fd, base.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
@@ -135,8 +150,11 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
 
   MetadataOptions meta{options_.ignore_ownership};
   switch (type) {
-    case AE_IFREG:
-      return write_regular(archive, entry, dir_fd, base, path);
+    case AE_IFREG: {
+      int raw = create_file(dir_fd, base);
+      if (raw < 0) return fail_errno("create", path);
+      return write_regular(archive, entry, UniqueFd(raw), dir_fd, base, path);
+    }
     case AE_IFDIR:
       return make_directory(entry, dir_fd, base, path);
     case AE_IFLNK: {
@@ -163,12 +181,8 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
   }
 }
 
-Status Unpacker::write_regular(LayerArchive& archive, archive_entry* entry, int dir_fd,
+Status Unpacker::write_regular(LayerArchive& archive, archive_entry* entry, UniqueFd fd, int dir_fd,
                                const std::string& base, const std::string& path) {
-  int raw =
-      ::openat(dir_fd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (raw < 0) return fail_errno("create", path);
-  UniqueFd fd(raw);
   SBX_TRY(archive.write_data_to(fd.get(), archive_entry_size(entry), path));
   SBX_TRY(apply_owner(dir_fd, base, fd.get(), entry, {options_.ignore_ownership}, path));
   SBX_TRY(apply_mode(dir_fd, base, fd.get(), archive_entry_perm(entry), path));
