@@ -3,14 +3,18 @@
 #include "sandbox/net/slirp.hpp"
 
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -101,6 +105,33 @@ Status await_ready(int ready_fd, ChildProcess& process, const std::filesystem::p
           .with_hint("sandbox system check shows whether slirp4netns and /dev/net/tun work"));
 }
 
+// slirp4netns's fd of /dev/net/tun (it opened tap0 in the container's
+// namespace and passed the fd back to its main process), or -1.
+int find_tun_fd(pid_t pid) {
+  std::error_code ec;
+  auto dir = std::filesystem::path("/proc") / std::to_string(pid) / "fd";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    auto target = std::filesystem::read_symlink(entry.path(), ec);
+    if (!ec && target == "/dev/net/tun") return std::atoi(entry.path().filename().c_str());
+  }
+  return -1;
+}
+
+// When slirp4netns exits, closing the last fd of tap0 unregisters the device,
+// and its exit waits 15-20 ms for RCU grace periods in the kernel, while we
+// wait to reap it. Marked persistent (through a copy of its fd, taken with
+// pidfd_getfd: it is our child), tap0 outlives slirp4netns and goes when the
+// container's network namespace does, removed by the kernel in the
+// background. Best effort: without it only the exit is slower.
+void make_tap_persistent(pid_t pid) {
+  int tun_fd = find_tun_fd(pid);
+  if (tun_fd < 0) return;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) return;
+  UniqueFd copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), tun_fd, 0)));
+  if (copy) (void)::ioctl(copy.get(), TUNSETPERSIST, 1);
+}
+
 }  // namespace
 
 Result<Slirp4netns> Slirp4netns::start(const SlirpLaunch& launch) {
@@ -118,7 +149,9 @@ Status Slirp4netns::wait_ready() {
     process_.kill_and_reap();
     ::unlink(api_socket().c_str());
     ::unlink(log.c_str());
+    return ready;
   }
+  make_tap_persistent(process_.pid());
   return ready;
 }
 

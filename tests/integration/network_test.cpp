@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -394,6 +396,31 @@ TEST_F(NetworkTest, PsSaysSoWhenSlirp4netnsDiesUnderARunningContainer) {
   EXPECT_FALSE(contains(sandbox({"ps"}).out, "network down"));
   ::kill(slirp, SIGKILL);
   EXPECT_TRUE(wait_until([&] { return contains(sandbox({"ps"}).out, "network down"); }, 30));
+  EXPECT_EQ(sandbox({"rm", "-f", name}).exit_code, 0);
+}
+
+// tap0 is persistent: slirp4netns's exit then does not unregister it (which
+// waits for the kernel's RCU grace periods, 15-20 ms); it goes with the
+// container's network namespace.
+TEST_F(NetworkTest, Tap0IsPersistentSoSlirp4netnsExitsWithoutRemovingIt) {
+  SBX_REQUIRES(std::system("command -v nsenter >/dev/null && command -v ip >/dev/null") == 0,
+               "nsenter and ip (util-linux, iproute2)");
+  std::string name = "net-" + unique_token();
+  auto started = sandbox({"run", "-d", "--name", name, busybox(), "sleep", "60"});
+  ASSERT_EQ(started.exit_code, 0) << started.describe();
+  auto inspect = sandbox({"inspect", name});
+  size_t at = inspect.out.find("\"Pid\": ");
+  ASSERT_NE(at, std::string::npos) << inspect.describe();
+  std::string pid = std::to_string(std::stoi(inspect.out.substr(at + 7)));
+  // We own the container's user namespace, so we may enter it and its net namespace.
+  std::string cmd = "nsenter -t " + pid + " -U -n --preserve-credentials ip -d link show tap0";
+  std::string out;
+  if (FILE* pipe = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    ::pclose(pipe);
+  }
+  EXPECT_TRUE(contains(out, "persist on")) << cmd << ":\n" << out;
   EXPECT_EQ(sandbox({"rm", "-f", name}).exit_code, 0);
 }
 
