@@ -296,6 +296,23 @@ TEST_F(NetworkTest, DefaultNetworkIsSlirp4netnsWithTap0) {
   EXPECT_TRUE(contains(r.out, "mtu 65520")) << r.out;
 }
 
+// enable_ipv6: slirp4netns announces fd00::/64 and tap0 takes an address from
+// it (SLAAC, about 2 s); without the option no router ever answers.
+TEST_F(NetworkTest, EnableIpv6GivesTap0AnFd00Address) {
+  // Waits up to TENTHS/10 s for an fd00:: address on tap0.
+  auto wait_for_fd00 = [](int tenths) {
+    return "for i in $(seq " + std::to_string(tenths) +
+           "); do grep -q '^fd00.* tap0$' /proc/net/if_inet6 && exit 0; sleep 0.1; done; "
+           "cat /proc/net/if_inet6; exit 1";
+  };
+  auto on = run({"--network", "slirp4netns:enable_ipv6=true"}, busybox(),
+                {"sh", "-c", wait_for_fd00(100)});
+  EXPECT_EQ(on.exit_code, 0) << on.describe();
+  auto off = run({}, busybox(), {"sh", "-c", wait_for_fd00(30)});  // the RA came in ~2 s above
+  EXPECT_EQ(off.exit_code, 1) << off.describe();
+  EXPECT_TRUE(contains(off.out, "tap0")) << off.out;  // link-local only
+}
+
 TEST_F(NetworkTest, HostsAndResolvConf) {
   auto r = run({"--hostname", "web", "--add-host", "db:10.0.2.50", "--network",
                 "slirp4netns:allow_host_loopback=true"},
