@@ -160,9 +160,9 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   std::vector<std::filesystem::path> lowers;
   for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
     lowers.push_back(store.layer_diff_dir(it->diff_id));
+  auto layer_dir = store.mount_point_layer_dir(image.id);
   auto mount_points = SBX_TRY_CTX(
-      mount_point_layer(store.root() / "cache" / "mount-points", image.id.hex(), lowers),
-      "mount points");
+      mount_point_layer(layer_dir.parent_path(), layer_dir.filename(), lowers), "mount points");
   if (mount_points) lowers.insert(lowers.begin(), *mount_points);
   auto dir = store.containers_dir() / id;
   SBX_TRY(make_dirs(runtime_dir, 0700));

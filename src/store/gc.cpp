@@ -71,6 +71,10 @@ Result<PruneResult> Store::collect(const TreeRemover& remover) const {
     result.reclaimed_bytes += lstat_size(path);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail_errno("unlink", path.native());
   }
+  // A layer of mount points goes with its image (and a half-made one with it).
+  if (fs::path dir = root_ / "cache" / "mount-points"; path_exists(dir))
+    for (const std::string& name : SBX_TRY(list_dir(dir)))
+      if (!live.blobs.contains(name)) trees.push_back(dir / name);
   // No pull runs (the caller holds the gc lock): partials and staging are stale.
   for (const std::string& name : SBX_TRY(list_dir(root_ / "tmp")))
     if (name != "blobs") trees.push_back(root_ / "tmp" / name);

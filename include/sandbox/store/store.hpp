@@ -119,6 +119,11 @@ class Store {
 
   // ---- containers (their dirs belong to the runtime)
   std::filesystem::path containers_dir() const { return root_ / "containers"; }
+  // cache/mount-points/<image id hex>: the image's missing mount points as a
+  // layer (runtime/mount_point_layer.hpp); collected with the image.
+  std::filesystem::path mount_point_layer_dir(const image::Digest& image_id) const {
+    return root_ / "cache" / "mount-points" / image_id.hex();
+  }
   // Writes containers/<id>/image-id so the store knows the image is in use.
   Status record_container_image(std::string_view container_id, const image::Digest& id) const;
   Result<std::vector<std::string>> containers_using(const image::Digest& id) const;

@@ -133,6 +133,16 @@ TEST_F(StoreTest, RemoveLastNameDeletesImageAndItsUnsharedLayers) {
   EXPECT_TRUE(store().has_blob(keep.manifest_digest));
 }
 
+TEST_F(StoreTest, TheMountPointLayerGoesWithItsImage) {
+  ImageRecord keep = add_image("keep", {add_layer("a")}, {"docker.io/library/keep:latest"});
+  ImageRecord gone = add_image("gone", {add_layer("b")}, {"docker.io/library/gone:latest"});
+  for (const auto& id : {keep.id, gone.id})
+    ASSERT_TRUE(make_dirs(store().mount_point_layer_dir(id) / "etc"));
+  ASSERT_TRUE(store().remove_image("gone", false));
+  EXPECT_FALSE(path_exists(store().mount_point_layer_dir(gone.id)));
+  EXPECT_TRUE(path_exists(store().mount_point_layer_dir(keep.id) / "etc"));
+}
+
 TEST_F(StoreTest, RemoveRefusedWhileAContainerUsesIt) {
   ImageRecord image = add_image("config", {add_layer("a")}, {"docker.io/library/app:latest"});
   ASSERT_TRUE(store().record_container_image("c1", image.id));
