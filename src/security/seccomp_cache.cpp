@@ -13,7 +13,7 @@ namespace sbx::security {
 namespace {
 
 // Bump when the cache file format or the compile step changes meaning.
-constexpr std::string_view kCacheFormat = "sandbox-seccomp-bpf-1";
+constexpr std::string_view kCacheFormat = "sandbox-seccomp-bpf-2";  // 2: binary tree
 
 uint64_t fnv1a(std::string_view data, uint64_t hash = 0xcbf29ce484222325ull) {
   for (unsigned char c : data) {
