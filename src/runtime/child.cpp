@@ -78,10 +78,19 @@ bool wait_for_host(ChildContext& ctx) noexcept {
   return wait_for(ctx, SyncType::kHostReady);
 }
 
+// A session of its own, with or without a terminal, as conmon gives podman's
+// containers: the caller's terminal is not its controlling terminal (no
+// TIOCSTI into the host shell through an inherited tty fd, no job-control
+// signals from it: sandbox forwards them), and the scheduler's autogroup is
+// the container's own, not shared with whatever else runs in the session.
+bool new_session(ChildContext& ctx) noexcept {
+  if (::setsid() < 0) return child_fail(ctx, "setsid", nullptr, errno);
+  return true;
+}
+
 bool set_stdio(ChildContext& ctx) noexcept {
   const ProcessPlan& p = ctx.plan->process;
   if (p.terminal) {
-    if (::setsid() < 0) return child_fail(ctx, "setsid", nullptr, errno);
     if (::ioctl(ctx.pty_slave, TIOCSCTTY, 0) < 0)
       return child_fail(ctx, "ioctl", "TIOCSCTTY", errno);
     for (int fd = 0; fd < 3; ++fd)
@@ -158,6 +167,7 @@ constexpr Step kSteps[] = {
     {"bring up lo", bring_up_loopback},
     {"wait for host side", wait_for_host},
     {"enter cgroup namespace", enter_cgroup_namespace},
+    {"start a session", new_session},
     {"set stdio", set_stdio},
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},

@@ -107,20 +107,18 @@ bool dup_stdio(Ctx& ctx, int source, int last) noexcept {
   return true;
 }
 
-// -t: the pty is the controlling terminal of a new session; -d: a session of
-// its own with /dev/null; else our stdio (stdin only with -i).
+// Always a session of its own (as the container's init: our terminal is never
+// its controlling terminal). -t: the pty is; -d: /dev/null; else our stdio
+// (stdin only with -i).
 bool set_stdio(Ctx& ctx) noexcept {
   const ExecPlan& plan = *ctx.plan;
+  if (::setsid() < 0) return fail_step(ctx, "setsid", nullptr, errno);
   if (plan.process.terminal) {
-    if (::setsid() < 0) return fail_step(ctx, "setsid", nullptr, errno);
     if (::ioctl(ctx.pty_slave, TIOCSCTTY, 0) < 0)
       return fail_step(ctx, "ioctl", "TIOCSCTTY", errno);
     return dup_stdio(ctx, ctx.pty_slave, 2);
   }
-  if (plan.detach) {
-    if (::setsid() < 0) return fail_step(ctx, "setsid", nullptr, errno);
-    return dup_stdio(ctx, ctx.null_fd, 2);
-  }
+  if (plan.detach) return dup_stdio(ctx, ctx.null_fd, 2);
   return plan.process.stdin_open || dup_stdio(ctx, ctx.null_fd, 0);
 }
 

@@ -197,6 +197,17 @@ TEST_F(ExecTest, ForwardsSignalsToTheCommand) {
   EXPECT_NE(r.out.find("got SIGUSR1"), std::string::npos) << r.describe();
 }
 
+// Its own session: the session leader is in the container (our session's
+// leader is outside its pid namespace, where /proc shows it as 0).
+TEST_F(ExecTest, RunsInASessionOfItsOwn) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  auto r = sandbox({"exec", name_, "sh", "-c", "echo $$; cut -d' ' -f6 /proc/self/stat"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto newline = r.out.find('\n');
+  ASSERT_NE(newline, std::string::npos) << r.out;
+  EXPECT_EQ(r.out.substr(newline + 1), r.out.substr(0, newline + 1)) << "sid is not the shell";
+}
+
 TEST_F(ExecTest, NothingOfTheHostLeaksIntoTheExecdProcess) {
   ASSERT_NO_FATAL_FAILURE(start());
   auto r = exec({"payload", "escape-probe", "proc-root", "fd-leak", "exe-write", "chroot"});

@@ -204,6 +204,14 @@ TEST_F(RunTest, SigtermReachesTheCommand) {
   EXPECT_TRUE(contains(r.out, "got SIGTERM")) << r.out;
 }
 
+// The container is a session of its own, led by its init (pid 1): the
+// caller's terminal is not its controlling terminal (no TIOCSTI into it).
+TEST_F(RunTest, TheContainerIsASessionOfItsOwn) {
+  auto r = run({}, payload(), {"sh", "-c", "cut -d' ' -f6 /proc/self/stat"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "1\n");
+}
+
 TEST_F(RunTest, KeepIdRunsAsTheInvokingUser) {
   auto r = payload_run({"id"}, {"--userns=keep-id"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
