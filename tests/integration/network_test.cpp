@@ -193,6 +193,13 @@ class NetworkTest : public RunTest {
     EXPECT_TRUE(ready && bg->running()) << bg->out_so_far() << bg->err_so_far();
     return bg;
   }
+
+  // The host pid of a running container's init, from `inspect` (0 when not found).
+  pid_t container_pid(const std::string& name) {
+    auto inspect = sandbox({"inspect", name});
+    size_t at = inspect.out.find("\"Pid\": ");
+    return at == std::string::npos ? 0 : std::stoi(inspect.out.substr(at + 7));
+  }
 };
 
 TEST_F(NetworkTest, HostLoopbackOnlyWhenAllowed) {
@@ -404,10 +411,8 @@ TEST_F(NetworkTest, PsSaysSoWhenSlirp4netnsDiesUnderARunningContainer) {
   std::string name = "net-" + unique_token();
   auto started = sandbox({"run", "-d", "--name", name, busybox(), "sleep", "60"});
   ASSERT_EQ(started.exit_code, 0) << started.describe();
-  auto inspect = sandbox({"inspect", name});
-  size_t at = inspect.out.find("\"Pid\": ");
-  ASSERT_NE(at, std::string::npos) << inspect.describe();
-  pid_t container = std::stoi(inspect.out.substr(at + 7));
+  pid_t container = container_pid(name);
+  ASSERT_GT(container, 0);
   pid_t slirp = slirp_serving(container);
   ASSERT_GT(slirp, 0) << "no slirp4netns for container pid " << container;
   EXPECT_FALSE(contains(sandbox({"ps"}).out, "network down"));
@@ -425,10 +430,9 @@ TEST_F(NetworkTest, Tap0IsPersistentSoSlirp4netnsExitsWithoutRemovingIt) {
   std::string name = "net-" + unique_token();
   auto started = sandbox({"run", "-d", "--name", name, busybox(), "sleep", "60"});
   ASSERT_EQ(started.exit_code, 0) << started.describe();
-  auto inspect = sandbox({"inspect", name});
-  size_t at = inspect.out.find("\"Pid\": ");
-  ASSERT_NE(at, std::string::npos) << inspect.describe();
-  std::string pid = std::to_string(std::stoi(inspect.out.substr(at + 7)));
+  pid_t container = container_pid(name);
+  ASSERT_GT(container, 0);
+  std::string pid = std::to_string(container);
   // We own the container's user namespace, so we may enter it and its net namespace.
   std::string cmd = "nsenter -t " + pid + " -U -n --preserve-credentials ip -d link show tap0";
   std::string out;

@@ -11,6 +11,7 @@
 #include <zstd.h>
 
 #include "../../../src/runtime/images_internal.hpp"
+#include "../support/gzip.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/store/store.hpp"
 
@@ -42,19 +43,7 @@ std::string tar_with_owner(const std::filesystem::path& dir, uid_t uid) {
   return read_file(path).value();
 }
 
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using test::gzip;
 
 std::string zstd(const std::string& data) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
