@@ -33,6 +33,8 @@ class Registry {
   // `action` runs when it was the one chosen.
   CLI::App* add(const std::string& path, const std::string& summary, CommandFn action);
   CommandFn* chosen();
+  // Whether a top-level command or group `name` was added.
+  bool has(std::string_view name) const;
 
  private:
   CLI::App& app_;

@@ -15,6 +15,19 @@ TEST(Harness, RunsTheBinaryAndCapturesOutput) {
   EXPECT_NE(bad.exit_code, 0) << bad.describe();
 }
 
+// A command registers only the command groups up to its own (src/cli/main.cpp);
+// help still lists every group, and a command late in the list still parses.
+TEST(Harness, HelpListsEveryCommandGroupAndLateGroupsParse) {
+  RunResult help = run_sandbox({"--help"});
+  EXPECT_EQ(help.exit_code, 0) << help.describe();
+  for (const char* command : {"run", "exec", "ps", "pull", "version", "login", "unshare", "port",
+                              "commit", "stats", "system", "container", "image"})
+    EXPECT_NE(help.out.find("\n  " + std::string(command) + " "), std::string::npos) << command;
+  RunResult late = run_sandbox({"--root", "/nonexistent/x", "stats", "--help"});
+  EXPECT_EQ(late.exit_code, 0) << late.describe();
+  EXPECT_NE(late.out.find("Usage: sandbox stats"), std::string::npos) << late.out;
+}
+
 TEST(Harness, RigRegistriesAnswer) {
   SBX_REQUIRES_RIG();
   EXPECT_EQ(http_get(rig().registry, "/v2/").status, 200);
