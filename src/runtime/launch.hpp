@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 
 #include "host_cgroup.hpp"
 #include "host_network.hpp"
@@ -21,9 +22,11 @@ struct Launched {
 };
 
 // spawn -> id maps -> child mounts and pivots -> host side -> exec.
-// Defined in run.cpp.
+// `meanwhile` (writing the container's records) runs while the setuid id-map
+// helpers do, time the parent otherwise spends waiting. Defined in run.cpp.
 Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
-                        const std::filesystem::path& runtime_dir);
+                        const std::filesystem::path& runtime_dir,
+                        const std::function<Status()>& meanwhile = {});
 
 // state.json for a launched container watched by `watcher` (this process, or
 // the monitor it becomes): pids with start times, network and cgroup parts.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "launch.hpp"
 #include "run_inputs.hpp"
@@ -33,6 +34,20 @@ Result<std::string> new_container_id() {
   std::string id;
   for (unsigned char b : bytes) id += {kHex[b >> 4], kHex[b & 15]};
   return id;
+}
+
+// The id-map helpers on a thread of their own while `meanwhile` runs here.
+Status write_id_maps_while(pid_t pid, const userns::IdMaps& maps,
+                           const std::function<Status()>& meanwhile) {
+  if (!meanwhile) return with_context(userns::write_id_maps(pid, maps), "write id maps");
+  Status written;
+  Status done;
+  {
+    std::jthread mapper([&] { written = userns::write_id_maps(pid, maps); });
+    done = meanwhile();
+  }
+  SBX_TRY_CTX(std::move(written), "write id maps");
+  return done;
 }
 
 Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
@@ -64,6 +79,7 @@ struct Prepared {
   Containers containers;
   std::string id;
   ContainerSpec spec;
+  ContainerMeta meta;  // config.json and meta.json are written as the container starts
   LaunchPlan plan;
   std::unique_ptr<ContainerDirCleanup> cleanup;
 };
@@ -90,20 +106,22 @@ Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
   SBX_TRY(store.record_container_image(id, image.id));
   spec.name = SBX_TRY(containers.claim_name(id, spec.name));
   ContainerMeta meta{flags.image, now_rfc3339(), options.storage_driver};
-  SBX_TRY(containers.write_config(id, spec, meta));
   auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
                                              options.storage_driver, progress));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
   return Prepared{std::move(store), std::move(gc_lock), std::move(containers), id,
-                  std::move(spec),  std::move(plan),    std::move(cleanup)};
+                  std::move(spec),  std::move(meta),    std::move(plan),       std::move(cleanup)};
 }
 
 // The foreground run watches the container itself and records its end.
 Result<int> run_foreground(Prepared& p) {
   detail::BlockedSignals signals;
   std::string started_at = now_rfc3339();
-  SBX_TRY(p.containers.mark_started(p.id, started_at));
-  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id)));
+  auto write_records = [&]() -> Status {
+    SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
+    return p.containers.mark_started(p.id, started_at);
+  };
+  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id), write_records));
   p.cleanup->armed = false;  // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
@@ -135,10 +153,11 @@ RuntimeState describe_launched(const Launched& launched, pid_t watcher,
 // spawn -> id maps -> child mounts and pivots -> host side -> exec. Shared by
 // foreground and detached runs (and `start`): the caller watches the result.
 Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
-                        const std::filesystem::path& runtime_dir) {
+                        const std::filesystem::path& runtime_dir,
+                        const std::function<Status()>& meanwhile) {
   SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
   auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
-  SBX_TRY_CTX(userns::write_id_maps(process.pid(), plan.id_maps), "write id maps");
+  SBX_TRY(write_id_maps_while(process.pid(), plan.id_maps, meanwhile));
   // slirp4netns comes up while the child mounts its rootfs.
   auto network = SBX_TRY_CTX(start_network(spec, process.pid(), runtime_dir), "network");
   SBX_TRY(process.release_and_await_host_wait());
@@ -155,6 +174,7 @@ Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
 
 Result<std::string> run_container_detached(const RunOptions& options, ProgressSink& progress) {
   auto p = SBX_TRY(prepare(options, progress));
+  SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
   auto lock = SBX_TRY(p.containers.lock(p.id));
   SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec));
   p.cleanup->armed = false;
