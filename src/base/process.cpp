@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sandbox/base/unique_fd.hpp"
 
 extern char** environ;
@@ -167,14 +168,9 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
     posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
   }
 
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = c_string_array(argv);
   std::vector<char*> envp;
-  if (options.env) {
-    for (const auto& e : *options.env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-  }
+  if (options.env) envp = c_string_array(*options.env);
 
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, program->c_str(), &actions, nullptr, args.data(),

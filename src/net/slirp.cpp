@@ -167,9 +167,7 @@ Result<Slirp4netns> Slirp4netns::spawn(const SlirpLaunch& launch) {
   UniqueFd ready_r(pipe_fds[0]), ready_w(pipe_fds[1]);
 
   auto args = slirp_argv(launch);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_string_array(args);
   std::string dir = launch.dir.string();
   ChildFds fds{null_fd.get(), log_fd.get(), ready_w.get()};
   pid_t parent = ::getpid();

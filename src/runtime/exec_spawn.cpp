@@ -3,7 +3,6 @@
 #include "exec_spawn.hpp"
 
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,18 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/base/strings.hpp"
 #include "sandbox/runtime/sync.hpp"
 
 namespace sbx::runtime::detail {
 namespace {
-
-template <class Char>
-std::vector<Char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<Char*> out;
-  for (const auto& s : strings) out.push_back(const_cast<Char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 Error joiner_failed(ChildProcess& joiner) {
   auto status = joiner.wait();
@@ -49,13 +41,10 @@ Result<pid_t> await_command_pid(int sync, ChildProcess& joiner) {
 Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd) {
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-    return fail_errno("socketpair", "sync");
-  UniqueFd parent_end(pair[0]), child_end(pair[1]);
-  auto argv = c_strings<char>(plan.process.args);
-  auto envp = c_strings<char>(plan.process.env);
-  auto paths = c_strings<const char>(plan.command_paths);
+  auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
+  auto argv = c_string_array(plan.process.args);
+  auto envp = c_string_array(plan.process.env);
+  auto paths = c_string_array(plan.command_paths);
 
   ExecChildContext ctx;
   ctx.plan = &plan;

@@ -21,6 +21,7 @@
 #include "launch.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sealed_memfd.hpp"
 
 extern "C" const char sbx_monitor_start[];
@@ -132,9 +133,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   io.err.write.reset();
   io.in.read.reset();
   SBX_TRY(stdio_to_null());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_string_array(args);
   launched.network.release();
   report(c.report_fd, "K");
   ::fexecve(c.monitor_fd, argv.data(), environ);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 
 #include "child.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sandbox/runtime/sync.hpp"
 #include "sealed_memfd.hpp"
 
@@ -23,13 +23,6 @@ extern "C" const char sbx_init_end[];
 
 namespace sbx::runtime {
 namespace {
-
-std::vector<char*> c_strings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
 
 Status child_gone(ChildProcess& child, std::string_view when) {
   auto status = child.wait();
@@ -50,17 +43,14 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan,
   UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", init));
   UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-    return fail_errno("socketpair", "sync");
-  UniqueFd parent_end(pair[0]), child_end(pair[1]);
+  auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
 
   std::vector<std::string> init_args = {"sandbox-init"};
   if (plan.process.terminal) init_args.push_back("-t");
   init_args.push_back("--");
   init_args.insert(init_args.end(), plan.process.args.begin(), plan.process.args.end());
-  std::vector<char*> argv = c_strings(init_args);
-  std::vector<char*> envp = c_strings(plan.process.env);
+  std::vector<char*> argv = c_string_array(init_args);
+  std::vector<char*> envp = c_string_array(plan.process.env);
 
   detail::ChildContext ctx;
   ctx.plan = &plan;

@@ -62,6 +62,13 @@ int receive_sync_raw(int socket, SyncMessage& message) noexcept {
   return n == sizeof message ? 0 : -EPROTO;
 }
 
+Result<SyncPair> make_sync_pair() {
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    return fail_errno("socketpair", "sync");
+  return SyncPair{UniqueFd(pair[0]), UniqueFd(pair[1])};
+}
+
 Result<std::optional<Received>> receive_sync(int socket) {
   Received r;
   iovec iov{&r.message, sizeof r.message};

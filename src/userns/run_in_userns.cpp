@@ -28,6 +28,7 @@
 #include <exception>
 
 #include "sandbox/base/process.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/userns/child_report.hpp"
 #include "sandbox/userns/host_check.hpp"
@@ -110,9 +111,7 @@ void enter_namespace(int sock, pid_t parent, const IdMaps& maps) {
 
 [[noreturn]] void run_exec(int sock, const std::string& program,
                            const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = c_string_array(argv);
   send_all(sock, encode_exec());
   ::execv(program.c_str(), args.data());
   int err = errno;

@@ -53,6 +53,14 @@ Error sync_error_to_error(const SyncMessage& message);
 // Sends one message (and `fd` as SCM_RIGHTS when >= 0). Returns 0 or -errno.
 int send_sync(int socket, const SyncMessage& message, int fd = -1) noexcept;
 
+// The two ends of a sync socket (SOCK_SEQPACKET, close-on-exec): the parent
+// keeps one, the child(ren) the other.
+struct SyncPair {
+  UniqueFd parent_end;
+  UniqueFd child_end;
+};
+Result<SyncPair> make_sync_pair();
+
 struct Received {
   SyncMessage message;
   UniqueFd fd;  // set for kPtyMaster
