@@ -46,7 +46,13 @@ Status finish_container(const Containers& containers, const std::string& id,
 
 Status remove_container(const Containers& containers, const std::string& id, bool force) {
   auto lock = SBX_TRY(containers.lock(id));
-  auto info = SBX_TRY(containers.info(id));
+  auto found = containers.info(id);
+  // Records are not fsynced: a machine crash may leave config.json empty.
+  // Nothing runs for it then (the runtime dir went with the reboot).
+  if (!found && path_exists(containers.store_dir(id) / "config.json") &&
+      !path_exists(containers.runtime_dir(id)))
+    return with_context(containers.remove(id, remove_container_tree), "remove " + id.substr(0, 12));
+  auto info = SBX_TRY(std::move(found));
   if (info.status == ContainerStatus::kRunning) {
     if (!force)
       return fail(Error("cannot remove container " + info.name + ": it is running")

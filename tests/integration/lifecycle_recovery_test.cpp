@@ -2,6 +2,7 @@
 // stores (and users) that never see each other's containers.
 #include <sys/stat.h>
 
+#include <fstream>
 #include <future>
 
 #include "lifecycle_fixture.hpp"
@@ -10,6 +11,7 @@ namespace sbx::it {
 namespace {
 
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 TEST_F(LifecycleTest, KilledMonitorThenPsAndRm) {
   run_detached({"--name", "orphan"}, {"sleep", "60"});
@@ -30,6 +32,20 @@ TEST_F(LifecycleTest, KilledMonitorThenPsAndRm) {
   auto rm = sandbox({"rm", "orphan"});
   ASSERT_EQ(rm.exit_code, 0) << rm.describe();
   EXPECT_EQ(sandbox({"ps", "-aq"}).out, "");
+}
+
+// Records are not fsynced: a machine crash may leave config.json empty (and
+// the runtime dir gone with the reboot). rm by id still removes the container.
+TEST_F(LifecycleTest, RmRemovesAContainerWhoseRecordACrashLeftEmpty) {
+  auto r = sandbox({"run", "--network", "none", "--name", "crashed", payload(), "true"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::string id = inspect("crashed")["Id"].get<std::string>();
+  fs::path dir = root() / "containers" / id;
+  std::ofstream(dir / "config.json", std::ios::trunc).flush();
+  ASSERT_EQ(fs::file_size(dir / "config.json"), 0u);
+  auto rm = sandbox({"rm", id.substr(0, 12)});
+  EXPECT_EQ(rm.exit_code, 0) << rm.describe();
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 TEST_F(LifecycleTest, ParallelRunsAndRemovals) {
