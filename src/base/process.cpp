@@ -139,9 +139,9 @@ void pump(UniqueFd& in, std::string_view input, UniqueFd& out, std::string& out_
 
 }  // namespace
 
-Result<CommandResult> run_command(const std::vector<std::string>& argv,
-                                  const CommandOptions& options) {
-  if (argv.empty()) return fail("run_command: empty argv");
+Result<RunningCommand> start_command(const std::vector<std::string>& argv,
+                                     const CommandOptions& options) {
+  if (argv.empty()) return fail("start_command: empty argv");
   auto program = find_program(argv[0]);
   if (!program) return fail("cannot run " + argv[0] + ": not found in PATH", ENOENT);
 
@@ -152,19 +152,20 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
     ~ActionsGuard() { posix_spawn_file_actions_destroy(a); }
   } guard{&actions};
 
-  UniqueFd in_read, in_write, out_read, out_write, err_read, err_write;
+  RunningCommand command;
+  UniqueFd in_read, out_write, err_write;
   if (options.stdin_data) {
-    std::tie(in_read, in_write) = SBX_TRY(make_pipe());
+    std::tie(in_read, command.in_) = SBX_TRY(make_pipe());
     posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
   } else {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   }
   if (options.capture_stdout) {
-    std::tie(out_read, out_write) = SBX_TRY(make_pipe());
+    std::tie(command.out_, out_write) = SBX_TRY(make_pipe());
     posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   }
   if (options.capture_stderr) {
-    std::tie(err_read, err_write) = SBX_TRY(make_pipe());
+    std::tie(command.err_, err_write) = SBX_TRY(make_pipe());
     posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
   }
 
@@ -176,23 +177,24 @@ Result<CommandResult> run_command(const std::vector<std::string>& argv,
   int rc = ::posix_spawn(&pid, program->c_str(), &actions, nullptr, args.data(),
                          options.env ? envp.data() : environ);
   if (rc != 0) return fail_errno("posix_spawn", *program, rc);
-  ChildProcess child(pid);
-  in_read.reset();
-  out_write.reset();
-  err_write.reset();
+  command.child_ = ChildProcess(pid);
+  command.name_ = argv[0];
+  command.stdin_data_ = options.stdin_data;
+  return command;
+}
 
+Result<CommandResult> RunningCommand::finish() {
   CommandResult result;
-  pump(in_write, options.stdin_data ? std::string_view(*options.stdin_data) : std::string_view(),
-       out_read, result.out, err_read, result.err);
-  result.wait_status = SBX_TRY(child.wait());
+  pump(in_, stdin_data_ ? std::string_view(*stdin_data_) : std::string_view(), out_, result.out,
+       err_, result.err);
+  result.wait_status = SBX_TRY(child_.wait());
   return result;
 }
 
-Result<CommandResult> run_checked(const std::vector<std::string>& argv,
-                                  const CommandOptions& options) {
-  CommandResult result = SBX_TRY(run_command(argv, options));
+Result<CommandResult> RunningCommand::finish_checked() {
+  CommandResult result = SBX_TRY(finish());
   if (!result.succeeded()) {
-    std::string message = argv[0] + " " + describe_wait_status(result.wait_status);
+    std::string message = name_ + " " + describe_wait_status(result.wait_status);
     std::string_view err = result.err;
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.remove_suffix(1);
     if (size_t nl = err.rfind('\n'); nl != std::string_view::npos) err.remove_prefix(nl + 1);
@@ -200,6 +202,18 @@ Result<CommandResult> run_checked(const std::vector<std::string>& argv,
     return fail(std::move(message));
   }
   return result;
+}
+
+Result<CommandResult> run_command(const std::vector<std::string>& argv,
+                                  const CommandOptions& options) {
+  auto command = SBX_TRY(start_command(argv, options));
+  return command.finish();
+}
+
+Result<CommandResult> run_checked(const std::vector<std::string>& argv,
+                                  const CommandOptions& options) {
+  auto command = SBX_TRY(start_command(argv, options));
+  return command.finish_checked();
 }
 
 }  // namespace sbx

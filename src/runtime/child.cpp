@@ -3,6 +3,7 @@
 #include "child.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -25,10 +26,6 @@ bool wait_for(ChildContext& ctx, SyncType expected) noexcept {
   if (rc < 0) return child_fail(ctx, "recv", "sync socket", -rc);
   if (m.type != expected) return child_fail(ctx, "recv", "unexpected sync message", EPROTO);
   return true;
-}
-
-bool wait_for_id_maps(ChildContext& ctx) noexcept {
-  return wait_for(ctx, SyncType::kIdMapsWritten);
 }
 
 bool become_root(ChildContext& ctx) noexcept {
@@ -151,7 +148,6 @@ struct Step {
 constexpr Step kSteps[] = {
     {"close host fds", close_host_fds},
     {"reset signals", reset_signals},
-    {"wait for id maps", wait_for_id_maps},
     {"become root", become_root},
     {"make mounts private", make_mounts_private},
     {"mount rootfs", mount_rootfs},
@@ -183,6 +179,31 @@ bool child_fail(ChildContext& ctx, const char* syscall, const char* path,
   ctx.failed_path = path;
   ctx.failed_errno = error_number;
   return false;
+}
+
+int join_and_clone(void* arg) noexcept {
+  auto& ctx = *static_cast<ChildContext*>(arg);
+  // The kernel enters the user namespace first: we hold every capability in
+  // it (our uid owns it), which the others then require. Its maps are already
+  // written, so the child is root there from its first step.
+  if (::setns(ctx.join_pidfd, ctx.join_namespaces) < 0) {
+    child_fail(ctx, "setns", "the container's namespaces", errno);
+    return 1;
+  }
+  // fork-like: the child gets its own copy of our memory (the plan, this
+  // stack); CLONE_PARENT makes it sandbox's child, which waits for it.
+  int flags = CLONE_PARENT | (ctx.plan->namespaces & ~ctx.join_namespaces) | SIGCHLD;
+  long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) {
+    ::close(ctx.parent_sync_fd);
+    run_child(ctx);
+  }
+  if (pid < 0) {
+    child_fail(ctx, "clone", "new namespaces", errno);
+    return 1;
+  }
+  ctx.joined_pid = static_cast<pid_t>(pid);
+  return 0;
 }
 
 void run_child(ChildContext& ctx) noexcept {

@@ -3,6 +3,8 @@
 // reports {errno, "step: syscall(path)"} to the parent and the child _exits.
 #pragma once
 
+#include <sys/types.h>
+
 #include "sandbox/runtime/launch_plan.hpp"
 
 namespace sbx::runtime::detail {
@@ -10,12 +12,17 @@ namespace sbx::runtime::detail {
 // Everything the child needs, prepared by the parent before clone().
 struct ChildContext {
   const LaunchPlan* plan = nullptr;
+  int join_pidfd = -1;          // holder of the namespaces made ahead (CLOEXEC)
+  int join_namespaces = 0;      // which of them to join (CLONE_NEWUSER at least)
+  int parent_sync_fd = -1;      // the parent's end, closed in the child
   int sync_fd = -1;             // the child's end of the sync socketpair (CLOEXEC)
   int init_fd = -1;             // sealed memfd holding the init binary (CLOEXEC)
   int null_fd = -1;             // /dev/null, stdin without -i
   char* const* argv = nullptr;  // init's argv, null-terminated
   char* const* envp = nullptr;  // the process env, null-terminated
 
+  // Filled by the joiner: the child's pid, or the failure below.
+  pid_t joined_pid = -1;
   // Filled while the steps run.
   int root_fd = -1;    // O_PATH fd of the mounted rootfs (before pivot_root)
   int pty_slave = -1;  // with -t
@@ -23,6 +30,12 @@ struct ChildContext {
   const char* failed_path = nullptr;
   int failed_errno = 0;
 };
+
+// The joiner, clone()d with CLONE_VM | CLONE_VFORK on its own stack: joins
+// the namespaces made ahead and clones the child into the plan's others as
+// its parent's child (CLONE_PARENT). Sets ctx.joined_pid, or ctx.failed_*.
+// The child inherits the joiner's stack as its own (it is forked there).
+int join_and_clone(void* ctx) noexcept;
 
 // Never returns: execve()s the init or _exit(125)s after reporting why.
 [[noreturn]] void run_child(ChildContext& ctx) noexcept;

@@ -113,7 +113,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   SBX_TRY(apply_network_flags(flags, spec));
   if (!flags.userns.empty() && flags.userns != "keep-id")
     return fail(Error("unsupported --userns '" + flags.userns + "'").with_hint("use keep-id"));
-  spec.keep_id = flags.userns == "keep-id";
+  spec.keep_id = wants_keep_id(flags);
   SBX_TRY(add_security_options(flags, spec.security));
   spec.tty = flags.tty;
   spec.interactive = flags.interactive;

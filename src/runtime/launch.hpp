@@ -21,11 +21,12 @@ struct Launched {
   CgroupPlacement cgroup;
 };
 
-// spawn -> id maps -> child mounts and pivots -> host side -> exec.
-// `meanwhile` (writing the container's records) runs while the setuid id-map
-// helpers do, time the parent otherwise spends waiting. Defined in run.cpp.
+// spawn, joining the namespaces made `ahead` -> child mounts and pivots ->
+// host side -> exec. `meanwhile` (writing the container's records)
+// runs while the child mounts, time the parent otherwise spends waiting.
+// Defined in run.cpp.
 Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
-                        const std::filesystem::path& runtime_dir,
+                        const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,
                         const std::function<Status()>& meanwhile = {});
 
 // state.json for a launched container watched by `watcher` (this process, or
@@ -37,6 +38,6 @@ RuntimeState describe_launched(const Launched& launched, pid_t watcher,
 // state, reports back and becomes the monitor. Returns once the container
 // runs (or with the launcher's error). Must be called single-threaded.
 Status launch_detached(const Containers& containers, const std::string& id, const LaunchPlan& plan,
-                       const ContainerSpec& spec);
+                       const ContainerSpec& spec, NamespacesToJoin ahead);
 
 }  // namespace sbx::runtime

@@ -19,10 +19,13 @@ Status start_container(const Containers& containers, const std::string& id) {
   auto image = SBX_TRY_CTX(store.image(image_id), "the image of container " + info.name);
   NullProgress quiet;
   SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
-  auto inputs = SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.runtime_dir,
-                                             info.storage_driver, quiet));
+  auto maps = SBX_TRY(container_id_maps(info.spec.keep_id, quiet));
+  auto ahead = SBX_TRY(hold_namespaces(maps, info.spec.network == NetworkMode::kHost));
+  auto inputs = SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.runtime_dir, maps,
+                                             info.storage_driver));
   auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
-  return launch_detached(containers, id, plan, info.spec);
+  SBX_TRY(ahead.await_ready());
+  return launch_detached(containers, id, plan, info.spec, {ahead.pidfd(), ahead.namespaces()});
 }
 
 }  // namespace sbx::runtime

@@ -93,6 +93,7 @@ struct LauncherContext {
   const std::string* id;
   const LaunchPlan* plan;
   const ContainerSpec* spec;
+  NamespacesToJoin ahead;
   int monitor_fd;
   int report_fd;
 };
@@ -105,7 +106,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   auto io = SBX_TRY(redirect_stdio(*c.spec));
   std::string started_at = now_rfc3339();
   SBX_TRY(c.containers->mark_started(id, started_at));
-  auto launched = SBX_TRY(launch(*c.plan, *c.spec, c.containers->runtime_dir(id)));
+  auto launched = SBX_TRY(launch(*c.plan, *c.spec, c.containers->runtime_dir(id), c.ahead));
   SBX_TRY(
       c.containers->write_runtime_state(id, describe_launched(launched, ::getpid(), started_at)));
   UniqueFd pty = launched.process.take_pty_master();
@@ -176,7 +177,7 @@ Status read_report(int fd, ChildProcess& launcher) {
 }  // namespace
 
 Status launch_detached(const Containers& containers, const std::string& id, const LaunchPlan& plan,
-                       const ContainerSpec& spec) {
+                       const ContainerSpec& spec, NamespacesToJoin ahead) {
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,
@@ -187,7 +188,7 @@ Status launch_detached(const Containers& containers, const std::string& id, cons
   if (pid < 0) return fail_errno("fork", "container launcher");
   if (pid == 0) {
     report_pipe.read.reset();
-    run_launcher({&containers, &id, &plan, &spec, monitor.get(), report_pipe.write.get()});
+    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), report_pipe.write.get()});
   }
   ChildProcess launcher(pid);
   report_pipe.write.reset();

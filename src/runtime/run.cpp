@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
-#include <thread>
 
 #include "launch.hpp"
 #include "run_inputs.hpp"
@@ -21,7 +20,7 @@
 #include "sandbox/runtime/lifecycle.hpp"
 #include "sandbox/runtime/spawn.hpp"
 #include "sandbox/store/lookup.hpp"
-#include "sandbox/userns/write_id_maps.hpp"
+#include "sandbox/userns/namespace_holder.hpp"
 #include "supervise.hpp"
 
 namespace sbx::runtime {
@@ -34,20 +33,6 @@ Result<std::string> new_container_id() {
   std::string id;
   for (unsigned char b : bytes) id += {kHex[b >> 4], kHex[b & 15]};
   return id;
-}
-
-// The id-map helpers on a thread of their own while `meanwhile` runs here.
-Status write_id_maps_while(pid_t pid, const userns::IdMaps& maps,
-                           const std::function<Status()>& meanwhile) {
-  if (!meanwhile) return with_context(userns::write_id_maps(pid, maps), "write id maps");
-  Status written;
-  Status done;
-  {
-    std::jthread mapper([&] { written = userns::write_id_maps(pid, maps); });
-    done = meanwhile();
-  }
-  SBX_TRY_CTX(std::move(written), "write id maps");
-  return done;
 }
 
 Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
@@ -84,7 +69,8 @@ struct Prepared {
   std::unique_ptr<ContainerDirCleanup> cleanup;
 };
 
-Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
+Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
+                         ProgressSink& progress) {
   RunFlags flags = options.flags;
   auto store = SBX_TRY(store::Store::open(options.store_root));
   auto gc_lock = SBX_TRY(store.lock_gc_shared());
@@ -107,21 +93,24 @@ Result<Prepared> prepare(const RunOptions& options, ProgressSink& progress) {
   spec.name = SBX_TRY(containers.claim_name(id, spec.name));
   ContainerMeta meta{flags.image, now_rfc3339(), options.storage_driver};
   auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
-                                             options.storage_driver, progress));
+                                             maps, options.storage_driver));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
   return Prepared{std::move(store), std::move(gc_lock), std::move(containers), id,
                   std::move(spec),  std::move(meta),    std::move(plan),       std::move(cleanup)};
 }
 
 // The foreground run watches the container itself and records its end.
-Result<int> run_foreground(Prepared& p) {
+Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead) {
   detail::BlockedSignals signals;
   std::string started_at = now_rfc3339();
   auto write_records = [&]() -> Status {
     SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
     return p.containers.mark_started(p.id, started_at);
   };
-  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id), write_records));
+  SBX_TRY(ahead.await_ready());
+  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id),
+                                 {ahead.pidfd(), ahead.namespaces()}, write_records));
+  ahead.release();           // while the container starts
   p.cleanup->armed = false;  // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
@@ -150,33 +139,40 @@ RuntimeState describe_launched(const Launched& launched, pid_t watcher,
   return state;
 }
 
-// spawn -> id maps -> child mounts and pivots -> host side -> exec. Shared by
-// foreground and detached runs (and `start`): the caller watches the result.
+// spawn -> child mounts and pivots -> host side -> exec. Shared by foreground
+// and detached runs (and `start`): the caller watches the result.
 Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
-                        const std::filesystem::path& runtime_dir,
+                        const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,
                         const std::function<Status()>& meanwhile) {
   SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
-  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init()));
-  SBX_TRY(write_id_maps_while(process.pid(), plan.id_maps, meanwhile));
-  // slirp4netns comes up while the child mounts its rootfs.
+  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init(), ahead));
+  // slirp4netns comes up, and `meanwhile` runs, while the child mounts its rootfs.
   auto network = SBX_TRY_CTX(start_network(spec, process.pid(), runtime_dir), "network");
-  SBX_TRY(process.release_and_await_host_wait());
+  if (meanwhile) SBX_TRY(meanwhile());
+  SBX_TRY(process.await_host_wait());
   SBX_TRY_CTX(network.attach(), "network");
   auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
   SBX_TRY(process.release_and_await_exec());
   return Launched{std::move(process), std::move(network), std::move(cgroup)};
 }
 
+// The namespaces are made first: the kernel's work for them and the setuid
+// helpers that map the user namespace run while everything else is prepared.
 Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
-  auto prepared = SBX_TRY(prepare(options, progress));
-  return run_foreground(prepared);
+  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
+  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  auto prepared = SBX_TRY(prepare(options, maps, progress));
+  return run_foreground(prepared, ahead);
 }
 
 Result<std::string> run_container_detached(const RunOptions& options, ProgressSink& progress) {
-  auto p = SBX_TRY(prepare(options, progress));
+  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
+  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  auto p = SBX_TRY(prepare(options, maps, progress));
   SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
   auto lock = SBX_TRY(p.containers.lock(p.id));
-  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec));
+  SBX_TRY(ahead.await_ready());
+  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec, {ahead.pidfd(), ahead.namespaces()}));
   p.cleanup->armed = false;
   return p.id;
 }

@@ -23,14 +23,6 @@ namespace {
 
 constexpr size_t kMaxEtcFile = 1 << 20;
 
-Result<userns::IdMaps> id_maps(const ContainerSpec& spec, ProgressSink& progress) {
-  std::vector<std::string> warnings;
-  auto mode = spec.keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
-  auto maps = SBX_TRY_CTX(userns::id_maps_for_current_user(mode, warnings), "id maps");
-  for (const auto& w : warnings) progress.warning(w);
-  return maps;
-}
-
 Result<rootfs::StorageDriver> choose_driver(const store::Store& store, const std::string& name) {
   if (!name.empty()) return rootfs::parse_storage_driver(name);
   return rootfs::probe_storage_driver(store.root());
@@ -145,18 +137,31 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
   return "";
 }
 
+Result<userns::IdMaps> container_id_maps(bool keep_id, ProgressSink& progress) {
+  std::vector<std::string> warnings;
+  auto mode = keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
+  auto maps = SBX_TRY_CTX(userns::id_maps_for_current_user(mode, warnings), "id maps");
+  for (const auto& w : warnings) progress.warning(w);
+  return maps;
+}
+
+Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network) {
+  int namespaces = userns::NamespaceHolder::kHoldable & ~(host_network ? CLONE_NEWNET : 0);
+  return userns::NamespaceHolder::create(maps, namespaces);
+}
+
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const ContainerSpec& spec, const std::string& id,
                                           const std::filesystem::path& runtime_dir,
-                                          const std::string& storage_driver,
-                                          ProgressSink& progress) {
+                                          const userns::IdMaps& maps,
+                                          const std::string& storage_driver) {
   LaunchInputs in;
   in.container_id = id;
   SBX_TRY_CTX(check_network_host(spec), "network");
   in.host_uid = ::getuid();
   in.host_gid = ::getgid();
-  in.id_maps = SBX_TRY(id_maps(spec, progress));
+  in.id_maps = maps;
   std::vector<std::filesystem::path> lowers;
   for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
     lowers.push_back(store.layer_diff_dir(it->diff_id));

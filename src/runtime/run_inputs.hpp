@@ -9,6 +9,7 @@
 #include "sandbox/runtime/images.hpp"
 #include "sandbox/runtime/launch_plan.hpp"
 #include "sandbox/store/store.hpp"
+#include "sandbox/userns/namespace_holder.hpp"
 
 namespace sbx::runtime {
 
@@ -22,15 +23,24 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 // -v host paths must exist: a missing one is an error, never a made dir.
 Status check_bind_sources(const ContainerSpec& spec);
 
-// Id maps, the rootfs layout under containers/<id> (its mount point and the
-// /etc files in `runtime_dir`), the image's passwd and group, capabilities and
-// the compiled seccomp program.
+// The invoking user's id maps (a warning when a subordinate range is
+// missing). Computed first: the user namespace is mapped while the rest is
+// gathered.
+Result<userns::IdMaps> container_id_maps(bool keep_id, ProgressSink& progress);
+
+// The container's namespaces made ahead, while the rest is gathered: all a
+// userns::NamespaceHolder can hold, less the net namespace with host networking.
+Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network);
+
+// The rootfs layout under containers/<id> (its mount point and the /etc
+// files in `runtime_dir`), the image's passwd and group, capabilities and the
+// compiled seccomp program; `maps` go into the plan.
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const ContainerSpec& spec, const std::string& id,
                                           const std::filesystem::path& runtime_dir,
-                                          const std::string& storage_driver,
-                                          ProgressSink& progress);
+                                          const userns::IdMaps& maps,
+                                          const std::string& storage_driver);
 
 // The container's capabilities, rlimits and seccomp program (compiled once,
 // then read from the cache under the store). Shared by run and exec.

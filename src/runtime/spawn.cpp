@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "child.hpp"
@@ -30,20 +32,50 @@ Status child_gone(ChildProcess& child, std::string_view when) {
   return fail("the container process " + how + " " + std::string(when));
 }
 
+// The joiner's stack, which the child inherits as its own: reserved, not
+// committed, with a guard page below it.
+class ChildStack {
+ public:
+  static Result<ChildStack> allocate() {
+    // As large as a main thread's stack: the whole child sequence runs on it.
+    constexpr size_t kSize = 8 << 20;
+    const auto guard = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    void* base = ::mmap(nullptr, kSize + guard, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED) return fail_errno("mmap", "the child's stack");
+    ChildStack stack(base, kSize + guard);
+    if (::mprotect(base, guard, PROT_NONE) < 0) return fail_errno("mprotect", "the stack guard");
+    return stack;
+  }
+  ChildStack(ChildStack&& other) noexcept
+      : base_(std::exchange(other.base_, nullptr)), size_(other.size_) {}
+  ChildStack& operator=(ChildStack&&) = delete;
+  ~ChildStack() {
+    if (base_) ::munmap(base_, size_);
+  }
+  void* top() const { return static_cast<char*>(base_) + size_; }
+
+ private:
+  ChildStack(void* base, size_t size) : base_(base), size_(size) {}
+  void* base_ = nullptr;
+  size_t size_ = 0;
+};
+
 }  // namespace
 
 std::span<const char> embedded_init() {
   return {sbx_init_start, static_cast<size_t>(sbx_init_end - sbx_init_start)};
 }
 
-Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan,
-                                                 std::span<const char> init) {
+Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::span<const char> init,
+                                                 NamespacesToJoin ahead) {
   // Named "init": ps inside shows PID 1 as memfd:init; sealed, so nothing in
   // the container can rewrite it.
   UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", init));
   UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
   auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
+  auto stack = SBX_TRY(ChildStack::allocate());
 
   std::vector<std::string> init_args = {"sandbox-init"};
   if (plan.process.terminal) init_args.push_back("-t");
@@ -54,35 +86,31 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan,
 
   detail::ChildContext ctx;
   ctx.plan = &plan;
+  ctx.join_pidfd = ahead.pidfd;
+  ctx.join_namespaces = ahead.namespaces & (plan.namespaces | CLONE_NEWUSER);
+  ctx.parent_sync_fd = parent_end.get();
   ctx.sync_fd = child_end.get();
   ctx.init_fd = init_fd.get();
   ctx.null_fd = null_fd.get();
   ctx.argv = argv.data();
   ctx.envp = envp.data();
 
-  // fork-like clone: the child gets a copy of everything prepared above.
-  long pid = ::syscall(SYS_clone, plan.namespaces | SIGCHLD, nullptr, nullptr, nullptr, 0);
-  if (pid < 0)
-    return fail(Error::from_errno("clone", "new namespaces")
-                    .with_hint("check that unprivileged user namespaces are enabled "
-                               "(sysctl user.max_user_namespaces, "
-                               "kernel.apparmor_restrict_unprivileged_userns)"));
-  if (pid == 0) {
-    ::close(parent_end.get());
-    detail::run_child(ctx);
-  }
+  // The joiner shares our memory and we sleep until it exits (CLONE_VFORK):
+  // it enters the namespaces made ahead and clones the container's first process as
+  // our child (CLONE_PARENT), then reports its pid through `ctx`.
+  int joiner = ::clone(detail::join_and_clone, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &ctx);
+  if (joiner < 0) return fail_errno("clone", "the process joining the container's namespaces");
+  ChildProcess joined(joiner);
+  SBX_TRY_CTX(joined.wait(), "join the container's namespaces");
+  if (ctx.joined_pid <= 0)
+    return fail(Error::from_errno(ctx.failed_syscall, ctx.failed_path, ctx.failed_errno));
   ContainerProcess process;
-  process.child_ = ChildProcess(static_cast<pid_t>(pid));
+  process.child_ = ChildProcess(ctx.joined_pid);
   process.sync_ = std::move(parent_end);
-  std::string ns = "/proc/" + std::to_string(pid) + "/ns/user";
-  process.userns_.reset(::open(ns.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!process.userns_) return fail_errno("open", ns);
   return process;
 }
 
-Status ContainerProcess::release_and_await_host_wait() {
-  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kIdMapsWritten)); rc < 0)
-    return child_gone(child_, "before its id maps were written");
+Status ContainerProcess::await_host_wait() {
   for (;;) {
     auto received = SBX_TRY(receive_sync(sync_.get()));
     if (!received) return child_gone(child_, "while setting up the container");

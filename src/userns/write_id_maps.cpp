@@ -5,8 +5,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <thread>
-
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
 
@@ -34,13 +32,19 @@ bool writable_directly(const std::vector<IdMapEntry>& map, uint32_t own_id) {
   return map.size() == 1 && map[0].count == 1 && map[0].outside == own_id;
 }
 
-Status run_map_helper(const char* name, pid_t pid, const std::vector<IdMapEntry>& map,
-                      const char* subid_file) {
+Result<RunningCommand> start_map_helper(const char* name, pid_t pid,
+                                        const std::vector<IdMapEntry>& map) {
   MapHelper helper = inspect_map_helper(name);
   SBX_TRY(require_map_helper(helper));
   std::vector<std::string> argv{helper.path, std::to_string(pid)};
   for (auto& arg : helper_map_args(map)) argv.push_back(std::move(arg));
-  auto result = run_checked(argv);
+  return start_command(argv);
+}
+
+Status finish_map_helper(std::optional<RunningCommand>& helper, const char* subid_file) {
+  if (!helper) return {};
+  auto result = helper->finish_checked();
+  helper.reset();
   if (!result)
     return fail(std::move(result.error())
                     .with_hint(std::string("check your line in ") + subid_file +
@@ -48,18 +52,10 @@ Status run_map_helper(const char* name, pid_t pid, const std::vector<IdMapEntry>
   return {};
 }
 
-Status write_gid_map(pid_t pid, const std::vector<IdMapEntry>& map) {
-  if (!writable_directly(map, ::getegid()))
-    return run_map_helper("newgidmap", pid, map, "/etc/subgid");
-  // Unprivileged writers must give up setgroups(2) before writing gid_map.
+// Unprivileged writers must give up setgroups(2) before writing gid_map.
+Status write_gid_map_directly(pid_t pid, const std::vector<IdMapEntry>& map) {
   if (::geteuid() != 0) SBX_TRY(write_proc_file(pid, "setgroups", "deny"));
   return write_proc_file(pid, "gid_map", format_proc_map(map));
-}
-
-Status write_uid_map(pid_t pid, const std::vector<IdMapEntry>& map) {
-  if (!writable_directly(map, ::geteuid()))
-    return run_map_helper("newuidmap", pid, map, "/etc/subuid");
-  return write_proc_file(pid, "uid_map", format_proc_map(map));
 }
 
 }  // namespace
@@ -92,20 +88,33 @@ Status require_map_helper(const MapHelper& helper) {
   return {};
 }
 
-Status write_id_maps(pid_t pid, const IdMaps& maps) {
+Result<IdMapWriting> IdMapWriting::start(pid_t pid, const IdMaps& maps) {
   std::string what = "write id maps of pid " + std::to_string(pid);
-  // The two maps are separate files of the same pid and neither helper
-  // depends on the other's work, so newgidmap and newuidmap run side by side
-  // (each is a setuid exec of a few ms). The thread is joined before we return.
-  Status gids;
-  {
-    std::jthread gid_writer([&] { gids = write_gid_map(pid, maps.gids); });
-    Status uids = write_uid_map(pid, maps.uids);
-    gid_writer.join();
-    SBX_TRY_CTX(std::move(gids), what);
-    SBX_TRY_CTX(std::move(uids), what);
-  }
+  IdMapWriting writing;
+  writing.pid_ = pid;
+  if (writable_directly(maps.gids, ::getegid()))
+    SBX_TRY_CTX(write_gid_map_directly(pid, maps.gids), what);
+  else
+    writing.gid_helper_ = SBX_TRY_CTX(start_map_helper("newgidmap", pid, maps.gids), what);
+  if (writable_directly(maps.uids, ::geteuid()))
+    SBX_TRY_CTX(write_proc_file(pid, "uid_map", format_proc_map(maps.uids)), what);
+  else
+    writing.uid_helper_ = SBX_TRY_CTX(start_map_helper("newuidmap", pid, maps.uids), what);
+  return writing;
+}
+
+Status IdMapWriting::finish() {
+  std::string what = "write id maps of pid " + std::to_string(pid_);
+  Status gids = finish_map_helper(gid_helper_, "/etc/subgid");
+  Status uids = finish_map_helper(uid_helper_, "/etc/subuid");
+  SBX_TRY_CTX(std::move(gids), what);
+  SBX_TRY_CTX(std::move(uids), what);
   return {};
+}
+
+Status write_id_maps(pid_t pid, const IdMaps& maps) {
+  auto writing = SBX_TRY(IdMapWriting::start(pid, maps));
+  return writing.finish();
 }
 
 }  // namespace sbx::userns

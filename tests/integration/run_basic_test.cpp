@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "run_fixture.hpp"
 
@@ -127,6 +128,32 @@ TEST_F(RunTest, HostFilesAndProcessesInvisible) {
   ASSERT_EQ(pids.exit_code, 0) << pids.describe();
   EXPECT_TRUE(pids.out.starts_with("1 ")) << pids.out;
   EXPECT_EQ(std::count(pids.out.begin(), pids.out.end(), '\n'), 2) << pids.out;
+}
+
+// The namespaces are made ahead by a holder process and joined; each is
+// still the container's own, and with --network host only the net namespace
+// is the host's.
+TEST_F(RunTest, EveryNamespaceIsTheContainersOwn) {
+  const std::vector<std::string> kinds = {"user", "mnt", "net", "ipc", "uts", "pid", "cgroup"};
+  std::string script;
+  for (const auto& kind : kinds) script += "readlink /proc/self/ns/" + kind + "; ";
+  auto isolated = run({"--network", "none"}, payload(), {"sh", "-c", script});
+  ASSERT_EQ(isolated.exit_code, 0) << isolated.describe();
+  auto host_network = run({"--network", "host"}, payload(), {"sh", "-c", script});
+  ASSERT_EQ(host_network.exit_code, 0) << host_network.describe();
+  std::istringstream isolated_lines(isolated.out), host_network_lines(host_network.out);
+  for (const auto& kind : kinds) {
+    std::string own, with_host_network;
+    std::getline(isolated_lines, own);
+    std::getline(host_network_lines, with_host_network);
+    std::string host = std::filesystem::read_symlink("/proc/self/ns/" + kind).string();
+    EXPECT_TRUE(own.starts_with(kind + ":[")) << own;
+    EXPECT_NE(own, host) << kind;
+    if (kind == "net")
+      EXPECT_EQ(with_host_network, host);
+    else
+      EXPECT_NE(with_host_network, host) << kind;
+  }
 }
 
 TEST_F(RunTest, Hostname) {

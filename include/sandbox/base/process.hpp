@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/unique_fd.hpp"
 
 namespace sbx {
 
@@ -57,12 +58,33 @@ struct CommandResult {
   bool succeeded() const;
 };
 
-// Runs argv[0] (searched in PATH) and waits. Fails only when it cannot be
-// started; the caller checks the status (or uses run_checked).
+// A command started by start_command, not yet waited for: it runs while the
+// caller does other work. Its output waits in pipes (64 KiB each) until
+// finish(). Killed and reaped on destruction unless finished.
+class RunningCommand {
+ public:
+  // Feeds stdin_data, reads stdout and stderr to their end, waits.
+  Result<CommandResult> finish();
+  // As finish(), but a non-zero exit is an error naming the helper, its
+  // status and the last line it printed on stderr.
+  Result<CommandResult> finish_checked();
+
+ private:
+  friend Result<RunningCommand> start_command(const std::vector<std::string>&,
+                                              const CommandOptions&);
+  std::string name_;
+  std::optional<std::string> stdin_data_;
+  ChildProcess child_;
+  UniqueFd in_, out_, err_;
+};
+
+// Starts argv[0] (searched in PATH). Fails only when it cannot be started.
+Result<RunningCommand> start_command(const std::vector<std::string>& argv,
+                                     const CommandOptions& options = {});
+// start_command + finish: the caller checks the status (or uses run_checked).
 Result<CommandResult> run_command(const std::vector<std::string>& argv,
                                   const CommandOptions& options = {});
-// As run_command, but a non-zero exit is an error naming the helper, its
-// status and the last line it printed on stderr.
+// start_command + finish_checked.
 Result<CommandResult> run_checked(const std::vector<std::string>& argv,
                                   const CommandOptions& options = {});
 

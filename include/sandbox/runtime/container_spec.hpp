@@ -67,6 +67,10 @@ struct ContainerSpec {
 
 Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);
 
+// Known before the spec is made, as the namespaces are made first.
+inline bool wants_keep_id(const RunFlags& flags) { return flags.userns == "keep-id"; }
+inline bool wants_host_network(const RunFlags& flags) { return flags.network == "host"; }
+
 // Final environment: image env (PATH defaulted), HOSTNAME, TERM for a tty,
 // then the flags' KEY=VALUE entries; a later key replaces an earlier one.
 Result<std::vector<std::string>> merge_env(const std::vector<std::string>& image_env,

@@ -1,5 +1,6 @@
-// Starts a container's first process from a LaunchPlan: clone() into new
-// namespaces, then drive the child through the sync protocol (sync.hpp).
+// Starts a container's first process from a LaunchPlan: join the namespaces
+// made ahead, clone() into the others, then drive the child through the sync
+// protocol (sync.hpp).
 #pragma once
 
 #include <sys/types.h>
@@ -13,26 +14,34 @@
 
 namespace sbx::runtime {
 
+// Namespaces made ahead of the container's first process, which joins them
+// (userns::NamespaceHolder): a pidfd of their holder and the CLONE_NEW* flags.
+struct NamespacesToJoin {
+  int pidfd = -1;
+  int namespaces = 0;  // CLONE_NEWUSER at least
+};
+
 // A cloned child that runs the plan. Killed and reaped on destruction unless
 // waited for.
 class ContainerProcess {
  public:
-  // clone(); the child waits for kIdMapsWritten. `init` is the init binary's
-  // bytes (embedded_init()), run from a sealed memfd so the container can
-  // never reach or write a host binary. The caller must be single-threaded.
-  static Result<ContainerProcess> spawn(const LaunchPlan& plan, std::span<const char> init);
+  // Joins `ahead` (the user namespace and what else was made ahead, mapped)
+  // and clones the child into the plan's other namespaces; it mounts and
+  // pivots at once. `init` is the init binary's bytes (embedded_init()), run
+  // from a sealed memfd so the container can never reach or write a host
+  // binary. The caller must be single-threaded.
+  static Result<ContainerProcess> spawn(const LaunchPlan& plan, std::span<const char> init,
+                                        NamespacesToJoin ahead);
 
   pid_t pid() const { return child_.pid(); }
-  // /proc/<pid>/ns/user, kept to clean up files owned by container ids later.
-  int userns_fd() const { return userns_.get(); }
 
-  // After the parent wrote the id maps: the child mounts and pivots, then
-  // waits for the host side (collects the pty master on the way).
-  Status release_and_await_host_wait();
+  // Waits until the child has mounted and pivoted and waits for the host
+  // side (collects the pty master on the way).
+  Status await_host_wait();
   // After network/cgroup setup: the child finishes and execs; EOF = exec ok.
   Status release_and_await_exec();
 
-  // The pty master (with -t), once release_and_await_host_wait returned.
+  // The pty master (with -t), once await_host_wait returned.
   UniqueFd take_pty_master() { return std::move(pty_master_); }
   // Blocks for the exit; returns the raw wait status.
   Result<int> wait() { return child_.wait(); }
@@ -41,7 +50,6 @@ class ContainerProcess {
  private:
   ChildProcess child_;
   UniqueFd sync_;
-  UniqueFd userns_;
   UniqueFd pty_master_;
 };
 

@@ -2,15 +2,17 @@
 // close-on-exec). Every message is one fixed-size SyncMessage, so the child
 // never allocates to send one.
 //
-//   parent (sandbox)                         child (clone()d, PID 1 of the container)
+//   parent (sandbox)                         child (PID 1 of the container)
 //   ----------------                         -------------------------------------------
-//   clone(CLONE_NEWUSER|NEWNS|...)  ------>  blocks in recv()
-//   newuidmap/newgidmap <pid>
-//   send kIdMapsWritten             ------>  setresuid(0), mounts, pivot_root, masks,
+//   new user namespace, newgidmap and
+//   newuidmap on it (userns::UserNamespace),
+//   while the rest is prepared
+//   clone(CLONE_VM|CLONE_VFORK): joiner -->  setns(user), clone(CLONE_PARENT|NEWNS|...)
+//                                            setresuid(0), mounts, pivot_root, masks,
 //                                            hostname
 //   (with -t) recv kPtyMaster + fd  <------  opens the pty in its own devpts
 //   recv kWaitingForHost            <------  blocks in recv()
-//   network, cgroup (later issues)
+//   network, cgroup
 //   send kHostReady                 ------>  user, groups, caps, no_new_privs, seccomp,
 //                                            execve(init)
 //   recv EOF                        <------  execve succeeded (the socket was CLOEXEC)
@@ -28,7 +30,6 @@
 namespace sbx::runtime {
 
 enum class SyncType : uint32_t {
-  kIdMapsWritten = 1,   // parent -> child
   kPtyMaster = 2,       // child -> parent, carries the pty master fd
   kWaitingForHost = 3,  // child -> parent
   kHostReady = 4,       // parent -> child

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
 
@@ -86,6 +88,21 @@ TEST(Process, RunCheckedReportsHelperStatusAndStderr) {
   auto missing = run_command({"no-such-program-xyz"});
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().errno_value(), ENOENT);
+}
+
+TEST(Process, StartedCommandRunsWhileTheCallerGoesOn) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir);
+  auto go = (dir->path() / "go").string();
+  // It waits for a file only the caller makes after start_command returned.
+  auto started = start_command(
+      {"sh", "-c", "while [ ! -e \"$1\" ]; do sleep 0.01; done; echo done; echo late >&2; exit 4",
+       "sh", go});
+  ASSERT_TRUE(started) << started.error().message();
+  std::ofstream(go).put('\n');
+  auto finished = started->finish_checked();
+  ASSERT_FALSE(finished);
+  EXPECT_EQ(finished.error().message(), "sh exited with status 4: late");
 }
 
 TEST(Process, LockIsExclusive) {

@@ -1,0 +1,50 @@
+// A container's namespaces, made ahead of its first process. A small child
+// of ours creates a user namespace and, owned by it, the namespaces that need
+// no process of their own (mount, net, ipc, uts), then waits while newgidmap
+// and newuidmap map it. Those setuid helpers, and the kernel's work for the
+// namespaces, run while the caller prepares the rest; the container's first
+// process then joins them all with one setns(2) (ARCHITECTURE.md, "The run
+// path").
+#pragma once
+
+#include <sched.h>
+#include <signal.h>
+
+#include <optional>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/base/unique_fd.hpp"
+#include "sandbox/userns/id_map.hpp"
+#include "sandbox/userns/write_id_maps.hpp"
+
+namespace sbx::userns {
+
+class NamespaceHolder {
+ public:
+  // The namespaces besides the user namespace that a holder can make.
+  static constexpr int kHoldable = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
+
+  // clone(CLONE_NEWUSER) of a child that unshares `namespaces` (a subset of
+  // kHoldable) and waits; starts writing `maps` for it. The caller must be
+  // single-threaded (fork).
+  static Result<NamespaceHolder> create(const IdMaps& maps, int namespaces);
+
+  // Waits until the maps are written and the namespaces made.
+  Status await_ready();
+  // For setns(pidfd(), namespaces()) once ready: close-on-exec.
+  int pidfd() const { return pidfd_.get(); }
+  // CLONE_NEWUSER and what the holder unshared.
+  int namespaces() const { return namespaces_; }
+  // Once joined: the holder goes (the namespaces live on in the container).
+  void release() { holder_.kill_and_reap(); }
+
+ private:
+  ChildProcess holder_;
+  UniqueFd pidfd_;
+  UniqueFd report_;  // the holder writes unshare's errno (0 for success)
+  int namespaces_ = 0;
+  std::optional<IdMapWriting> maps_;
+};
+
+}  // namespace sbx::userns
