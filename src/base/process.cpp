@@ -37,6 +37,10 @@ Result<int> ChildProcess::wait() {
   return status;
 }
 
+void ChildProcess::reap_if_exited() {
+  if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
+}
+
 void ChildProcess::signal(int sig) const {
   if (pid_ > 0) ::kill(pid_, sig);
 }

@@ -21,6 +21,7 @@ constexpr const char* kName = "name";
 constexpr const char* kExited = "exited.json";
 constexpr const char* kStarted = "started";
 constexpr const char* kState = "state.json";
+constexpr std::string_view kRemovedPrefix = "removed-";
 
 // Container records are written atomically (rename) but not fsynced: an fsync
 // here cost 1-5 ms of every run and stalled the child's overlay mount behind
@@ -241,6 +242,24 @@ Status Containers::remove(const std::string& id,
   SBX_TRY(remover(store_dir(id)));
   ::unlink((runtime_base_ / "locks" / id).c_str());
   return {};
+}
+
+Status Containers::remove_later(const std::string& id) const {
+  SBX_TRY(remove_runtime_state(id));
+  fs::path removed = store_root_ / "tmp" / (std::string(kRemovedPrefix) + id);
+  // The rename takes the container, its id and its name from every reader.
+  if (::rename(store_dir(id).c_str(), removed.c_str()) != 0)
+    return fail_errno("rename", store_dir(id).native() + " to " + removed.native());
+  ::unlink((runtime_base_ / "locks" / id).c_str());
+  return {};
+}
+
+std::vector<fs::path> Containers::removed_dirs() const {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(store_root_ / "tmp", ec))
+    if (entry.path().filename().native().starts_with(kRemovedPrefix)) dirs.push_back(entry.path());
+  return dirs;
 }
 
 }  // namespace sbx::runtime

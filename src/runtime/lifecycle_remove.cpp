@@ -1,6 +1,9 @@
 // The end of a container's run (cleanup) and of the container (rm, prune), and
 // its name (rename). Each holds the container's lock.
 #include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "lifecycle_internal.hpp"
 #include "sandbox/base/files.hpp"
@@ -25,7 +28,27 @@ Status kill_for_removal(const ContainerInfo& info) {
   return {};
 }
 
+// Nothing was written to the container's rootfs: its upper dir is empty (and
+// there is no copied rootfs, as the vfs driver makes).
+bool rootfs_untouched(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir / "rootfs", ec)) return false;
+  return std::filesystem::is_empty(dir / "upper", ec) && !ec;
+}
+
 }  // namespace
+
+ChildProcess collect_removed_in_background(const Containers& containers) {
+  auto dirs = containers.removed_dirs();
+  if (dirs.empty()) return {};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Best effort: what is left is collected next time (or by prune).
+    (void)userns_tree_remover()(dirs);
+    ::_exit(0);
+  }
+  return ChildProcess(pid > 0 ? pid : -1);
+}
 
 Status finish_container(const Containers& containers, const std::string& id,
                         const ExitRecord& record) {
@@ -39,7 +62,11 @@ Status finish_container(const Containers& containers, const std::string& id,
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);  // cgroupfs dirs; best effort
   }
   // --rm: nothing to record, the container goes (one file fewer to create).
-  if (info.spec.remove) return containers.remove(id, remove_container_tree);
+  // Untouched, it leaves only our records and empty overlay dirs: deleting
+  // them (a synchronous discard per block on some disks) is left for later.
+  if (info.spec.remove)
+    return rootfs_untouched(info.store_dir) ? containers.remove_later(id)
+                                            : containers.remove(id, remove_container_tree);
   SBX_TRY(containers.write_exit(id, final_record));
   return containers.remove_runtime_state(id);
 }

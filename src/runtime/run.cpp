@@ -100,7 +100,7 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
 }
 
 // The foreground run watches the container itself and records its end.
-Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead) {
+Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildProcess& collector) {
   detail::BlockedSignals signals;
   std::string started_at = now_rfc3339();
   auto write_records = [&]() -> Status {
@@ -110,8 +110,9 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead) {
   SBX_TRY(ahead.await_ready());
   auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id),
                                  {ahead.pidfd(), ahead.namespaces()}, write_records));
-  ahead.release();           // while the container starts
-  p.cleanup->armed = false;  // it exists now: its end is recorded below (and --rm honoured)
+  ahead.release();             // while the container starts
+  collector.reap_if_exited();  // not a zombie while the container runs
+  p.cleanup->armed = false;    // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
   UniqueFd pty = launched.process.take_pty_master();
@@ -157,12 +158,18 @@ Result<Launched> launch(const LaunchPlan& plan, const ContainerSpec& spec,
 }
 
 // The namespaces are made first: the kernel's work for them and the setuid
-// helpers that map the user namespace run while everything else is prepared.
+// helpers that map the user namespace run while everything else is prepared,
+// and so does the deletion of what the last --rm run left for later.
 Result<int> run_container(const RunOptions& options, ProgressSink& progress) {
   auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
   auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  // A broken store is prepare's error to report; the collector just skips it.
+  auto containers = Containers::open(options.store_root);
+  auto collector = containers ? collect_removed_in_background(*containers) : ChildProcess();
   auto prepared = SBX_TRY(prepare(options, maps, progress));
-  return run_foreground(prepared, ahead);
+  int code = SBX_TRY(run_foreground(prepared, ahead, collector));
+  if (collector) (void)collector.wait();
+  return code;
 }
 
 Result<std::string> run_container_detached(const RunOptions& options, ProgressSink& progress) {

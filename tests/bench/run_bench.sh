@@ -111,7 +111,7 @@ own_hwm_kib() {
     sleep 0.1
     pid=$(cat "$pidfile" 2>/dev/null) || continue
     # Setup is over once the container's init (our child) has a child of its own.
-    if [[ -n $(pgrep -P "$(pgrep -P "$pid" | head -n 1)" 2>/dev/null) ]]; then
+    if [[ -n $(pgrep -P "$(pgrep -x -P "$pid" memfd:init | head -n 1)" 2>/dev/null) ]]; then
       hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
       break
     fi

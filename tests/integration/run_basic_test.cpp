@@ -99,6 +99,43 @@ TEST_F(RunTest, RmRemovesTheContainerDir) {
   EXPECT_TRUE(!fs::exists(containers) || fs::is_empty(containers));
 }
 
+// A --rm container nothing wrote to leaves its few files for the next run
+// to delete (tmp/removed-<id>, out of every listing); one that wrote goes at
+// once, and `image prune` takes what is left.
+TEST_F(RunTest, RmOfAnUntouchedContainerIsDeletedByTheNextRun) {
+  auto removed_dirs = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(root() / "tmp"))
+      if (e.path().filename().native().starts_with("removed-"))
+        names.push_back(e.path().filename());
+    return names;
+  };
+  auto first = run({}, payload(), {"true"});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  auto after_first = removed_dirs();
+  ASSERT_EQ(after_first.size(), 1u);
+  auto listed = sandbox({"ps", "-a", "-q"});
+  EXPECT_EQ(listed.out, "") << listed.describe();
+  EXPECT_TRUE(fs::is_empty(root() / "containers"));
+
+  auto second = run({}, payload(), {"true"});
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  auto after_second = removed_dirs();
+  ASSERT_EQ(after_second.size(), 1u);
+  EXPECT_NE(after_second[0], after_first[0]) << "the second run deleted the first's dir";
+
+  auto wrote = payload_run({"write", "/new-file", "x"});
+  ASSERT_EQ(wrote.exit_code, 0) << wrote.describe();
+  EXPECT_TRUE(removed_dirs().empty());
+  EXPECT_TRUE(fs::is_empty(root() / "containers"));
+
+  ASSERT_EQ(run({}, payload(), {"true"}).exit_code, 0);
+  ASSERT_EQ(removed_dirs().size(), 1u);
+  auto prune = sandbox({"image", "prune"});
+  ASSERT_EQ(prune.exit_code, 0) << prune.describe();
+  EXPECT_TRUE(removed_dirs().empty());
+}
+
 // The image lacks /etc/hosts and friends: their mount points come from a
 // layer made once per image, so a start writes nothing into the upper dir.
 TEST_F(RunTest, MountPointsComeFromAPerImageLayerNotTheUpperDir) {

@@ -30,6 +30,8 @@ class ChildProcess {
   explicit operator bool() const { return pid_ > 0; }
   // Blocks until the child exits; returns the raw wait status.
   Result<int> wait();
+  // Reaps the child if it has exited (no zombie left behind); never blocks.
+  void reap_if_exited();
   pid_t release() { return std::exchange(pid_, -1); }
   // Sends `sig` and keeps owning the child (it is still reaped later).
   void signal(int sig) const;

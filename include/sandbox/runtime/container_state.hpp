@@ -118,6 +118,12 @@ class Containers {
   // `remover` (its files may belong to subordinate ids), then the lock file.
   Status remove(const std::string& id,
                 const std::function<Status(const std::filesystem::path&)>& remover) const;
+  // As remove, but the store dir leaves the store in one rename, to
+  // tmp/removed-<id>, and is deleted later (collect_removed). For a dir of
+  // our own few files: deleting them costs more than the run (ext4's discard).
+  Status remove_later(const std::string& id) const;
+  // What remove_later left: tmp/removed-* (store::Store::collect also takes them).
+  std::vector<std::filesystem::path> removed_dirs() const;
 
  private:
   Containers(std::filesystem::path store_root, std::filesystem::path runtime_base)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_state.hpp"
 
 namespace sbx::runtime {
@@ -23,6 +24,12 @@ namespace sbx::runtime {
 // container removed meanwhile is no error.
 Status finish_container(const Containers& containers, const std::string& id,
                         const ExitRecord& record);
+
+// Deletes, in a child of ours, what finish_container left for later (--rm
+// containers nothing wrote to): a run pays for the previous run's deletion
+// while it waits for the id-map helpers, not on its way out. No child when
+// there is nothing to delete. The caller must be single-threaded (fork).
+ChildProcess collect_removed_in_background(const Containers& containers);
 
 // "TERM", "SIGTERM", "sigterm", "15" -> 15.
 Result<int> parse_signal(std::string_view text);
