@@ -1,7 +1,8 @@
-// Shared libraries loaded on first use. libcurl, libarchive, libseccomp and
-// libsubid (with their ~50 dependencies) are needed by pull, unpack, a seccomp
-// cache miss or an nsswitch subid source only; linking them would make every
-// `sandbox run` map and relocate them before main() (~12 ms, ~9 MiB).
+// Shared libraries loaded on first use. libcurl, libarchive, libseccomp,
+// libsubid, zlib and libzstd (with their ~50 dependencies) are needed by pull,
+// unpack, a diff-id check, a seccomp cache miss or an nsswitch subid source
+// only; linking them would make every `sandbox run` map and relocate them
+// before main() (~12 ms, ~9 MiB).
 //
 // A module that uses such a library defines the few functions it calls under
 // their own names, each forwarding to the real one (see SBX_LAZY), and links

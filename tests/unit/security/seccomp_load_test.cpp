@@ -4,6 +4,7 @@
 #include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -19,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "../../../src/security/seccomp_internal.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/security/seccomp.hpp"
 
@@ -218,19 +220,44 @@ TEST(SeccompCache, StoresAndReusesPrograms) {
   ASSERT_TRUE(compile_seccomp_cached(default_seccomp_profile(), admin, cache));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(cache), {}), 2);
 
-  // The cached bytes are what is returned (replace them with a tiny program).
+  // The cached bytes are what is returned (replace them with a tiny program
+  // after the header that names the library).
+  auto entry = read_file(files[0]);
+  ASSERT_TRUE(entry);
+  const size_t bpf_size = first->filter.size() * sizeof(sock_filter);
+  ASSERT_GT(entry->size(), bpf_size);
+  const std::string header = entry->substr(0, entry->size() - bpf_size);
+  EXPECT_TRUE(header.starts_with(libseccomp_file() + '\n')) << header;
   sock_filter allow_all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-  ASSERT_TRUE(write_file_atomic(
-      files[0], std::string_view(reinterpret_cast<const char*>(&allow_all), sizeof allow_all)));
+  const std::string tiny(reinterpret_cast<const char*>(&allow_all), sizeof allow_all);
+  ASSERT_TRUE(write_file_atomic(files[0], header + tiny));
   auto cached = compile_seccomp_cached(default_seccomp_profile(), caps, cache);
   ASSERT_TRUE(cached);
   EXPECT_EQ(cached->filter.size(), 1u);
+
+  // A program from another (upgraded, replaced) libseccomp is compiled again.
+  std::string other = header;
+  other.insert(other.size() - 1, "1");  // another mtime
+  ASSERT_TRUE(write_file_atomic(files[0], other + tiny));
+  auto upgraded = compile_seccomp_cached(default_seccomp_profile(), caps, cache);
+  ASSERT_TRUE(upgraded);
+  EXPECT_TRUE(same_filter(*upgraded, *direct));
+  ASSERT_TRUE(write_file_atomic(files[0], "/no/such/libseccomp.so.2\n1 2 3 4.5\n" + tiny));
+  auto missing = compile_seccomp_cached(default_seccomp_profile(), caps, cache);
+  ASSERT_TRUE(missing);
+  EXPECT_TRUE(same_filter(*missing, *direct));
 
   // A torn or corrupt file is ignored and rewritten.
   ASSERT_TRUE(write_file_atomic(files[0], "abc"));
   auto rebuilt = compile_seccomp_cached(default_seccomp_profile(), caps, cache);
   ASSERT_TRUE(rebuilt);
   EXPECT_TRUE(same_filter(*rebuilt, *direct));
+}
+
+// The cache key takes the native architecture from the build target so that
+// a hit need not load libseccomp: it must be what the library says.
+TEST(SeccompCache, NativeArchMatchesLibseccomp) {
+  EXPECT_EQ(native_seccomp_arch(), seccomp_arch_native());
 }
 
 TEST(SeccompCache, UnwritableCacheStillCompiles) {
