@@ -63,6 +63,7 @@ struct Prepared {
   FileLock gc_lock;  // keeps our layers from being collected
   Containers containers;
   std::string id;
+  image::Digest image_id;
   ContainerSpec spec;
   ContainerMeta meta;  // config.json and meta.json are written as the container starts
   LaunchPlan plan;
@@ -89,14 +90,23 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
                                                        containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
-  SBX_TRY(store.record_container_image(id, image.id));
-  spec.name = SBX_TRY(containers.claim_name(id, spec.name));
   ContainerMeta meta{flags.image, now_rfc3339(), options.storage_driver};
   auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
                                              maps, options.storage_driver));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
-  return Prepared{std::move(store), std::move(gc_lock), std::move(containers), id,
-                  std::move(spec),  std::move(meta),    std::move(plan),       std::move(cleanup)};
+  return Prepared{std::move(store),  std::move(gc_lock), std::move(containers), id,
+                  image.id,          std::move(spec),    std::move(meta),       std::move(plan),
+                  std::move(cleanup)};
+}
+
+// The container's records: its image (for the store's collector), its name
+// (unique: a taken --name fails here) and config.json and meta.json. Every
+// one is a new inode, costly on some filesystems: the foreground run writes
+// them while its container mounts its rootfs.
+Status write_container_records(Prepared& p) {
+  SBX_TRY(p.store.record_container_image(p.id, p.image_id));
+  p.spec.name = SBX_TRY(p.containers.claim_name(p.id, p.spec.name));
+  return p.containers.write_config(p.id, p.spec, p.meta);
 }
 
 // The foreground run watches the container itself and records its end.
@@ -104,7 +114,7 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   detail::BlockedSignals signals;
   std::string started_at = now_rfc3339();
   auto write_records = [&]() -> Status {
-    SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
+    SBX_TRY(write_container_records(p));
     return p.containers.mark_started(p.id, started_at);
   };
   SBX_TRY(ahead.await_ready());
@@ -176,7 +186,7 @@ Result<std::string> run_container_detached(const RunOptions& options, ProgressSi
   auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
   auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
   auto p = SBX_TRY(prepare(options, maps, progress));
-  SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
+  SBX_TRY(write_container_records(p));
   auto lock = SBX_TRY(p.containers.lock(p.id));
   SBX_TRY(ahead.await_ready());
   SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec, {ahead.pidfd(), ahead.namespaces()}));
