@@ -68,6 +68,11 @@ Status NamespaceHolder::await_ready() {
   while (n < 0 && errno == EINTR);
   report_.reset();
   if (n != sizeof result) return fail("the process making the container's namespaces died");
+  if (result == ENOSPC)
+    return fail(Error::from_errno("unshare", "the container's namespaces", result)
+                    .with_hint("a per-user namespace limit is reached: see sysctl "
+                               "user.max_mnt_namespaces, user.max_net_namespaces, "
+                               "user.max_ipc_namespaces and user.max_uts_namespaces"));
   if (result != 0) return fail_errno("unshare", "the container's namespaces", result);
   return {};
 }
