@@ -191,8 +191,11 @@ int join_and_clone(void* arg) noexcept {
     return 1;
   }
   // fork-like: the child gets its own copy of our memory (the plan, this
-  // stack); CLONE_PARENT makes it sandbox's child, which waits for it.
-  int flags = CLONE_PARENT | (ctx.plan->namespaces & ~ctx.join_namespaces) | SIGCHLD;
+  // stack); CLONE_PARENT makes it sandbox's child, which waits for it. Its
+  // cgroup namespace comes later, once the host has placed it
+  // (enter_cgroup_namespace): one made here would only be replaced.
+  int flags =
+      CLONE_PARENT | (ctx.plan->namespaces & ~ctx.join_namespaces & ~CLONE_NEWCGROUP) | SIGCHLD;
   long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid == 0) {
     ::close(ctx.parent_sync_fd);

@@ -1,5 +1,5 @@
 // The child's part of the cgroup work: a cgroup namespace made after the host
-// side has placed it (clone's CLONE_NEWCGROUP was rooted at the launcher's
+// side has placed it (one made at clone would be rooted at the launcher's
 // cgroup), so the container sees its own cgroup as "/", and that cgroup
 // mounted read-only at /sys/fs/cgroup.
 #include <sched.h>
