@@ -10,7 +10,8 @@
  * foreground of the terminal, so Ctrl-C reaches it and not this init.
  *
  * Runs from a sealed memfd (never from a host path) and is static, so it needs
- * nothing from the image. */
+ * nothing from the image. `sandbox-init --pause` only waits to be killed: it
+ * keeps the user namespace that containers' own are made in. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -67,7 +68,19 @@ static int supervise(pid_t command, const sigset_t* all) {
   }
 }
 
+/* --pause: holds the namespaces it was started in until it is killed (the
+ * user namespace that containers' own user namespaces are made in). */
+static _Noreturn void pause_forever(void) {
+  sigset_t all;
+  sigfillset(&all);
+  sigdelset(&all, SIGTERM);
+  sigdelset(&all, SIGINT);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  for (;;) pause();
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--pause") == 0) pause_forever();
   int tty = 0, i = 1;
   for (; i < argc && strcmp(argv[i], "--") != 0; ++i)
     if (strcmp(argv[i], "-t") == 0) tty = 1;

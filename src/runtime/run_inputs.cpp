@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "host_network.hpp"
+#include "pause_namespace.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/runtime/flag_parsers.hpp"
@@ -147,6 +148,12 @@ Result<userns::IdMaps> container_id_maps(bool keep_id, ProgressSink& progress) {
 
 Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network) {
   int namespaces = userns::NamespaceHolder::kHoldable & ~(host_network ? CLONE_NEWNET : 0);
+  // A one-id map needs no helper. Otherwise the container's user namespace
+  // is made inside the pause process's; where that cannot be had, it gets
+  // its maps from the helpers as before.
+  if (!maps.single_id())
+    if (auto parent = parent_user_namespace(maps))
+      return userns::NamespaceHolder::create_inside(parent->get(), maps, namespaces);
   return userns::NamespaceHolder::create(maps, namespaces);
 }
 

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "sandbox/userns/run_in_userns.hpp"
 
@@ -28,7 +30,86 @@ namespace {
   for (;;) ::pause();
 }
 
+// Shared with the mapper, which runs on our memory (CLONE_VM | CLONE_VFORK).
+struct InsideContext {
+  int parent_userns = -1;
+  int namespaces = 0;
+  int report = -1;
+  pid_t parent = -1;
+  const std::string* uid_map = nullptr;  // one to one onto the parent's ids
+  const std::string* gid_map = nullptr;
+  pid_t holder = -1;  // filled by the mapper
+  const char* failed = nullptr;
+  int error = 0;
+};
+
+int inside_failed(InsideContext& c, const char* what, int error) noexcept {
+  c.failed = what;
+  c.error = error;
+  return 1;
+}
+
+bool write_map(pid_t pid, const char* file, const std::string& text) noexcept {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/%s", static_cast<int>(pid), file);
+  int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  int error = errno;
+  ::close(fd);
+  errno = error;
+  return written;
+}
+
+// The mapper: enters the parent user namespace (every capability there: our
+// uid owns it), clones the holder into a new one inside it as our caller's
+// child (CLONE_PARENT), and writes the holder's maps, as only a process in the
+// parent namespace may.
+int map_holder_inside(void* arg) noexcept {
+  auto& c = *static_cast<InsideContext*>(arg);
+  if (::setns(c.parent_userns, CLONE_NEWUSER) < 0) return inside_failed(c, "setns", errno);
+  long pid =
+      ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, 0);
+  if (pid == 0) hold_namespaces(c.parent, c.namespaces, c.report);
+  if (pid < 0) return inside_failed(c, "clone", errno);
+  c.holder = static_cast<pid_t>(pid);
+  if (!write_map(c.holder, "uid_map", *c.uid_map)) return inside_failed(c, "write uid_map", errno);
+  if (!write_map(c.holder, "gid_map", *c.gid_map)) return inside_failed(c, "write gid_map", errno);
+  return 0;
+}
+
+// "0 0 1\n1 1 65535\n": each of the parent's ranges onto itself.
+std::string one_to_one(const std::vector<IdMapEntry>& parent) {
+  std::vector<IdMapEntry> same;
+  for (const IdMapEntry& e : parent) same.push_back({e.inside, e.inside, e.count});
+  return format_proc_map(same);
+}
+
 }  // namespace
+
+Result<NamespaceHolder> NamespaceHolder::create_inside(int parent_userns, const IdMaps& maps,
+                                                       int namespaces) {
+  if ((namespaces & ~kHoldable) != 0) return fail("namespace holder: namespaces it cannot hold");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "namespace holder report");
+  UniqueFd report_read(fds[0]), report_write(fds[1]);
+  std::string uid_map = one_to_one(maps.uids), gid_map = one_to_one(maps.gids);
+  InsideContext c{parent_userns, namespaces, report_write.get(), ::getpid(), &uid_map, &gid_map};
+  // The holder is forked from the mapper, on this stack: it needs little.
+  std::vector<char> stack(64 * 1024);
+  int mapper =
+      ::clone(map_holder_inside, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+  if (mapper < 0) return fail_errno("clone", "the namespace holder's mapper");
+  NamespaceHolder holder;
+  if (c.holder > 0) holder.holder_ = ChildProcess(c.holder);  // killed if anything below fails
+  SBX_TRY_CTX(ChildProcess(mapper).wait(), "map the namespace holder");
+  if (c.failed) return fail_errno(c.failed, "the container's user namespace", c.error);
+  holder.report_ = std::move(report_read);
+  holder.namespaces_ = CLONE_NEWUSER | namespaces;
+  holder.pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, c.holder, 0)));
+  if (!holder.pidfd_) return fail_errno("pidfd_open", "namespace holder");
+  return holder;
+}
 
 Result<NamespaceHolder> NamespaceHolder::create(const IdMaps& maps, int namespaces) {
   if ((namespaces & ~kHoldable) != 0) return fail("namespace holder: namespaces it cannot hold");

@@ -1,6 +1,13 @@
 // Detached containers and their lifecycle as the unprivileged user: run -d,
 // ps, inspect, stop, kill, start, restart, wait, rm, rename, prune, top.
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 
 #include "lifecycle_fixture.hpp"
 
@@ -196,4 +203,96 @@ TEST_F(LifecycleTest, ForegroundRunIsRecordedToo) {
 }
 
 }  // namespace
+}  // namespace sbx::it
+
+namespace sbx::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+// st_ino of a namespace fd (nsfs), or 0.
+ino_t namespace_inode(int fd) {
+  struct stat st {};
+  return fd >= 0 && ::fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+ino_t user_namespace_of(pid_t pid) {
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  ino_t ino = namespace_inode(fd);
+  if (fd >= 0) ::close(fd);
+  return ino;
+}
+
+ino_t parent_user_namespace_of(pid_t pid) {
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  int parent = fd >= 0 ? ::ioctl(fd, NS_GET_PARENT) : -1;
+  ino_t ino = namespace_inode(parent);
+  if (parent >= 0) ::close(parent);
+  if (fd >= 0) ::close(fd);
+  return ino;
+}
+
+// The pause processes of the test user, from their pid files.
+std::vector<pid_t> pause_processes() {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  fs::path dir = "/tmp/sandbox-run-" + std::to_string(::getuid());
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg)
+    if (fs::exists(fs::path(xdg) / "sandbox", ec)) dir = fs::path(xdg) / "sandbox";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename();
+    if (!name.starts_with("pause-") || !name.ends_with(".pid")) continue;
+    std::ifstream in(entry.path());
+    pid_t pid = 0;
+    if (in >> pid && pid > 0 && ::kill(pid, 0) == 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
+pid_t pid_of(const nlohmann::json& inspected) {
+  return inspected.is_null() ? 0 : inspected["State"]["Pid"].get<pid_t>();
+}
+
+}  // namespace
+
+// Each container's user namespace is its own, made inside the one the user's
+// pause process keeps, so no setuid helper runs per container. The pause
+// process holds none of our stdio and no directory; a killed one is replaced.
+TEST_F(LifecycleTest, OwnUserNamespaceInsideThePauseProcesses) {
+  auto a = run_detached({}, {"sleep", "60"});
+  auto b = run_detached({}, {"sleep", "60"});
+  pid_t pid_a = pid_of(inspect(a)), pid_b = pid_of(inspect(b));
+  ASSERT_GT(pid_a, 0);
+  ASSERT_GT(pid_b, 0);
+  EXPECT_NE(user_namespace_of(pid_a), user_namespace_of(pid_b));
+  EXPECT_NE(user_namespace_of(pid_a), user_namespace_of(::getpid()));
+  ASSERT_NE(parent_user_namespace_of(pid_a), 0u);
+  EXPECT_EQ(parent_user_namespace_of(pid_a), parent_user_namespace_of(pid_b));
+
+  auto pauses = pause_processes();
+  ASSERT_FALSE(pauses.empty()) << "no live pause process recorded";
+  bool parent_found = false;
+  for (pid_t pause : pauses) {
+    parent_found |= user_namespace_of(pause) == parent_user_namespace_of(pid_a);
+    for (int fd = 0; fd < 3; ++fd)
+      EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(pause) + "/fd/" + std::to_string(fd)),
+                "/dev/null");
+    EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(pause) + "/cwd"), "/");
+  }
+  EXPECT_TRUE(parent_found) << "the containers' parent namespace is no pause process's";
+
+  for (pid_t pause : pauses) ::kill(pause, SIGTERM);
+  EXPECT_TRUE(eventually([&] {
+    for (pid_t pause : pauses)
+      if (::kill(pause, 0) == 0) return false;
+    return true;
+  }));
+  auto again = payload_run({"id"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_TRUE(contains(again.out, "uid=0")) << again.out;
+  auto replaced = pause_processes();
+  ASSERT_FALSE(replaced.empty());
+  for (pid_t pause : replaced) EXPECT_EQ(std::count(pauses.begin(), pauses.end(), pause), 0);
+}
+
 }  // namespace sbx::it

@@ -29,6 +29,12 @@ class NamespaceHolder {
   // kHoldable) and waits; starts writing `maps` for it. The caller must be
   // single-threaded (fork).
   static Result<NamespaceHolder> create(const IdMaps& maps, int namespaces);
+  // The same, but the new user namespace is made inside `parent_userns` (an
+  // fd of a user namespace our uid owns, mapped with `maps`) and mapped onto
+  // it one to one by a process in it: no setuid helper runs. The container
+  // still gets a user namespace of its own.
+  static Result<NamespaceHolder> create_inside(int parent_userns, const IdMaps& maps,
+                                               int namespaces);
 
   // Waits until the maps are written and the namespaces made.
   Status await_ready();
