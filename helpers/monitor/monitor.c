@@ -166,9 +166,27 @@ static int watch(struct options* o, int sigfd) {
   return have_status ? exit_code_of(status) : 255;
 }
 
+/* Whether `pid` is running or runnable (state R in /proc/PID/stat). */
+static int running(pid_t pid) {
+  char path[64], text[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  const char* end = strrchr(text, ')');
+  return end && end[1] == ' ' && end[2] == 'R';
+}
+
+/* A packet the container sent just before it ended may still be on its way
+ * through slirp4netns, which it woke: it gets up to 100 ms to go back to
+ * sleep before the kill. */
 static void end_helpers(struct options* o) {
   for (int i = 0; i < o->kills; ++i) {
     if (o->kill_on_exit[i] <= 0) continue;
+    for (int wait = 0; wait < 100 && running(o->kill_on_exit[i]); ++wait) usleep(1000);
     kill(o->kill_on_exit[i], SIGKILL);
     waitpid(o->kill_on_exit[i], NULL, 0); /* ours when the launcher started it */
   }

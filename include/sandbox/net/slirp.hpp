@@ -46,10 +46,12 @@ class Slirp4netns {
   Status add_hostfwd(const PortRequest& port) const;
   // The monitor ends it from now on; the destructor leaves it running.
   void release();
-  // SIGKILLs it without waiting: its exit (closing tap0 unregisters a network
-  // device, ~10-15 ms in the kernel) overlaps the caller's own clean-up; the
-  // destructor reaps it.
-  void begin_stop() const { process_.signal(SIGKILL); }
+  // Once the container is gone: SIGKILLs it without waiting for its exit,
+  // which overlaps the caller's own clean-up (the destructor reaps it). A
+  // packet the container sent just before it ended may still be on its way
+  // through slirp4netns, which it woke: it gets up to 100 ms to go back to
+  // sleep (it seldom needs one) before the kill.
+  void begin_stop() const;
 
  private:
   Slirp4netns(ChildProcess process, std::filesystem::path dir, UniqueFd ready)
