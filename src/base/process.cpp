@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +53,58 @@ void ChildProcess::kill_and_reap() {
   while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+}
+
+namespace {
+
+// A child's stack from mmap, unmapped on destruction.
+class ChildStack {
+ public:
+  ChildStack(void* base, size_t size) : base_(base), size_(size) {}
+  ChildStack(const ChildStack&) = delete;
+  ChildStack& operator=(const ChildStack&) = delete;
+  ~ChildStack() { ::munmap(base_, size_); }
+  void* top() const { return static_cast<char*>(base_) + size_; }
+
+ private:
+  void* base_;
+  size_t size_;
+};
+
+}  // namespace
+
+Result<int> run_vfork_child(int (*fn)(void*), void* arg, size_t stack_size) {
+  const auto guard = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  void* base = ::mmap(nullptr, stack_size + guard, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED) return fail_errno("mmap", "a child's stack");
+  ChildStack stack(base, stack_size + guard);
+  if (::mprotect(base, guard, PROT_NONE) < 0)
+    return fail_errno("mprotect", "a child's stack guard");
+  int pid = ::clone(fn, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+  if (pid < 0) return fail_errno("clone", "CLONE_VM | CLONE_VFORK");
+  return ChildProcess(pid).wait();
+}
+
+// "pid (comm) S ppid ... starttime(22) ...": comm may hold spaces and
+// parentheses, so fields are counted after the last ')'.
+std::optional<ProcStat> read_proc_stat(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  size_t close = text->rfind(')');
+  if (close == std::string::npos || close + 2 >= text->size()) return std::nullopt;
+  ProcStat st;
+  st.state = (*text)[close + 2];
+  // Field 3 is the state; field 22 is 19 fields further on.
+  size_t pos = close + 2;
+  for (int field = 3; field < 22; ++field) {
+    pos = text->find(' ', pos);
+    if (pos == std::string::npos) return std::nullopt;
+    ++pos;
+  }
+  st.start_time = std::strtoull(text->c_str() + pos, nullptr, 10);
+  return st;
 }
 
 std::string describe_wait_status(int status) {

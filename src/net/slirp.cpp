@@ -132,20 +132,16 @@ void make_tap_persistent(pid_t pid) {
   if (copy) (void)::ioctl(copy.get(), TUNSETPERSIST, 1);
 }
 
-// Running or runnable: state R in /proc/<pid>/stat.
-bool running(pid_t pid) {
-  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return false;
-  size_t end = stat->rfind(')');
-  return end != std::string::npos && end + 2 < stat->size() && (*stat)[end + 2] == 'R';
-}
-
 }  // namespace
 
 void Slirp4netns::begin_stop() const {
   pid_t pid = process_.pid();
   if (pid <= 0) return;
-  for (int wait = 0; wait < 100 && running(pid); ++wait) ::usleep(1000);
+  auto running = [pid] {
+    auto stat = read_proc_stat(pid);
+    return stat && stat->state == 'R';  // running or runnable
+  };
+  for (int wait = 0; wait < 100 && running(); ++wait) ::usleep(1000);
   process_.signal(SIGKILL);
 }
 

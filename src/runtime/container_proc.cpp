@@ -4,39 +4,10 @@
 #include <cstdio>
 #include <string>
 
-#include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
 #include "sandbox/runtime/container_state.hpp"
 
 namespace sbx::runtime {
-namespace {
-
-struct ProcStat {
-  char state = 0;
-  uint64_t start_time = 0;
-};
-
-// /proc/<pid>/stat: "pid (comm) S ppid ... starttime(22) ..."; comm may hold
-// spaces and parentheses, so fields are counted after the last ')'.
-std::optional<ProcStat> read_proc_stat(pid_t pid) {
-  if (pid <= 0) return std::nullopt;
-  auto text = read_file("/proc/" + std::to_string(pid) + "/stat");
-  if (!text) return std::nullopt;
-  size_t close = text->rfind(')');
-  if (close == std::string::npos || close + 2 >= text->size()) return std::nullopt;
-  ProcStat st;
-  st.state = (*text)[close + 2];
-  // Field 3 is the state; field 22 is 19 fields further on.
-  size_t pos = close + 2;
-  for (int field = 3; field < 22; ++field) {
-    pos = text->find(' ', pos);
-    if (pos == std::string::npos) return std::nullopt;
-    ++pos;
-  }
-  st.start_time = std::strtoull(text->c_str() + pos, nullptr, 10);
-  return st;
-}
-
-}  // namespace
 
 uint64_t process_start_time(pid_t pid) {
   auto st = read_proc_stat(pid);

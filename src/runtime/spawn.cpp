@@ -5,13 +5,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "child.hpp"
@@ -32,35 +30,6 @@ Status child_gone(ChildProcess& child, std::string_view when) {
   return fail("the container process " + how + " " + std::string(when));
 }
 
-// The joiner's stack, which the child inherits as its own: reserved, not
-// committed, with a guard page below it.
-class ChildStack {
- public:
-  static Result<ChildStack> allocate() {
-    // As large as a main thread's stack: the whole child sequence runs on it.
-    constexpr size_t kSize = 8 << 20;
-    const auto guard = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-    void* base = ::mmap(nullptr, kSize + guard, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (base == MAP_FAILED) return fail_errno("mmap", "the child's stack");
-    ChildStack stack(base, kSize + guard);
-    if (::mprotect(base, guard, PROT_NONE) < 0) return fail_errno("mprotect", "the stack guard");
-    return stack;
-  }
-  ChildStack(ChildStack&& other) noexcept
-      : base_(std::exchange(other.base_, nullptr)), size_(other.size_) {}
-  ChildStack& operator=(ChildStack&&) = delete;
-  ~ChildStack() {
-    if (base_) ::munmap(base_, size_);
-  }
-  void* top() const { return static_cast<char*>(base_) + size_; }
-
- private:
-  ChildStack(void* base, size_t size) : base_(base), size_(size) {}
-  void* base_ = nullptr;
-  size_t size_ = 0;
-};
-
 }  // namespace
 
 std::span<const char> embedded_init() {
@@ -75,7 +44,6 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
   auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
-  auto stack = SBX_TRY(ChildStack::allocate());
 
   std::vector<std::string> init_args = {"sandbox-init"};
   if (plan.process.terminal) init_args.push_back("-t");
@@ -95,13 +63,13 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   ctx.argv = argv.data();
   ctx.envp = envp.data();
 
-  // The joiner shares our memory and we sleep until it exits (CLONE_VFORK):
-  // it enters the namespaces made ahead and clones the container's first process as
-  // our child (CLONE_PARENT), then reports its pid through `ctx`.
-  int joiner = ::clone(detail::join_and_clone, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &ctx);
-  if (joiner < 0) return fail_errno("clone", "the process joining the container's namespaces");
-  ChildProcess joined(joiner);
-  SBX_TRY_CTX(joined.wait(), "join the container's namespaces");
+  // The joiner shares our memory and we sleep until it exits: it enters the
+  // namespaces made ahead and clones the container's first process as our
+  // child (CLONE_PARENT), which runs the whole child sequence on a copy of the
+  // joiner's stack (so it is as large as a main thread's), and reports its pid
+  // through `ctx`.
+  SBX_TRY_CTX(run_vfork_child(detail::join_and_clone, &ctx, 8 << 20),
+              "join the container's namespaces");
   if (ctx.joined_pid <= 0)
     return fail(Error::from_errno(ctx.failed_syscall, ctx.failed_path, ctx.failed_errno));
   ContainerProcess process;

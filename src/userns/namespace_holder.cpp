@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sandbox/userns/run_in_userns.hpp"
@@ -85,37 +86,43 @@ std::string one_to_one(const std::vector<IdMapEntry>& parent) {
   return format_proc_map(same);
 }
 
+// The holder's report pipe, once `namespaces` are known to be holdable.
+Result<std::pair<UniqueFd, UniqueFd>> report_pipe(int namespaces) {
+  if ((namespaces & ~NamespaceHolder::kHoldable) != 0)
+    return fail("namespace holder: namespaces it cannot hold");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "namespace holder report");
+  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
 }  // namespace
+
+Status NamespaceHolder::adopt(pid_t pid, UniqueFd report, int namespaces) {
+  holder_ = ChildProcess(pid);
+  report_ = std::move(report);
+  namespaces_ = CLONE_NEWUSER | namespaces;
+  pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd_) return fail_errno("pidfd_open", "namespace holder");
+  return {};
+}
 
 Result<NamespaceHolder> NamespaceHolder::create_inside(int parent_userns, const IdMaps& maps,
                                                        int namespaces) {
-  if ((namespaces & ~kHoldable) != 0) return fail("namespace holder: namespaces it cannot hold");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "namespace holder report");
-  UniqueFd report_read(fds[0]), report_write(fds[1]);
+  auto [report_read, report_write] = SBX_TRY(report_pipe(namespaces));
   std::string uid_map = one_to_one(maps.uids), gid_map = one_to_one(maps.gids);
   InsideContext c{parent_userns, namespaces, report_write.get(), ::getpid(), &uid_map, &gid_map};
-  // The holder is forked from the mapper, on this stack: it needs little.
-  std::vector<char> stack(64 * 1024);
-  int mapper =
-      ::clone(map_holder_inside, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
-  if (mapper < 0) return fail_errno("clone", "the namespace holder's mapper");
-  NamespaceHolder holder;
-  if (c.holder > 0) holder.holder_ = ChildProcess(c.holder);  // killed if anything below fails
-  SBX_TRY_CTX(ChildProcess(mapper).wait(), "map the namespace holder");
+  // The holder is forked from the mapper, on its stack: it needs little.
+  auto mapped = run_vfork_child(map_holder_inside, &c, 64 << 10);
+  ChildProcess made(c.holder);  // killed if anything below fails
+  SBX_TRY_CTX(std::move(mapped), "map the namespace holder");
   if (c.failed) return fail_errno(c.failed, "the container's user namespace", c.error);
-  holder.report_ = std::move(report_read);
-  holder.namespaces_ = CLONE_NEWUSER | namespaces;
-  holder.pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, c.holder, 0)));
-  if (!holder.pidfd_) return fail_errno("pidfd_open", "namespace holder");
+  NamespaceHolder holder;
+  SBX_TRY(holder.adopt(made.release(), std::move(report_read), namespaces));
   return holder;
 }
 
 Result<NamespaceHolder> NamespaceHolder::create(const IdMaps& maps, int namespaces) {
-  if ((namespaces & ~kHoldable) != 0) return fail("namespace holder: namespaces it cannot hold");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "namespace holder report");
-  UniqueFd report_read(fds[0]), report_write(fds[1]);
+  auto [report_read, report_write] = SBX_TRY(report_pipe(namespaces));
   pid_t parent = ::getpid();
   // fork-like clone: the child starts in the new user namespace, unmapped but
   // with every capability there, which unshare needs.
@@ -127,11 +134,7 @@ Result<NamespaceHolder> NamespaceHolder::create(const IdMaps& maps, int namespac
   }
   if (pid == 0) hold_namespaces(parent, namespaces, report_write.get());
   NamespaceHolder holder;
-  holder.holder_ = ChildProcess(static_cast<pid_t>(pid));
-  holder.report_ = std::move(report_read);
-  holder.namespaces_ = CLONE_NEWUSER | namespaces;
-  holder.pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  if (!holder.pidfd_) return fail_errno("pidfd_open", "namespace holder");
+  SBX_TRY(holder.adopt(static_cast<pid_t>(pid), std::move(report_read), namespaces));
   holder.maps_ = SBX_TRY(IdMapWriting::start(static_cast<pid_t>(pid), maps));
   return holder;
 }

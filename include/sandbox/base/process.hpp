@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +41,21 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
 };
+
+// Runs `fn(arg)` in a child that shares our memory while we sleep
+// (clone(CLONE_VM | CLONE_VFORK)), on a stack of its own of `stack_size`
+// bytes: reserved, not committed, with a guard page below. A process the
+// child forks keeps a copy of that stack as its own, so size it for that
+// process. Returns the child's raw wait status once it has exited.
+Result<int> run_vfork_child(int (*fn)(void*), void* arg, size_t stack_size);
+
+// What sandbox reads of /proc/<pid>/stat: the state letter (R, S, Z, ...)
+// and the start time (field 22, clock ticks since boot: pid reuse safe).
+struct ProcStat {
+  char state = 0;
+  uint64_t start_time = 0;
+};
+std::optional<ProcStat> read_proc_stat(pid_t pid);
 
 // "exited with status 3", "killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);

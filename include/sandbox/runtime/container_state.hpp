@@ -119,8 +119,9 @@ class Containers {
   Status remove(const std::string& id,
                 const std::function<Status(const std::filesystem::path&)>& remover) const;
   // As remove, but the store dir leaves the store in one rename, to
-  // tmp/removed-<id>, and is deleted later (collect_removed). For a dir of
-  // our own few files: deleting them costs more than the run (ext4's discard).
+  // tmp/removed-<id>, and is deleted later (collect_removed_in_background,
+  // lifecycle.hpp). For a dir of our own few files: deleting them costs more
+  // than the run (ext4's discard).
   Status remove_later(const std::string& id) const;
   // What remove_later left: tmp/removed-* (store::Store::collect also takes them).
   std::vector<std::filesystem::path> removed_dirs() const;

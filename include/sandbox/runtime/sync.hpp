@@ -4,10 +4,10 @@
 //
 //   parent (sandbox)                         child (PID 1 of the container)
 //   ----------------                         -------------------------------------------
-//   new user namespace, newgidmap and
-//   newuidmap on it (userns::UserNamespace),
-//   while the rest is prepared
-//   clone(CLONE_VM|CLONE_VFORK): joiner -->  setns(user), clone(CLONE_PARENT|NEWNS|...)
+//   the namespaces made ahead, mapped
+//   (userns::NamespaceHolder), while the
+//   rest is prepared
+//   clone(CLONE_VM|CLONE_VFORK): joiner -->  setns(user, mnt, ...), clone(CLONE_PARENT|NEWPID)
 //                                            setresuid(0), mounts, pivot_root, masks,
 //                                            hostname
 //   (with -t) recv kPtyMaster + fd  <------  opens the pty in its own devpts

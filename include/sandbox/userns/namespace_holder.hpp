@@ -46,6 +46,9 @@ class NamespaceHolder {
   void release() { holder_.kill_and_reap(); }
 
  private:
+  // Takes `pid` (our child, the holder) and its report pipe.
+  Status adopt(pid_t pid, UniqueFd report, int namespaces);
+
   ChildProcess holder_;
   UniqueFd pidfd_;
   UniqueFd report_;  // the holder writes unshare's errno (0 for success)
