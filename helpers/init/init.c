@@ -11,14 +11,27 @@
  *
  * Runs from a sealed memfd (never from a host path) and is static, so it needs
  * nothing from the image. `sandbox-init --pause` only waits to be killed: it
- * keeps the user namespace that containers' own are made in. */
+ * keeps the user namespace that containers' own are made in.
+ *
+ *   sandbox-init --exec REPORT_FD -- PATH... -- COMMAND [ARG...]
+ *
+ * is how `sandbox exec` starts its command: no fork, no supervision, only the
+ * execve, so that the process calling execve runs from this sealed memfd and
+ * a script whose interpreter is /proc/self/exe reaches the memfd, never the
+ * host's sandbox binary (CVE-2019-5736). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "sandbox/runtime/sync_wire.h"
+
+extern char** environ;
 
 static void die_exec(const char* command, int error_number) {
   if (error_number == ENOENT)
@@ -79,8 +92,48 @@ static _Noreturn void pause_forever(void) {
   for (;;) pause();
 }
 
+/* --exec: sandbox has set up everything (namespaces, credentials, security)
+ * and searched the container's PATH: try each candidate PATH in order with
+ * execvp's rules (the first that runs wins; EACCES anywhere beats ENOENT). A
+ * failure goes to REPORT_FD as one sync message; success closes it, as it is
+ * close-on-exec from here on. */
+static int exec_candidates(int report, char** paths, char** command) {
+  if (fcntl(report, F_SETFD, FD_CLOEXEC) < 0) return 125;
+  int error_number = ENOENT;
+  for (; *paths && strcmp(*paths, "--") != 0; ++paths) {
+    execve(*paths, command, environ);
+    if (errno == EACCES)
+      error_number = EACCES;
+    else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG) {
+      error_number = errno;
+      break;
+    }
+  }
+  struct sbx_sync_wire message;
+  memset(&message, 0, sizeof message);
+  message.type = SBX_SYNC_ERROR;
+  message.error_number = error_number;
+  snprintf(message.text, sizeof message.text, "%s: execve(%s)", SBX_SYNC_EXEC_COMMAND_STEP,
+           command[0]);
+  ssize_t n = send(report, &message, sizeof message, MSG_NOSIGNAL);
+  (void)n;
+  return error_number == ENOENT ? 127 : 126;
+}
+
+/* Splits `--exec FD -- PATH... -- COMMAND...`; 125 on a malformed line. */
+static int exec_mode(int argc, char** argv) {
+  char* end = NULL;
+  long report = argc > 3 ? strtol(argv[2], &end, 10) : -1;
+  if (report < 0 || end == argv[2] || *end != '\0' || strcmp(argv[3], "--") != 0) return 125;
+  int i = 4;
+  while (i < argc && strcmp(argv[i], "--") != 0) ++i;
+  if (i + 1 >= argc) return 125;
+  return exec_candidates((int)report, argv + 4, argv + i + 1);
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "--pause") == 0) pause_forever();
+  if (argc > 1 && strcmp(argv[1], "--exec") == 0) return exec_mode(argc, argv);
   int tty = 0, i = 1;
   for (; i < argc && strcmp(argv[i], "--") != 0; ++i)
     if (strcmp(argv[i], "-t") == 0) tty = 1;

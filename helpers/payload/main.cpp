@@ -75,8 +75,9 @@ bool copy_file_to_stdout(const char* path) {
 namespace {
 
 using Table = std::span<const CommandEntry> (*)();
-constexpr std::array<Table, 6> kTables = {identity_commands, file_commands,    process_commands,
-                                          net_commands,      seccomp_commands, escape_commands};
+constexpr std::array<Table, 7> kTables = {identity_commands, file_commands,    process_commands,
+                                          net_commands,      seccomp_commands, escape_commands,
+                                          exe_watch_commands};
 
 const CommandEntry* find_command(std::string_view name) {
   for (Table table : kTables) {

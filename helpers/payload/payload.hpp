@@ -29,6 +29,7 @@ std::span<const CommandEntry> process_commands();
 std::span<const CommandEntry> net_commands();
 std::span<const CommandEntry> seccomp_commands();
 std::span<const CommandEntry> escape_commands();
+std::span<const CommandEntry> exe_watch_commands();
 
 // "EPERM" for EPERM, the number for an errno without a name.
 const char* errno_name(int errno_value);

@@ -140,19 +140,23 @@ bool apply_security(Ctx& ctx) noexcept {
   return true;
 }
 
-bool exec_command(Ctx& ctx) noexcept {
+// init (--exec mode) inherits the socket to report a failing execve of the
+// command; it makes the socket close-on-exec again before anything else.
+bool hand_sync_socket_to_init(Ctx& ctx) noexcept {
+  if (::fcntl(ctx.sync_fd, F_SETFD, 0) < 0) return fail_step(ctx, "fcntl", "sync socket", errno);
+  return true;
+}
+
+// Never execve the command from here: this process runs the host's sandbox
+// binary, and a command that is a script with `#!/proc/self/exe` would make
+// the kernel run that binary inside the container, where container root could
+// reopen it for writing once it exits (CVE-2019-5736). The sealed init memfd
+// execs the command instead, so /proc/self/exe is always that memfd.
+bool exec_init(Ctx& ctx) noexcept {
   // Without -d the command dies with sandbox exec, as run's container does.
   if (!ctx.plan->detach) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  // execvp's rules: the first that runs wins; EACCES anywhere beats ENOENT.
-  int error = ENOENT;
-  for (const char* const* path = ctx.command_paths; *path; ++path) {
-    ::execve(*path, ctx.argv, ctx.envp);
-    if (errno == EACCES)
-      error = EACCES;
-    else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
-      return fail_step(ctx, "execve", ctx.argv[0], errno);
-  }
-  return fail_step(ctx, "execve", ctx.argv[0], error);
+  ::syscall(SYS_execveat, ctx.init_fd, "", ctx.init_argv, ctx.envp, AT_EMPTY_PATH);
+  return fail_step(ctx, "execveat", "init", errno);
 }
 
 constexpr Step kJoinerSteps[] = {
@@ -169,12 +173,13 @@ constexpr Step kCommandSteps[] = {
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
     {"apply security", apply_security},
-    {kExecCommandStep, exec_command},
+    {"hand the sync socket to init", hand_sync_socket_to_init},
+    {"exec init", exec_init},
 };
 
 [[noreturn]] void run_exec_command(Ctx& ctx) noexcept {
   run_steps(ctx, kCommandSteps);
-  ::_exit(125);  // exec_command only returns by failing
+  ::_exit(125);  // exec_init only returns by failing
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "sandbox/base/strings.hpp"
+#include "sandbox/runtime/spawn.hpp"
 #include "sandbox/runtime/sync.hpp"
+#include "sealed_memfd.hpp"
 
 namespace sbx::runtime::detail {
 namespace {
@@ -36,24 +38,35 @@ Result<pid_t> await_command_pid(int sync, ChildProcess& joiner) {
   return static_cast<pid_t>(received->message.error_number);
 }
 
+// init's --exec command line: the sync fd it reports on, execvp's candidates
+// (searched by the planner), the command's argv.
+std::vector<std::string> init_exec_args(const ExecPlan& plan, int sync_fd) {
+  std::vector<std::string> args{"sandbox-init", "--exec", std::to_string(sync_fd), "--"};
+  args.insert(args.end(), plan.command_paths.begin(), plan.command_paths.end());
+  args.push_back("--");
+  args.insert(args.end(), plan.process.args.begin(), plan.process.args.end());
+  return args;
+}
+
 }  // namespace
 
 Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd) {
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return fail_errno("open", "/dev/null");
+  UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", embedded_init()));
   auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
-  auto argv = c_string_array(plan.process.args);
+  auto init_args = init_exec_args(plan, child_end.get());
+  auto init_argv = c_string_array(init_args);
   auto envp = c_string_array(plan.process.env);
-  auto paths = c_string_array(plan.command_paths);
 
   ExecChildContext ctx;
   ctx.plan = &plan;
   ctx.sync_fd = child_end.get();
   ctx.pidfd = container_pidfd;
   ctx.null_fd = null_fd.get();
-  ctx.argv = argv.data();
+  ctx.init_fd = init_fd.get();
+  ctx.init_argv = init_argv.data();
   ctx.envp = envp.data();
-  ctx.command_paths = paths.data();
 
   pid_t joiner_pid = ::fork();
   if (joiner_pid < 0) return fail_errno("fork", "exec");
@@ -85,7 +98,8 @@ Result<std::optional<Error>> ExecProcess::release_and_await_exec() {
       return fail("sync socket: unexpected message from the exec'd process");
     (void)command_.wait();
     Error error = sync_error_to_error(m);
-    if (std::strncmp(m.text, kExecCommandStep, sizeof kExecCommandStep - 1) == 0)
+    if (std::strncmp(m.text, SBX_SYNC_EXEC_COMMAND_STEP, sizeof SBX_SYNC_EXEC_COMMAND_STEP - 1) ==
+        0)
       return std::optional<Error>(std::move(error));
     return fail(std::move(error));
   }

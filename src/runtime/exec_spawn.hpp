@@ -17,13 +17,15 @@
 //   recv kPtyMaster + fd <------------------------------------------ send the master
 //                                                                 stdio, chdir, user, caps,
 //                                                                 no_new_privs, seccomp,
-//                                                                 execve over $PATH
+//                                                                 execveat(init memfd, --exec)
+//                                                                 init: execve over $PATH
 //   recv EOF <------------------------------------------------------ execve succeeded (CLOEXEC)
 //
 // A failing step sends kError{errno, "step: syscall(path)"} and _exit(125)s;
-// a failing execve sends kError from the step named kExecCommandStep, which
-// the parent turns into exit status 126 or 127. Nothing allocates or throws
-// after fork.
+// init sends kError from SBX_SYNC_EXEC_COMMAND_STEP when no candidate path
+// could be exec'd, which the parent turns into exit status 126 or 127. The
+// command is never exec'd by the host's binary (see exec_init). Nothing
+// allocates or throws after fork.
 #pragma once
 
 #include <sys/types.h>
@@ -37,17 +39,16 @@
 
 namespace sbx::runtime::detail {
 
-inline constexpr char kExecCommandStep[] = "exec command";
-
 // Everything the exec child needs, prepared before fork.
 struct ExecChildContext {
   const ExecPlan* plan = nullptr;
   int sync_fd = -1;  // the children's end of the socketpair (CLOEXEC)
   int pidfd = -1;    // pidfd of the container's PID 1
   int null_fd = -1;  // /dev/null
-  char* const* argv = nullptr;
+  int init_fd = -1;  // the sealed init memfd (close-on-exec: execveat runs it by fd)
+  // sandbox-init --exec SYNC_FD -- CANDIDATE_PATH... -- ARGV...
+  char* const* init_argv = nullptr;
   char* const* envp = nullptr;
-  const char* const* command_paths = nullptr;  // null-terminated
 
   // Filled while the steps run.
   int pty_slave = -1;

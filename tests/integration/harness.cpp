@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -85,7 +86,7 @@ const std::string& sandbox_bin() {
 }
 
 BackgroundRun::BackgroundRun(const std::vector<std::string>& args, const RunOptions& options) {
-  std::vector<std::string> argv{sandbox_bin()};
+  std::vector<std::string> argv{options.binary.value_or(sandbox_bin())};
   if (options.root) {
     argv.push_back("--root");
     argv.push_back(options.root->native());
@@ -373,6 +374,13 @@ RunOptions SandboxTest::options_for(RunOptions options) const {
   env.insert(env.end(), options.env.begin(), options.env.end());
   options.env = std::move(env);
   return options;
+}
+
+std::filesystem::path SandboxTest::runtime_dir() {
+  auto r = sandbox({"info", "--format", "json"});
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  if (j.is_discarded() || !j.contains("runtime_dir")) return {};
+  return j["runtime_dir"].get<std::string>();
 }
 
 RunResult SandboxTest::sandbox(const std::vector<std::string>& args, RunOptions options) {

@@ -23,6 +23,8 @@ struct RunOptions {
   // Passed as `--root ROOT` before the arguments when set.
   std::optional<std::filesystem::path> root;
   std::chrono::seconds timeout{300};  // the process group is killed after it
+  // Another sandbox binary than sandbox_bin() (a copy the test user may write, say).
+  std::optional<std::string> binary;
 };
 
 struct RunResult {
@@ -130,6 +132,8 @@ class SandboxTest : public ::testing::Test {
   std::unique_ptr<BackgroundRun> sandbox_background(const std::vector<std::string>& args,
                                                     RunOptions options = {});
   RunOptions options_for(RunOptions options) const;
+  // Where sandbox keeps this user's runtime state (`info --format json`'s runtime_dir).
+  std::filesystem::path runtime_dir();
 
   const std::filesystem::path& root() const { return root_; }
   const std::filesystem::path& home() const { return home_; }

@@ -21,27 +21,33 @@
 // _exit(125)s; the parent turns it into an Error with strerror(errno).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
+#include "sandbox/runtime/sync_wire.h"
 
 namespace sbx::runtime {
 
+// The values and layout are sync_wire.h's, which the static init sends too.
 enum class SyncType : uint32_t {
-  kPtyMaster = 2,       // child -> parent, carries the pty master fd
-  kWaitingForHost = 3,  // child -> parent
-  kHostReady = 4,       // parent -> child
-  kError = 5,           // child -> parent
-  kExecPid = 6,         // exec's joiner -> parent; error_number holds the command's pid
+  kPtyMaster = SBX_SYNC_PTY_MASTER,
+  kWaitingForHost = SBX_SYNC_WAITING_FOR_HOST,
+  kHostReady = SBX_SYNC_HOST_READY,
+  kError = SBX_SYNC_ERROR,
+  kExecPid = SBX_SYNC_EXEC_PID,
 };
 
 struct SyncMessage {
   SyncType type = SyncType::kError;
   int32_t error_number = 0;
-  char text[480] = {};
+  char text[SBX_SYNC_TEXT_SIZE] = {};
 };
+static_assert(sizeof(SyncMessage) == sizeof(sbx_sync_wire) &&
+              offsetof(SyncMessage, error_number) == offsetof(sbx_sync_wire, error_number) &&
+              offsetof(SyncMessage, text) == offsetof(sbx_sync_wire, text));
 
 // A message of `type`; noexcept and allocation-free for the child.
 SyncMessage make_sync_message(SyncType type) noexcept;
