@@ -99,7 +99,10 @@ int probe_iopl() { return outcome(syscall(SYS_iopl, 0)); }
 int probe_quotactl() { return outcome(syscall(SYS_quotactl, 0, kMissingPath, 0, nullptr)); }
 int probe_syslog() { return outcome(syscall(SYS_syslog, 10 /*SIZE_BUFFER*/, nullptr, 0)); }
 int probe_clone3() { return outcome(syscall(SYS_clone3, nullptr, 0)); }
+// entries 0 and bad fds: allowed calls fail with EINVAL or EBADF and set up nothing.
 int probe_io_uring_setup() { return outcome(syscall(SYS_io_uring_setup, 0, nullptr), true); }
+int probe_io_uring_enter() { return outcome(syscall(SYS_io_uring_enter, -1, 0, 0, 0, nullptr, 0)); }
+int probe_io_uring_register() { return outcome(syscall(SYS_io_uring_register, -1, 0, nullptr, 0)); }
 int probe_name_to_handle_at() {
   return outcome(syscall(SYS_name_to_handle_at, -1, kMissingPath, nullptr, nullptr, 0));
 }
@@ -124,7 +127,7 @@ struct Probe {
   int (*run)();
 };
 
-constexpr std::array<Probe, 52> kProbes = {{
+constexpr std::array<Probe, 54> kProbes = {{
     {"keyctl", probe_keyctl},
     {"add_key", probe_add_key},
     {"request_key", probe_request_key},
@@ -166,6 +169,8 @@ constexpr std::array<Probe, 52> kProbes = {{
     {"syslog", probe_syslog},
     {"clone3", probe_clone3},
     {"io_uring_setup", probe_io_uring_setup},
+    {"io_uring_enter", probe_io_uring_enter},
+    {"io_uring_register", probe_io_uring_register},
     {"personality", probe_personality},
     {"mknod", probe_mknod},
     {"getpid", probe_getpid},

@@ -24,8 +24,7 @@ getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getre
 getresuid getresuid32 getrlimit get_robust_list getrusage getsid getsockname getsockopt
 get_thread_area gettid gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init
 inotify_init1 inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents
-io_pgetevents_time64 ioprio_get ioprio_set io_setup io_submit io_uring_enter io_uring_register
-io_uring_setup ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown
+io_pgetevents_time64 ioprio_get ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown
 lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr
 lstat lstat64 madvise membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod mknodat
 mlock mlock2 mlockall mmap mmap2 mprotect mq_getsetattr mq_notify mq_open mq_timedreceive
@@ -116,6 +115,15 @@ void add_argument_rules(std::vector<SeccompRule>& rules) {
   clone3.errno_ret = 38;  // ENOSYS
   clone3.excludes.caps = {"CAP_SYS_ADMIN"};
   rules.push_back(clone3);
+  // io_uring reaches the kernel through a ring that seccomp never sees, and
+  // its code has been a steady source of privilege escalations: docker's
+  // default profile dropped it (moby 25.0). ENOSYS, as podman answers, makes
+  // programs fall back to plain syscalls instead of failing.
+  SeccompRule io_uring;
+  io_uring.names = {"io_uring_setup", "io_uring_enter", "io_uring_register"};
+  io_uring.action = SeccompAction::kErrno;
+  io_uring.errno_ret = 38;  // ENOSYS
+  rules.push_back(io_uring);
 }
 
 void add_arch_rules(std::vector<SeccompRule>& rules) {

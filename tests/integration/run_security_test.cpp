@@ -50,6 +50,19 @@ TEST_F(RunTest, SeccompBlocksSyscalls) {
   EXPECT_TRUE(contains(open.out, "mount: ENOENT")) << open.describe();
 }
 
+TEST_F(RunTest, IoUringAnswersEnosys) {
+  auto r = payload_run({"seccomp-probe", "io_uring_setup", "io_uring_enter", "io_uring_register"});
+  EXPECT_TRUE(contains(r.out, "io_uring_setup: ENOSYS")) << r.describe();
+  EXPECT_TRUE(contains(r.out, "io_uring_enter: ENOSYS")) << r.out;
+  EXPECT_TRUE(contains(r.out, "io_uring_register: ENOSYS")) << r.out;
+  // Not vacuous: without the filter the kernel answers (EINVAL, EBADF, or EPERM where a sysctl
+  // disables io_uring), never ENOSYS.
+  auto open =
+      payload_run({"seccomp-probe", "io_uring_setup"}, {"--security-opt", "seccomp=unconfined"});
+  SBX_REQUIRES(!contains(open.out, "io_uring_setup: ENOSYS"), "a kernel built with io_uring");
+  EXPECT_TRUE(contains(open.out, "io_uring_setup: ")) << open.describe();
+}
+
 TEST_F(RunTest, MaskedAndReadOnlyPaths) {
   auto masked = payload_run({"stat", "/proc/keys", "/proc/timer_list", "/sys/firmware"});
   EXPECT_TRUE(contains(masked.out, "/proc/keys type=chardev")) << masked.describe();

@@ -61,6 +61,9 @@ std::map<std::string, int> probe_under(const SeccompProgram& program) {
     out << "personality_weird " << probe(syscall(SYS_personality, 0x0040000UL)) << "\n";
     out << "mount " << probe(syscall(SYS_mount, "none", "/", "tmpfs", 0, nullptr)) << "\n";
     out << "getppid " << probe(syscall(SYS_getppid)) << "\n";
+    out << "io_uring_setup " << probe(syscall(SYS_io_uring_setup, 0, nullptr)) << "\n";
+    out << "io_uring_enter " << probe(syscall(SYS_io_uring_enter, -1, 0, 0, 0, nullptr, 0)) << "\n";
+    out << "io_uring_register " << probe(syscall(SYS_io_uring_register, -1, 0, nullptr, 0)) << "\n";
     write_text(fd, out.str());
     return 0;
   });
@@ -125,6 +128,10 @@ TEST(SeccompLoad, DefaultProfileBlocksWhatDockerBlocks) {
   EXPECT_EQ(results["personality_query"], 0);
   EXPECT_EQ(results["personality_weird"], EPERM);
   EXPECT_EQ(results["mount"], EPERM);
+  // io_uring is answered ENOSYS, as podman does (docker dropped it in moby 25.0).
+  EXPECT_EQ(results["io_uring_setup"], ENOSYS);
+  EXPECT_EQ(results["io_uring_enter"], ENOSYS);
+  EXPECT_EQ(results["io_uring_register"], ENOSYS);
 }
 
 TEST(SeccompLoad, CapSysAdminOpensTheAdminGroup) {
@@ -137,6 +144,8 @@ TEST(SeccompLoad, CapSysAdminOpensTheAdminGroup) {
   EXPECT_NE(results["clone3"], ENOSYS);
   EXPECT_EQ(results["keyctl"], EPERM);
   EXPECT_EQ(results["getpid"], 0);
+  // No capability opens io_uring.
+  EXPECT_EQ(results["io_uring_setup"], ENOSYS);
 }
 
 TEST(SeccompCompile, ProfileFlags) {
