@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/runtime_dir.hpp"
 
 namespace sbx {
 
@@ -28,21 +29,9 @@ Result<fs::path> default_store_root() {
   return home / ".local/share/sandbox";
 }
 
-namespace {
-bool owned_by_us(const fs::path& dir) {
-  struct stat st;
-  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid();
-}
-}  // namespace
-
 Result<fs::path> runtime_root() {
-  fs::path root;
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg && owned_by_us(xdg)) {
-    root = fs::path(xdg) / "sandbox";
-  } else {
-    // After `su` XDG_RUNTIME_DIR names another user's dir; use our own in /tmp.
-    root = fs::path("/tmp") / ("sandbox-run-" + std::to_string(::getuid()));
-  }
+  fs::path dir = SBX_TRY(private_runtime_dir());
+  fs::path root = dir / "sandbox";
   if (::mkdir(root.c_str(), 0700) != 0 && errno != EEXIST)
     return fail_errno("mkdir", root.native());
   struct stat st;

@@ -48,8 +48,10 @@ void register_system_commands(Registry& registry) {
     auto root = SBX_TRY(store_root(globals));
     runtime::HostReport report = runtime::check_host(root);
     if (*format == "json") {
+      auto runtime_dir = runtime_root();
       nlohmann::json out = {{"version", SANDBOX_VERSION},
                             {"store", root.native()},
+                            {"runtime_dir", runtime_dir ? runtime_dir->native() : ""},
                             {"ready", report.ready()},
                             {"checks", checks_to_json(report)}};
       std::printf("%s\n", out.dump(2).c_str());

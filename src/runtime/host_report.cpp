@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "sandbox/base/paths.hpp"
 #include "sandbox/cgroup/host_check.hpp"
 #include "sandbox/net/host_check.hpp"
 #include "sandbox/rootfs/storage.hpp"
@@ -18,18 +19,22 @@ namespace {
 HostCheck check_runtime_dir() {
   HostCheck check{.name = "XDG_RUNTIME_DIR"};
   const char* dir = std::getenv("XDG_RUNTIME_DIR");
+  auto used = runtime_root();
+  if (!used) {
+    check.detail = used.error().message();
+    check.fix = used.error().hint();
+    return check;
+  }
+  check.ok = true;
   struct stat st;
   if (!dir || !*dir) {
-    check.ok = true;
-    check.detail = "unset: state goes to /tmp/sandbox-run-" + std::to_string(::getuid());
+    check.detail = "unset: state goes to " + used->native();
   } else if (::stat(dir, &st) != 0 || st.st_uid != ::getuid()) {
-    check.ok = true;  // we fall back, but say why: it is usually `su` without a login
-    check.detail = std::string(dir) + " is not owned by us (after su?): using /tmp/sandbox-run-" +
-                   std::to_string(::getuid());
+    // We fall back, but say why: it is usually `su` without a login.
+    check.detail = std::string(dir) + " is not owned by us (after su?): using " + used->native();
     check.fix = "log in as the user (ssh, machinectl shell) or unset XDG_RUNTIME_DIR";
   } else {
-    check.ok = true;
-    check.detail = dir;
+    check.detail = used->native();
   }
   return check;
 }

@@ -92,11 +92,8 @@ TEST_F(LifecycleTest, RuntimeStateIsPrivateToTheUser) {
   std::string id = run_detached({}, {"sleep", "60"});
   // The runtime dir and everything up to it belong to us alone (0700), so
   // another user cannot list, read or signal through our state.
-  std::string base = "/tmp/sandbox-run-" + std::to_string(::getuid());
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) {
-    struct stat st;
-    if (::stat(xdg, &st) == 0 && st.st_uid == ::getuid()) base = std::string(xdg) + "/sandbox";
-  }
+  std::string base = runtime_dir();
+  ASSERT_FALSE(base.empty());
   struct stat st;
   ASSERT_EQ(::stat(base.c_str(), &st), 0) << base;
   EXPECT_EQ(st.st_uid, ::getuid());

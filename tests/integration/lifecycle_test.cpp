@@ -233,12 +233,9 @@ ino_t parent_user_namespace_of(pid_t pid) {
 }
 
 // The pause processes of the test user, from their pid files.
-std::vector<pid_t> pause_processes() {
+std::vector<pid_t> pause_processes(const fs::path& dir) {
   std::vector<pid_t> pids;
   std::error_code ec;
-  fs::path dir = "/tmp/sandbox-run-" + std::to_string(::getuid());
-  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg)
-    if (fs::exists(fs::path(xdg) / "sandbox", ec)) dir = fs::path(xdg) / "sandbox";
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename();
     if (!name.starts_with("pause-") || !name.ends_with(".pid")) continue;
@@ -269,7 +266,7 @@ TEST_F(LifecycleTest, OwnUserNamespaceInsideThePauseProcesses) {
   ASSERT_NE(parent_user_namespace_of(pid_a), 0u);
   EXPECT_EQ(parent_user_namespace_of(pid_a), parent_user_namespace_of(pid_b));
 
-  auto pauses = pause_processes();
+  auto pauses = pause_processes(runtime_dir());
   ASSERT_FALSE(pauses.empty()) << "no live pause process recorded";
   bool parent_found = false;
   for (pid_t pause : pauses) {
@@ -290,7 +287,7 @@ TEST_F(LifecycleTest, OwnUserNamespaceInsideThePauseProcesses) {
   auto again = payload_run({"id"});
   ASSERT_EQ(again.exit_code, 0) << again.describe();
   EXPECT_TRUE(contains(again.out, "uid=0")) << again.out;
-  auto replaced = pause_processes();
+  auto replaced = pause_processes(runtime_dir());
   ASSERT_FALSE(replaced.empty());
   for (pid_t pause : replaced) EXPECT_EQ(std::count(pauses.begin(), pauses.end(), pause), 0);
 }

@@ -27,6 +27,34 @@ check() {  # check DESCRIPTION COMMAND...: the command must succeed
   if "$@"; then echo "ok - $what"; else echo "not ok - $what"; failures=$((failures + 1)); fi
 }
 
+# Without XDG_RUNTIME_DIR the runtime state goes to a /tmp directory whose name the other user
+# cannot know in advance: squatting the old fixed name, or a name they saw once (after a tmp
+# cleaner removed it), must not keep the first user from running.
+runtime_dir_of() {
+  as "$1" info --format json | python3 -c 'import json, sys; print(json.load(sys.stdin)["runtime_dir"])'
+}
+uid_a=$(id -u "$USER_A")
+squats=("/tmp/sandbox-run-$uid_a")
+[[ -e ${squats[0]} ]] || runuser -u "$USER_B" -- mkdir "${squats[0]}"
+dir_a=$(dirname "$(runtime_dir_of "$USER_A")")
+check "$USER_A's runtime dir is not the squatted fixed name" test "$dir_a" != "${squats[0]}"
+check "$USER_A's runtime dir is $USER_A's, mode 0700" \
+  test "$(stat -c %U:%a "$dir_a")" = "$USER_A:700"
+# A tmp cleaner removes it (its pause processes go with it), and the other user takes the name.
+for pidfile in "$dir_a"/sandbox/pause-*.pid; do
+  [[ -f $pidfile ]] && kill -9 "$(cat "$pidfile")" 2>/dev/null
+done
+rm -rf "$dir_a"
+runuser -u "$USER_B" -- mkdir "$dir_a"
+squats+=("$dir_a")
+check "$USER_A still runs a container" as "$USER_A" run --rm --network none "$IMAGE" true
+moved=$(dirname "$(runtime_dir_of "$USER_A")")
+check "$USER_A moved to another private name" \
+  bash -c '[[ $1 != "$2" && $(stat -c %U:%a "$1") == "$3:700" ]]' _ "$moved" "$dir_a" "$USER_A"
+for squat in "${squats[@]}"; do
+  [[ $(stat -c %U "$squat") == "$USER_B" ]] && rmdir "$squat"
+done
+
 id=$(as "$USER_A" run -d --network none --name "$NAME" "$IMAGE" sleep 120) || {
   echo "not ok - $USER_A could not start a detached container"
   exit 1

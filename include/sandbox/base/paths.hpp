@@ -9,8 +9,8 @@ namespace sbx {
 
 // $XDG_DATA_HOME/sandbox, else ~/.local/share/sandbox (not created here).
 Result<std::filesystem::path> default_store_root();
-// $XDG_RUNTIME_DIR/sandbox when that dir is owned by us, else a private
-// 0700 /tmp/sandbox-run-<uid> (checked to be ours). Created with mode 0700.
+// "sandbox" in private_runtime_dir() (runtime_dir.hpp), created with mode 0700
+// and checked to be ours.
 Result<std::filesystem::path> runtime_root();
 // The invoking user's home directory ($HOME, else the passwd entry).
 Result<std::filesystem::path> home_dir();
