@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/cgroup/limits.hpp"
@@ -34,7 +36,9 @@ class Registry {
   CLI::App* add(const std::string& path, const std::string& summary, CommandFn action);
   CommandFn* chosen();
   // Whether a top-level command or group `name` was added.
-  bool has(std::string_view name) const;
+  // True when `words` (the command and, for a group, its subcommand) name a command
+  // registered so far.
+  bool has(const std::vector<std::string_view>& words) const;
 
  private:
   CLI::App& app_;

@@ -30,9 +30,16 @@ CLI::App* Registry::add(const std::string& path, const std::string& summary, Com
   return sub;
 }
 
-bool Registry::has(std::string_view name) const {
-  for (const CLI::App* sub : app_.get_subcommands({}))
-    if (sub->get_name() == name) return true;
+bool Registry::has(const std::vector<std::string_view>& words) const {
+  const CLI::App* node = &app_;
+  for (std::string_view word : words) {
+    const CLI::App* next = nullptr;
+    for (const CLI::App* sub : node->get_subcommands({}))
+      if (sub->get_name() == word) next = sub;
+    if (!next) return false;
+    node = next;
+    if (node->get_subcommands({}).empty()) return true;  // a command, not a group
+  }
   return false;
 }
 
@@ -51,24 +58,28 @@ void print_error(const Error& error) {
   if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
 }
 
-// The command word: the first argument that is neither a global option nor
-// its value ("" for none, or when help is asked for).
-std::string_view command_word(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
+// The command's words: the first two arguments that are neither options nor
+// a global option's value (a group and its command, `system check`); none
+// when help is asked for.
+std::vector<std::string_view> command_words(int argc, char** argv) {
+  std::vector<std::string_view> words;
+  for (int i = 1; i < argc && words.size() < 2; ++i) {
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") return {};
     if (arg == "--root" || arg == "--storage-driver") {
       ++i;
       continue;
     }
-    if (!arg.starts_with('-')) return arg;
+    if (!arg.starts_with('-')) words.push_back(arg);
   }
-  return {};
+  return words;
 }
 
 // Command groups, the most used first. CLI11 builds every option as it is
 // added, ~1 ms for all groups at every start: a command registers the groups
-// up to its own only (all of them for help, or a word none of them has).
+// up to its own only (all of them for help, or words none of them has). A
+// group's commands may come from several of these (`system df` with the image
+// commands, `system check` with the system ones), so the whole path counts.
 using RegisterGroup = void (*)(Registry&);
 constexpr RegisterGroup kGroups[] = {register_run_commands,       register_exec_commands,
                                      register_container_commands, register_image_commands,
@@ -85,10 +96,10 @@ int run_main(int argc, char** argv) {
   app.add_option("--storage-driver", globals.storage_driver, "overlay, fuse-overlayfs or vfs");
 
   Registry registry(app, globals);
-  std::string_view word = command_word(argc, argv);
+  std::vector<std::string_view> words = command_words(argc, argv);
   for (RegisterGroup group : kGroups) {
     group(registry);
-    if (!word.empty() && registry.has(word)) break;
+    if (registry.has(words)) break;
   }
 
   try {

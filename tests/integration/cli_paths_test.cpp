@@ -1,0 +1,76 @@
+// Every command path the help shows is reachable: `sandbox PATH --help` works
+// for each, and so does PATH itself, whichever command group registers it (the
+// CLI registers groups lazily, and a group's commands may come from several of
+// them; help registers them all, so each path is also tried without it: it may
+// refuse its arguments, but must be found).
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace sbx::it {
+namespace {
+
+// The names under "Subcommands:" in a help text.
+std::vector<std::string> subcommands_in(const std::string& help) {
+  std::vector<std::string> names;
+  std::istringstream in(help);
+  bool listing = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("Subcommands:")) {
+      listing = true;
+      continue;
+    }
+    if (!listing || line.size() < 3 || line[0] != ' ') continue;
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    names.push_back(name);
+  }
+  return names;
+}
+
+class CliPathsTest : public SandboxTest {};
+
+TEST_F(CliPathsTest, EveryCommandInTheHelpHasItsOwnHelp) {
+  auto top = sandbox({"--help"});
+  ASSERT_EQ(top.exit_code, 0) << top.describe();
+  std::vector<std::string> commands = subcommands_in(top.out);
+  ASSERT_GT(commands.size(), 20u) << top.out;
+  size_t leaves = 0;
+  for (const std::string& command : commands) {
+    auto help = sandbox({command, "--help"});
+    ASSERT_EQ(help.exit_code, 0) << command << ": " << help.describe();
+    std::vector<std::string> children = subcommands_in(help.out);
+    for (const std::string& child : children) {
+      auto leaf = sandbox({command, child, "--help"});
+      EXPECT_EQ(leaf.exit_code, 0) << command << " " << child << ": " << leaf.describe();
+      EXPECT_NE(leaf.out.find("Usage: sandbox " + command + " " + child), std::string::npos)
+          << leaf.out;
+      auto found = sandbox({command, child, "--no-such-flag-sbx"});
+      EXPECT_EQ(found.exit_code, 125) << command << " " << child << ": " << found.describe();
+      EXPECT_EQ(found.err.find("A subcommand is required"), std::string::npos)
+          << command << " " << child << ": " << found.describe();
+      ++leaves;
+    }
+    if (children.empty()) ++leaves;
+  }
+  EXPECT_GT(leaves, commands.size());  // the groups have commands of their own
+}
+
+// The README's paths that live in groups, run for real (not only their help).
+TEST_F(CliPathsTest, GroupCommandsFromTheReadmeRun) {
+  auto check = sandbox({"system", "check"});
+  EXPECT_TRUE(check.exit_code == 0 || check.exit_code == 1) << check.describe();
+  EXPECT_NE(check.out.find("rootless containers"), std::string::npos) << check.describe();
+  EXPECT_EQ(check.err.find("A subcommand is required"), std::string::npos) << check.err;
+  for (std::vector<std::string> args : {std::vector<std::string>{"system", "df"},
+                                        {"image", "prune"},
+                                        {"container", "prune"},
+                                        {"image", "ls"}}) {
+    auto r = sandbox(args);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << args[1] << ": " << r.describe();
+  }
+}
+
+}  // namespace
+}  // namespace sbx::it
