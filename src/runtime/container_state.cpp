@@ -9,6 +9,7 @@
 
 #include "sandbox/base/paths.hpp"
 #include "sandbox/image/digest.hpp"
+#include "sandbox/store/store.hpp"
 
 namespace sbx::runtime {
 namespace {
@@ -21,7 +22,6 @@ constexpr const char* kName = "name";
 constexpr const char* kExited = "exited.json";
 constexpr const char* kStarted = "started";
 constexpr const char* kState = "state.json";
-constexpr std::string_view kRemovedPrefix = "removed-";
 
 // Container records are written atomically (rename) but not fsynced: an fsync
 // here cost 1-5 ms of every run and stalled the child's overlay mount behind
@@ -195,8 +195,10 @@ Result<std::string> Containers::claim_name(const std::string& id, const std::str
   auto names_lock =
       SBX_TRY(FileLock::acquire(runtime_base_ / "locks" / "names", FileLock::Mode::kExclusive));
   std::map<std::string, std::string> taken;  // name -> id
-  for (const auto& other : container_dirs(store_root_ / "containers"))
-    if (auto n = read_file(store_dir(other) / kName); n && other != id) taken[trim(*n)] = other;
+  for (const auto& other : container_dirs(store_root_ / "containers")) {
+    if (other == id || SBX_TRY(trash_if_abandoned(other))) continue;  // a killed run's name is free
+    if (auto n = read_file(store_dir(other) / kName)) taken[trim(*n)] = other;
+  }
   std::string chosen = name;
   if (chosen.empty()) {
     for (int attempt = 0; attempt < 50 && (chosen.empty() || taken.contains(chosen)); ++attempt)
@@ -236,30 +238,44 @@ Status Containers::remove_runtime_state(const std::string& id) const {
 Status Containers::remove(const std::string& id,
                           const std::function<Status(const fs::path&)>& remover) const {
   SBX_TRY(remove_runtime_state(id));
-  // config.json first: from here on the container is gone for every reader.
-  if (::unlink((store_dir(id) / kConfig).c_str()) != 0 && errno != ENOENT)
-    return fail_errno("unlink", (store_dir(id) / kConfig).native());
-  SBX_TRY(remover(store_dir(id)));
+  // One rename takes the container, its id and its name from every reader; a
+  // kill during the delete then leaves garbage in the trash, not a container
+  // that is neither listed nor removable.
+  auto moved = SBX_TRY(store::move_to_trash(store_root_, store_dir(id)));
   ::unlink((runtime_base_ / "locks" / id).c_str());
+  if (moved) SBX_TRY(remover(*moved));
   return {};
 }
 
 Status Containers::remove_later(const std::string& id) const {
   SBX_TRY(remove_runtime_state(id));
-  fs::path removed = store_root_ / "tmp" / (std::string(kRemovedPrefix) + id);
-  // The rename takes the container, its id and its name from every reader.
-  if (::rename(store_dir(id).c_str(), removed.c_str()) != 0)
-    return fail_errno("rename", store_dir(id).native() + " to " + removed.native());
+  SBX_TRY(store::move_to_trash(store_root_, store_dir(id)));
   ::unlink((runtime_base_ / "locks" / id).c_str());
   return {};
 }
 
-std::vector<fs::path> Containers::removed_dirs() const {
-  std::vector<fs::path> dirs;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(store_root_ / "tmp", ec))
-    if (entry.path().filename().native().starts_with(kRemovedPrefix)) dirs.push_back(entry.path());
-  return dirs;
+std::vector<fs::path> Containers::trash() const { return store::trash_of(store_root_); }
+
+// A run holds the container's lock from before it makes the dir until
+// config.json is written: a dir without config.json whose lock is free was
+// left by a killed run. Checked again under the lock, as the run may have
+// just finished.
+Result<bool> Containers::trash_if_abandoned(const std::string& id) const {
+  if (path_exists(store_dir(id) / kConfig)) return false;
+  SBX_TRY(make_dirs(runtime_base_ / "locks", 0700));
+  auto lock =
+      SBX_TRY(FileLock::try_acquire(runtime_base_ / "locks" / id, FileLock::Mode::kExclusive));
+  if (!lock.holds() || path_exists(store_dir(id) / kConfig)) return false;
+  SBX_TRY(store::move_to_trash(store_root_, store_dir(id)));
+  ::unlink((runtime_base_ / "locks" / id).c_str());
+  return true;
+}
+
+Result<size_t> Containers::collect_abandoned() const {
+  size_t moved = 0;
+  for (const auto& id : container_dirs(store_root_ / "containers"))
+    moved += SBX_TRY(trash_if_abandoned(id)) ? 1 : 0;
+  return moved;
 }
 
 }  // namespace sbx::runtime

@@ -3,6 +3,7 @@
 // user namespace with the same maps can.
 #include <sys/stat.h>
 
+#include "sandbox/runtime/container_state.hpp"
 #include "sandbox/runtime/images.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
@@ -46,12 +47,24 @@ store::TreeRemover userns_tree_remover() {
   };
 }
 
+namespace {
+
+// Dirs that killed runs left record an image as in use, for good: they go
+// first. Best effort (a runtime dir we cannot have must not stop an rmi).
+void collect_abandoned_containers(const store::Store& store) {
+  if (auto containers = Containers::open(store.root())) (void)containers->collect_abandoned();
+}
+
+}  // namespace
+
 Result<store::RemoveResult> remove_image(const store::Store& store, std::string_view text,
                                          bool force) {
+  collect_abandoned_containers(store);
   return store.remove_image(text, force, userns_tree_remover());
 }
 
 Result<store::PruneResult> prune_images(const store::Store& store, bool all) {
+  collect_abandoned_containers(store);
   return store.prune(all, userns_tree_remover());
 }
 

@@ -39,7 +39,7 @@ bool rootfs_untouched(const std::filesystem::path& dir) {
 }  // namespace
 
 ChildProcess collect_removed_in_background(const Containers& containers) {
-  auto dirs = containers.removed_dirs();
+  auto dirs = containers.trash();
   if (dirs.empty()) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -48,6 +48,13 @@ ChildProcess collect_removed_in_background(const Containers& containers) {
     ::_exit(0);
   }
   return ChildProcess(pid > 0 ? pid : -1);
+}
+
+Status empty_trash(const Containers& containers) {
+  SBX_TRY(containers.collect_abandoned());
+  auto dirs = containers.trash();
+  if (dirs.empty()) return {};
+  return userns_tree_remover()(dirs);
 }
 
 Status finish_container(const Containers& containers, const std::string& id,
@@ -94,6 +101,7 @@ Status remove_container(const Containers& containers, const std::string& id, boo
 }
 
 Result<std::vector<std::string>> prune_containers(const Containers& containers) {
+  SBX_TRY_CTX(empty_trash(containers), "collect what killed commands left");
   std::vector<std::string> removed;
   for (const auto& info : SBX_TRY(containers.list())) {
     if (info.status == ContainerStatus::kRunning || info.status == ContainerStatus::kCreated)

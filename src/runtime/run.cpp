@@ -68,6 +68,9 @@ struct Prepared {
   ContainerMeta meta;  // config.json and meta.json are written as the container starts
   LaunchPlan plan;
   std::unique_ptr<ContainerDirCleanup> cleanup;
+  // Held from before the dir is made until config.json is written: without
+  // it, a dir a kill left half made is garbage (Containers::collect_abandoned).
+  FileLock creating;
 };
 
 Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
@@ -87,6 +90,7 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   SBX_TRY(settle_cgroup_limits(spec, progress));
 
   // A container that never started leaves nothing behind, --rm or not.
+  auto creating = SBX_TRY(containers.lock(id));
   auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
                                                        containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
@@ -94,9 +98,9 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
                                              maps, options.storage_driver));
   auto plan = SBX_TRY(make_launch_plan(spec, inputs));
-  return Prepared{std::move(store),  std::move(gc_lock), std::move(containers), id,
-                  image.id,          std::move(spec),    std::move(meta),       std::move(plan),
-                  std::move(cleanup)};
+  return Prepared{std::move(store),   std::move(gc_lock), std::move(containers), id,
+                  image.id,           std::move(spec),    std::move(meta),       std::move(plan),
+                  std::move(cleanup), std::move(creating)};
 }
 
 // The container's records: its image (for the store's collector), its name
@@ -106,7 +110,9 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
 Status write_container_records(Prepared& p) {
   SBX_TRY(p.store.record_container_image(p.id, p.image_id));
   p.spec.name = SBX_TRY(p.containers.claim_name(p.id, p.spec.name));
-  return p.containers.write_config(p.id, p.spec, p.meta);
+  SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
+  p.creating = FileLock();  // whole now: listed, and removed only by rm
+  return {};
 }
 
 // The foreground run watches the container itself and records its end.
@@ -186,8 +192,8 @@ Result<std::string> run_container_detached(const RunOptions& options, ProgressSi
   auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
   auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
   auto p = SBX_TRY(prepare(options, maps, progress));
+  FileLock lock = std::move(p.creating);  // the container's lock, kept for its start
   SBX_TRY(write_container_records(p));
-  auto lock = SBX_TRY(p.containers.lock(p.id));
   SBX_TRY(ahead.await_ready());
   SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec, {ahead.pidfd(), ahead.namespaces()}));
   p.cleanup->armed = false;

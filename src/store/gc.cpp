@@ -53,7 +53,8 @@ Result<PruneResult> Store::collect(const TreeRemover& remover) const {
     }
   }
   PruneResult result;
-  std::vector<fs::path> trees;
+  // Dead layers leave layers/ in one rename each: a kill during the delete
+  // must never leave a layer.json beside a half-deleted diff/.
   for (const std::string& name : SBX_TRY(list_dir(root_ / "layers"))) {
     if (live.layers.contains(name)) continue;
     auto diff_id = image::Digest::from_sha256_hex(name);
@@ -63,7 +64,7 @@ Result<PruneResult> Store::collect(const TreeRemover& remover) const {
         result.layers.push_back(*diff_id);
       }
     }
-    trees.push_back(root_ / "layers" / name);
+    SBX_TRY(move_to_trash(root_ / "layers" / name));
   }
   for (const std::string& name : SBX_TRY(list_dir(root_ / "blobs/sha256"))) {
     if (live.blobs.contains(name)) continue;
@@ -74,8 +75,10 @@ Result<PruneResult> Store::collect(const TreeRemover& remover) const {
   // A layer of mount points goes with its image (and a half-made one with it).
   if (fs::path dir = root_ / "cache" / "mount-points"; path_exists(dir))
     for (const std::string& name : SBX_TRY(list_dir(dir)))
-      if (!live.blobs.contains(name)) trees.push_back(dir / name);
-  // No pull runs (the caller holds the gc lock): partials and staging are stale.
+      if (!live.blobs.contains(name)) SBX_TRY(move_to_trash(dir / name));
+  // No pull runs (the caller holds the gc lock): partials and staging are
+  // stale, and the trash (with what was just moved there) goes too.
+  std::vector<fs::path> trees;
   for (const std::string& name : SBX_TRY(list_dir(root_ / "tmp")))
     if (name != "blobs") trees.push_back(root_ / "tmp" / name);
   for (const std::string& name : SBX_TRY(list_dir(root_ / "tmp/blobs")))

@@ -149,6 +149,13 @@ Status Store::commit_layer(const LayerRecord& record) const {
   return write_file_atomic(dir / "layer.json", to_json(record), 0600);
 }
 
+Status Store::sync() const {
+  UniqueFd fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail_errno("open", root_.native());
+  if (::syncfs(fd.get()) != 0) return fail_errno("syncfs", root_.native());
+  return {};
+}
+
 // ---- containers
 
 Status Store::record_container_image(std::string_view container_id, const image::Digest& id) const {

@@ -170,6 +170,7 @@ TEST_F(ImageCommandsTest, RmiRefusedWhileAContainerUsesTheImage) {
   std::string id = import_ok(make_tarball("used"), "used");
   fs::create_directories(root() / "containers/c0ffee");
   std::ofstream(root() / "containers/c0ffee/image-id") << id << "\n";
+  std::ofstream(root() / "containers/c0ffee/config.json") << "{}\n";
   RunResult refused = sandbox({"rmi", "used"});
   EXPECT_EQ(refused.exit_code, 125);
   EXPECT_NE(refused.err.find("c0ffee"), std::string::npos) << refused.describe();
@@ -178,6 +179,18 @@ TEST_F(ImageCommandsTest, RmiRefusedWhileAContainerUsesTheImage) {
   // Untagged, but kept for the container.
   EXPECT_EQ(inspect(id).value("Id", ""), id);
   EXPECT_EQ(layer_dirs(), 1u);
+}
+
+// A run killed before its config.json was written left a dir that records the
+// image: it is garbage, and does not keep the image.
+TEST_F(ImageCommandsTest, RmiIsNotRefusedForWhatAKilledRunLeft) {
+  std::string id = import_ok(make_tarball("left"), "left");
+  fs::create_directories(root() / "containers/c0ffee");
+  std::ofstream(root() / "containers/c0ffee/image-id") << id << "\n";
+  RunResult removed = sandbox({"rmi", "left"});
+  EXPECT_EQ(removed.exit_code, 0) << removed.describe();
+  EXPECT_FALSE(fs::exists(root() / "containers/c0ffee"));
+  EXPECT_EQ(layer_dirs(), 0u);
 }
 
 TEST_F(ImageCommandsTest, PruneDropsDanglingImagesAndLeftovers) {

@@ -100,14 +100,14 @@ TEST_F(RunTest, RmRemovesTheContainerDir) {
 }
 
 // A --rm container nothing wrote to leaves its few files for the next run
-// to delete (tmp/removed-<id>, out of every listing); one that wrote goes at
-// once, and `image prune` takes what is left.
+// to delete (in the store's trash, tmp/trash/<id>.<random>, out of every
+// listing); one that wrote goes at once, and `image prune` takes what is left.
 TEST_F(RunTest, RmOfAnUntouchedContainerIsDeletedByTheNextRun) {
   auto removed_dirs = [&] {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(root() / "tmp"))
-      if (e.path().filename().native().starts_with("removed-"))
-        names.push_back(e.path().filename());
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root() / "tmp" / "trash", ec))
+      names.push_back(e.path().filename());
     return names;
   };
   auto first = run({}, payload(), {"true"});

@@ -114,19 +114,25 @@ class Containers {
   Status mark_started(const std::string& id, const std::string& started_at) const;
   Result<std::optional<RuntimeState>> read_runtime_state(const std::string& id) const;
   Status remove_runtime_state(const std::string& id) const;  // the runtime dir; missing is fine
-  // Deletes the container's files: the runtime dir, then the store dir with
-  // `remover` (its files may belong to subordinate ids), then the lock file.
+  // Deletes the container's files: the runtime dir, then the store dir, which
+  // first leaves the store in one rename (to the store's trash) and is then
+  // deleted there by `remover` (its files may belong to subordinate ids).
   Status remove(const std::string& id,
                 const std::function<Status(const std::filesystem::path&)>& remover) const;
-  // As remove, but the store dir leaves the store in one rename, to
-  // tmp/removed-<id>, and is deleted later (collect_removed_in_background,
-  // lifecycle.hpp). For a dir of our own few files: deleting them costs more
-  // than the run (ext4's discard).
+  // As remove, but what goes to the trash is deleted later (the next run's
+  // collect_removed_in_background, lifecycle.hpp, or a prune). For a dir of
+  // our own few files: deleting them costs more than the run (ext4's discard).
   Status remove_later(const std::string& id) const;
-  // What remove_later left: tmp/removed-* (store::Store::collect also takes them).
-  std::vector<std::filesystem::path> removed_dirs() const;
+  // The store's trash: what remove_later and killed removals left.
+  std::vector<std::filesystem::path> trash() const;
+  // Moves to the trash what killed runs left: container dirs without
+  // config.json that no run is making now (their lock is free). Returns how
+  // many. A run holds lock(id) from before it makes the dir until
+  // write_config is done.
+  Result<size_t> collect_abandoned() const;
 
  private:
+  Result<bool> trash_if_abandoned(const std::string& id) const;
   Containers(std::filesystem::path store_root, std::filesystem::path runtime_base)
       : store_root_(std::move(store_root)), runtime_base_(std::move(runtime_base)) {}
   std::filesystem::path store_root_;

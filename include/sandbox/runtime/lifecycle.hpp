@@ -30,6 +30,9 @@ Status finish_container(const Containers& containers, const std::string& id,
 // while it waits for the id-map helpers, not on its way out. No child when
 // there is nothing to delete. The caller must be single-threaded (fork).
 ChildProcess collect_removed_in_background(const Containers& containers);
+// Now, in this process: moves what killed runs left to the trash
+// (Containers::collect_abandoned) and deletes everything in it.
+Status empty_trash(const Containers& containers);
 
 // "TERM", "SIGTERM", "sigterm", "15" -> 15.
 Result<int> parse_signal(std::string_view text);

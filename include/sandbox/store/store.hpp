@@ -6,6 +6,8 @@
 //   images/names.json         repository tags and digests -> image id
 //   containers/<id>/image-id  the image a container uses (written by the runtime)
 //   tmp/                      partial downloads and staging (resumed or cleaned)
+//   tmp/trash/                what is being deleted: a removal first renames its tree here,
+//                             so a kill leaves the whole thing or garbage, never half of it
 //   locks/                    flock files
 // Every file is written to a temp name and renamed into place. Locks: `store`
 // (exclusive) around every change of records; `gc` shared by a pull or a
@@ -36,6 +38,14 @@ namespace sbx::store {
 // the runtime passes one that enters the user namespace.
 using TreeRemover = std::function<Status(const std::vector<std::filesystem::path>& trees)>;
 Status remove_trees_plainly(const std::vector<std::filesystem::path>& trees);
+
+// Moves `path` (inside the store at `store_root`) to its tmp/trash/ in one
+// rename: from then on no reader sees it, and what a kill leaves there is
+// garbage. Returns where it went; nullopt when `path` did not exist.
+Result<std::optional<std::filesystem::path>> move_to_trash(const std::filesystem::path& store_root,
+                                                           const std::filesystem::path& path);
+// What is in tmp/trash/ (deleting it is always safe: no one uses it).
+std::vector<std::filesystem::path> trash_of(const std::filesystem::path& store_root);
 
 struct RemoveResult {
   std::vector<std::string> untagged;   // canonical names
@@ -96,8 +106,10 @@ class Store {
   std::filesystem::path layer_staging_dir(const image::Digest& diff_id) const;  // .../diff.partial
   // The record when the layer is complete; nullopt when absent or half done.
   Result<std::optional<LayerRecord>> layer(const image::Digest& diff_id) const;
-  // Records a layer whose diff/ is in place.
+  // Records a layer whose diff/ is in place (and made durable: sync()).
   Status commit_layer(const LayerRecord& record) const;
+  // syncfs(2) of the store's file system: what was written reaches the disk.
+  Status sync() const;
 
   // ---- images
   Result<std::vector<image::Digest>> image_ids() const;
@@ -116,6 +128,13 @@ class Store {
                                     const TreeRemover& remover = remove_trees_plainly) const;
   Result<PruneResult> prune(bool all, const TreeRemover& remover = remove_trees_plainly) const;
   Result<DiskUsage> disk_usage() const;
+
+  // ---- removal (see move_to_trash above)
+  Result<std::optional<std::filesystem::path>> move_to_trash(
+      const std::filesystem::path& path) const {
+    return store::move_to_trash(root_, path);
+  }
+  std::vector<std::filesystem::path> trash() const { return trash_of(root_); }
 
   // ---- containers (their dirs belong to the runtime)
   std::filesystem::path containers_dir() const { return root_ / "containers"; }

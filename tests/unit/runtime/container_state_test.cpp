@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <set>
+#include <optional>
 #include <thread>
 
 #include "sandbox/base/files.hpp"
@@ -188,14 +189,40 @@ TEST_F(ContainerStateTest, RuntimeDirIsPrivate) {
 
 TEST_F(ContainerStateTest, ConcurrentNameClaimsGiveOneWinner) {
   std::atomic<int> won{0};
+  // Each claimer holds its container's lock to the end, as a run holds it
+  // until its config.json is written.
+  std::vector<std::optional<FileLock>> creating(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       std::string id = std::string(63, 'e') + std::to_string(i);
-      if (containers_->claim_name(id, "same")) ++won;
+      if (auto lock = containers_->lock(id)) creating[i] = std::move(*lock);
+      if (creating[i] && containers_->claim_name(id, "same")) ++won;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(won.load(), 1);
+}
+
+// A dir without config.json whose lock nobody holds was left by a killed run:
+// its name is free again and it goes to the trash; one being made stays.
+TEST_F(ContainerStateTest, AbandonedDirsGoToTheTrashAndFreeTheirName) {
+  const std::string abandoned(64, 'a'), making(64, 'b'), claimer(64, 'c');
+  {
+    auto lock = containers_->lock(abandoned);
+    ASSERT_TRUE(containers_->claim_name(abandoned, "taken"));
+  }  // killed before config.json
+  auto making_lock = containers_->lock(making);
+  ASSERT_TRUE(containers_->claim_name(making, "busy"));
+  auto claimed = containers_->claim_name(claimer, "taken");
+  ASSERT_TRUE(claimed) << claimed.error().message();
+  EXPECT_FALSE(path_exists(containers_->store_dir(abandoned)));
+  EXPECT_EQ(containers_->trash().size(), 1u);
+  EXPECT_FALSE(containers_->claim_name(claimer, "busy"));  // still being made: not free
+  EXPECT_TRUE(path_exists(containers_->store_dir(making)));
+  auto collected = containers_->collect_abandoned();
+  ASSERT_TRUE(collected);
+  EXPECT_EQ(*collected, 1u);  // the claimer's dir: its lock is free, it has no config.json
+  EXPECT_TRUE(path_exists(containers_->store_dir(making)));
 }
 
 }  // namespace

@@ -199,8 +199,28 @@ TEST_F(StoreTest, PruneUsesTheRemoverForLayerTrees) {
     return remove_trees_plainly(trees);
   });
   ASSERT_TRUE(pruned);
+  // The layer left layers/ in one rename, for the trash, which the remover deletes.
+  EXPECT_FALSE(path_exists(store().layer_dir(layer.diff_id)));
   ASSERT_EQ(asked.size(), 1u);
-  EXPECT_EQ(asked[0], store().layer_dir(layer.diff_id));
+  EXPECT_EQ(asked[0], store().root() / "tmp" / "trash");
+  EXPECT_FALSE(path_exists(store().root() / "tmp" / "trash"));
+}
+
+// A kill during the delete leaves the layer whole in layers/ or only in the
+// trash: never layer.json beside a half-deleted diff/.
+TEST_F(StoreTest, ARemoverThatDiesLeavesNoHalfLayer) {
+  LayerRecord layer = add_layer("abc");
+  auto pruned = store().prune(true, [&](const std::vector<fs::path>&) -> Status {
+    return fail("killed");
+  });
+  EXPECT_FALSE(pruned);
+  EXPECT_FALSE(path_exists(store().layer_dir(layer.diff_id)));
+  auto found = store().layer(layer.diff_id);
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
+  EXPECT_EQ(store().trash().size(), 1u);
+  ASSERT_TRUE(store().prune(true));  // the next collection takes the garbage
+  EXPECT_TRUE(store().trash().empty());
 }
 
 TEST_F(StoreTest, DiskUsageCountsSharedLayersOnce) {
