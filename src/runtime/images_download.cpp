@@ -3,6 +3,8 @@
 // (per-blob lock), then its diff id is checked and its ids scanned in one pass
 // over the uncompressed stream, still in that thread: the next download and
 // this inflate overlap, and unpacking need not read the blob once more first.
+#include <unistd.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -15,23 +17,38 @@ namespace sbx::runtime::detail {
 
 namespace {
 
+Status download(const store::Store& store, const image::RegistryClient& client,
+                const image::Descriptor& blob, ProgressSink& progress) {
+  progress.blob(blob.digest, BlobEvent::kDownloading, 0, blob.size);
+  image::ProgressFn report = [&](uint64_t done, uint64_t total) {
+    progress.blob(blob.digest, BlobEvent::kDownloading, done, total);
+  };
+  std::filesystem::path dest = store.download_path(blob.digest);
+  std::string what = "layer " + blob.digest.str();
+  SBX_TRY_CTX(client.fetch_blob(blob, dest, report), what);
+  return with_context(store.commit_blob(dest, blob.digest), what);
+}
+
+// A blob the store already had is downloaded again when it no longer matches
+// its digest (a disk error, or a power cut before it reached the disk).
 Status fetch_one(const store::Store& store, const image::RegistryClient& client,
                  LayerToUnpack& layer, const userns::IdMaps& maps, ProgressSink& progress) {
   const image::Descriptor& blob = layer.blob;
   FileLock lock = SBX_TRY(store.lock_blob(blob.digest));
-  if (!store.has_blob(blob.digest)) {
-    progress.blob(blob.digest, BlobEvent::kDownloading, 0, blob.size);
-    image::ProgressFn report = [&](uint64_t done, uint64_t total) {
-      progress.blob(blob.digest, BlobEvent::kDownloading, done, total);
-    };
-    std::filesystem::path dest = store.download_path(blob.digest);
-    std::string what = "layer " + blob.digest.str();
-    SBX_TRY_CTX(client.fetch_blob(blob, dest, report), what);
-    SBX_TRY_CTX(store.commit_blob(dest, blob.digest), what);
-  }
+  bool stored = store.has_blob(blob.digest);
+  if (!stored) SBX_TRY(download(store, client, blob, progress));
   progress.blob(blob.digest, BlobEvent::kDownloaded, blob.size, blob.size);
   progress.blob(blob.digest, BlobEvent::kVerifying, blob.size, blob.size);
-  layer.scanned_content_bytes = SBX_TRY(verify_and_scan(store, layer, maps));
+  auto scanned = verify_and_scan(store, layer, maps);
+  if (!scanned && stored && image::sha256_of_file(store.blob_path(blob.digest)) != blob.digest) {
+    progress.warning("layer " + blob.digest.str() +
+                     " in the store is damaged: downloading it again");
+    if (::unlink(store.blob_path(blob.digest).c_str()) != 0)
+      return fail_errno("unlink", store.blob_path(blob.digest).native());
+    SBX_TRY(download(store, client, blob, progress));
+    scanned = verify_and_scan(store, layer, maps);
+  }
+  layer.scanned_content_bytes = SBX_TRY(std::move(scanned));
   return {};
 }
 

@@ -1,10 +1,13 @@
 // Unpacking pulled or imported layers: every layer's ids are scanned first
 // (one clear error before anything is extracted), then the missing layers are
 // unpacked in ONE user-namespace child (two layers at a time, by threads of
-// that child) into layers/<id>/diff.partial, renamed
-// to diff/ there, and recorded (layer.json) by the parent afterwards. A kill
-// at any point leaves no layer.json, so a half layer is never used; the next
-// unpack of it starts over and `image prune` removes it otherwise.
+// that child) into layers/<id>/diff.partial and renamed to diff/ there. Once
+// they are all done (or one failed), the child makes them durable with one
+// syncfs and records each complete one (layer.json): a record is written only
+// by the process that saw its layer through, and only once the layer would
+// survive a power cut. A kill at any point leaves no layer.json beside a
+// layer that is not whole; the next unpack of it starts over, and `image
+// prune` removes it otherwise.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -78,25 +81,31 @@ Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
 // Runs in the user-namespace child: the layers are independent directories,
 // so up to two workers (no more than cores; two is what was measured, on two
 // cores) unpack them side by side, the largest first. The first error stops
-// the others from taking new layers.
-Status unpack_all(const store::Store& store, const std::vector<Pending>& pending,
-                  std::vector<std::string>& warnings) {
-  std::vector<const Pending*> order;
-  for (const Pending& item : pending) order.push_back(&item);
-  std::stable_sort(order.begin(), order.end(), [](const Pending* a, const Pending* b) {
-    return a->content_bytes > b->content_bytes;
+// the others from taking new layers. Returns which of `pending` are complete
+// (diff/ in place) next to the first error.
+std::pair<std::vector<bool>, Status> unpack_all(const store::Store& store,
+                                                const std::vector<Pending>& pending,
+                                                std::vector<std::string>& warnings) {
+  std::vector<size_t> order(pending.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return pending[a].content_bytes > pending[b].content_bytes;
   });
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
   size_t workers = std::min({order.size(), cores, kMaxUnpackWorkers});
   std::vector<std::vector<std::string>> worker_warnings(workers);
+  std::vector<char> complete(pending.size(), 0);  // one writer per element
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
   std::optional<Error> first_error;
   auto work = [&](size_t worker) {
     for (size_t i; !failed && (i = next++) < order.size();) {
-      Status status = unpack_one(store, *order[i]->layer, worker_warnings[worker]);
-      if (status) continue;
+      Status status = unpack_one(store, *pending[order[i]].layer, worker_warnings[worker]);
+      if (status) {
+        complete[order[i]] = 1;
+        continue;
+      }
       std::lock_guard guard(mutex);
       if (!first_error) first_error = std::move(status.error());
       failed = true;
@@ -108,7 +117,24 @@ Status unpack_all(const store::Store& store, const std::vector<Pending>& pending
     work(0);
   }
   for (auto& list : worker_warnings) warnings.insert(warnings.end(), list.begin(), list.end());
-  if (first_error) return fail(std::move(*first_error));
+  std::vector<bool> done(complete.begin(), complete.end());
+  if (first_error) return {std::move(done), fail(std::move(*first_error))};
+  return {std::move(done), Status{}};
+}
+
+// Runs in the user-namespace child, after unpack_all: one syncfs for all the
+// layers (cheaper than an fsync per file), then their records.
+Status record_complete(const store::Store& store, const std::vector<Pending>& pending,
+                       const std::vector<bool>& done) {
+  if (std::find(done.begin(), done.end(), true) == done.end()) return {};
+  SBX_TRY(store.sync());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (!done[i]) continue;
+    const LayerToUnpack& layer = *pending[i].layer;
+    store::LayerRecord record{layer.diff_id, layer.blob.digest, layer.blob.media_type,
+                              layer.blob.size, pending[i].content_bytes};
+    SBX_TRY_CTX(store.commit_layer(record), "layer " + layer.blob.digest.str());
+  }
   return {};
 }
 
@@ -143,21 +169,16 @@ Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>
     progress.blob(item.layer->blob.digest, BlobEvent::kExtracting, 0, 0);
   }
   auto body = [&](std::vector<std::string>& warnings) -> Status {
-    return unpack_all(store, pending, warnings);
+    auto [done, status] = unpack_all(store, pending, warnings);
+    SBX_TRY(record_complete(store, pending, done));  // also those done before a failure
+    return status;
   };
   auto outcome = userns::run_in_user_namespace(maps, body);
   if (outcome)
     for (const std::string& warning : outcome->warnings) progress.warning(warning);
-  // diff/ appears only by the rename after a complete unpack: the layers
-  // done before a failure are kept for the next attempt.
-  for (const Pending& item : pending) {
-    const LayerToUnpack& layer = *item.layer;
-    if (!path_exists(store.layer_diff_dir(layer.diff_id))) continue;
-    store::LayerRecord record{layer.diff_id, layer.blob.digest, layer.blob.media_type,
-                              layer.blob.size, item.content_bytes};
-    SBX_TRY_CTX(store.commit_layer(record), "layer " + layer.blob.digest.str());
-    progress.blob(layer.blob.digest, BlobEvent::kComplete, 0, 0);
-  }
+  for (const Pending& item : pending)
+    if (auto record = store.layer(item.layer->diff_id); record && *record)
+      progress.blob(item.layer->blob.digest, BlobEvent::kComplete, 0, 0);
   if (!outcome) return std::unexpected(std::move(outcome).error());
   return {};
 }
