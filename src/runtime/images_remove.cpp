@@ -5,6 +5,7 @@
 
 #include "sandbox/runtime/container_state.hpp"
 #include "sandbox/runtime/images.hpp"
+#include "sandbox/runtime/lifecycle.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
 
@@ -79,6 +80,12 @@ Status reset_store(const fs::path& root) {
     return fail(Error(what + ": " + root.native() + " does not look like a sandbox store")
                     .with_hint("check --root; only a directory with blobs/, layers/ or images/ "
                                "is removed"));
+  // Its running containers go first, with their monitors: nothing may outlive
+  // the store it belongs to.
+  if (auto containers = Containers::open(root); containers && path_exists(root / "containers")) {
+    for (const ContainerInfo& info : SBX_TRY_CTX(containers->list(), what))
+      SBX_TRY_CTX(remove_container(*containers, info.id, true), what);
+  }
   // Wait for nobody: a pull or prune running now would fail halfway.
   if (path_exists(root / "locks")) {
     FileLock gc =

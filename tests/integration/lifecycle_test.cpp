@@ -147,6 +147,26 @@ TEST_F(LifecycleTest, RmNeedsForceWhileRunning) {
   EXPECT_FALSE(std::filesystem::exists(root() / "containers" / id));
 }
 
+// Nothing may outlive the store it belongs to: reset kills the running
+// containers (and so their monitors) before it deletes their files.
+TEST_F(LifecycleTest, SystemResetEndsRunningContainers) {
+  run_detached({"--name", "doomed"}, {"sleep", "600"});
+  auto inspected = inspect("doomed");
+  ASSERT_FALSE(inspected.is_null());
+  pid_t pid = inspected["State"]["Pid"].get<pid_t>();
+  ASSERT_GT(pid, 0);
+  auto reset = sandbox({"system", "reset", "-f"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.describe();
+  auto gone = [pid] {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t close = text.rfind(')');
+    return close == std::string::npos || text[close + 2] == 'Z';  // gone, or a zombie
+  };
+  EXPECT_TRUE(eventually(gone)) << "the container's process outlived the reset";
+  EXPECT_FALSE(std::filesystem::exists(root()));
+}
+
 TEST_F(LifecycleTest, DetachedRmRemovesItselfAtTheEnd) {
   std::string id = run_detached({"--rm"}, {"true"});
   EXPECT_TRUE(eventually([&] { return sandbox({"ps", "-aq"}).out.empty(); }));

@@ -86,8 +86,9 @@ Result<store::RemoveResult> remove_image(const store::Store& store, std::string_
                                          bool force);
 Result<store::PruneResult> prune_images(const store::Store& store, bool all);
 
-// `system reset`: removes the whole store at `root` (entering the user
-// namespace for files owned by subordinate ids). A missing root is no error.
+// `system reset`: removes the store's containers (running ones are killed, as
+// `rm -f`), then the whole store at `root` (entering the user namespace for
+// files owned by subordinate ids). A missing root is no error.
 Status reset_store(const std::filesystem::path& root);
 
 }  // namespace sbx::runtime
