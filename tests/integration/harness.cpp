@@ -154,6 +154,10 @@ void BackgroundRun::kill(int signal) {
   if (pid_ > 0 && !result_) ::kill(-pid_, signal);
 }
 
+void BackgroundRun::kill_main(int signal) {
+  if (pid_ > 0 && !result_) ::kill(pid_, signal);
+}
+
 RunResult BackgroundRun::wait() {
   auto sleep = std::chrono::milliseconds(1);
   bool timed_out = false;

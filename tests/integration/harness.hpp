@@ -55,6 +55,9 @@ class BackgroundRun {
   bool running();
   // Sends `signal` to the whole process group.
   void kill(int signal);
+  // Sends `signal` to the sandbox process alone, as `kill -9 PID` would: its
+  // helpers live on (and must then end by themselves).
+  void kill_main(int signal);
   // Waits (up to the timeout given at start) and returns what it printed.
   RunResult wait();
   // Output so far (the process may still be writing).

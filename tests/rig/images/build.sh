@@ -130,6 +130,7 @@ plan() {
   echo "multiarch-v2s2 $r/test/multiarch:v2s2 -"
   echo "payload $r/test/payload:latest -"
   echo "payload-config $r/test/payload:config -"
+  echo "payload-bulk $r/test/bulk:latest -"
   echo "baduid $r/test/baduid:latest -"
   echo "corrupt $r/test/corrupt:latest -"
   for c in $HOSTILE_CASES; do echo "hostile-$c $r/test/hostile-$c:latest -"; done
@@ -210,6 +211,13 @@ build_payload_image() {
     --config.exposedports 8080/tcp
 }
 
+# test/bulk: the payload image plus three layers of 400 incompressible 8 KiB files each
+# (~10 MB), so that a pull, load or rmi lasts long enough to be killed at many moments.
+bulk_layer() { "$PYTHON" "$HERE/images.py" bulk-files "$1" "$2" 400 8192; fix_times "$1"; }
+bulk_layer1() { bulk_layer "$1" 1; }
+bulk_layer2() { bulk_layer "$1" 2; }
+bulk_layer3() { bulk_layer "$1" 3; }
+
 add_baduid_file() {
   install -d -m 0755 "$1/data"
   printf 'owned by 200000\n' >"$1/data/baduid-file"
@@ -220,6 +228,7 @@ add_baduid_file() {
 build_base
 needs_prefix layered && build_layered
 needs_prefix payload && build_payload_image
+needs payload-bulk && umoci_image payload-bulk payload bulk_layer1 bulk_layer2 bulk_layer3
 needs baduid && umoci_image baduid busybox add_baduid_file
 needs_prefix multiarch && "$PYTHON" "$HERE/images.py" multiarch "$LAYOUT" busybox >/dev/null
 needs_prefix hostile && "$PYTHON" "$HERE/images.py" hostile "$LAYOUT" busybox >/dev/null
