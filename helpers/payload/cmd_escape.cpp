@@ -1,7 +1,8 @@
 // escape-probe [NAME...]: tries well-known ways out of a container and prints one line each:
 // "NAME: contained", "NAME: blocked (EPERM)", "NAME: skipped (why)" or "NAME: ESCAPED (what)".
 // Exit 1 when anything escaped. Nothing here writes to a host file: a write-open that works
-// is closed unused.
+// is closed unused. This file holds the filesystem and /proc probes and runs every table;
+// escape_kernel.cpp the kernel-facing calls, escape_host.cpp host processes and keys.
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -18,17 +19,13 @@
 #include <string>
 #include <vector>
 
+#include "escape.hpp"
 #include "payload.hpp"
 
 namespace sbx::payload {
-namespace {
+namespace escape {
 
-struct Outcome {
-  enum Kind { kContained, kBlocked, kSkipped, kEscaped } kind;
-  std::string detail;
-};
-
-Outcome contained(std::string detail = {}) { return {Outcome::kContained, std::move(detail)}; }
+Outcome contained(std::string detail) { return {Outcome::kContained, std::move(detail)}; }
 Outcome blocked(int errno_value) { return {Outcome::kBlocked, errno_name(errno_value)}; }
 Outcome skipped(std::string why) { return {Outcome::kSkipped, std::move(why)}; }
 Outcome escaped(std::string what) { return {Outcome::kEscaped, std::move(what)}; }
@@ -51,7 +48,6 @@ std::vector<std::string> visible_pids() {
   return pids;
 }
 
-// Climbs ".." from a directory fd until it stops moving; true when the top is our root.
 bool climbs_to_root(int dir_fd, const struct stat& root) {
   int current = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
   struct stat here {};
@@ -69,6 +65,12 @@ bool climbs_to_root(int dir_fd, const struct stat& root) {
   if (current >= 0) close(current);
   return same_inode(here, root);
 }
+
+}  // namespace escape
+
+namespace {
+
+using namespace escape;
 
 // A path outside the container's root: a directory that climbs elsewhere, or (check_files) a
 // file whose path names no or another inode inside the container. EACCES on that path proves
@@ -278,11 +280,6 @@ Outcome probe_masked() {
   return contained();
 }
 
-struct EscapeProbe {
-  std::string_view name;
-  Outcome (*run)(const std::string& scratch);
-};
-
 constexpr std::array<EscapeProbe, 11> kProbes = {{
     {"proc-root", [](const std::string&) { return probe_proc_root(); }},
     {"fd-leak", [](const std::string&) { return probe_fd_leak(); }},
@@ -309,22 +306,35 @@ int print_outcome(std::string_view name, const Outcome& outcome) {
   return outcome.kind == Outcome::kEscaped ? 1 : 0;
 }
 
+using Table = std::span<const EscapeProbe> (*)();
+constexpr std::array<Table, 3> kTables = {[] { return std::span<const EscapeProbe>(kProbes); },
+                                          kernel_probes, host_probes};
+
+bool known_probe(std::string_view name) {
+  for (Table table : kTables) {
+    for (const EscapeProbe& probe : table()) {
+      if (probe.name == name) return true;
+    }
+  }
+  return false;
+}
+
+// Runs the named probes (all without names) in table order.
 int run_escape_probe(std::span<char* const> args) {
   std::string scratch = make_scratch();
   int escapes = 0;
-  bool unknown = false;
-  for (const EscapeProbe& probe : kProbes) {
-    bool wanted = args.empty();
-    for (const char* name : args) wanted = wanted || probe.name == name;
-    if (wanted) escapes += print_outcome(probe.name, probe.run(scratch));
-  }
-  for (const char* name : args) {
-    bool known = false;
-    for (const EscapeProbe& probe : kProbes) known = known || probe.name == name;
-    if (!known) {
-      std::printf("%s: unknown-probe\n", name);
-      unknown = true;
+  for (Table table : kTables) {
+    for (const EscapeProbe& probe : table()) {
+      bool wanted = args.empty();
+      for (const char* name : args) wanted = wanted || probe.name == name;
+      if (wanted) escapes += print_outcome(probe.name, probe.run(scratch));
     }
+  }
+  bool unknown = false;
+  for (const char* name : args) {
+    if (known_probe(name)) continue;
+    std::printf("%s: unknown-probe\n", name);
+    unknown = true;
   }
   if (!scratch.empty()) rmdir(scratch.c_str());
   std::printf("escape-probe: %d escaped\n", escapes);

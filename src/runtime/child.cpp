@@ -39,6 +39,11 @@ bool become_root(ChildContext& ctx) noexcept {
   return true;
 }
 
+bool join_session_keyring(ChildContext& ctx) noexcept {
+  CredentialFailure f = join_new_session_keyring();
+  return f.error == 0 || child_fail(ctx, f.syscall, f.path, f.error);
+}
+
 bool make_mounts_private(ChildContext& ctx) noexcept {
   // Nothing we mount may propagate back to the host's mount namespace.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
@@ -149,6 +154,7 @@ constexpr Step kSteps[] = {
     {"close host fds", close_host_fds},
     {"reset signals", reset_signals},
     {"become root", become_root},
+    {"join a new session keyring", join_session_keyring},
     {"make mounts private", make_mounts_private},
     {"mount rootfs", mount_rootfs},
     {"mount /proc /dev /sys /etc and volumes", mount_plan_mounts},

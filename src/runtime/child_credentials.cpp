@@ -1,7 +1,9 @@
 #include "child_credentials.hpp"
 
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +21,19 @@ CredentialFailure switch_to_process_user(const ProcessPlan& p) noexcept {
     return {errno, "setgroups", nullptr};
   if (::setresgid(p.gid, p.gid, p.gid) < 0) return {errno, "setresgid", nullptr};
   if (::setresuid(p.uid, p.uid, p.uid) < 0) return {errno, "setresuid", nullptr};
+  return {};
+}
+
+CredentialFailure join_new_session_keyring() noexcept {
+  // The caller's session keyring (pam_keyinit's, linked to the user's own
+  // keyring) is inherited through clone and execve: with keyctl allowed
+  // (--privileged, a profile that allows it) the container would read and
+  // change the user's keys. ENOSYS: a kernel without keys; EPERM: an outer
+  // seccomp filter, which the container inherits too. Neither leaves a key
+  // to reach, so runc's rule (only ENOSYS) is widened by that one case.
+  if (::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr) < 0 && errno != ENOSYS &&
+      errno != EPERM)
+    return {errno, "keyctl", "KEYCTL_JOIN_SESSION_KEYRING"};
   return {};
 }
 

@@ -122,6 +122,11 @@ bool set_stdio(Ctx& ctx) noexcept {
   return plan.process.stdin_open || dup_stdio(ctx, ctx.null_fd, 0);
 }
 
+bool join_session_keyring(Ctx& ctx) noexcept {
+  CredentialFailure f = join_new_session_keyring();
+  return f.error == 0 || fail_step(ctx, f.syscall, f.path, f.error);
+}
+
 bool enter_workdir(Ctx& ctx) noexcept {
   if (::chdir(ctx.plan->process.cwd.c_str()) < 0)
     return fail_step(ctx, "chdir", ctx.plan->process.cwd.c_str(), errno);
@@ -170,6 +175,7 @@ constexpr Step kCommandSteps[] = {
     {"wait for host side", wait_for_host},
     {"open pty", open_pty},
     {"set stdio", set_stdio},
+    {"join a new session keyring", join_session_keyring},
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
     {"apply security", apply_security},

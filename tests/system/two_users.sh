@@ -55,6 +55,66 @@ for squat in "${squats[@]}"; do
   [[ $(stat -c %U "$squat") == "$USER_B" ]] && rmdir "$squat"
 done
 
+# The escape suite's second user (issue 12): user B goes for user A's running container from the
+# host and from a container of B's own. Each attempt is made by A too where A may, so a refusal of
+# B's proves the kernel told the users apart, not that the attempt was broken.
+# shellcheck disable=SC2317
+as_raw() {  # as_raw USER COMMAND...: a plain command as USER, clean environment
+  local user=$1
+  shift
+  runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="/home/$user" LANG=C.UTF-8 "$@"
+}
+# Exit 0: it worked (a ptrace seize is detached at once); 1: EPERM or EACCES; 2: anything else.
+SIGNAL_PY='import os, sys
+try:
+    os.kill(int(sys.argv[1]), 0)
+except PermissionError:
+    sys.exit(1)
+except OSError:
+    sys.exit(2)'
+PTRACE_PY='import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+if libc.ptrace(0x4206, pid, None, None) == 0:  # PTRACE_SEIZE: the tracee does not stop
+    libc.ptrace(17, pid, None, None)  # PTRACE_DETACH
+    sys.exit(0)
+sys.exit(1 if ctypes.get_errno() in (1, 13) else 2)'
+# shellcheck disable=SC2317  # run through check, as are as_raw and fails
+status_is() {  # status_is N COMMAND...: the command exits with status N
+  local want=$1
+  shift
+  "$@" >/dev/null 2>&1
+  test $? -eq "$want"
+}
+# shellcheck disable=SC2317
+fails() { ! "$@" >/dev/null 2>&1; }  # fails COMMAND...: the command must fail
+attack_container_of_a() {
+  local id=$1 pid store=/home/$USER_A/.local/share/sandbox runtime
+  pid=$(as "$USER_A" inspect "$id" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+print((doc[0] if isinstance(doc, list) else doc)["State"]["Pid"])')
+  runtime=$(dirname "$(runtime_dir_of "$USER_A")")
+  check "$USER_A's container has a host pid" test "${pid:-0}" -gt 1
+  check "$USER_A may signal it" status_is 0 as_raw "$USER_A" python3 -c "$SIGNAL_PY" "$pid"
+  check "$USER_B may not (EPERM)" status_is 1 as_raw "$USER_B" python3 -c "$SIGNAL_PY" "$pid"
+  check "$USER_A may ptrace it" status_is 0 as_raw "$USER_A" python3 -c "$PTRACE_PY" "$pid"
+  check "$USER_B may not (EPERM)" status_is 1 as_raw "$USER_B" python3 -c "$PTRACE_PY" "$pid"
+  check "$USER_A may join its namespaces" \
+    status_is 0 as_raw "$USER_A" nsenter -t "$pid" -U -m -p --preserve-credentials true
+  check "$USER_B may not" fails as_raw "$USER_B" nsenter -t "$pid" -U -m -p --preserve-credentials true
+  check "$USER_A may read its files" status_is 0 as_raw "$USER_A" cat "/proc/$pid/root/etc/hostname"
+  check "$USER_B may not" fails as_raw "$USER_B" cat "/proc/$pid/root/etc/hostname"
+  check "$USER_B may not read its environment" fails as_raw "$USER_B" cat "/proc/$pid/environ"
+  check "$USER_B cannot list $USER_A's runtime dir" fails as_raw "$USER_B" ls "$runtime"
+  check "$USER_B cannot list $USER_A's store" fails as_raw "$USER_B" ls "$store"
+  check "$USER_B cannot reach its upper layer" fails as_raw "$USER_B" ls "$store/containers/$id"
+  check "$USER_A's store is there to be refused" test -d "$store/containers/$id"
+  # From inside a container of B's the pid names nothing (another pid namespace).
+  check "$USER_B's container can neither see nor signal it" as "$USER_B" run --rm --network none \
+    "$IMAGE" sh -c "! test -e /proc/$pid && ! kill -0 $pid 2>/dev/null && test -e /proc/1"
+}
+
 id=$(as "$USER_A" run -d --network none --name "$NAME" "$IMAGE" sleep 120) || {
   echo "not ok - $USER_A could not start a detached container"
   exit 1
@@ -71,8 +131,11 @@ check "$USER_B cannot stop it by id" \
 check "$USER_B is refused $USER_A's store" \
   bash -c '! "$@" >/dev/null 2>&1' _ runuser -u "$USER_B" -- env -i PATH=/usr/bin:/bin \
   HOME="/home/$USER_B" "$SANDBOX" --root "/home/$USER_A/.local/share/sandbox" ps -a
+attack_container_of_a "$id"
 check "$USER_A's container still runs" test "$(as "$USER_A" ps -q --no-trunc)" = "$id"
 check "$USER_A removes it" as "$USER_A" rm -f "$id" >/dev/null
 check "nothing of $USER_A is left running" test -z "$(as "$USER_A" ps -a -q)"
-as "$USER_A" rmi "$IMAGE" >/dev/null 2>&1  # its default store holds nothing of ours afterwards
+for user in "$USER_A" "$USER_B"; do  # their default stores hold nothing of ours afterwards
+  as "$user" rmi "$IMAGE" >/dev/null 2>&1
+done
 exit $((failures > 0))
