@@ -1,11 +1,16 @@
-// `sandbox version`, `sandbox info` and `sandbox system check`.
+// `sandbox version`, `sandbox info` and `sandbox system check` (the host, and
+// the store: what is damaged or left over, and --repair).
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/runtime/host_report.hpp"
+#include "sandbox/runtime/images.hpp"
 
 namespace sbx::cli {
 
@@ -35,6 +40,63 @@ void print_checks(const runtime::HostReport& report) {
   }
 }
 
+struct StoreCheckFlags {
+  bool repair = false;
+  bool full = false;
+};
+
+// The store's check (and repair): progress lines go to stderr, so that the
+// table or the JSON on stdout stays whole.
+Result<store::StoreCheck> check_store(const std::filesystem::path& root,
+                                      const StoreCheckFlags& flags, const std::string& format) {
+  auto store = SBX_TRY(store::Store::open(root));
+  auto progress = [&format](const std::string& line) {
+    if (format != "json") std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  store::StoreCheck checked = SBX_TRY(runtime::check_store(store, flags.full, progress));
+  if (flags.repair && (checked.damaged() || checked.repair.collect))
+    SBX_TRY_CTX(runtime::repair_store(store, checked), "repair the store");
+  return checked;
+}
+
+nlohmann::json store_check_to_json(const store::StoreCheck& checked, bool repaired) {
+  auto findings = nlohmann::json::array();
+  for (const auto& finding : checked.findings)
+    findings.push_back({{"damaged", finding.damaged},
+                        {"subject", finding.subject},
+                        {"problem", finding.problem},
+                        {"images", finding.images}});
+  return {{"images", checked.image_count},
+          {"layers", checked.layer_count},
+          {"damaged", checked.damaged()},
+          {"repaired", repaired && !checked.findings.empty()},
+          {"findings", findings}};
+}
+
+void print_store_check(const std::filesystem::path& root, const store::StoreCheck& checked,
+                       bool repaired) {
+  std::printf("store %s: %zu image(s), %zu layer(s)\n", root.c_str(), checked.image_count,
+              checked.layer_count);
+  for (const auto& finding : checked.findings) {
+    std::printf("%s  %-36s %s\n", finding.damaged ? "FAIL" : "warn", finding.subject.c_str(),
+                finding.problem.c_str());
+    for (const std::string& image : finding.images)
+      std::printf("      %-36s breaks %s\n", "", image.c_str());
+    if (repaired) continue;
+    std::string fix = finding.damaged
+                          ? "sandbox system check --repair, then pull the image(s) again"
+                          : "sandbox system check --repair (or sandbox image prune)";
+    std::printf("      %-36s fix: %s\n", "", fix.c_str());
+  }
+  if (repaired && !checked.findings.empty()) {
+    std::printf("Repaired: what is listed above was removed.");
+    std::printf("%s\n", checked.damaged() ? " Pull the images it broke again." : "");
+  } else {
+    std::printf("%s\n", checked.damaged() ? "The store is damaged: see FAIL above."
+                                          : "The store is sound.");
+  }
+}
+
 }  // namespace
 
 void register_system_commands(Registry& registry) {
@@ -44,9 +106,12 @@ void register_system_commands(Registry& registry) {
   });
 
   auto format = std::make_shared<std::string>("table");
-  auto check_host = [&globals = registry.globals(), format] -> CommandResult {
+  auto store_flags = std::make_shared<StoreCheckFlags>();
+  auto check = [&globals = registry.globals(), format, store_flags](bool store) -> CommandResult {
     auto root = SBX_TRY(store_root(globals));
     runtime::HostReport report = runtime::check_host(root);
+    std::optional<store::StoreCheck> checked;
+    if (store && path_exists(root)) checked = SBX_TRY(check_store(root, *store_flags, *format));
     if (*format == "json") {
       auto runtime_dir = runtime_root();
       nlohmann::json out = {{"version", SANDBOX_VERSION},
@@ -54,6 +119,7 @@ void register_system_commands(Registry& registry) {
                             {"runtime_dir", runtime_dir ? runtime_dir->native() : ""},
                             {"ready", report.ready()},
                             {"checks", checks_to_json(report)}};
+      if (checked) out["store_check"] = store_check_to_json(*checked, store_flags->repair);
       std::printf("%s\n", out.dump(2).c_str());
     } else {
       std::printf("sandbox %s, store %s\n", SANDBOX_VERSION, root.c_str());
@@ -61,14 +127,23 @@ void register_system_commands(Registry& registry) {
       std::printf("%s\n", report.ready() ? "This host can run rootless containers."
                                          : "This host cannot run rootless containers yet: "
                                            "apply the fixes marked FAIL.");
+      if (checked) print_store_check(root, *checked, store_flags->repair);
     }
-    return report.ready() ? 0 : 1;
+    bool store_damaged = checked && checked->damaged() && !store_flags->repair;
+    return report.ready() && !store_damaged ? 0 : 1;
   };
-  for (const char* path : {"system check", "info"}) {
-    CLI::App* sub =
-        registry.add(path, "Check what this host offers rootless containers", check_host);
-    sub->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  }
+  CLI::App* system_check =
+      registry.add("system check", "Check this host and the store (--repair fixes the store)",
+                   [check] { return check(true); });
+  system_check->add_option("--format", *format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
+  system_check->add_flag("--repair", store_flags->repair,
+                         "remove what is damaged or left over, so that the next pull restores it");
+  system_check->add_flag("--full", store_flags->full,
+                         "also verify every blob's digest and every layer's files (slow)");
+  CLI::App* info = registry.add("info", "Check what this host offers rootless containers",
+                                [check] { return check(false); });
+  info->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
 }
 
 }  // namespace sbx::cli

@@ -196,7 +196,7 @@ Result<std::string> Containers::claim_name(const std::string& id, const std::str
       SBX_TRY(FileLock::acquire(runtime_base_ / "locks" / "names", FileLock::Mode::kExclusive));
   std::map<std::string, std::string> taken;  // name -> id
   for (const auto& other : container_dirs(store_root_ / "containers")) {
-    if (other == id || SBX_TRY(trash_if_abandoned(other))) continue;  // a killed run's name is free
+    if (other == id || SBX_TRY(abandoned(other, true))) continue;  // a killed run's name is free
     if (auto n = read_file(store_dir(other) / kName)) taken[trim(*n)] = other;
   }
   std::string chosen = name;
@@ -259,22 +259,30 @@ std::vector<fs::path> Containers::trash() const { return store::trash_of(store_r
 // A run holds the container's lock from before it makes the dir until
 // config.json is written: a dir without config.json whose lock is free was
 // left by a killed run. Checked again under the lock, as the run may have
-// just finished.
-Result<bool> Containers::trash_if_abandoned(const std::string& id) const {
+// just finished. With `trash`, moved there while the lock is held.
+Result<bool> Containers::abandoned(const std::string& id, bool trash) const {
   if (path_exists(store_dir(id) / kConfig)) return false;
   SBX_TRY(make_dirs(runtime_base_ / "locks", 0700));
   auto lock =
       SBX_TRY(FileLock::try_acquire(runtime_base_ / "locks" / id, FileLock::Mode::kExclusive));
   if (!lock.holds() || path_exists(store_dir(id) / kConfig)) return false;
+  if (!trash) return true;
   SBX_TRY(store::move_to_trash(store_root_, store_dir(id)));
   ::unlink((runtime_base_ / "locks" / id).c_str());
   return true;
 }
 
+Result<std::vector<std::string>> Containers::abandoned() const {
+  std::vector<std::string> ids;
+  for (const auto& id : container_dirs(store_root_ / "containers"))
+    if (SBX_TRY(abandoned(id, false))) ids.push_back(id);
+  return ids;
+}
+
 Result<size_t> Containers::collect_abandoned() const {
   size_t moved = 0;
   for (const auto& id : container_dirs(store_root_ / "containers"))
-    moved += SBX_TRY(trash_if_abandoned(id)) ? 1 : 0;
+    moved += SBX_TRY(abandoned(id, true)) ? 1 : 0;
   return moved;
 }
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "images_internal.hpp"
+#include "sandbox/rootfs/tree.hpp"
 #include "sandbox/rootfs/unpack.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
@@ -61,9 +62,10 @@ Result<std::vector<Pending>> lock_missing(const store::Store& store,
   return pending;
 }
 
-// Runs in the user-namespace child: staging dir, unpack, rename into place.
-Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
-                  std::vector<std::string>& warnings) {
+// Runs in the user-namespace child: staging dir, unpack, measure (for
+// `system check`), rename into place.
+Result<rootfs::TreeStats> unpack_one(const store::Store& store, const LayerToUnpack& layer,
+                                     std::vector<std::string>& warnings) {
   fs::path staging = store.layer_staging_dir(layer.diff_id);
   fs::path diff = store.layer_diff_dir(layer.diff_id);
   SBX_TRY(remove_tree(staging));  // left by a killed unpack
@@ -74,18 +76,19 @@ Status unpack_one(const store::Store& store, const LayerToUnpack& layer,
   options.whiteouts = rootfs::WhiteoutForm::kOverlay;
   options.layer_name = layer.blob.digest.str();
   SBX_TRY(rootfs::unpack_layer(store.blob_path(layer.blob.digest), staging, options, warnings));
+  rootfs::TreeStats stats = SBX_TRY(rootfs::measure_tree(staging));
   if (::rename(staging.c_str(), diff.c_str()) != 0) return fail_errno("rename", diff.native());
-  return {};
+  return stats;
 }
 
 // Runs in the user-namespace child: the layers are independent directories,
 // so up to two workers (no more than cores; two is what was measured, on two
 // cores) unpack them side by side, the largest first. The first error stops
 // the others from taking new layers. Returns which of `pending` are complete
-// (diff/ in place) next to the first error.
-std::pair<std::vector<bool>, Status> unpack_all(const store::Store& store,
-                                                const std::vector<Pending>& pending,
-                                                std::vector<std::string>& warnings) {
+// (diff/ in place, with what it holds) next to the first error.
+std::pair<std::vector<std::optional<rootfs::TreeStats>>, Status> unpack_all(
+    const store::Store& store, const std::vector<Pending>& pending,
+    std::vector<std::string>& warnings) {
   std::vector<size_t> order(pending.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -94,20 +97,20 @@ std::pair<std::vector<bool>, Status> unpack_all(const store::Store& store,
   size_t cores = std::max(1u, std::thread::hardware_concurrency());
   size_t workers = std::min({order.size(), cores, kMaxUnpackWorkers});
   std::vector<std::vector<std::string>> worker_warnings(workers);
-  std::vector<char> complete(pending.size(), 0);  // one writer per element
+  std::vector<std::optional<rootfs::TreeStats>> done(pending.size());  // one writer each
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
   std::optional<Error> first_error;
   auto work = [&](size_t worker) {
     for (size_t i; !failed && (i = next++) < order.size();) {
-      Status status = unpack_one(store, *pending[order[i]].layer, worker_warnings[worker]);
-      if (status) {
-        complete[order[i]] = 1;
+      auto stats = unpack_one(store, *pending[order[i]].layer, worker_warnings[worker]);
+      if (stats) {
+        done[order[i]] = *stats;
         continue;
       }
       std::lock_guard guard(mutex);
-      if (!first_error) first_error = std::move(status.error());
+      if (!first_error) first_error = std::move(stats.error());
       failed = true;
     }
   };
@@ -117,7 +120,6 @@ std::pair<std::vector<bool>, Status> unpack_all(const store::Store& store,
     work(0);
   }
   for (auto& list : worker_warnings) warnings.insert(warnings.end(), list.begin(), list.end());
-  std::vector<bool> done(complete.begin(), complete.end());
   if (first_error) return {std::move(done), fail(std::move(*first_error))};
   return {std::move(done), Status{}};
 }
@@ -125,14 +127,16 @@ std::pair<std::vector<bool>, Status> unpack_all(const store::Store& store,
 // Runs in the user-namespace child, after unpack_all: one syncfs for all the
 // layers (cheaper than an fsync per file), then their records.
 Status record_complete(const store::Store& store, const std::vector<Pending>& pending,
-                       const std::vector<bool>& done) {
-  if (std::find(done.begin(), done.end(), true) == done.end()) return {};
+                       const std::vector<std::optional<rootfs::TreeStats>>& done) {
+  if (std::none_of(done.begin(), done.end(), [](const auto& d) { return d.has_value(); }))
+    return {};
   SBX_TRY(store.sync());
   for (size_t i = 0; i < pending.size(); ++i) {
     if (!done[i]) continue;
     const LayerToUnpack& layer = *pending[i].layer;
-    store::LayerRecord record{layer.diff_id, layer.blob.digest, layer.blob.media_type,
-                              layer.blob.size, pending[i].content_bytes};
+    store::LayerRecord record{layer.diff_id,      layer.blob.digest,        layer.blob.media_type,
+                              layer.blob.size,    pending[i].content_bytes, done[i]->entries,
+                              done[i]->file_bytes};
     SBX_TRY_CTX(store.commit_layer(record), "layer " + layer.blob.digest.str());
   }
   return {};

@@ -44,7 +44,9 @@ json layer_json(const LayerRecord& layer) {
               {"digest", layer.digest.str()},
               {"media_type", layer.media_type},
               {"compressed_size", layer.compressed_size},
-              {"size", layer.size}};
+              {"size", layer.size},
+              {"entries", layer.entries},
+              {"file_bytes", layer.file_bytes}};
 }
 
 // Reads a digest field; an empty one is allowed only when `optional`.
@@ -75,6 +77,8 @@ Result<LayerRecord> layer_from(const json& object) {
   layer.media_type = string_field(object, "media_type");
   layer.compressed_size = number_field(object, "compressed_size");
   layer.size = number_field(object, "size");
+  layer.entries = number_field(object, "entries");
+  layer.file_bytes = number_field(object, "file_bytes");
   return layer;
 }
 

@@ -130,9 +130,11 @@ class Containers {
   // many. A run holds lock(id) from before it makes the dir until
   // write_config is done.
   Result<size_t> collect_abandoned() const;
+  // The ids collect_abandoned would move, moving nothing.
+  Result<std::vector<std::string>> abandoned() const;
 
  private:
-  Result<bool> trash_if_abandoned(const std::string& id) const;
+  Result<bool> abandoned(const std::string& id, bool trash) const;
   Containers(std::filesystem::path store_root, std::filesystem::path runtime_base)
       : store_root_(std::move(store_root)), runtime_base_(std::move(runtime_base)) {}
   std::filesystem::path store_root_;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "sandbox/image/digest.hpp"
 #include "sandbox/image/manifest.hpp"
 #include "sandbox/image/reference.hpp"
+#include "sandbox/store/check.hpp"
 #include "sandbox/store/store.hpp"
 
 namespace sbx::runtime {
@@ -85,6 +87,17 @@ store::TreeRemover userns_tree_remover();
 Result<store::RemoveResult> remove_image(const store::Store& store, std::string_view text,
                                          bool force);
 Result<store::PruneResult> prune_images(const store::Store& store, bool all);
+
+// `system check`, the store's part: store::check_records, then every whole
+// layer measured in the user namespace against what its unpack left (with
+// `full`, also unpacked again from its blob, checked against its diff id, and
+// compared file by file: `progress` hears of each layer), then the container
+// dirs that killed runs left. Changes nothing.
+Result<store::StoreCheck> check_store(const store::Store& store, bool full,
+                                      const std::function<void(const std::string&)>& progress);
+// `system check --repair`: removes what `check` found damaged or left over, so
+// that the next pull restores it.
+Status repair_store(const store::Store& store, const store::StoreCheck& check);
 
 // `system reset`: removes the store's containers (running ones are killed, as
 // `rm -f`), then the whole store at `root` (entering the user namespace for

@@ -22,6 +22,11 @@ struct LayerRecord {
   std::string media_type;
   uint64_t compressed_size = 0;
   uint64_t size = 0;  // bytes of file content the layer holds
+  // What unpacking left in diff/ (rootfs::TreeStats), so `system check` can
+  // tell a whole layer from a damaged one; entries 0: not known (a layer
+  // recorded before these were kept).
+  uint64_t entries = 0;
+  uint64_t file_bytes = 0;
   friend bool operator==(const LayerRecord&, const LayerRecord&) = default;
 };
 

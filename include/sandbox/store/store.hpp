@@ -33,6 +33,9 @@
 
 namespace sbx::store {
 
+struct StoreRepair;  // check.hpp
+class StoreCheck;    // check.hpp
+
 // Deletes trees that may hold files owned by subordinate ids (unpacked
 // layers, containers). The store's default only manages what the user owns;
 // the runtime passes one that enters the user namespace.
@@ -148,6 +151,9 @@ class Store {
   Result<std::vector<std::string>> containers_using(const image::Digest& id) const;
 
  private:
+  friend Status repair_store(const Store& store, const StoreRepair& repair,
+                             const TreeRemover& remover);
+  friend Result<StoreCheck> check_records(const Store& store, bool full);
   explicit Store(std::filesystem::path root) : root_(std::move(root)) {}
   Result<NameIndex> read_names() const;
   Status write_names(const NameIndex& names) const;
