@@ -54,8 +54,7 @@ Result<store::StoreCheck> check_store(const std::filesystem::path& root,
     if (format != "json") std::fprintf(stderr, "%s\n", line.c_str());
   };
   store::StoreCheck checked = SBX_TRY(runtime::check_store(store, flags.full, progress));
-  if (flags.repair && (checked.damaged() || checked.repair.collect))
-    SBX_TRY_CTX(runtime::repair_store(store, checked), "repair the store");
+  if (flags.repair) SBX_TRY_CTX(runtime::repair_store(store, checked), "repair the store");
   return checked;
 }
 

@@ -139,7 +139,6 @@ Result<store::StoreCheck> check_store(const store::Store& store, bool full,
 
 Status repair_store(const store::Store& store, const store::StoreCheck& check) {
   SBX_TRY(store::repair_store(store, check.repair, userns_tree_remover()));
-  if (!check.repair.collect) return {};
   return empty_trash(SBX_TRY(Containers::open(store.root())));
 }
 

@@ -72,8 +72,8 @@ void find_leftovers(const Store& store, const std::set<std::string>& live_layers
   if (half > 0)
     check.leftover("layers/", std::to_string(half) + " interrupted unpack(s) of a layer");
   if (unused > 0) check.leftover("layers/", std::to_string(unused) + " layer(s) no image uses");
-  if (size_t trash = store.trash().size(); trash > 0)
-    check.leftover("tmp/trash/", std::to_string(trash) + " interrupted removal(s)");
+  // tmp/trash/ is not reported: the next run deletes it anyway (an untouched
+  // --rm container waits there on purpose), and --repair empties it.
   if (size_t partial = entries_of(store.root() / "tmp/blobs").size(); partial > 0)
     check.leftover("tmp/blobs/", std::to_string(partial) + " partial download(s)");
 }
