@@ -64,6 +64,12 @@ Status write_file_atomic(const fs::path& path, std::string_view data, mode_t mod
   fd.reset();
   if (::rename(temp.c_str(), path.c_str()) != 0)
     return cleanup_on_error(Error::from_errno("rename", path.native()));
+  if (durability == Durability::kVolatile) return {};
+  // The rename is a change of the directory: until the directory is synced, a
+  // power cut may undo it, and the file is the old one or not there at all.
+  fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd || ::fsync(dir_fd.get()) != 0) return fail_errno("fsync", dir.native());
   return {};
 }
 

@@ -14,7 +14,8 @@ namespace sbx {
 
 Result<UniqueFd> open_file(const std::filesystem::path& path, int flags, mode_t mode = 0);
 Result<std::string> read_file(const std::filesystem::path& path);
-// kDurable: the data reaches the disk before the rename (survives a crash).
+// kDurable: the data reaches the disk before the rename, and the rename before
+// this returns (the directory is synced): it survives a power cut.
 // kVolatile skips that fsync for files that die with their container anyway
 // (per-container /etc files): a crash may then leave an empty file, never a
 // torn one, and the run does not wait for the disk (up to 40 ms per file on
