@@ -85,6 +85,8 @@ if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then
   step "cgroup tests in a QEMU VM (tests/vm/)"
   if wait "$vm_build_pid"; then
     bash tests/vm/run-vm.sh "$BUILD_DIR/src/cli/sandbox" || vm_status=$?
+    step "a power cut in the middle of a pull, in the VM (tests/vm/power-cut.sh)"
+    bash tests/vm/power-cut.sh "$BUILD_DIR/src/cli/sandbox" || vm_status=$?
   else
     cat "$VM_LOG"
     echo "test-all: building the VM image failed" >&2
