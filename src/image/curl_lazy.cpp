@@ -31,6 +31,12 @@ curl_slist* curl_slist_append(curl_slist* list, const char* text) {
 }
 void curl_slist_free_all(curl_slist* list) { SBX_LAZY(libcurl(), curl_slist_free_all)(list); }
 
+// curl.h declares the last named parameter as an enum, which clang's -Wvarargs
+// flags for va_start (it promotes to int); every ABI passes it as an int, and
+// libcurl's own definitions do the same.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wvarargs"
+
 // One variadic argument whose type the option number encodes (curl.h,
 // CURLOPTTYPE_*): long, object pointer, function pointer, curl_off_t, blob.
 CURLcode curl_easy_setopt(CURL* curl, CURLoption option, ...) {
@@ -61,5 +67,7 @@ CURLcode curl_easy_getinfo(CURL* curl, CURLINFO info, ...) {
   va_end(args);
   return SBX_LAZY(libcurl(), curl_easy_getinfo)(curl, info, out);
 }
+
+#pragma GCC diagnostic pop
 
 }  // extern "C"

@@ -249,7 +249,7 @@ Result<FetchedManifest> RegistryClient::fetch_manifest(
   if (response.body_too_large)
     return fail(what + " is larger than the " + std::to_string(kMaxManifestBytes >> 20) +
                 " MiB limit");
-  if (!response.ok()) return fail(std::move(impl_->response_error(response, what)));
+  if (!response.ok()) return fail(impl_->response_error(response, what));
   FetchedManifest out{.body = std::move(response.body),
                       .media_type = strip_parameters(response.header("content-type"))};
   out.digest = sha256_of(out.body);
@@ -276,7 +276,7 @@ Result<std::string> RegistryClient::fetch_blob_bytes(const Descriptor& descripto
   if (response.body_too_large)
     return fail(what + " is larger than its descriptor says (" + std::to_string(descriptor.size) +
                 " bytes)");
-  if (!response.ok()) return fail(std::move(impl_->response_error(response, what)));
+  if (!response.ok()) return fail(impl_->response_error(response, what));
   if (response.body.size() != descriptor.size)
     return fail(what + " is truncated: got " + std::to_string(response.body.size()) + " of " +
                 std::to_string(descriptor.size) + " bytes");
