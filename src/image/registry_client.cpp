@@ -18,8 +18,18 @@ namespace {
 using detail::HttpRequest;
 using detail::HttpResponse;
 
-// "MANIFEST_UNKNOWN: manifest unknown" from the registry's error document.
-std::string registry_error_text(const std::string& body) {
+std::string strip_parameters(std::string_view content_type) {
+  content_type = content_type.substr(0, content_type.find(';'));
+  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+  return std::string(content_type);
+}
+
+Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
+                                                      RegistryOptions options, std::string scope);
+
+}  // namespace
+
+std::string registry_error_text(std::string_view body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("errors") ||
       !doc["errors"].is_array() || doc["errors"].empty())
@@ -34,17 +44,6 @@ std::string registry_error_text(const std::string& body) {
   }
   return out;
 }
-
-std::string strip_parameters(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
-  return std::string(content_type);
-}
-
-Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
-                                                      RegistryOptions options, std::string scope);
-
-}  // namespace
 
 bool retryable_status(long status) {
   return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);

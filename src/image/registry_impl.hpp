@@ -33,5 +33,7 @@ struct RegistryClient::Impl {
 };
 
 bool retryable_status(long status);
+// "MANIFEST_UNKNOWN: manifest unknown" from a registry's error document; "" when there is none.
+std::string registry_error_text(std::string_view body);
 
 }  // namespace sbx::image

@@ -127,18 +127,22 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::string& scope
   }
   if (!response.ok())
     return fail("token server " + realm_ + " answered HTTP " + std::to_string(response.status));
-  auto doc = nlohmann::json::parse(response.body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return fail("token server " + realm_ + " sent a malformed answer");
-  std::string value;
+  TokenAnswer answer = SBX_TRY_CTX(parse_token_answer(response.body), "token server " + realm_);
+  return Token{std::move(answer.token),
+               std::chrono::steady_clock::now() + answer.lifetime - kRenewMargin};
+}
+
+Result<TokenAnswer> parse_token_answer(std::string_view body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return fail("the answer is not a JSON object");
+  TokenAnswer answer{{}, kMinTokenLifetime};
   for (const char* key : {"token", "access_token"})
-    if (auto f = doc.find(key); value.empty() && f != doc.end() && f->is_string())
-      value = f->get<std::string>();
-  if (value.empty()) return fail("token server " + realm_ + " sent no token");
-  std::chrono::seconds lifetime = kMinTokenLifetime;
+    if (auto f = doc.find(key); answer.token.empty() && f != doc.end() && f->is_string())
+      answer.token = f->get<std::string>();
+  if (answer.token.empty()) return fail("the answer holds no token");
   if (auto f = doc.find("expires_in"); f != doc.end() && f->is_number_integer())
-    lifetime = std::max(kMinTokenLifetime, std::chrono::seconds(f->get<int64_t>()));
-  return Token{value, std::chrono::steady_clock::now() + lifetime - kRenewMargin};
+    answer.lifetime = std::max(kMinTokenLifetime, std::chrono::seconds(f->get<int64_t>()));
+  return answer;
 }
 
 }  // namespace sbx::image::detail

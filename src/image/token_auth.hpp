@@ -47,6 +47,15 @@ class Authenticator {
   std::map<std::string, Token> tokens_;
 };
 
+// A token server's answer: {"token"|"access_token": ..., "expires_in": seconds}.
+struct TokenAnswer {
+  std::string token;
+  std::chrono::seconds lifetime;  // at least a minute, as docker treats shorter ones
+};
+// Errors say what is wrong with the answer ("the answer holds no token"); the caller names
+// the server.
+Result<TokenAnswer> parse_token_answer(std::string_view body);
+
 // "run 'sandbox login HOST'"
 std::string login_hint(std::string_view host);
 
