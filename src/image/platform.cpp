@@ -39,9 +39,10 @@ void normalize_arch(std::string& arch, std::string& variant) {
   }
 }
 
-// "v3" -> 3; -1 when not of that form.
+// "v3" -> 3; -1 when not of that form. No variant has more than two digits,
+// and more would overflow and list billions of fallbacks.
 int variant_number(const std::string& variant) {
-  if (variant.size() < 2 || variant[0] != 'v') return -1;
+  if (variant.size() < 2 || variant.size() > 3 || variant[0] != 'v') return -1;
   int n = 0;
   for (size_t i = 1; i < variant.size(); ++i) {
     if (variant[i] < '0' || variant[i] > '9') return -1;
@@ -55,7 +56,10 @@ void add_arm64_variants(const Platform& p, std::vector<Platform>& out) {
   std::string variant = p.variant.empty() ? "v8" : p.variant;
   int major = 0;
   int minor = 0;
-  if (std::sscanf(variant.c_str(), "v%d.%d", &major, &minor) < 1 || major < 8) return;
+  // Two digits at most (sscanf overflows on more); v8.x and v9.x have x <= 9.
+  if (std::sscanf(variant.c_str(), "v%2d.%2d", &major, &minor) < 1 || major < 8 || major > 9 ||
+      minor > 9)
+    return;
   auto add = [&](int ma, int mi) {
     std::string v = "v" + std::to_string(ma) + (mi == 0 ? "" : "." + std::to_string(mi));
     out.push_back(normalize_platform({p.os, "arm64", v}));

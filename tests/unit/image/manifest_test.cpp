@@ -189,6 +189,17 @@ TEST(IndexTest, Arm64MinorVariants) {
             digest('8'));
 }
 
+// Found by fuzz_platform: a long variant overflowed an int and listed
+// billions of fallback platforms.
+TEST(IndexTest, HugeVariantsListFewFallbacks) {
+  for (std::string_view text : {"linux/amd64/v2147483648", "linux/arm/v11111111111116",
+                                "linux/arm64/v8.2147483647", "linux/arm64/v9.99999999999"}) {
+    auto platform = parse_platform(text);
+    ASSERT_TRUE(platform) << text;
+    EXPECT_LE(compatible_platforms(*platform).size(), 8u) << text;
+  }
+}
+
 TEST(IndexTest, DockerManifestListAndAnyManifest) {
   std::string body =
       index_of({index_entry('1', "linux", "amd64")}, media_type::kDockerManifestList);
