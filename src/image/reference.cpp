@@ -110,6 +110,12 @@ bool is_identifier(std::string_view s) {
          });
 }
 
+// The first component of a name is a registry host when it looks like one.
+bool looks_like_domain(std::string_view first) {
+  return first == kLocalhost || first.find_first_of(".:") != std::string_view::npos ||
+         has_upper(first);
+}
+
 // splitDockerDomain: the first component is a domain when it looks like one.
 std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
   std::string domain;
@@ -122,8 +128,7 @@ std::pair<std::string, std::string> split_docker_domain(std::string_view name) {
   if (first == kLegacyDefaultDomain) {
     domain = kDefaultDomain;
     remote = rest;
-  } else if (first == kLocalhost || first.find_first_of(".:") != std::string_view::npos ||
-             has_upper(first)) {
+  } else if (looks_like_domain(first)) {
     domain = first;
     remote = rest;
   } else {
@@ -186,17 +191,18 @@ std::string Reference::canonical() const {
   return out;
 }
 
+std::string Reference::familiar_repository() const {
+  if (domain != kDefaultDomain) return repository();
+  std::string_view p = path;
+  if (p.starts_with(kOfficialRepoPrefix) &&
+      p.substr(kOfficialRepoPrefix.size()).find('/') == std::string_view::npos)
+    return std::string(p.substr(kOfficialRepoPrefix.size()));
+  if (looks_like_domain(p.substr(0, p.find('/')))) return repository();
+  return std::string(p);
+}
+
 std::string Reference::familiar() const {
-  std::string out;
-  if (domain == kDefaultDomain) {
-    std::string_view p = path;
-    if (p.starts_with(kOfficialRepoPrefix) &&
-        p.substr(kOfficialRepoPrefix.size()).find('/') == std::string_view::npos)
-      p.remove_prefix(kOfficialRepoPrefix.size());
-    out = p;
-  } else {
-    out = repository();
-  }
+  std::string out = familiar_repository();
   if (!tag.empty()) out += ":" + tag;
   if (!digest.empty()) out += "@" + digest;
   return out;

@@ -75,15 +75,8 @@ Result<std::string> canonical_tag(std::string_view text) {
 DisplayName display_name(std::string_view canonical) {
   auto reference = image::parse_reference(canonical);
   if (!reference) return {std::string(canonical), "<none>"};
-  std::string repository = reference->path;
-  if (reference->domain == image::kDefaultDomain) {
-    if (repository.starts_with(image::kOfficialRepoPrefix))
-      repository.erase(0, image::kOfficialRepoPrefix.size());
-  } else {
-    repository = reference->domain + "/" + repository;
-  }
   std::string tag = reference->digest.empty() ? reference->tag : reference->digest;
-  return {repository, tag.empty() ? "<none>" : tag};
+  return {reference->familiar_repository(), tag.empty() ? "<none>" : tag};
 }
 
 bool is_not_found(const Error& error) { return error.errno_value() == ENOENT; }

@@ -28,7 +28,12 @@ struct Reference {
   // docker.io/library/busybox:1.36@sha256:...
   std::string canonical() const;
   // As docker shows it: busybox:latest, user/app:1, 127.0.0.1:5000/x/y@sha256:...
+  // Unlike docker, docker.io/ stays where dropping it would name another
+  // registry (docker.io/example.com/app) or repository (docker.io/library/a/b
+  // is not a/b): the familiar form always parses back to this reference.
   std::string familiar() const;
+  // familiar() without tag and digest: busybox, user/app, 127.0.0.1:5000/x/y.
+  std::string familiar_repository() const;
   // What to ask the registry's manifest endpoint for: the digest when set, else the tag.
   std::string manifest_reference() const;
 

@@ -164,6 +164,22 @@ TEST(ReferenceTest, NormalizesLikeDocker) {
   }
 }
 
+// Found by fuzz_reference: docker drops docker.io/ even when the path's first
+// component then reads as a registry host, so the familiar name named another image.
+TEST(ReferenceTest, FamiliarFormParsesBackToTheSameReference) {
+  for (std::string_view input :
+       {"docker.io/rndd.y/debian:12", "docker.io/localhost/app", "docker.io/library/a/b:1",
+        "busybox", "user/app:1", "127.0.0.1:5000/x/y"}) {
+    auto ref = parse_reference(input);
+    ASSERT_TRUE(ref) << input;
+    auto again = parse_reference(ref->familiar());
+    ASSERT_TRUE(again) << ref->familiar();
+    EXPECT_EQ(*again, *ref) << input << " -> " << ref->familiar();
+  }
+  EXPECT_EQ(parse_reference("docker.io/rndd.y/debian:12")->familiar(),
+            "docker.io/rndd.y/debian:12");
+}
+
 struct ParseCase {
   std::string_view input;
   std::string_view domain;

@@ -94,6 +94,9 @@ TEST(Lookup, DisplayName) {
   auto local = display_name("127.0.0.1:5000/test/busybox:v2s2");
   EXPECT_EQ(local.repository, "127.0.0.1:5000/test/busybox");
   EXPECT_EQ(local.tag, "v2s2");
+  // What `save` writes as RepoTags must load as the same name.
+  EXPECT_EQ(display_name("docker.io/library/a/b:1").repository, "library/a/b");
+  EXPECT_EQ(display_name("docker.io/example.com/app:1").repository, "docker.io/example.com/app");
 }
 
 }  // namespace
