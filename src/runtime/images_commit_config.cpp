@@ -161,7 +161,12 @@ Result<std::string> committed_config_json(std::string_view parent_config,
     doc["author"] = info.author;
   else
     doc.erase("author");
-  return doc.dump();
+  // --change, -m and -a are any bytes the command line held; JSON holds UTF-8 only.
+  try {
+    return doc.dump();
+  } catch (const json::type_error&) {
+    return fail("a --change value, the message or the author is not valid UTF-8", EINVAL);
+  }
 }
 
 }  // namespace sbx::runtime

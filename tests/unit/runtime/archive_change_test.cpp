@@ -108,5 +108,16 @@ TEST(CommittedConfig, BadValuesAreErrors) {
   EXPECT_FALSE(committed_config_json("not json", new_layer(), {}, {}));
 }
 
+// Found by fuzz_config: a value that is not UTF-8 threw out of commit.
+TEST(CommittedConfig, NotUtf8IsAnError) {
+  auto change = committed_config_json(kParent, new_layer(), {},
+                                      {*parse_config_change("EXPOSE 8080 53\xe5udp")});
+  ASSERT_FALSE(change);
+  EXPECT_NE(change.error().message().find("UTF-8"), std::string::npos);
+  CommitInfo info;
+  info.author = "\xff";
+  EXPECT_FALSE(committed_config_json(kParent, new_layer(), info, {}));
+}
+
 }  // namespace
 }  // namespace sbx::runtime
