@@ -2,6 +2,7 @@
 // with Basic credentials, answered by {"token"|"access_token", "expires_in"}.
 #include "token_auth.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -11,8 +12,11 @@
 namespace sbx::image::detail {
 namespace {
 
-// Docker treats shorter lifetimes as 60 s; renew a little early.
+// Docker treats shorter lifetimes as 60 s; renew a little early. A pull is
+// over long before a day, and a longer "expires_in" (up to 2^63 s) would
+// overflow the expiry time.
 constexpr std::chrono::seconds kMinTokenLifetime{60};
+constexpr std::chrono::seconds kMaxTokenLifetime{24 * 3600};
 constexpr std::chrono::seconds kRenewMargin{10};
 constexpr int kTokenAttempts = 3;
 
@@ -141,7 +145,8 @@ Result<TokenAnswer> parse_token_answer(std::string_view body) {
       answer.token = f->get<std::string>();
   if (answer.token.empty()) return fail("the answer holds no token");
   if (auto f = doc.find("expires_in"); f != doc.end() && f->is_number_integer())
-    answer.lifetime = std::max(kMinTokenLifetime, std::chrono::seconds(f->get<int64_t>()));
+    answer.lifetime = std::clamp(std::chrono::seconds(f->get<int64_t>()), kMinTokenLifetime,
+                                 kMaxTokenLifetime);
   return answer;
 }
 

@@ -50,7 +50,7 @@ class Authenticator {
 // A token server's answer: {"token"|"access_token": ..., "expires_in": seconds}.
 struct TokenAnswer {
   std::string token;
-  std::chrono::seconds lifetime;  // at least a minute, as docker treats shorter ones
+  std::chrono::seconds lifetime;  // at least a minute (as docker), at most a day
 };
 // Errors say what is wrong with the answer ("the answer holds no token"); the caller names
 // the server.
