@@ -54,7 +54,8 @@ bool GunzipStream::available() { return libisal().load(); }
 bool GunzipStream::available() { return false; }
 #endif
 
-GunzipStream::GunzipStream(int fd) : fd_(fd), in_(kInputBlock) {
+GunzipStream::GunzipStream(int fd)
+    : fd_(fd), in_(std::make_unique_for_overwrite<unsigned char[]>(kInputBlock)) {
 #if SBX_HAVE_ISAL
   state_ = std::make_unique<inflate_state>();
   SBX_LAZY(libisal(), isal_inflate_init)(state_.get());
@@ -68,11 +69,11 @@ GunzipStream::~GunzipStream() = default;
 Status GunzipStream::refill() {
 #if SBX_HAVE_ISAL
   for (;;) {
-    ssize_t n = ::read(fd_, in_.data(), in_.size());
+    ssize_t n = ::read(fd_, in_.get(), kInputBlock);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail_errno("read", "layer blob");
     if (n == 0) input_ended_ = true;
-    state_->next_in = in_.data();
+    state_->next_in = in_.get();
     state_->avail_in = static_cast<uint32_t>(n);
     return {};
   }

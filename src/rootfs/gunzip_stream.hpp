@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "sandbox/base/error.hpp"
 
@@ -37,7 +36,7 @@ class GunzipStream {
 
   int fd_;
   std::unique_ptr<inflate_state> state_;
-  std::vector<unsigned char> in_;
+  std::unique_ptr<unsigned char[]> in_;  // not zeroed: read() fills it
   bool input_ended_ = false;
   bool member_ended_ = false;  // the last member ended, the next not begun
 };
