@@ -10,6 +10,8 @@ PACKAGES=(
   libsubid-dev libssl-dev nettle-dev libcli11-dev libgtest-dev libgmock-dev
   musl-tools  # the init and the monitor: ~40 KiB static programs instead of ~800 KiB with glibc
   libisal-dev  # ISA-L inflate for gzip layers (optional at run time: zlib otherwise)
+  # the sanitizer and fuzz build (tests/fuzz/run.sh)
+  clang-19 libclang-rt-19-dev libfuzzer-19-dev
   # run: id mapping, overlay, network
   uidmap fuse-overlayfs slirp4netns iproute2
   # the embedded busybox image and the test images

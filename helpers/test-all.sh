@@ -80,6 +80,17 @@ users_status=0
 bash tests/system/two_users.sh "$BUILD_DIR/src/cli/sandbox" "$TEST_USER" "${SBX_TEST_USER2:-sbxtest2}" ||
   users_status=$?
 
+step "unit tests under ASan and UBSan, fuzz targets (tests/fuzz/run.sh)"
+fuzz_status=0
+fuzz_start=$SECONDS
+FUZZ_BUILD_DIR=${SBX_FUZZ_BUILD_DIR:-$REPO/build-fuzz}
+# As the test user, as the unpacker runs in production (no device nodes, no root-only xattrs).
+mkdir -p "$FUZZ_BUILD_DIR"
+chown -R "$TEST_USER:" "$FUZZ_BUILD_DIR"
+runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$TEST_USER" \
+  LANG=C.UTF-8 SBX_FUZZ_BUILD_DIR="$FUZZ_BUILD_DIR" bash tests/fuzz/run.sh || fuzz_status=$?
+echo "test-all: tests/fuzz/run.sh took $((SECONDS - fuzz_start))s"
+
 vm_status=0
 if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then
   step "cgroup tests in a QEMU VM (tests/vm/)"
@@ -98,7 +109,8 @@ step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
 echo "test-all: ctest exited with $status, the two-user check with $users_status," \
-  "the VM tests with $vm_status, after ${SECONDS}s"
+  "the sanitizer and fuzz run with $fuzz_status, the VM tests with $vm_status, after ${SECONDS}s"
 ((status != 0)) && exit "$status"
 ((users_status != 0)) && exit "$users_status"
+((fuzz_status != 0)) && exit "$fuzz_status"
 exit "$vm_status"
