@@ -53,7 +53,17 @@ std::string parent_of(const std::string& name) {
   return slash == std::string::npos ? std::string() : name.substr(0, slash + 1);
 }
 
-Status read_entry(archive* a, archive_entry* entry, const fs::path& staging,
+// A later member of the same name replaces an earlier one, as tar extracts them.
+void forget_member(ArchiveContents& contents, const std::string& name) {
+  contents.links.erase(name);
+  if (auto replaced = contents.files.find(name); replaced != contents.files.end()) {
+    ::unlink(replaced->second.file.c_str());
+    contents.files.erase(replaced);
+  }
+}
+
+// `index`: the member's position in the archive, which names its staged file.
+Status read_entry(archive* a, archive_entry* entry, const fs::path& staging, size_t index,
                   ArchiveContents& contents) {
   const char* raw = archive_entry_pathname(entry);
   std::string original = raw ? raw : "";
@@ -71,14 +81,16 @@ Status read_entry(archive* a, archive_entry* entry, const fs::path& staging,
       return fail(
           "archive member \"" + original + "\" links outside the archive (\"" + target + "\")",
           EXDEV);
+    forget_member(contents, *name);
     contents.links[*name] = *clean;
     return {};
   }
   if (type == AE_IFDIR) return {};
   if (type != AE_IFREG)
     return fail("archive member \"" + original + "\" is not a regular file or directory", EINVAL);
-  fs::path file = staging / std::to_string(contents.files.size());
-  contents.files[*name] = SBX_TRY(copy_member(a, file, *name));
+  ArchiveMember member = SBX_TRY(copy_member(a, staging / std::to_string(index), *name));
+  forget_member(contents, *name);
+  contents.files[*name] = std::move(member);
   return {};
 }
 
@@ -137,7 +149,7 @@ Result<ArchiveContents> read_image_archive(int fd, const fs::path& staging) {
     if (status == ARCHIVE_EOF) break;
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) return fail(corrupt(a));
     if (count >= kMaxMembers) return fail("the archive has too many members");
-    SBX_TRY(read_entry(a, entry, staging, contents));
+    SBX_TRY(read_entry(a, entry, staging, count, contents));
   }
   if (contents.files.empty()) return fail("the archive is empty (not an image archive)");
   return contents;
