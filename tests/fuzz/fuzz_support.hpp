@@ -64,6 +64,24 @@ class InputFile {
   std::string path_;
 };
 
+// Tar headers carry a checksum, and libarchive rejects a header whose sum is
+// wrong: nearly every mutation of a header would end the archive there. So the
+// tar targets fix the sum of every 512-byte block that says "ustar" (ustar,
+// pax, GNU) before the parser sees it; compressed inputs stay as they are.
+inline void fix_tar_checksums(std::string& data) {
+  constexpr size_t kBlock = 512, kSumAt = 148, kSumSize = 8, kMagicAt = 257;
+  for (size_t at = 0; at + kBlock <= data.size(); at += kBlock) {
+    if (data.compare(at + kMagicAt, 5, "ustar") != 0) continue;
+    unsigned sum = 0;
+    for (size_t i = 0; i < kBlock; ++i) {
+      bool in_sum = i >= kSumAt && i < kSumAt + kSumSize;
+      sum += in_sum ? ' ' : static_cast<unsigned char>(data[at + i]);
+    }
+    std::snprintf(&data[at + kSumAt], kSumSize, "%06o", sum & 0777777);  // 6 digits, NUL
+    data[at + kSumAt + kSumSize - 1] = ' ';
+  }
+}
+
 // A scratch dir for the whole run ($TMPDIR, else /tmp), removed at exit; kept
 // after a crash, for a look at what the input left.
 inline TempDir make_temp_dir(const char* prefix) {

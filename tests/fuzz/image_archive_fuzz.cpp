@@ -63,7 +63,9 @@ void check_staging(const fs::path& staging, const runtime::detail::ArchiveConten
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Workspace& ws = workspace();
-  ws.archive.write(fuzz::as_text(data, size));
+  std::string archive(fuzz::as_text(data, size));
+  fuzz::fix_tar_checksums(archive);
+  ws.archive.write(archive);
   fs::path staging = ws.root.path() / "staging";
   SBX_FUZZ_CHECK(make_dirs(staging, 0700).has_value());
   auto contents = runtime::detail::read_image_archive(ws.archive.fd(), staging);

@@ -202,7 +202,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Workspace& ws = workspace();
-  ws.blob.write(fuzz::as_text(data, size));
+  std::string blob(fuzz::as_text(data, size));
+  fuzz::fix_tar_checksums(blob);
+  ws.blob.write(blob);
   make_case(ws);
   unpack_into(ws, "overlay", rootfs::WhiteoutForm::kOverlay);
   unpack_into(ws, "apply", rootfs::WhiteoutForm::kApply);
