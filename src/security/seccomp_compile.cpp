@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -62,11 +62,25 @@ uint32_t arch_token(std::string_view docker_name) {
   return seccomp_arch_resolve_name(name.c_str());
 }
 
-// Kernel "major.minor" as major * 1000 + minor ("6.18.44-x" -> 6018).
+// The number `text` starts with (0 if none), capped at `max`; `text` moves past it.
+uint32_t leading_number(std::string_view& text, uint32_t max) {
+  uint32_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range) value = max;
+  text.remove_prefix(static_cast<size_t>(end - text.data()));
+  return std::min(value, max);
+}
+
+// Kernel "major.minor" as major * 1000 + minor ("6.18.44-x" -> 6018). A
+// profile's minKernel may hold any digits: capped, they cannot overflow.
 int version_number(std::string_view text) {
-  int major = 0, minor = 0;
-  std::sscanf(std::string(text).c_str(), "%d.%d", &major, &minor);
-  return major * 1000 + minor;
+  uint32_t major = leading_number(text, 999999);
+  uint32_t minor = 0;
+  if (text.starts_with('.')) {
+    text.remove_prefix(1);
+    minor = leading_number(text, 999);
+  }
+  return static_cast<int>(major * 1000 + minor);
 }
 
 int running_kernel_version() {

@@ -103,6 +103,26 @@ TEST(SeccompCompile, SkipsSyscallsUnknownHere) {
   EXPECT_FALSE(program->filter.empty());
 }
 
+// Seen while writing fuzz_seccomp: a seven-digit minKernel overflowed an int.
+// Such a rule needs a kernel newer than any, and "4.<huge>" is still 4.x.
+TEST(SeccompCompile, HugeMinKernelNumbersDoNotOverflow) {
+  auto with_huge = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ERRNO",
+      "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+                   {"names": ["write"], "action": "SCMP_ACT_ALLOW",
+                    "includes": {"minKernel": "2147484.0"}},
+                   {"names": ["close"], "action": "SCMP_ACT_ALLOW",
+                    "includes": {"minKernel": "4.99999999999999999999"}}]})");
+  auto expected = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ERRNO",
+      "syscalls": [{"names": ["read", "close"], "action": "SCMP_ACT_ALLOW"}]})");
+  ASSERT_TRUE(with_huge && expected);
+  SeccompProgram got = compile_or_die(*with_huge, {});
+  SeccompProgram want = compile_or_die(*expected, {});
+  ASSERT_EQ(got.filter.size(), want.filter.size());
+  EXPECT_EQ(
+      std::memcmp(got.filter.data(), want.filter.data(), got.filter.size() * sizeof(sock_filter)),
+      0);
+}
+
 TEST(SeccompCompile, NotifyIsRefused) {
   auto profile = parse_seccomp_profile(
       R"({"defaultAction": "SCMP_ACT_ALLOW",
