@@ -44,7 +44,10 @@ void write_sentinel_file(const fs::path& path) {
   SBX_FUZZ_CHECK(::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
 }
 
-void make_dir(const fs::path& path) { SBX_FUZZ_CHECK(::mkdir(path.c_str(), 0755) == 0); }
+// 0755 whatever the umask: check_surroundings() compares the sentinel's mode.
+void make_dir(const fs::path& path) {
+  SBX_FUZZ_CHECK(::mkdir(path.c_str(), 0755) == 0 && ::chmod(path.c_str(), 0755) == 0);
+}
 void make_symlink(const std::string& target, const fs::path& path) {
   SBX_FUZZ_CHECK(::symlink(target.c_str(), path.c_str()) == 0);
 }
