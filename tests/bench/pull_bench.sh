@@ -3,7 +3,10 @@
 # registry, pulled by `sandbox pull`, compared in the same run with `tar xzf` of the same layer
 # blobs and with rootless `podman pull`, all as the unprivileged test user.
 #
-#   sudo tests/bench/pull_bench.sh [--runs N] [--sandbox PATH]
+#   sudo tests/bench/pull_bench.sh [--runs N] [--sandbox PATH] [--baseline PATH]
+#
+# --baseline: another sandbox binary (e.g. a build without a change) timed in turn with --sandbox,
+# run for run, so that a before/after pair meets the same load.
 #
 # Once (cached in $BENCH_DIR, default /var/tmp/sandbox-bench): `debootstrap --variant=minbase
 # bookworm` from the Debian mirror (~200 MB unpacked), split into 4 layers with umoci (usr/lib,
@@ -16,7 +19,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BENCH_DIR=${BENCH_DIR:-/var/tmp/sandbox-bench}
 RUNS=3
-parse_args --runs=RUNS --sandbox=SANDBOX -- "$@"
+BASELINE=
+parse_args --runs=RUNS --sandbox=SANDBOX --baseline=BASELINE -- "$@"
 
 ((EUID == 0)) || die "run as root (debootstrap, then the pulls run as $TEST_USER)"
 source_rig
@@ -122,12 +126,12 @@ settle() {
   done
 }
 
-time_sandbox() {
-  local dir start end
+time_sandbox() {  # [BINARY]
+  local dir start end binary=${1:-$SANDBOX}
   dir=$(scratch)
   settle
   start=$(now)
-  as_user TMPDIR="$dir" "$SANDBOX" --root "$dir/root" pull -q "$IMAGE" >"$dir.log" 2>&1 ||
+  as_user TMPDIR="$dir" "$binary" --root "$dir/root" pull -q "$IMAGE" >"$dir.log" 2>&1 ||
     { echo "pull_bench: sandbox pull failed:" >&2; tail -3 "$dir.log" >&2; drop "$dir"; return 1; }
   end=$(now)
   drop "$dir"; rm -f "$dir.log"
@@ -162,6 +166,8 @@ time_podman() {
   echo "$end - $start" | bc
 }
 
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # Median of the runs of one timer; "n/a" when it fails.
 median_of_runs() {
   local times=() t
@@ -169,14 +175,25 @@ median_of_runs() {
     t=$("$@") || { echo n/a; return; }
     times+=("$t")
   done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+  median "${times[@]}"
 }
 
 command -v bc >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q bc >/dev/null
 echo "pull_bench: $IMAGE: ${#LAYERS[@]} layers, $((COMPRESSED / 1000000)) MB compressed," \
   "$((UNPACKED / 1000000)) MB unpacked; median of $RUNS runs each, as $TEST_USER"
 echo "pull_bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
-T_SANDBOX=$(median_of_runs time_sandbox)
+T_BASELINE=n/a
+if [[ -n $BASELINE ]]; then
+  mine=() theirs=()
+  for _ in $(seq 1 "$RUNS"); do
+    mine+=("$(time_sandbox "$SANDBOX")") || die "sandbox pull failed"
+    theirs+=("$(time_sandbox "$BASELINE")") || die "the baseline's pull failed"
+  done
+  T_SANDBOX=$(median "${mine[@]}")
+  T_BASELINE=$(median "${theirs[@]}")
+else
+  T_SANDBOX=$(median_of_runs time_sandbox)
+fi
 T_TAR=$(median_of_runs time_tar)
 T_PODMAN=n/a
 if command -v podman >/dev/null; then
@@ -200,6 +217,7 @@ row() {  # name seconds note
 echo
 printf '%-28s %10s %10s %12s  %s\n' "" "seconds" "MB/s" "x sandbox" ""
 row "sandbox pull" "$T_SANDBOX" "download, verify, unpack in userns"
+[[ -z $BASELINE ]] || row "sandbox pull (baseline)" "$T_BASELINE" "$BASELINE"
 row "tar xzf (local blobs)" "$T_TAR" "no download, no verification"
 row "podman pull (rootless)" "$T_PODMAN" "storage driver: ${PODMAN_DRIVER:-default}"
 echo
