@@ -10,7 +10,8 @@
 #include "cli.hpp"
 #include "progress.hpp"
 #include "sandbox/base/files.hpp"
-#include "sandbox/runtime/archives.hpp"
+#include "sandbox/containers/commit.hpp"
+#include "sandbox/images/archives.hpp"
 #include "sandbox/store/lookup.hpp"
 
 namespace sbx::cli {
@@ -69,7 +70,7 @@ class ArchiveOutput {
 struct CommitFlags {
   std::string container;
   std::string image;
-  runtime::CommitOptions options;
+  containers::CommitOptions options;
   bool no_pause = false;
 };
 
@@ -81,7 +82,7 @@ void add_commit(Registry& registry) {
                      store::Store store = SBX_TRY(store::Store::open(globals.root));
                      PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
                      flags->options.pause = !flags->no_pause;
-                     runtime::CommitResult result = SBX_TRY(runtime::commit_container(
+                     containers::CommitResult result = SBX_TRY(containers::commit_container(
                          store, flags->container, flags->image, flags->options, progress));
                      std::printf("%s\n", result.id.str().c_str());
                      return 0;
@@ -110,10 +111,10 @@ void add_save(Registry& registry, const std::string& path) {
   CLI::App* cmd = registry.add(
       path, "Save images to a docker-archive or oci-archive (tar)",
       [&globals = registry.globals(), flags] -> CommandResult {
-        runtime::ArchiveFormat format = SBX_TRY(runtime::parse_archive_format(flags->format));
+        images::ArchiveFormat format = SBX_TRY(images::parse_archive_format(flags->format));
         store::Store store = SBX_TRY(store::Store::open(globals.root));
         ArchiveOutput out = SBX_TRY(ArchiveOutput::open(flags->output, "save"));
-        SBX_TRY(runtime::save_images(store, flags->images, format, out.fd()));
+        SBX_TRY(images::save_images(store, flags->images, format, out.fd()));
         SBX_TRY(out.finish());
         return 0;
       });
@@ -127,7 +128,7 @@ struct LoadFlags {
   bool quiet = false;
 };
 
-void print_loaded(const runtime::LoadedImage& image) {
+void print_loaded(const images::LoadedImage& image) {
   if (image.names.empty()) std::printf("Loaded image ID: %s\n", image.id.str().c_str());
   for (const std::string& name : image.names) {
     store::DisplayName shown = store::display_name(name);
@@ -151,7 +152,7 @@ void add_load(Registry& registry, const std::string& path) {
                           .with_hint("use -i FILE or redirect: sandbox load < FILE"));
         }
         PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
-        auto loaded = SBX_TRY(runtime::load_images(store, fd, progress));
+        auto loaded = SBX_TRY(images::load_images(store, fd, progress));
         if (!flags->quiet)
           for (const auto& image : loaded) print_loaded(image);
         return 0;
@@ -162,15 +163,15 @@ void add_load(Registry& registry, const std::string& path) {
 
 void add_export(Registry& registry, const std::string& path) {
   auto flags = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* cmd = registry.add(path, "Write a container's file system as a tar archive",
-                               [&globals = registry.globals(), flags] -> CommandResult {
-                                 store::Store store = SBX_TRY(store::Store::open(globals.root));
-                                 ArchiveOutput out =
-                                     SBX_TRY(ArchiveOutput::open(flags->first, "export"));
-                                 SBX_TRY(runtime::export_container(store, flags->second, out.fd()));
-                                 SBX_TRY(out.finish());
-                                 return 0;
-                               });
+  CLI::App* cmd =
+      registry.add(path, "Write a container's file system as a tar archive",
+                   [&globals = registry.globals(), flags] -> CommandResult {
+                     store::Store store = SBX_TRY(store::Store::open(globals.root));
+                     ArchiveOutput out = SBX_TRY(ArchiveOutput::open(flags->first, "export"));
+                     SBX_TRY(containers::export_container(store, flags->second, out.fd()));
+                     SBX_TRY(out.finish());
+                     return 0;
+                   });
   cmd->add_option("-o,--output", flags->first, "write to FILE instead of stdout");
   cmd->add_option("CONTAINER", flags->second, "container name or id")->required();
 }

@@ -13,8 +13,8 @@
 #include "sandbox/cgroup/cgroup_fs.hpp"
 #include "sandbox/cgroup/io_stats.hpp"
 #include "sandbox/cgroup/placement.hpp"
-#include "sandbox/runtime/container_state.hpp"
-#include "sandbox/runtime/container_update.hpp"
+#include "sandbox/containers/records.hpp"
+#include "sandbox/containers/update.hpp"
 
 namespace sbx::cli {
 
@@ -51,11 +51,11 @@ Error no_cgroup(const std::string& name) {
 Result<std::pair<std::string, std::filesystem::path>> find_one(const GlobalOptions& globals,
                                                                const std::string& name) {
   if (name.empty()) return fail("empty container id");
-  auto containers = runtime::Containers::open(globals.root);
+  auto containers = containers::Containers::open(globals.root);
   auto id = containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
   if (id) {
     auto info = SBX_TRY(containers->info(*id));
-    if (info.status != runtime::ContainerStatus::kRunning || !info.runtime ||
+    if (info.status != containers::ContainerStatus::kRunning || !info.runtime ||
         info.runtime->cgroup_path.empty())
       return fail(no_cgroup(name));
     return std::pair{*id, std::filesystem::path(info.runtime->cgroup_path)};
@@ -69,12 +69,12 @@ Result<std::pair<std::string, std::filesystem::path>> find_one(const GlobalOptio
 // Running containers of the store that have a cgroup of their own.
 Found all_with_cgroups(const GlobalOptions& globals) {
   Found found;
-  auto containers = runtime::Containers::open(globals.root);
+  auto containers = containers::Containers::open(globals.root);
   auto list = containers ? containers->list()
-                         : Result<std::vector<runtime::ContainerInfo>>(std::unexpected(Error()));
+                         : Result<std::vector<containers::ContainerInfo>>(std::unexpected(Error()));
   if (list)
     for (const auto& info : *list)
-      if (info.status == runtime::ContainerStatus::kRunning && info.runtime &&
+      if (info.status == containers::ContainerStatus::kRunning && info.runtime &&
           !info.runtime->cgroup_path.empty())
         found.emplace_back(info.id, info.runtime->cgroup_path);
   return found;
@@ -89,13 +89,13 @@ CommandResult update(const UpdateCommand& cmd, const GlobalOptions& globals) {
   auto limits = SBX_TRY(cgroup::parse_limits(cmd.flags));
   if (!limits.any())
     return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
-  auto containers = runtime::Containers::open(globals.root);
+  auto containers = containers::Containers::open(globals.root);
   for (const auto& name : cmd.containers) {
     // A container of the store: live and recorded for its next start.
     auto id =
         containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
     if (id) {
-      SBX_TRY_CTX(runtime::update_container_limits(*containers, *id, limits), "update " + name);
+      SBX_TRY_CTX(containers::update_container_limits(*containers, *id, limits), "update " + name);
     } else {
       auto [scoped, path] = SBX_TRY(find_one(globals, name));
       SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);

@@ -6,13 +6,14 @@
 
 #include "cli.hpp"
 #include "container_output.hpp"
-#include "sandbox/runtime/container_state.hpp"
-#include "sandbox/runtime/lifecycle.hpp"
+#include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/records.hpp"
+#include "sandbox/launch/start.hpp"
 
 namespace sbx::cli {
 namespace {
 
-using runtime::Containers;
+using containers::Containers;
 
 constexpr int kFailed = 125;
 
@@ -57,9 +58,9 @@ void add_ps(Registry& registry, const std::string& path) {
   CLI::App* cmd =
       registry.add(path, "List containers", [&globals = registry.globals(), f]() -> CommandResult {
         auto containers = SBX_TRY(open_containers(globals));
-        std::vector<runtime::ContainerInfo> shown;
+        std::vector<containers::ContainerInfo> shown;
         for (auto& info : SBX_TRY(containers.list()))
-          if (f->all || info.status == runtime::ContainerStatus::kRunning)
+          if (f->all || info.status == containers::ContainerStatus::kRunning)
             shown.push_back(std::move(info));
         if (f->quiet)
           std::fputs(containers_quiet(shown, f->no_trunc).c_str(), stdout);
@@ -77,7 +78,7 @@ void add_ps(Registry& registry, const std::string& path) {
 
 void add_logs(Registry& registry) {
   struct Flags {
-    runtime::LogOptions options;
+    containers::LogOptions options;
     std::string tail = "all";
     std::string name;
   };
@@ -94,12 +95,12 @@ void add_logs(Registry& registry) {
                          return fail("invalid --tail value: " + f->tail);
                        f->options.tail = static_cast<size_t>(n);
                      }
-                     SBX_TRY(runtime::read_logs(containers, id, f->options,
-                                                [](bool is_stderr, std::string_view data) {
-                                                  FILE* to = is_stderr ? stderr : stdout;
-                                                  std::fwrite(data.data(), 1, data.size(), to);
-                                                  std::fflush(to);
-                                                }));
+                     SBX_TRY(containers::read_logs(containers, id, f->options,
+                                                   [](bool is_stderr, std::string_view data) {
+                                                     FILE* to = is_stderr ? stderr : stdout;
+                                                     std::fwrite(data.data(), 1, data.size(), to);
+                                                     std::fflush(to);
+                                                   }));
                      return 0;
                    });
   cmd->add_flag("-f,--follow", f->options.follow, "Follow log output");
@@ -120,8 +121,8 @@ void add_stop_like(Registry& registry, const std::string& path, bool restart) {
         auto timeout = std::chrono::milliseconds(std::max(f->seconds, 0) * 1000LL);
         return for_each(globals, f->names,
                         [&](const Containers& c, const std::string& id) -> Status {
-                          SBX_TRY(runtime::stop_container(c, id, timeout));
-                          if (restart) SBX_TRY(runtime::start_container(c, id));
+                          SBX_TRY(containers::stop_container(c, id, timeout));
+                          if (restart) SBX_TRY(launch::start_container(c, id));
                           return Status{};
                         });
       });
@@ -137,10 +138,10 @@ void add_kill(Registry& registry) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = registry.add("kill", "Kill one or more running containers",
                                [&globals = registry.globals(), f]() -> CommandResult {
-                                 int signal = SBX_TRY(runtime::parse_signal(f->signal));
+                                 int signal = SBX_TRY(containers::parse_signal(f->signal));
                                  return for_each(globals, f->names,
                                                  [&](const Containers& c, const std::string& id) {
-                                                   return runtime::kill_container(c, id, signal);
+                                                   return containers::kill_container(c, id, signal);
                                                  });
                                });
   cmd->add_option("-s,--signal", f->signal, "Signal to send (default KILL)");
@@ -151,7 +152,7 @@ void add_start(Registry& registry) {
   auto names = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = registry.add("start", "Start one or more stopped containers",
                                [&globals = registry.globals(), names]() -> CommandResult {
-                                 return for_each(globals, *names, runtime::start_container);
+                                 return for_each(globals, *names, launch::start_container);
                                });
   cmd->add_option("CONTAINER", *names, "container names or ids")->required();
 }
@@ -163,7 +164,7 @@ void add_wait(Registry& registry) {
                                  return for_each(
                                      globals, *names,
                                      [](const Containers& c, const std::string& id) -> Status {
-                                       int code = SBX_TRY(runtime::wait_container(c, id));
+                                       int code = SBX_TRY(containers::wait_container(c, id));
                                        std::printf("%d\n", code);
                                        std::fflush(stdout);
                                        return {};
@@ -182,7 +183,7 @@ void add_rm(Registry& registry, const std::string& path) {
   CLI::App* cmd = registry.add(
       path, "Remove one or more containers", [&globals = registry.globals(), f]() -> CommandResult {
         return for_each(globals, f->names, [&](const Containers& c, const std::string& id) {
-          return runtime::remove_container(c, id, f->force);
+          return containers::remove_container(c, id, f->force);
         });
       });
   cmd->add_flag("-f,--force", f->force, "Force the removal of a running container (SIGKILL)");
@@ -195,7 +196,8 @@ void add_top(Registry& registry) {
                                [&globals = registry.globals(), name]() -> CommandResult {
                                  auto containers = SBX_TRY(open_containers(globals));
                                  std::string id = SBX_TRY(containers.resolve(*name));
-                                 auto rows = SBX_TRY(runtime::container_processes(containers, id));
+                                 auto rows =
+                                     SBX_TRY(containers::container_processes(containers, id));
                                  std::fputs(processes_table(rows).c_str(), stdout);
                                  return 0;
                                });
@@ -204,13 +206,13 @@ void add_top(Registry& registry) {
 
 void add_rename(Registry& registry) {
   auto names = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* cmd = registry.add("rename", "Rename a container",
-                               [&globals = registry.globals(), names]() -> CommandResult {
-                                 auto containers = SBX_TRY(open_containers(globals));
-                                 std::string id = SBX_TRY(containers.resolve(names->first));
-                                 SBX_TRY(runtime::rename_container(containers, id, names->second));
-                                 return 0;
-                               });
+  CLI::App* cmd = registry.add(
+      "rename", "Rename a container", [&globals = registry.globals(), names]() -> CommandResult {
+        auto containers = SBX_TRY(open_containers(globals));
+        std::string id = SBX_TRY(containers.resolve(names->first));
+        SBX_TRY(containers::rename_container(containers, id, names->second));
+        return 0;
+      });
   cmd->add_option("CONTAINER", names->first, "container name or id")->required();
   cmd->add_option("NEW_NAME", names->second, "the new name")->required();
 }
@@ -221,7 +223,7 @@ void add_prune(Registry& registry) {
                                // `force` is captured: -f writes into it after we return.
                                [&globals = registry.globals(), force]() -> CommandResult {
                                  auto containers = SBX_TRY(open_containers(globals));
-                                 auto removed = SBX_TRY(runtime::prune_containers(containers));
+                                 auto removed = SBX_TRY(containers::prune_containers(containers));
                                  std::printf("Deleted Containers:\n");
                                  for (const auto& id : removed) std::printf("%s\n", id.c_str());
                                  return 0;
@@ -236,14 +238,15 @@ void add_cleanup(Registry& registry) {
     std::string id;
   };
   auto f = std::make_shared<Flags>();
-  CLI::App* cmd = registry.add(
-      "container cleanup", "Record a container's end (run by its monitor)",
-      [&globals = registry.globals(), f]() -> CommandResult {
-        auto containers = SBX_TRY(open_containers(globals));
-        SBX_TRY(runtime::finish_container(
-            containers, f->id, runtime::ExitRecord{f->exit_code, false, runtime::now_rfc3339()}));
-        return 0;
-      });
+  CLI::App* cmd =
+      registry.add("container cleanup", "Record a container's end (run by its monitor)",
+                   [&globals = registry.globals(), f]() -> CommandResult {
+                     auto containers = SBX_TRY(open_containers(globals));
+                     SBX_TRY(containers::finish_container(
+                         containers, f->id,
+                         containers::ExitRecord{f->exit_code, false, containers::now_rfc3339()}));
+                     return 0;
+                   });
   cmd->add_option("--exit-code", f->exit_code, "the container's exit code");
   cmd->add_option("ID", f->id, "full container id")->required();
   cmd->group("");  // hidden from help
@@ -255,7 +258,7 @@ std::optional<std::string> inspect_containers(const GlobalOptions& globals,
                                               const std::vector<std::string>& names) {
   auto containers = open_containers(globals);
   if (!containers) return std::nullopt;
-  std::vector<runtime::ContainerInfo> found;
+  std::vector<containers::ContainerInfo> found;
   for (const auto& name : names) {
     auto id = containers->resolve(name);
     if (!id) return std::nullopt;

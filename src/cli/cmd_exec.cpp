@@ -4,13 +4,13 @@
 #include <memory>
 
 #include "cli.hpp"
-#include "sandbox/runtime/exec.hpp"
+#include "sandbox/launch/exec.hpp"
 
 namespace sbx::cli {
 namespace {
 
 struct ExecCommand {
-  runtime::ExecFlags flags;
+  launch::ExecFlags flags;
   CLI::App* app = nullptr;
 };
 
@@ -19,12 +19,12 @@ CommandResult exec(ExecCommand& cmd, const GlobalOptions& globals) {
   if (rest.size() < 2)
     return fail(Error("\"sandbox exec\" requires at least 2 arguments")
                     .with_hint("sandbox exec [OPTIONS] CONTAINER COMMAND [ARG...]"));
-  runtime::ExecOptions options;
+  launch::ExecOptions options;
   options.store_root = globals.root;
   options.flags = cmd.flags;
   options.flags.container = rest[0];
   options.flags.command.assign(rest.begin() + 1, rest.end());
-  auto outcome = SBX_TRY(runtime::exec_in_container(options));
+  auto outcome = SBX_TRY(launch::exec_in_container(options));
   if (outcome.error) std::fprintf(stderr, "sandbox: %s\n", outcome.error->message().c_str());
   return outcome.exit_code;
 }

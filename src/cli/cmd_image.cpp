@@ -12,7 +12,8 @@
 #include "progress.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
-#include "sandbox/runtime/images.hpp"
+#include "sandbox/containers/maintenance.hpp"
+#include "sandbox/images/pull.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/store/store.hpp"
 
@@ -33,14 +34,14 @@ struct PullFlags {
 };
 
 CommandResult run_pull(const GlobalOptions& globals, const PullFlags& flags) {
-  runtime::PullOptions options;
+  images::PullOptions options;
   if (!flags.platform.empty()) options.platform = SBX_TRY(image::parse_platform(flags.platform));
   options.tls_verify = flags.tls_verify;
   options.quiet = flags.quiet;
   store::Store store = SBX_TRY(open_store(globals));
   PullProgress progress(progress_style_for_stdout(flags.quiet), stdout, stderr);
-  runtime::PullResult result =
-      SBX_TRY(runtime::pull_image(store, flags.reference, options, progress));
+  images::PullResult result =
+      SBX_TRY(images::pull_image(store, flags.reference, options, progress));
   progress.finish();
   if (flags.quiet) {
     std::printf("%s\n", result.id.str().c_str());
@@ -155,7 +156,8 @@ void add_rmi(Registry& registry, const std::string& path) {
       registry.add(path, "Remove images", [&globals = registry.globals(), flags] -> CommandResult {
         store::Store store = SBX_TRY(open_store(globals));
         for (const std::string& name : flags->images) {
-          store::RemoveResult removed = SBX_TRY(runtime::remove_image(store, name, flags->force));
+          store::RemoveResult removed =
+              SBX_TRY(containers::remove_image(store, name, flags->force));
           for (const std::string& untagged : removed.untagged) {
             store::DisplayName shown = store::display_name(untagged);
             bool digest = shown.tag.starts_with("sha256:");
@@ -179,7 +181,7 @@ void add_prune(Registry& registry) {
                    [&globals = registry.globals(), all, force] -> CommandResult {
                      (void)force;  // kept alive for the flag; sandbox never asks
                      store::Store store = SBX_TRY(open_store(globals));
-                     store::PruneResult pruned = SBX_TRY(runtime::prune_images(store, *all));
+                     store::PruneResult pruned = SBX_TRY(containers::prune_images(store, *all));
                      for (const image::Digest& id : pruned.images)
                        std::printf("Deleted: %s\n", id.str().c_str());
                      std::printf("Total reclaimed space: %s\n",
@@ -197,8 +199,8 @@ void add_import(Registry& registry, const std::string& path) {
                    [&globals = registry.globals(), args] -> CommandResult {
                      store::Store store = SBX_TRY(open_store(globals));
                      PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
-                     runtime::ImportResult result =
-                         SBX_TRY(runtime::import_image(store, args->first, args->second, progress));
+                     images::ImportResult result =
+                         SBX_TRY(images::import_image(store, args->first, args->second, progress));
                      std::printf("%s\n", result.id.str().c_str());
                      return 0;
                    });
@@ -234,7 +236,7 @@ void add_system(Registry& registry) {
                      std::filesystem::path root = globals.root;
                      if (root.empty()) root = SBX_TRY(default_store_root());
                      if (!*force && !SBX_TRY(confirm_reset(root))) return 0;
-                     SBX_TRY(runtime::reset_store(root));
+                     SBX_TRY(containers::reset_store(root));
                      return 0;
                    });
   reset->add_flag("-f,--force", *force, "do not ask");

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli.hpp"
-#include "sandbox/runtime/container_state.hpp"
+#include "sandbox/containers/records.hpp"
 
 namespace sbx::cli {
 namespace {
@@ -14,17 +14,17 @@ struct PortCommand {
   std::string filter;  // "80" or "80/udp"; empty: all
 };
 
-bool matches(const runtime::PortBinding& p, const std::string& filter) {
+bool matches(const containers::PortBinding& p, const std::string& filter) {
   if (filter.empty()) return true;
   std::string port = std::to_string(p.container_port);
   return filter == port || filter == port + "/" + p.protocol;
 }
 
 CommandResult print_ports(const PortCommand& cmd, const GlobalOptions& globals) {
-  auto containers = SBX_TRY(runtime::Containers::open(globals.root));
+  auto containers = SBX_TRY(containers::Containers::open(globals.root));
   auto id = SBX_TRY(containers.resolve(cmd.container));
   auto info = SBX_TRY(containers.info(id));
-  if (info.status != runtime::ContainerStatus::kRunning || !info.runtime)
+  if (info.status != containers::ContainerStatus::kRunning || !info.runtime)
     return fail(Error("container " + cmd.container + " is not running")
                     .with_hint("its ports are published only while it runs"));
   bool any = false;

@@ -4,14 +4,14 @@
 #include <memory>
 
 #include "cli.hpp"
-#include "sandbox/runtime/run.hpp"
+#include "sandbox/launch/run.hpp"
 
 namespace sbx::cli {
 namespace {
 
 // Pull progress stays quiet (the image store's own printer lives with `pull`);
 // warnings reach the user.
-class RunProgress : public runtime::ProgressSink {
+class RunProgress : public images::ProgressSink {
  public:
   void resolved(const image::Reference&, const image::Digest& digest) override {
     std::fprintf(stderr, "Pulling image %s\n", digest.str().c_str());
@@ -22,7 +22,7 @@ class RunProgress : public runtime::ProgressSink {
 };
 
 struct RunCommand {
-  runtime::RunFlags flags;
+  containers::RunFlags flags;
   std::string entrypoint;
   CLI::Option* entrypoint_option = nullptr;
   std::string hostname;
@@ -36,7 +36,7 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (rest.empty())
     return fail(Error("\"sandbox run\" requires at least 1 argument")
                     .with_hint("sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]"));
-  runtime::RunOptions options;
+  launch::RunOptions options;
   options.store_root = globals.root;
   options.storage_driver = globals.storage_driver;
   options.flags = cmd.flags;
@@ -48,11 +48,11 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (!cmd.user.empty()) options.flags.user = cmd.user;
   RunProgress progress;
   if (options.flags.detach) {
-    std::string id = SBX_TRY(runtime::run_container_detached(options, progress));
+    std::string id = SBX_TRY(launch::run_container_detached(options, progress));
     std::printf("%s\n", id.c_str());
     return 0;
   }
-  return runtime::run_container(options, progress);
+  return launch::run_container(options, progress);
 }
 
 // One value per occurrence, so a repeated option never swallows IMAGE.

@@ -9,8 +9,9 @@
 #include "cli.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
-#include "sandbox/runtime/host_report.hpp"
-#include "sandbox/runtime/images.hpp"
+#include "sandbox/containers/maintenance.hpp"
+#include "sandbox/images/pull.hpp"
+#include "sandbox/launch/host_report.hpp"
 
 namespace sbx::cli {
 
@@ -21,7 +22,7 @@ Result<std::filesystem::path> store_root(const GlobalOptions& globals) {
   return default_store_root();
 }
 
-nlohmann::json checks_to_json(const runtime::HostReport& report) {
+nlohmann::json checks_to_json(const launch::HostReport& report) {
   auto out = nlohmann::json::array();
   for (const auto& check : report.checks)
     out.push_back({{"name", check.name},
@@ -32,7 +33,7 @@ nlohmann::json checks_to_json(const runtime::HostReport& report) {
   return out;
 }
 
-void print_checks(const runtime::HostReport& report) {
+void print_checks(const launch::HostReport& report) {
   for (const auto& check : report.checks) {
     const char* mark = check.ok ? "ok  " : (check.optional ? "warn" : "FAIL");
     std::printf("%s  %-36s %s\n", mark, check.name.c_str(), check.detail.c_str());
@@ -53,8 +54,8 @@ Result<store::StoreCheck> check_store(const std::filesystem::path& root,
   auto progress = [&format](const std::string& line) {
     if (format != "json") std::fprintf(stderr, "%s\n", line.c_str());
   };
-  store::StoreCheck checked = SBX_TRY(runtime::check_store(store, flags.full, progress));
-  if (flags.repair) SBX_TRY_CTX(runtime::repair_store(store, checked), "repair the store");
+  store::StoreCheck checked = SBX_TRY(containers::check_store(store, flags.full, progress));
+  if (flags.repair) SBX_TRY_CTX(containers::repair_store(store, checked), "repair the store");
   return checked;
 }
 
@@ -108,7 +109,7 @@ void register_system_commands(Registry& registry) {
   auto store_flags = std::make_shared<StoreCheckFlags>();
   auto check = [&globals = registry.globals(), format, store_flags](bool store) -> CommandResult {
     auto root = SBX_TRY(store_root(globals));
-    runtime::HostReport report = runtime::check_host(root);
+    launch::HostReport report = launch::check_host(root);
     std::optional<store::StoreCheck> checked;
     if (store && path_exists(root)) checked = SBX_TRY(check_store(root, *store_flags, *format));
     if (*format == "json") {

@@ -9,8 +9,8 @@
 namespace sbx::cli {
 namespace {
 
-using runtime::ContainerInfo;
-using runtime::ContainerStatus;
+using containers::ContainerInfo;
+using containers::ContainerStatus;
 
 std::string short_id(const std::string& id, bool no_trunc) {
   return no_trunc ? id : id.substr(0, 12);
@@ -82,7 +82,7 @@ std::string containers_json(const std::vector<ContainerInfo>& containers, int64_
   nlohmann::json array = nlohmann::json::array();
   for (const auto& c : containers) {
     bool running = c.status == ContainerStatus::kRunning;
-    std::string state(runtime::to_string(c.status));
+    std::string state(containers::to_string(c.status));
     if (c.status == ContainerStatus::kUnknown) state = "exited";
     array.push_back({{"ID", c.id},
                      {"Names", c.name},
@@ -103,11 +103,11 @@ std::string containers_json(const std::vector<ContainerInfo>& containers, int64_
 std::string containers_inspect_json(const std::vector<ContainerInfo>& containers) {
   nlohmann::json array = nlohmann::json::array();
   for (const auto& c : containers)
-    array.push_back(nlohmann::json::parse(runtime::container_info_to_json(c)));
+    array.push_back(nlohmann::json::parse(containers::container_info_to_json(c)));
   return array.dump(4) + "\n";
 }
 
-std::string processes_table(const std::vector<runtime::ProcessRow>& rows) {
+std::string processes_table(const std::vector<containers::ProcessRow>& rows) {
   Table table({"UID", "PID", "PPID", "TIME", "CMD"});
   for (const auto& r : rows)
     table.add_row(

@@ -5,23 +5,24 @@
 #include <string>
 #include <vector>
 
-#include "sandbox/runtime/container_state.hpp"
-#include "sandbox/runtime/lifecycle.hpp"
+#include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/records.hpp"
 
 namespace sbx::cli {
 
 // "Up 3 seconds", "Exited (0) 2 minutes ago", "Created", "Exited (unknown)".
-std::string container_status_text(const runtime::ContainerInfo& info, int64_t now);
+std::string container_status_text(const containers::ContainerInfo& info, int64_t now);
 // docker's columns: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES.
-std::string containers_table(const std::vector<runtime::ContainerInfo>& containers, int64_t now,
+std::string containers_table(const std::vector<containers::ContainerInfo>& containers, int64_t now,
                              bool no_trunc);
-std::string containers_quiet(const std::vector<runtime::ContainerInfo>& containers, bool no_trunc);
+std::string containers_quiet(const std::vector<containers::ContainerInfo>& containers,
+                             bool no_trunc);
 // An array of objects (ID, Names, Image, ImageID, Command, CreatedAt, RunningFor,
 // State, Status, Ports, ExitCode, Pid).
-std::string containers_json(const std::vector<runtime::ContainerInfo>& containers, int64_t now);
+std::string containers_json(const std::vector<containers::ContainerInfo>& containers, int64_t now);
 // `inspect`: an array of docker-shaped documents.
-std::string containers_inspect_json(const std::vector<runtime::ContainerInfo>& containers);
+std::string containers_inspect_json(const std::vector<containers::ContainerInfo>& containers);
 // `top`: UID PID PPID TIME CMD.
-std::string processes_table(const std::vector<runtime::ProcessRow>& rows);
+std::string processes_table(const std::vector<containers::ProcessRow>& rows);
 
 }  // namespace sbx::cli

@@ -9,7 +9,7 @@
 
 namespace sbx::cli {
 
-using runtime::BlobEvent;
+using images::BlobEvent;
 
 ProgressStyle progress_style_for_stdout(bool quiet) {
   if (quiet) return ProgressStyle::kQuiet;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sandbox/runtime/images.hpp"
+#include "sandbox/images/progress.hpp"
 
 namespace sbx::cli {
 
@@ -18,12 +18,12 @@ enum class ProgressStyle { kTerminal, kLines, kQuiet };
 // kTerminal when stdout is a terminal (and TERM is not "dumb"), else kLines.
 ProgressStyle progress_style_for_stdout(bool quiet);
 
-class PullProgress : public runtime::ProgressSink {
+class PullProgress : public images::ProgressSink {
  public:
   PullProgress(ProgressStyle style, std::FILE* out, std::FILE* err)
       : style_(style), out_(out), err_(err) {}
   void resolved(const image::Reference& reference, const image::Digest& digest) override;
-  void blob(const image::Digest& digest, runtime::BlobEvent event, uint64_t done,
+  void blob(const image::Digest& digest, images::BlobEvent event, uint64_t done,
             uint64_t total) override;
   void warning(std::string_view text) override;
   // Draws the final state (terminal) before the summary lines.
@@ -32,7 +32,7 @@ class PullProgress : public runtime::ProgressSink {
  private:
   struct Entry {
     image::Digest digest;
-    runtime::BlobEvent event = runtime::BlobEvent::kWaiting;
+    images::BlobEvent event = images::BlobEvent::kWaiting;
     uint64_t done = 0;
     uint64_t total = 0;
     std::chrono::steady_clock::time_point started;
@@ -52,7 +52,7 @@ class PullProgress : public runtime::ProgressSink {
 };
 
 // The text of a blob event ("Downloading", "Pull complete", ...).
-std::string_view event_text(runtime::BlobEvent event);
+std::string_view event_text(images::BlobEvent event);
 // "1.2MB/3.4MB" and the rate "(2.1 MB/s)" when known.
 std::string transfer_text(uint64_t done, uint64_t total, double seconds);
 

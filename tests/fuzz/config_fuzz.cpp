@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "fuzz_support.hpp"
+#include "sandbox/containers/spec.hpp"
 #include "sandbox/image/manifest.hpp"
-#include "sandbox/runtime/archive_formats.hpp"
-#include "sandbox/runtime/container_spec.hpp"
+#include "sandbox/images/formats.hpp"
 
 namespace {
 
@@ -16,18 +16,18 @@ using namespace sbx;
 void check_config(const image::ImageConfig& config, std::string_view body) {
   SBX_FUZZ_CHECK(config.raw_json == body);
   SBX_FUZZ_CHECK(std::is_sorted(config.exposed_ports.begin(), config.exposed_ports.end()));
-  runtime::ImageDefaults defaults{config.env, config.entrypoint, config.cmd, config.working_dir,
-                                  config.user};
-  (void)runtime::make_container_spec(defaults, runtime::RunFlags{});
+  containers::ImageDefaults defaults{config.env, config.entrypoint, config.cmd, config.working_dir,
+                                     config.user};
+  (void)containers::make_container_spec(defaults, containers::RunFlags{});
 }
 
 void check_commit(std::string_view change_line, std::string_view body,
                   const std::optional<image::ImageConfig>& parent) {
-  std::vector<runtime::ConfigChange> changes;
-  if (auto change = runtime::parse_config_change(change_line)) changes.push_back(*change);
+  std::vector<images::ConfigChange> changes;
+  if (auto change = images::parse_config_change(change_line)) changes.push_back(*change);
   image::Digest diff_id = image::sha256_of(body);
-  runtime::CommitInfo info{"2024-01-01T00:00:00Z", "fuzz", "a comment", "sandbox commit"};
-  auto committed = runtime::committed_config_json(body, diff_id, info, changes);
+  images::CommitInfo info{"2024-01-01T00:00:00Z", "fuzz", "a comment", "sandbox commit"};
+  auto committed = images::committed_config_json(body, diff_id, info, changes);
   if (!committed || !parent) return;
   auto reparsed = image::parse_config(*committed);
   SBX_FUZZ_CHECK(reparsed.has_value());

@@ -1,0 +1,87 @@
+// The lifecycle of existing containers: stop, kill, wait, rm, rename, prune,
+// top, logs and the monitor's cleanup (start is launch/start.hpp). Each change
+// holds the container's lock; the status is always derived from the files
+// (records.hpp), so a killed monitor or a reboot leaves nothing stale.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/containers/records.hpp"
+
+namespace sbx::containers {
+
+// After the container's end (monitor's `container cleanup`, or the foreground
+// run): exited.json, runtime state removed, and removal with --rm. A
+// container removed meanwhile is no error.
+Status finish_container(const Containers& containers, const std::string& id,
+                        const ExitRecord& record);
+
+// Deletes, in a child of ours, what finish_container left for later (--rm
+// containers nothing wrote to): a run pays for the previous run's deletion
+// while it waits for the id-map helpers, not on its way out. No child when
+// there is nothing to delete. The caller must be single-threaded (fork).
+ChildProcess collect_removed_in_background(const Containers& containers);
+// Now, in this process: moves what killed runs left to the trash
+// (Containers::collect_abandoned) and deletes everything in it.
+Status empty_trash(const Containers& containers);
+
+// "TERM", "SIGTERM", "sigterm", "15" -> 15.
+Result<int> parse_signal(std::string_view text);
+
+// The StopSignal (else SIGTERM) to PID 1, then SIGKILL after `timeout`;
+// returns once the container is no longer running. Stopping a stopped
+// container is fine (as docker).
+Status stop_container(const Containers& containers, const std::string& id,
+                      std::chrono::milliseconds timeout);
+// Sends `signal` to the container's PID 1; an error when it does not run.
+Status kill_container(const Containers& containers, const std::string& id, int signal);
+// Blocks until the container is not running; its exit code (-1 when unknown).
+Result<int> wait_container(const Containers& containers, const std::string& id);
+// rm: a running container needs `force` (then it is killed first).
+Status remove_container(const Containers& containers, const std::string& id, bool force);
+Status rename_container(const Containers& containers, const std::string& id,
+                        const std::string& new_name);
+// Removes every container that does not run; returns their ids.
+Result<std::vector<std::string>> prune_containers(const Containers& containers);
+
+// `top`: the container's processes, read from the host's /proc (every process
+// in the container's pid namespace).
+struct ProcessRow {
+  pid_t pid = 0;     // as the host sees it
+  pid_t ppid = 0;    // as the host sees it
+  uint32_t uid = 0;  // inside the container
+  std::string time;  // cpu time, [[dd-]hh:]mm:ss
+  std::string command;
+};
+Result<std::vector<ProcessRow>> container_processes(const Containers& containers,
+                                                    const std::string& id);
+
+// One record of ctr.log: `<RFC3339Nano> <stdout|stderr> <F|P> <text>`.
+struct LogRecord {
+  std::string time;
+  bool is_stderr = false;
+  bool partial = false;  // P: the line continues in the next record
+  std::string text;      // without the newline
+};
+std::optional<LogRecord> parse_log_record(std::string_view line);
+
+struct LogOptions {
+  bool follow = false;
+  std::optional<size_t> tail;  // last N lines
+  bool timestamps = false;
+};
+// Calls `sink(is_stderr, bytes)` with the log's output (newlines restored,
+// timestamps prefixed when asked); with `follow`, until the container ends.
+Status read_logs(const Containers& containers, const std::string& id, const LogOptions& options,
+                 const std::function<void(bool is_stderr, std::string_view data)>& sink);
+
+}  // namespace sbx::containers

@@ -1,0 +1,33 @@
+// Parsers for the network flags of `run`: --network, -p, --dns, --add-host.
+// Pure: each returns a value or an error that quotes the input.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/containers/run_flags.hpp"
+#include "sandbox/containers/spec.hpp"
+#include "sandbox/net/config.hpp"
+
+namespace sbx::containers {
+
+struct NetworkChoice {
+  NetworkMode mode = NetworkMode::kSlirp4netns;
+  net::SlirpOptions slirp;
+};
+
+// "" or "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..]", "none", "host".
+Result<NetworkChoice> parse_network(std::string_view text);
+// -p [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]; "[::1]:8080:80" for IPv6.
+Result<net::PortRequest> parse_publish(std::string_view text);
+// --add-host NAME:IP (or NAME=IP; IP may be "host-gateway").
+Result<net::HostEntry> parse_add_host(std::string_view text);
+// --dns IP.
+Result<std::string> parse_dns(std::string_view text);
+
+// Sets network, slirp, ports, dns and extra_hosts of `spec` from the flags;
+// -p without a network of the container's own is an error.
+Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec);
+
+}  // namespace sbx::containers

@@ -1,0 +1,49 @@
+// What the user asked for on `sandbox run`, as typed. make_container_spec
+// validates it and merges it with the image's config.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sandbox/cgroup/limits.hpp"
+
+namespace sbx::containers {
+
+struct RunFlags {
+  std::string image;
+  std::vector<std::string> command;  // COMMAND [ARG...] after IMAGE
+  // KEY=VALUE (or KEY: from the host) in order: --env-file entries first,
+  // then -e; run_container expands them (see expand_env).
+  std::vector<std::string> env;
+  std::vector<std::string> env_files;     // --env-file paths
+  std::optional<std::string> workdir;     // -w
+  std::optional<std::string> user;        // -u USER[:GROUP], names or ids
+  std::optional<std::string> entrypoint;  // --entrypoint ("" clears the image's)
+  std::optional<std::string> hostname;    // --hostname
+  std::string name;                       // --name
+  bool rm = false;
+  bool detach = false;               // -d: run under a monitor, print the id
+  bool interactive = false;          // -i: keep stdin
+  bool tty = false;                  // -t: a pty
+  std::vector<std::string> volumes;  // -v HOST:CTR[:OPTS]
+  std::vector<std::string> mounts;   // --mount type=bind|tmpfs,...
+  std::vector<std::string> tmpfs;    // --tmpfs PATH[:OPTS]
+  bool read_only = false;            // --read-only rootfs
+  std::vector<std::string> cap_add;  // names, "ALL"
+  std::vector<std::string> cap_drop;
+  std::vector<std::string> security_opts;  // seccomp=..., no-new-privileges[=bool], ...
+  std::vector<std::string> ulimits;        // NAME=SOFT[:HARD]
+  bool privileged = false;
+  std::string network;        // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
+  std::string userns;         // "", keep-id
+  bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
+  cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits (issue 6)
+
+  // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP (issue 5)
+  std::vector<std::string> publish;
+  std::vector<std::string> dns;
+  std::vector<std::string> add_hosts;
+};
+
+}  // namespace sbx::containers

@@ -1,0 +1,86 @@
+// The container a user asked for: the image's config merged with the run
+// flags, validated, before anything touches the kernel. Pure and unit-tested.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/cgroup/limits.hpp"
+#include "sandbox/containers/run_flags.hpp"
+#include "sandbox/net/config.hpp"
+#include "sandbox/security/policy.hpp"
+
+namespace sbx::containers {
+
+// The parts of an image's config (OCI "config" object) that run uses.
+struct ImageDefaults {
+  std::vector<std::string> env;
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::string working_dir;
+  std::string user;
+};
+
+enum class MountType { kBind, kTmpfs };
+
+// One -v, --mount or --tmpfs, parsed.
+struct MountRequest {
+  MountType type = MountType::kBind;
+  std::string source;       // absolute host path (bind)
+  std::string destination;  // absolute path in the container
+  bool read_only = false;
+  unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC
+  std::string data;         // tmpfs: "size=...,mode=..."
+  friend bool operator==(const MountRequest&, const MountRequest&) = default;
+};
+
+// kSlirp4netns is the default of `run` (podman's rootless default).
+enum class NetworkMode { kNone, kHost, kSlirp4netns };
+
+struct ContainerSpec {
+  std::vector<std::string> argv;  // entrypoint + cmd
+  std::vector<std::string> env;   // KEY=VALUE, one per key
+  std::string cwd = "/";
+  std::string user;      // USER[:GROUP] as given, resolved against the rootfs later
+  std::string hostname;  // empty: the container id's first 12 characters
+  std::string name;
+  std::vector<MountRequest> mounts;
+  bool read_only_rootfs = false;
+  NetworkMode network = NetworkMode::kNone;
+  net::SlirpOptions slirp;                  // with kSlirp4netns
+  std::vector<net::PortRequest> ports;      // -p (kSlirp4netns only)
+  std::vector<std::string> dns;             // --dns servers
+  std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
+  bool keep_id = false;
+  // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
+  // the security module turns them into a SecurityPlan while planning.
+  security::SecurityOptions security;
+  bool tty = false;
+  bool interactive = false;
+  bool remove = false;
+  bool init = true;
+  cgroup::CgroupRequest cgroup;  // resource limits (issue 6); none: no cgroup work
+  std::string stop_signal;       // the image's StopSignal ("" = SIGTERM), used by `stop`
+};
+
+Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);
+
+// Known before the spec is made, as the namespaces are made first.
+inline bool wants_keep_id(const RunFlags& flags) { return flags.userns == "keep-id"; }
+inline bool wants_host_network(const RunFlags& flags) { return flags.network == "host"; }
+
+// Final environment: image env (PATH defaulted), HOSTNAME, TERM for a tty,
+// then the flags' KEY=VALUE entries; a later key replaces an earlier one.
+Result<std::vector<std::string>> merge_env(const std::vector<std::string>& image_env,
+                                           const std::vector<std::string>& flag_env,
+                                           const std::string& hostname, bool tty);
+
+// docker's rule: --entrypoint replaces the image's Entrypoint and drops its
+// Cmd; a COMMAND replaces the Cmd.
+Result<std::vector<std::string>> make_argv(const ImageDefaults& image,
+                                           const std::optional<std::string>& entrypoint,
+                                           const std::vector<std::string>& command);
+
+}  // namespace sbx::containers

@@ -1,0 +1,34 @@
+// The image side of `commit` (and later of `build`): a layer tar on top of an
+// image becomes a new image in the store.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/image/digest.hpp"
+#include "sandbox/images/formats.hpp"
+#include "sandbox/images/progress.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::images {
+
+struct NewLayer {
+  std::filesystem::path tar;  // uncompressed, image whiteouts
+  CommitInfo info;            // its history entry
+  std::vector<ConfigChange> changes;
+};
+
+// Stores `layer.tar` as a blob, unpacks it like a pulled layer (unless that
+// layer is already there) and records a new image: `parent` with the layer on
+// top and the config changed as `layer` says, named `name` (canonical; empty:
+// dangling). Returns the new image's id. The caller holds the store's shared
+// gc lock. Single-threaded callers only (forks into the user namespace).
+Result<image::Digest> add_layer_to_image(const store::Store& store,
+                                         const store::ImageRecord& parent,
+                                         const image::ImageConfig& parent_config,
+                                         const NewLayer& layer, const std::string& name,
+                                         ProgressSink& progress);
+
+}  // namespace sbx::images

@@ -1,0 +1,88 @@
+// The finished plan for one container: every mount, the process, its
+// credentials, capabilities and seccomp program, computed in the parent.
+// The child only carries it out (see spawn.hpp). Shaped like the OCI runtime
+// spec (root, mounts, process, linux.{namespaces,maskedPaths,readonlyPaths,
+// seccomp}) so that a future `create/start` mode can turn a config.json into one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/containers/spec.hpp"
+#include "sandbox/rootfs/storage.hpp"
+#include "sandbox/security/policy.hpp"
+#include "sandbox/userns/id_map.hpp"
+
+namespace sbx::launch {
+
+// OCI "mounts[]": one mount(2), destination resolved inside the rootfs only.
+struct PlanMount {
+  std::string destination;  // absolute path in the container
+  std::string type;         // bind, proc, sysfs, tmpfs, devpts, mqueue
+  std::string source;       // host path for bind, else the fs name
+  unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, MS_STRICTATIME
+  std::string data;         // file-system options
+  bool file = false;        // the destination is a file (created empty when missing)
+  bool recursive = true;    // bind: rbind
+  friend bool operator==(const PlanMount&, const PlanMount&) = default;
+};
+
+// OCI "root": how the child puts the rootfs at `path` (rootfs::mount_prepared).
+struct RootfsPlan {
+  rootfs::PreparedMount mount;  // overlay, fuse-overlayfs or the vfs copy's bind
+  std::string path;             // where it ends up: the container's rootfs
+  bool read_only = false;
+};
+
+// OCI "process".
+struct ProcessPlan {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  bool terminal = false;
+  bool stdin_open = false;  // -i; otherwise stdin is /dev/null
+};
+
+struct LaunchPlan {
+  std::string id;
+  std::string hostname;
+  RootfsPlan root;
+  int namespaces = 0;                                             // CLONE_NEW* flags
+  std::vector<PlanMount> mounts;                                  // in mount order, parents first
+  std::vector<std::pair<std::string, std::string>> dev_symlinks;  // /dev/ptmx -> pts/ptmx, ...
+  std::vector<std::string> masked_paths;
+  std::vector<std::string> readonly_paths;
+  userns::IdMaps id_maps;
+  ProcessPlan process;
+  // OCI "process.{capabilities,rlimits,noNewPrivileges}" and "linux.seccomp":
+  // carried out in the child by security::apply_security_plan.
+  security::SecurityPlan security;
+  bool init = true;  // PID 1 is sandbox's init, which runs process.args
+};
+
+// What the parent learned before planning (I/O done, results as values).
+struct LaunchInputs {
+  std::string container_id;
+  RootfsPlan rootfs;
+  userns::IdMaps id_maps;
+  std::string passwd;   // the image's /etc/passwd ("" when it has none)
+  std::string group;    // the image's /etc/group
+  std::string etc_dir;  // host dir with hostname, hosts, resolv.conf for the container
+  uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
+  security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
+};
+
+Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,
+                                    const LaunchInputs& inputs);
+
+// The contents of the per-container /etc files (network: net/etc_files.hpp).
+std::string make_hosts_file(const containers::ContainerSpec& spec);
+std::string make_resolv_conf(const std::string& host_resolv_conf,
+                             const containers::ContainerSpec& spec);
+
+}  // namespace sbx::launch

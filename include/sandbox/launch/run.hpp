@@ -1,0 +1,32 @@
+// `sandbox run`: the whole run path in one call (see ARCHITECTURE.md):
+// resolve or pull the image, merge the spec, lay out the rootfs, plan, spawn,
+// map ids, release the child, relay signals and the terminal, clean up.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/containers/run_flags.hpp"
+#include "sandbox/images/pull.hpp"
+
+namespace sbx::launch {
+
+struct RunOptions {
+  std::filesystem::path store_root;  // empty: the default store
+  std::string storage_driver;        // empty: the probed best for this host
+  containers::RunFlags flags;
+};
+
+// Returns the container's exit code (the command's status, 128+N for a
+// signal, 126/127 when the command cannot be run); an Error when sandbox
+// itself failed (the CLI exits 125). Must be called single-threaded (forks).
+// Warnings (e.g. a one-id map) go to `progress`.
+Result<int> run_container(const RunOptions& options, images::ProgressSink& progress);
+
+// `run -d`: starts the container under its monitor and returns its id once
+// it runs; on an error nothing is left behind.
+Result<std::string> run_container_detached(const RunOptions& options,
+                                           images::ProgressSink& progress);
+
+}  // namespace sbx::launch

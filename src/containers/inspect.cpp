@@ -1,0 +1,104 @@
+// `inspect CONTAINER`: docker's document shape, filled from our records.
+#include <nlohmann/json.hpp>
+
+#include "sandbox/containers/records.hpp"
+
+namespace sbx::containers {
+namespace {
+
+using nlohmann::json;
+
+json state_json(const ContainerInfo& info) {
+  bool running = info.status == ContainerStatus::kRunning;
+  std::string status(to_string(info.status));
+  if (info.status == ContainerStatus::kUnknown) status = "exited";  // end not recorded
+  return {{"Status", status},
+          {"Running", running},
+          {"Paused", false},
+          {"Restarting", false},
+          {"OOMKilled", info.exit ? info.exit->oom_killed : false},
+          {"Dead", false},
+          {"Pid", running ? info.runtime->pid : 0},
+          {"ExitCode", info.exit ? info.exit->exit_code : (running ? 0 : -1)},
+          {"Error", info.status == ContainerStatus::kUnknown ? "exit not recorded" : ""},
+          {"StartedAt", info.started_at.empty() ? "0001-01-01T00:00:00Z" : info.started_at},
+          {"FinishedAt", info.exit ? info.exit->finished_at : "0001-01-01T00:00:00Z"}};
+}
+
+json mounts_json(const ContainerSpec& spec) {
+  json mounts = json::array();
+  for (const auto& m : spec.mounts)
+    mounts.push_back({{"Type", m.type == MountType::kBind ? "bind" : "tmpfs"},
+                      {"Source", m.source},
+                      {"Destination", m.destination},
+                      {"Mode", m.data},
+                      {"RW", !m.read_only}});
+  return mounts;
+}
+
+json ports_json(const ContainerInfo& info) {
+  json ports = json::object();
+  if (!info.runtime) return ports;
+  for (const auto& p : info.runtime->ports) {
+    std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+    if (!ports.contains(key)) ports[key] = json::array();
+    ports[key].push_back({{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host_port)}});
+  }
+  return ports;
+}
+
+json config_json(const ContainerInfo& info) {
+  const ContainerSpec& s = info.spec;
+  return {{"Hostname", s.hostname},
+          {"User", s.user},
+          {"Env", s.env},
+          {"Cmd", s.argv},
+          {"Image", info.image},
+          {"WorkingDir", s.cwd},
+          {"Tty", s.tty},
+          {"OpenStdin", s.interactive},
+          {"StopSignal", s.stop_signal}};
+}
+
+json host_config_json(const ContainerInfo& info) {
+  const ContainerSpec& s = info.spec;
+  return {{"AutoRemove", s.remove},
+          {"Privileged", s.security.privileged},
+          {"ReadonlyRootfs", s.read_only_rootfs},
+          {"CapAdd", s.security.cap_add},
+          {"CapDrop", s.security.cap_drop},
+          {"NetworkMode", s.network == NetworkMode::kHost ? "host" : "none"},
+          {"Ulimits", s.security.ulimits}};
+}
+
+}  // namespace
+
+std::string container_info_to_json(const ContainerInfo& info) {
+  const ContainerSpec& s = info.spec;
+  json j = {{"Id", info.id},
+            {"Created", info.created_at},
+            {"Path", s.argv.empty() ? "" : s.argv[0]},
+            {"Args", s.argv.size() > 1 ? std::vector<std::string>(s.argv.begin() + 1, s.argv.end())
+                                       : std::vector<std::string>()},
+            {"State", state_json(info)},
+            {"Image", info.image_id},
+            {"Name", "/" + info.name},
+            {"LogPath", (info.store_dir / "ctr.log").string()},
+            {"Driver", info.storage_driver.empty() ? "overlay" : info.storage_driver},
+            {"Mounts", mounts_json(s)},
+            {"Config", config_json(info)},
+            {"HostConfig", host_config_json(info)},
+            {"NetworkSettings", {{"Ports", ports_json(info)}}},
+            {"GraphDriver",
+             {{"Data",
+               {{"UpperDir", (info.store_dir / "upper").string()},
+                {"WorkDir", (info.store_dir / "work").string()},
+                {"MergedDir", (info.runtime_dir / "merged").string()}}}}}};
+  if (info.runtime) {
+    j["State"]["MonitorPid"] = info.runtime->monitor_pid;
+    if (!info.runtime->cgroup_path.empty()) j["State"]["CgroupPath"] = info.runtime->cgroup_path;
+  }
+  return j.dump(4);
+}
+
+}  // namespace sbx::containers

@@ -1,0 +1,77 @@
+// The container's saved spec + exec flags -> ExecPlan. Pure.
+#include <sched.h>
+
+#include <algorithm>
+
+#include "sandbox/base/strings.hpp"
+#include "sandbox/launch/exec.hpp"
+#include "sandbox/launch/users.hpp"
+
+namespace sbx::launch {
+namespace {
+
+// The container's user, or -u; keep-id containers run as the invoking user.
+Result<ResolvedUser> exec_user(const containers::ContainerSpec& container, const ExecFlags& flags,
+                               const ExecInputs& in) {
+  std::string user = flags.user.empty() ? container.user : flags.user;
+  if (user.empty() && container.keep_id)
+    user = std::to_string(in.host_uid) + ":" + std::to_string(in.host_gid);
+  return with_context(resolve_user(user, in.passwd, in.group), "user");
+}
+
+Result<ProcessPlan> exec_process(const containers::ContainerSpec& container, const ExecFlags& flags,
+                                 const ExecInputs& in) {
+  if (flags.command.empty() || flags.command[0].empty())
+    return fail("exec needs a command to run in the container");
+  ProcessPlan p;
+  p.args = flags.command;
+  p.terminal = flags.tty && !flags.detach;
+  p.stdin_open = flags.interactive && !flags.detach;
+  p.env = SBX_TRY(containers::merge_env(container.env, flags.env, "", p.terminal));
+  p.cwd = flags.workdir.empty() ? container.cwd : flags.workdir;
+  if (!p.cwd.starts_with('/'))
+    return fail("the working directory '" + p.cwd + "' is invalid: it must be absolute");
+  auto who = SBX_TRY(exec_user(container, flags, in));
+  p.uid = who.uid;
+  p.gid = who.gid;
+  p.additional_gids = who.additional_gids;
+  if (std::ranges::none_of(p.env, [](const std::string& e) { return e.starts_with("HOME="); }))
+    p.env.push_back("HOME=" + who.home);
+  return p;
+}
+
+}  // namespace
+
+Result<ExecPlan> make_exec_plan(const containers::ContainerSpec& container, const ExecFlags& flags,
+                                const ExecInputs& inputs) {
+  ExecPlan plan;
+  plan.process = SBX_TRY(exec_process(container, flags, inputs));
+  plan.command_paths = command_search_paths(plan.process.args[0], plan.process.env);
+  // The host's network namespace (--network host) cannot be joined from the
+  // container's user namespace, and needs no joining.
+  plan.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+                    CLONE_NEWCGROUP |
+                    (container.network == containers::NetworkMode::kHost ? 0 : CLONE_NEWNET);
+  plan.security = inputs.security;
+  if (container.security.privileged || flags.privileged) plan.security.seccomp.reset();
+  plan.detach = flags.detach;
+  return plan;
+}
+
+std::vector<std::string> command_search_paths(const std::string& command,
+                                              const std::vector<std::string>& env) {
+  if (command.find('/') != std::string::npos) return {command};
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const auto& e : env)
+    if (e.starts_with("PATH=")) path = e.substr(5);
+  std::vector<std::string> out;
+  for (const auto& dir : split(path, ':'))  // an empty entry is the working directory
+    out.push_back((dir.empty() ? std::string(".") : dir) + "/" + command);
+  return out;
+}
+
+int exit_code_for_exec_errno(int error_number) {
+  return error_number == ENOENT || error_number == ENOTDIR ? 127 : 126;
+}
+
+}  // namespace sbx::launch

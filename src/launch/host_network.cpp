@@ -1,0 +1,71 @@
+#include "host_network.hpp"
+
+#include "sandbox/net/ports.hpp"
+
+namespace sbx::launch {
+namespace {
+
+containers::PortBinding binding_of(const net::PortRequest& p) {
+  return {p.host_ip.empty() ? "0.0.0.0" : p.host_ip, p.host_port, p.container_port, p.protocol};
+}
+
+// A failed add_hostfwd says only "failed": ask the kernel why.
+Status publish(const net::Slirp4netns& slirp, const net::PortRequest& port) {
+  auto added = slirp.add_hostfwd(port);
+  if (added) return {};
+  SBX_TRY(net::check_host_port(port));
+  return added;
+}
+
+}  // namespace
+
+void NetworkAttachment::describe(containers::RuntimeState& state) const {
+  state.slirp_pid = helper_pid();
+  state.slirp_api_socket = slirp_ ? slirp_->api_socket().string() : "";
+  state.ports = ports_;
+}
+
+void NetworkAttachment::release() {
+  if (slirp_) slirp_->release();
+}
+
+Status check_network_host(const containers::ContainerSpec& spec) {
+  if (spec.network != containers::NetworkMode::kSlirp4netns) return {};
+  SBX_TRY(net::find_slirp4netns());
+  SBX_TRY(net::check_tun_usable());
+  for (const auto& port : spec.ports)
+    if (port.host_port != 0) SBX_TRY(net::check_host_port(port));
+  return {};
+}
+
+Status NetworkAttachment::attach() {
+  if (!slirp_) return {};
+  SBX_TRY(slirp_->wait_ready());
+  for (net::PortRequest port : requested_) {
+    if (port.host_port == 0) port.host_port = SBX_TRY(net::choose_free_port(port));
+    SBX_TRY(publish(*slirp_, port));
+    ports_.push_back(binding_of(port));
+  }
+  requested_.clear();
+  return {};
+}
+
+Result<NetworkAttachment> start_network(const containers::ContainerSpec& spec, pid_t container_pid,
+                                        const std::filesystem::path& runtime_dir) {
+  if (spec.network != containers::NetworkMode::kSlirp4netns) return NetworkAttachment{};
+  net::SlirpLaunch launch{SBX_TRY(net::find_slirp4netns()), container_pid, spec.slirp, runtime_dir};
+  return NetworkAttachment(SBX_TRY(net::Slirp4netns::spawn(launch)), spec.ports);
+}
+
+Result<NetworkAttachment> attach_network(const containers::ContainerSpec& spec, pid_t container_pid,
+                                         const std::filesystem::path& runtime_dir) {
+  auto network = SBX_TRY(start_network(spec, container_pid, runtime_dir));
+  SBX_TRY(network.attach());
+  return network;
+}
+
+bool network_helper_alive(const containers::RuntimeState& state) {
+  return net::slirp_alive(state.slirp_pid, state.pid);
+}
+
+}  // namespace sbx::launch

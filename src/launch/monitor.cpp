@@ -1,0 +1,199 @@
+// `run -d` and `start`: a launcher process starts the container and becomes
+// its monitor (helpers/monitor), so the container outlives this command.
+//
+//   sandbox run -d                 launcher (forked, setsid)          container
+//   ------------------             -------------------------          ---------
+//   fork ---------------------->   stdio -> pipes / /dev/null
+//                                  launch() ------------------------> clone ... execve
+//                                  state.json
+//   read report  <---------------  "K" (or "E" message \0 hint, exit)
+//   print id, exit                 fexecve(monitor memfd): holds the pipes, writes
+//                                  ctr.log, waitpid()s the container, then execs
+//                                  `sandbox --root R container cleanup --exit-code N ID`
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "launch.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/base/strings.hpp"
+#include "sealed_memfd.hpp"
+
+extern "C" const char sbx_monitor_start[];
+extern "C" const char sbx_monitor_end[];
+extern char** environ;
+
+namespace sbx::launch {
+namespace {
+
+struct Pipe {
+  UniqueFd read, write;
+};
+
+Result<Pipe> make_pipe(const char* what) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", what);
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Status keep_across_exec(int fd) {
+  if (fd >= 0 && ::fcntl(fd, F_SETFD, 0) < 0) return fail_errno("fcntl(F_SETFD)", "monitor fd");
+  return {};
+}
+
+// The container's stdio while the launcher launches it; the launcher's own
+// 0/1/2 never stay on the user's terminal (a `$(sandbox run -d ...)` must end).
+struct LauncherStdio {
+  Pipe out, err, in;
+  bool pipes = false;
+};
+
+Result<LauncherStdio> redirect_stdio(const containers::ContainerSpec& spec) {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return fail_errno("open", "/dev/null");
+  LauncherStdio io;
+  int in = null.get(), out = null.get(), err = null.get();
+  if (!spec.tty) {  // with -t the child puts the pty on 0/1/2
+    io.pipes = true;
+    io.out = SBX_TRY(make_pipe("stdout"));
+    io.err = SBX_TRY(make_pipe("stderr"));
+    out = io.out.write.get();
+    err = io.err.write.get();
+    if (spec.interactive) {  // -i: stdin stays open (the monitor holds the other end)
+      io.in = SBX_TRY(make_pipe("stdin"));
+      in = io.in.read.get();
+    }
+  }
+  if (::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0)
+    return fail_errno("dup2", "container stdio");
+  return io;
+}
+
+Status stdio_to_null() {
+  UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null) return fail_errno("open", "/dev/null");
+  for (int fd = 0; fd < 3; ++fd)
+    if (::dup2(null.get(), fd) < 0) return fail_errno("dup2", "/dev/null");
+  return {};
+}
+
+std::string self_exe() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("sandbox");
+}
+
+struct LauncherContext {
+  const containers::Containers* containers;
+  const std::string* id;
+  const LaunchPlan* plan;
+  const containers::ContainerSpec* spec;
+  NamespacesToJoin ahead;
+  int monitor_fd;
+  int report_fd;
+};
+
+void report(int fd, std::string_view text) { (void)write_all(fd, text); }
+
+// Runs in the launcher; returns only on an error (else it became the monitor).
+Status launch_and_become_monitor(const LauncherContext& c) {
+  const std::string& id = *c.id;
+  auto io = SBX_TRY(redirect_stdio(*c.spec));
+  std::string started_at = containers::now_rfc3339();
+  SBX_TRY(c.containers->mark_started(id, started_at));
+  auto launched = SBX_TRY(launch(*c.plan, *c.spec, c.containers->runtime_dir(id), c.ahead));
+  SBX_TRY(
+      c.containers->write_runtime_state(id, describe_launched(launched, ::getpid(), started_at)));
+  UniqueFd pty = launched.process.take_pty_master();
+  UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  std::vector<std::string> args = {"sandbox-monitor", "--pid",
+                                   std::to_string(launched.process.pid()), "--log",
+                                   (c.containers->store_dir(id) / "ctr.log").string()};
+  auto add_fd = [&](const char* flag, int fd) -> Status {
+    if (fd < 0) return {};
+    SBX_TRY(keep_across_exec(fd));
+    args.insert(args.end(), {flag, std::to_string(fd)});
+    return {};
+  };
+  SBX_TRY(add_fd("--out", io.out.read.get()));
+  SBX_TRY(add_fd("--err", io.err.read.get()));
+  SBX_TRY(add_fd("--pty", pty.get()));
+  SBX_TRY(add_fd("--stdin", io.in.write.get()));
+  SBX_TRY(add_fd("--exe", exe.get()));
+  if (pid_t helper = launched.network.helper_pid(); helper > 0)
+    args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
+  args.insert(args.end(), {"--", self_exe(), "--root", c.containers->store_root().string(),
+                           "container", "cleanup", "--exit-code", "{exit}", id});
+  // Our ends of the container's stdio go; only the monitor's ends stay.
+  io.out.write.reset();
+  io.err.write.reset();
+  io.in.read.reset();
+  SBX_TRY(stdio_to_null());
+  std::vector<char*> argv = c_string_array(args);
+  launched.network.release();
+  report(c.report_fd, "K");
+  ::fexecve(c.monitor_fd, argv.data(), environ);
+  // Too late to report: the container must not run unwatched.
+  return fail_errno("fexecve", "sandbox-monitor");
+}
+
+[[noreturn]] void run_launcher(const LauncherContext& c) {
+  ::setsid();
+  Status done = launch_and_become_monitor(c);
+  std::string message = "E" + done.error().message() + '\0' + done.error().hint();
+  report(c.report_fd, message);
+  ::_exit(1);
+}
+
+// The launcher's report: "K", or "E" message '\0' hint; nothing when it died.
+Status read_report(int fd, ChildProcess& launcher) {
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail_errno("read", "launcher report");
+    text.append(buf, static_cast<size_t>(n));
+  }
+  if (text == "K") {
+    launcher.release();  // it is the monitor now
+    return {};
+  }
+  auto status = launcher.wait();
+  if (text.empty())
+    return fail("the container launcher " +
+                (status ? describe_wait_status(*status) : status.error().message()));
+  size_t nul = text.find('\0');
+  Error error(text.substr(1, nul == std::string::npos ? std::string::npos : nul - 1));
+  if (nul != std::string::npos && nul + 1 < text.size())
+    error = std::move(error).with_hint(text.substr(nul + 1));
+  return fail(std::move(error));
+}
+
+}  // namespace
+
+Status launch_detached(const containers::Containers& containers, const std::string& id,
+                       const LaunchPlan& plan, const containers::ContainerSpec& spec,
+                       NamespacesToJoin ahead) {
+  UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
+      "sandbox-monitor", "monitor",
+      std::span<const char>(sbx_monitor_start,
+                            static_cast<size_t>(sbx_monitor_end - sbx_monitor_start))));
+  auto report_pipe = SBX_TRY(make_pipe("launcher report"));
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return fail_errno("fork", "container launcher");
+  if (pid == 0) {
+    report_pipe.read.reset();
+    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), report_pipe.write.get()});
+  }
+  ChildProcess launcher(pid);
+  report_pipe.write.reset();
+  return read_report(report_pipe.read.get(), launcher);
+}
+
+}  // namespace sbx::launch

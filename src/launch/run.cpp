@@ -1,0 +1,206 @@
+// `sandbox run`, one fallible step per line (ARCHITECTURE.md, "The run path").
+#include "sandbox/launch/run.hpp"
+
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+
+#include "launch.hpp"
+#include "run_inputs.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/paths.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/containers/flag_parsers.hpp"
+#include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/records.hpp"
+#include "sandbox/containers/spec.hpp"
+#include "sandbox/images/tree_remover.hpp"
+#include "sandbox/launch/plan.hpp"
+#include "sandbox/store/lookup.hpp"
+#include "sandbox/userns/namespace_holder.hpp"
+#include "spawn.hpp"
+#include "supervise.hpp"
+
+namespace sbx::launch {
+namespace {
+
+Result<std::string> new_container_id() {
+  unsigned char bytes[32];
+  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) return fail_errno("getrandom", "");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) id += {kHex[b >> 4], kHex[b & 15]};
+  return id;
+}
+
+Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
+                                           images::ProgressSink& progress) {
+  auto found = store.resolve(ref);
+  if (found || !store::is_not_found(found.error())) return found;
+  auto pulled = SBX_TRY(pull_image(store, ref, images::PullOptions{}, progress));
+  return store.resolve(pulled.id.str());
+}
+
+// Removes containers/<id> (files in it may belong to subordinate ids) and the
+// runtime dir made while planning.
+struct ContainerDirCleanup {
+  std::filesystem::path dir;
+  std::filesystem::path runtime_dir;
+  bool armed = false;
+  ~ContainerDirCleanup() {
+    if (!armed) return;
+    (void)images::userns_tree_remover()({dir});
+    (void)remove_tree(runtime_dir);
+  }
+};
+
+// Everything a run needs before the container starts; a failure before the
+// start removes the container's dir.
+struct Prepared {
+  store::Store store;
+  FileLock gc_lock;  // keeps our layers from being collected
+  containers::Containers containers;
+  std::string id;
+  image::Digest image_id;
+  containers::ContainerSpec spec;
+  containers::ContainerMeta meta;  // config.json and meta.json are written as the container starts
+  LaunchPlan plan;
+  std::unique_ptr<ContainerDirCleanup> cleanup;
+  // Held from before the dir is made until config.json is written: without
+  // it, a dir a kill left half made is garbage (containers::Containers::collect_abandoned).
+  FileLock creating;
+};
+
+Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
+                         images::ProgressSink& progress) {
+  containers::RunFlags flags = options.flags;
+  auto store = SBX_TRY(store::Store::open(options.store_root));
+  auto gc_lock = SBX_TRY(store.lock_gc_shared());
+  auto containers = SBX_TRY(containers::Containers::open(store.root()));
+  auto image = SBX_TRY(resolve_or_pull(store, flags.image, progress));
+  auto config = SBX_TRY(store.image_config(image.id));
+  std::string id = SBX_TRY(new_container_id());
+  if (!flags.hostname) flags.hostname = id.substr(0, 12);
+  flags.env = SBX_TRY(collect_env(flags.env_files, flags.env));
+  auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
+  spec.stop_signal = config.stop_signal;
+  SBX_TRY(check_bind_sources(spec));
+  SBX_TRY(settle_cgroup_limits(spec, progress));
+
+  // A container that never started leaves nothing behind, --rm or not.
+  auto creating = SBX_TRY(containers.lock(id));
+  auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
+                                                       containers.runtime_dir(id), true);
+  SBX_TRY(make_dirs(cleanup->dir, 0700));
+  containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver};
+  auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
+                                             maps, options.storage_driver));
+  auto plan = SBX_TRY(make_launch_plan(spec, inputs));
+  return Prepared{std::move(store),   std::move(gc_lock), std::move(containers), id,
+                  image.id,           std::move(spec),    std::move(meta),       std::move(plan),
+                  std::move(cleanup), std::move(creating)};
+}
+
+// The container's records: its image (for the store's collector), its name
+// (unique: a taken --name fails here) and config.json and meta.json. Every
+// one is a new inode, costly on some filesystems: the foreground run writes
+// them while its container mounts its rootfs.
+Status write_container_records(Prepared& p) {
+  SBX_TRY(p.store.record_container_image(p.id, p.image_id));
+  p.spec.name = SBX_TRY(p.containers.claim_name(p.id, p.spec.name));
+  SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
+  p.creating = FileLock();  // whole now: listed, and removed only by rm
+  return {};
+}
+
+// The foreground run watches the container itself and records its end.
+Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildProcess& collector) {
+  detail::BlockedSignals signals;
+  std::string started_at = containers::now_rfc3339();
+  auto write_records = [&]() -> Status {
+    SBX_TRY(write_container_records(p));
+    return p.containers.mark_started(p.id, started_at);
+  };
+  SBX_TRY(ahead.await_ready());
+  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id),
+                                 {ahead.pidfd(), ahead.namespaces()}, write_records));
+  ahead.release();             // while the container starts
+  collector.reap_if_exited();  // not a zombie while the container runs
+  p.cleanup->armed = false;    // it exists now: its end is recorded below (and --rm honoured)
+  SBX_TRY(
+      p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
+  UniqueFd pty = launched.process.take_pty_master();
+  int status = SBX_TRY(
+      detail::supervise(launched.process, signals, std::move(pty), p.plan.process.stdin_open));
+  int code = exit_code_of(status);
+  launched.network.begin_stop();  // ends while we record the exit (reaped on return)
+  // Best effort: `rm -f` may have removed the container meanwhile.
+  (void)finish_container(p.containers, p.id,
+                         containers::ExitRecord{code, false, containers::now_rfc3339()});
+  return code;
+}
+
+}  // namespace
+
+containers::RuntimeState describe_launched(const Launched& launched, pid_t watcher,
+                                           const std::string& started_at) {
+  containers::RuntimeState state;
+  state.pid = launched.process.pid();
+  state.pid_start_time = containers::process_start_time(state.pid);
+  state.monitor_pid = watcher;
+  state.monitor_start_time = containers::process_start_time(watcher);
+  state.started_at = started_at;
+  launched.network.describe(state);
+  launched.cgroup.describe(state);
+  return state;
+}
+
+// spawn -> child mounts and pivots -> host side -> exec. Shared by foreground
+// and detached runs (and `start`): the caller watches the result.
+Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec& spec,
+                        const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,
+                        const std::function<Status()>& meanwhile) {
+  SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
+  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init(), ahead));
+  // slirp4netns comes up, and `meanwhile` runs, while the child mounts its rootfs.
+  auto network = SBX_TRY_CTX(start_network(spec, process.pid(), runtime_dir), "network");
+  if (meanwhile) SBX_TRY(meanwhile());
+  SBX_TRY(process.await_host_wait());
+  SBX_TRY_CTX(network.attach(), "network");
+  auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
+  SBX_TRY(process.release_and_await_exec());
+  return Launched{std::move(process), std::move(network), std::move(cgroup)};
+}
+
+// The namespaces are made first: the kernel's work for them and the setuid
+// helpers that map the user namespace run while everything else is prepared,
+// and so does the deletion of what the last --rm run left for later.
+Result<int> run_container(const RunOptions& options, images::ProgressSink& progress) {
+  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
+  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  // A broken store is prepare's error to report; the collector just skips it.
+  auto containers = containers::Containers::open(options.store_root);
+  auto collector = containers ? collect_removed_in_background(*containers) : ChildProcess();
+  auto prepared = SBX_TRY(prepare(options, maps, progress));
+  int code = SBX_TRY(run_foreground(prepared, ahead, collector));
+  if (collector) (void)collector.wait();
+  return code;
+}
+
+Result<std::string> run_container_detached(const RunOptions& options,
+                                           images::ProgressSink& progress) {
+  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
+  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  auto p = SBX_TRY(prepare(options, maps, progress));
+  FileLock lock = std::move(p.creating);  // the container's lock, kept for its start
+  SBX_TRY(write_container_records(p));
+  SBX_TRY(ahead.await_ready());
+  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec, {ahead.pidfd(), ahead.namespaces()}));
+  p.cleanup->armed = false;
+  return p.id;
+}
+
+}  // namespace sbx::launch

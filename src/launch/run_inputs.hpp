@@ -1,0 +1,56 @@
+// The parent's I/O before planning: everything make_launch_plan needs, found
+// out from the store, the host and the image's files.
+#pragma once
+
+#include <string>
+
+#include "sandbox/containers/spec.hpp"
+#include "sandbox/image/manifest.hpp"
+#include "sandbox/images/pull.hpp"
+#include "sandbox/launch/plan.hpp"
+#include "sandbox/store/store.hpp"
+#include "sandbox/userns/namespace_holder.hpp"
+
+namespace sbx::launch {
+
+containers::ImageDefaults image_defaults(const image::ImageConfig& config);
+
+// --env-file entries (files in order), then -e; KEY alone is taken from our
+// environment (dropped when unset). Shared by run and exec.
+Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env_files,
+                                             const std::vector<std::string>& env);
+
+// -v host paths must exist: a missing one is an error, never a made dir.
+Status check_bind_sources(const containers::ContainerSpec& spec);
+
+// The invoking user's id maps (a warning when a subordinate range is
+// missing). Computed first: the user namespace is mapped while the rest is
+// gathered.
+Result<userns::IdMaps> container_id_maps(bool keep_id, images::ProgressSink& progress);
+
+// The container's namespaces made ahead, while the rest is gathered: all a
+// userns::NamespaceHolder can hold, less the net namespace with host networking.
+Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network);
+
+// The rootfs layout under containers/<id> (its mount point and the /etc
+// files in `runtime_dir`), the image's passwd and group, capabilities and the
+// compiled seccomp program; `maps` go into the plan.
+Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
+                                          const store::ImageRecord& image,
+                                          const containers::ContainerSpec& spec,
+                                          const std::string& id,
+                                          const std::filesystem::path& runtime_dir,
+                                          const userns::IdMaps& maps,
+                                          const std::string& storage_driver);
+
+// The container's capabilities, rlimits and seccomp program (compiled once,
+// then read from the cache under the store). Shared by run and exec.
+Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
+                                             const std::filesystem::path& store_root);
+
+// The newest version of `path` (relative, e.g. "etc/passwd") in layers given
+// top first, resolved inside each layer; "" when absent or deleted.
+std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,
+                            const char* path);
+
+}  // namespace sbx::launch

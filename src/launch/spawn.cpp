@@ -1,0 +1,110 @@
+// The parent's side of spawn: prepare every buffer, clone(), then drive the
+// child through the sync protocol (sync.hpp) and turn its report into an Error.
+#include "spawn.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "child/child.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/strings.hpp"
+#include "sealed_memfd.hpp"
+#include "sync.hpp"
+
+extern "C" const char sbx_init_start[];
+extern "C" const char sbx_init_end[];
+
+namespace sbx::launch {
+namespace {
+
+Status child_gone(ChildProcess& child, std::string_view when) {
+  auto status = child.wait();
+  std::string how = status ? describe_wait_status(*status) : status.error().message();
+  return fail("the container process " + how + " " + std::string(when));
+}
+
+}  // namespace
+
+std::span<const char> embedded_init() {
+  return {sbx_init_start, static_cast<size_t>(sbx_init_end - sbx_init_start)};
+}
+
+Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::span<const char> init,
+                                                 NamespacesToJoin ahead) {
+  // Named "init": ps inside shows PID 1 as memfd:init; sealed, so nothing in
+  // the container can rewrite it.
+  UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", init));
+  UniqueFd null_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_fd) return fail_errno("open", "/dev/null");
+  auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
+
+  std::vector<std::string> init_args = {"sandbox-init"};
+  if (plan.process.terminal) init_args.push_back("-t");
+  init_args.push_back("--");
+  init_args.insert(init_args.end(), plan.process.args.begin(), plan.process.args.end());
+  std::vector<char*> argv = c_string_array(init_args);
+  std::vector<char*> envp = c_string_array(plan.process.env);
+
+  detail::ChildContext ctx;
+  ctx.plan = &plan;
+  ctx.join_pidfd = ahead.pidfd;
+  ctx.join_namespaces = ahead.namespaces & (plan.namespaces | CLONE_NEWUSER);
+  ctx.parent_sync_fd = parent_end.get();
+  ctx.sync_fd = child_end.get();
+  ctx.init_fd = init_fd.get();
+  ctx.null_fd = null_fd.get();
+  ctx.argv = argv.data();
+  ctx.envp = envp.data();
+
+  // The joiner shares our memory and we sleep until it exits: it enters the
+  // namespaces made ahead and clones the container's first process as our
+  // child (CLONE_PARENT), which runs the whole child sequence on a copy of the
+  // joiner's stack (so it is as large as a main thread's), and reports its pid
+  // through `ctx`.
+  SBX_TRY_CTX(run_vfork_child(detail::join_and_clone, &ctx, 8 << 20),
+              "join the container's namespaces");
+  if (ctx.joined_pid <= 0)
+    return fail(Error::from_errno(ctx.failed_syscall, ctx.failed_path, ctx.failed_errno));
+  ContainerProcess process;
+  process.child_ = ChildProcess(ctx.joined_pid);
+  process.sync_ = std::move(parent_end);
+  return process;
+}
+
+Status ContainerProcess::await_host_wait() {
+  for (;;) {
+    auto received = SBX_TRY(receive_sync(sync_.get()));
+    if (!received) return child_gone(child_, "while setting up the container");
+    switch (received->message.type) {
+      case SyncType::kPtyMaster:
+        pty_master_ = std::move(received->fd);
+        break;
+      case SyncType::kWaitingForHost:
+        return {};
+      case SyncType::kError:
+        return fail(sync_error_to_error(received->message));
+      default:
+        return fail("sync socket: unexpected message from the container process");
+    }
+  }
+}
+
+Status ContainerProcess::release_and_await_exec() {
+  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
+    return child_gone(child_, "before the host side was ready");
+  auto received = SBX_TRY(receive_sync(sync_.get()));
+  sync_.reset();
+  if (!received) return {};  // EOF: execve closed the child's end
+  if (received->message.type == SyncType::kError)
+    return fail(sync_error_to_error(received->message));
+  return fail("sync socket: unexpected message from the container process");
+}
+
+}  // namespace sbx::launch

@@ -1,0 +1,31 @@
+// `start`: a stopped container again, re-planned from its config.json on the
+// same upper layer, under a new monitor.
+#include "sandbox/launch/start.hpp"
+#include "launch.hpp"
+#include "run_inputs.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::launch {
+
+Status start_container(const containers::Containers& containers, const std::string& id) {
+  auto lock = SBX_TRY(containers.lock(id));
+  auto info = SBX_TRY(containers.info(id));
+  if (info.status == containers::ContainerStatus::kRunning)
+    return fail(Error("container " + info.name + " is already running")
+                    .with_hint("stop it first, or use sandbox restart " + info.name));
+  auto store = SBX_TRY(store::Store::open(containers.store_root()));
+  auto gc_lock = SBX_TRY(store.lock_gc_shared());
+  auto image_id = SBX_TRY_CTX(image::Digest::parse(info.image_id), "container " + info.name);
+  auto image = SBX_TRY_CTX(store.image(image_id), "the image of container " + info.name);
+  images::NullProgress quiet;
+  SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
+  auto maps = SBX_TRY(container_id_maps(info.spec.keep_id, quiet));
+  auto ahead = SBX_TRY(hold_namespaces(maps, info.spec.network == containers::NetworkMode::kHost));
+  auto inputs = SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.runtime_dir, maps,
+                                             info.storage_driver));
+  auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
+  SBX_TRY(ahead.await_ready());
+  return launch_detached(containers, id, plan, info.spec, {ahead.pidfd(), ahead.namespaces()});
+}
+
+}  // namespace sbx::launch
