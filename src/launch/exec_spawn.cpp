@@ -2,6 +2,8 @@
 // buffer, fork the joiner, learn the command's pid, release it, await execve.
 #include "exec_spawn.hpp"
 
+#include "child/child.hpp"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,10 +61,13 @@ Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd
   auto init_argv = c_string_array(init_args);
   auto envp = c_string_array(plan.process.env);
 
-  ExecChildContext ctx;
-  ctx.plan = &plan;
+  ChildContext ctx;
+  ctx.process = &plan.process;
+  ctx.security = &plan.security;
+  ctx.detach = plan.detach;
   ctx.sync_fd = child_end.get();
-  ctx.pidfd = container_pidfd;
+  ctx.join_pidfd = container_pidfd;
+  ctx.join_namespaces = plan.namespaces;
   ctx.null_fd = null_fd.get();
   ctx.init_fd = init_fd.get();
   ctx.init_argv = init_argv.data();

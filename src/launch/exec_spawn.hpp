@@ -39,27 +39,6 @@
 
 namespace sbx::launch::detail {
 
-// Everything the exec child needs, prepared before fork.
-struct ExecChildContext {
-  const ExecPlan* plan = nullptr;
-  int sync_fd = -1;  // the children's end of the socketpair (CLOEXEC)
-  int pidfd = -1;    // pidfd of the container's PID 1
-  int null_fd = -1;  // /dev/null
-  int init_fd = -1;  // the sealed init memfd (close-on-exec: execveat runs it by fd)
-  // sandbox-init --exec SYNC_FD -- CANDIDATE_PATH... -- ARGV...
-  char* const* init_argv = nullptr;
-  char* const* envp = nullptr;
-
-  // Filled while the steps run.
-  int pty_slave = -1;
-  const char* failed_syscall = nullptr;
-  const char* failed_path = nullptr;
-  int failed_errno = 0;
-};
-
-// The joiner's life after fork: never returns.
-[[noreturn]] void run_exec_joiner(ExecChildContext& ctx) noexcept;
-
 // The exec'd command, a child of the parent, in the container.
 class ExecProcess {
  public:

@@ -54,13 +54,15 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
 
   detail::ChildContext ctx;
   ctx.plan = &plan;
+  ctx.process = &plan.process;
+  ctx.security = &plan.security;
   ctx.join_pidfd = ahead.pidfd;
   ctx.join_namespaces = ahead.namespaces & (plan.namespaces | CLONE_NEWUSER);
   ctx.parent_sync_fd = parent_end.get();
   ctx.sync_fd = child_end.get();
   ctx.init_fd = init_fd.get();
   ctx.null_fd = null_fd.get();
-  ctx.argv = argv.data();
+  ctx.init_argv = argv.data();
   ctx.envp = envp.data();
 
   // The joiner shares our memory and we sleep until it exits: it enters the

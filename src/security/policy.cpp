@@ -77,29 +77,58 @@ Result<SecurityPlan> make_security_plan(const SecurityOptions& options) {
   return plan;
 }
 
+namespace {
+
+class KernelSecurityCalls final : public SecurityCalls {
+ public:
+  int apply_rlimits(std::span<const Rlimit> limits) noexcept override {
+    return security::apply_rlimits(limits);
+  }
+  int raise_effective_caps() noexcept override { return security::raise_effective_caps(); }
+  int load_seccomp(const SeccompProgram& program) noexcept override {
+    return security::load_seccomp(program);
+  }
+  int apply_capabilities(const CapabilitySet& caps) noexcept override {
+    return security::apply_capabilities(caps);
+  }
+  int set_no_new_privs() noexcept override { return security::set_no_new_privs(); }
+};
+
+}  // namespace
+
+SecurityCalls& kernel_security_calls() noexcept {
+  static KernelSecurityCalls calls;  // no state: constant-initialized, safe after clone()
+  return calls;
+}
+
 int apply_security_plan(const SecurityPlan& plan, const char** failed_step) noexcept {
+  return apply_security_plan(plan, kernel_security_calls(), failed_step);
+}
+
+int apply_security_plan(const SecurityPlan& plan, SecurityCalls& calls,
+                        const char** failed_step) noexcept {
   const char* unused = nullptr;
   const char*& step = failed_step ? *failed_step : unused;
   step = "setrlimit";
-  if (int err = apply_rlimits(plan.rlimits)) return err;
+  if (int err = calls.apply_rlimits(plan.rlimits)) return err;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN (of the user
   // namespace) in the effective set, so it happens before the capabilities
   // are cut, with the effective set raised again after a KEEPCAPS setresuid.
   const bool seccomp_early = plan.seccomp && !plan.no_new_privileges;
   step = "seccomp";
   if (seccomp_early) {
-    if (int err = raise_effective_caps()) return err;
-    if (int err = load_seccomp(*plan.seccomp)) return err;
+    if (int err = calls.raise_effective_caps()) return err;
+    if (int err = calls.load_seccomp(*plan.seccomp)) return err;
   }
   step = "capabilities";
-  if (int err = apply_capabilities(plan.capabilities)) return err;
+  if (int err = calls.apply_capabilities(plan.capabilities)) return err;
   step = "no_new_privs";
   if (plan.no_new_privileges) {
-    if (int err = set_no_new_privs()) return err;
+    if (int err = calls.set_no_new_privs()) return err;
   }
   step = "seccomp";
   if (plan.seccomp && !seccomp_early) {
-    if (int err = load_seccomp(*plan.seccomp)) return err;
+    if (int err = calls.load_seccomp(*plan.seccomp)) return err;
   }
   step = nullptr;
   return 0;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,5 +59,27 @@ Result<SecurityPlan> make_security_plan(const SecurityOptions& options);
 // Returns 0 or an errno; *failed_step (if not null) names the failing step
 // ("setrlimit", "capabilities", "no_new_privs", "seccomp").
 int apply_security_plan(const SecurityPlan& plan, const char** failed_step) noexcept;
+
+// The kernel calls apply_security_plan makes, behind one interface so unit
+// tests can check their order with a recording fake. Each returns 0 or an
+// errno value, never allocates and never throws.
+class SecurityCalls {
+ public:
+  virtual int apply_rlimits(std::span<const Rlimit> limits) noexcept = 0;
+  virtual int raise_effective_caps() noexcept = 0;
+  virtual int load_seccomp(const SeccompProgram& program) noexcept = 0;
+  virtual int apply_capabilities(const CapabilitySet& caps) noexcept = 0;
+  virtual int set_no_new_privs() noexcept = 0;
+
+ protected:
+  ~SecurityCalls() = default;
+};
+
+// The real calls (a stateless object: usable after clone()).
+SecurityCalls& kernel_security_calls() noexcept;
+
+// apply_security_plan through `calls`.
+int apply_security_plan(const SecurityPlan& plan, SecurityCalls& calls,
+                        const char** failed_step) noexcept;
 
 }  // namespace sbx::security

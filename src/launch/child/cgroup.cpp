@@ -13,11 +13,12 @@ namespace sbx::launch::detail {
 
 bool enter_cgroup_namespace(ChildContext& ctx) noexcept {
   if (!(ctx.plan->namespaces & CLONE_NEWCGROUP)) return true;
-  if (::unshare(CLONE_NEWCGROUP) < 0) return child_fail(ctx, "unshare", "CLONE_NEWCGROUP", errno);
+  if (ctx.kernel->unshare(CLONE_NEWCGROUP) < 0)
+    return child_fail(ctx, "unshare", "CLONE_NEWCGROUP", errno);
   // A view, not a requirement: a kernel or /sys layout that refuses the
   // mount (no cgroup2, /sys without fs/cgroup) leaves /sys/fs/cgroup as it is.
-  ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-          nullptr);
+  ctx.kernel->mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
+                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
   return true;
 }
 

@@ -1,27 +1,47 @@
-// The child's side of spawn: runs the step table between clone() and execve().
-// Private to the runtime. Nothing here allocates or throws; a failing step
-// reports {errno, "step: syscall(path)"} to the parent and the child _exits.
+// What runs between clone() and execve(), for run and exec alike: a context
+// prepared by the parent, named steps that each do one thing, and one runner.
+// Nothing here allocates or throws; a failing step reports
+// {errno, "step: syscall(path)"} to the parent (sync.hpp) and the process
+// _exits with 125. Every kernel call goes through ctx.kernel (kernel.hpp).
+//
+// run (run_steps.cpp): the parent clones a joiner on its own stack, which
+// enters the user namespace made ahead by the namespace holder inside the
+// per-user pause process (so its maps are written before the child exists),
+// then clones the child into the plan's other namespaces. The child's steps
+// build the container's root and end in the init's execveat.
+// exec (exec_steps.cpp): a fork of the parent joins every namespace of the
+// container's PID 1, then forks the command into its pid namespace; the
+// command's steps are run's last ones.
+// "apply security" is security::apply_security_plan: rlimits, capabilities,
+// no_new_privs and the seccomp filter, in the order policy.hpp gives.
 #pragma once
 
 #include <sys/types.h>
 
+#include <span>
+
+#include "child/kernel.hpp"
 #include "sandbox/launch/plan.hpp"
 
 namespace sbx::launch::detail {
 
-// Everything the child needs, prepared by the parent before clone().
+// Everything the steps need, prepared by the parent before clone() or fork().
 struct ChildContext {
-  const LaunchPlan* plan = nullptr;
-  int join_pidfd = -1;          // holder of the namespaces made ahead (CLOEXEC)
-  int join_namespaces = 0;      // which of them to join (CLONE_NEWUSER at least)
-  int parent_sync_fd = -1;      // the parent's end, closed in the child
-  int sync_fd = -1;             // the child's end of the sync socketpair (CLOEXEC)
-  int init_fd = -1;             // sealed memfd holding the init binary (CLOEXEC)
-  int null_fd = -1;             // /dev/null, stdin without -i
-  char* const* argv = nullptr;  // init's argv, null-terminated
-  char* const* envp = nullptr;  // the process env, null-terminated
+  Kernel* kernel = &linux_kernel();
+  const LaunchPlan* plan = nullptr;  // run: rootfs, mounts, hostname; exec: none
+  const ProcessPlan* process = nullptr;
+  const security::SecurityPlan* security = nullptr;
+  bool detach = false;               // exec -d: stdio is /dev/null, the command outlives exec
+  int join_pidfd = -1;               // whose namespaces to join (CLOEXEC)
+  int join_namespaces = 0;           // which of them (CLONE_NEWUSER at least)
+  int parent_sync_fd = -1;           // the parent's end, closed in the child
+  int sync_fd = -1;                  // the child's end of the sync socketpair (CLOEXEC)
+  int init_fd = -1;                  // sealed memfd holding the init binary (CLOEXEC)
+  int null_fd = -1;                  // /dev/null
+  char* const* init_argv = nullptr;  // init's argv, null-terminated
+  char* const* envp = nullptr;       // the process env, null-terminated
 
-  // Filled by the joiner: the child's pid, or the failure below.
+  // Filled by run's joiner: the child's pid, or the failure below.
   pid_t joined_pid = -1;
   // Filled while the steps run.
   int root_fd = -1;    // O_PATH fd of the mounted rootfs (before pivot_root)
@@ -31,17 +51,51 @@ struct ChildContext {
   int failed_errno = 0;
 };
 
-// The joiner, clone()d with CLONE_VM | CLONE_VFORK on its own stack: joins
+struct Step {
+  const char* name;
+  bool (*run)(ChildContext&) noexcept;
+};
+
+// Runs `steps` in order; the first that fails is returned (ctx.failed_* say
+// why), nullptr when all succeeded.
+const Step* run_steps(ChildContext& ctx, std::span<const Step> steps) noexcept;
+// Runs `steps`; a failure is sent to the parent and the process _exits(125).
+void run_steps_or_exit(ChildContext& ctx, std::span<const Step> steps) noexcept;
+
+// The tables, top to bottom as the kernel sees them.
+std::span<const Step> run_child_steps() noexcept;     // run's container child
+std::span<const Step> exec_joiner_steps() noexcept;   // exec's fork, still outside
+std::span<const Step> exec_command_steps() noexcept;  // exec's command, inside
+
+// run's joiner, clone()d with CLONE_VM | CLONE_VFORK on its own stack: joins
 // the namespaces made ahead and clones the child into the plan's others as
 // its parent's child (CLONE_PARENT). Sets ctx.joined_pid, or ctx.failed_*.
 // The child inherits the joiner's stack as its own (it is forked there).
 int join_and_clone(void* ctx) noexcept;
 
-// Never returns: execve()s the init or _exit(125)s after reporting why.
-[[noreturn]] void run_child(ChildContext& ctx) noexcept;
+// exec's joiner after fork: its steps, then the command forked into the
+// container's pid namespace, its pid sent to the parent. Never returns.
+[[noreturn]] void run_exec_joiner(ChildContext& ctx) noexcept;
 
-// Mount helpers used by the steps (child_mounts.cpp). Each returns false with
-// ctx.failed_* set.
+// Records a failure; always returns false.
+bool child_fail(ChildContext& ctx, const char* syscall, const char* path,
+                int error_number) noexcept;
+
+// Steps shared by run and exec (process_steps.cpp).
+bool close_host_fds(ChildContext& ctx) noexcept;
+bool reset_signals(ChildContext& ctx) noexcept;
+bool join_namespaces(ChildContext& ctx) noexcept;
+bool join_session_keyring(ChildContext& ctx) noexcept;
+bool wait_for_host(ChildContext& ctx) noexcept;
+bool open_pty(ChildContext& ctx) noexcept;
+bool new_session(ChildContext& ctx) noexcept;
+bool set_stdio(ChildContext& ctx) noexcept;
+bool enter_workdir(ChildContext& ctx) noexcept;
+bool switch_user(ChildContext& ctx) noexcept;
+bool apply_security(ChildContext& ctx) noexcept;
+bool exec_init(ChildContext& ctx) noexcept;
+
+// run's mount steps (mounts.cpp).
 bool mount_rootfs(ChildContext& ctx) noexcept;
 bool mount_plan_mounts(ChildContext& ctx) noexcept;
 bool make_dev_symlinks(ChildContext& ctx) noexcept;
@@ -51,17 +105,10 @@ bool mask_paths(ChildContext& ctx) noexcept;
 bool make_paths_read_only(ChildContext& ctx) noexcept;
 bool make_rootfs_read_only(ChildContext& ctx) noexcept;
 
-// child_network.cpp: lo up in a new net namespace.
+// network.cpp: lo up in a new net namespace.
 bool bring_up_loopback(ChildContext& ctx) noexcept;
 
-// child_cgroup.cpp: a cgroup namespace rooted at the placed cgroup.
+// cgroup.cpp: a cgroup namespace rooted at the placed cgroup.
 bool enter_cgroup_namespace(ChildContext& ctx) noexcept;
-
-// openat2(RESOLVE_IN_ROOT): `path` resolves as if root_fd were "/".
-int open_in_root(int root_fd, const char* path, int flags) noexcept;
-
-// Records a failure; always returns false.
-bool child_fail(ChildContext& ctx, const char* syscall, const char* path,
-                int error_number) noexcept;
 
 }  // namespace sbx::launch::detail

@@ -20,23 +20,24 @@ namespace {
 
 // Closes an fd at scope exit; no allocation.
 struct FdGuard {
+  Kernel& kernel;
   int fd;
   ~FdGuard() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) kernel.close(fd);
   }
 };
 
 // Opens `path` under the rootfs, creating missing directories (and the last
 // component as an empty file when `file`). Returns an O_PATH fd or -1.
-int ensure_in_root(int root_fd, const char* path, bool file) noexcept {
-  int fd = open_in_root(root_fd, path, O_PATH);
+int ensure_in_root(Kernel& kernel, int root_fd, const char* path, bool file) noexcept {
+  int fd = kernel.open_in_root(root_fd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT) return fd;
   char buf[PATH_MAX];
   if (std::snprintf(buf, sizeof buf, "%s", path) >= static_cast<int>(sizeof buf)) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  int dir = ::fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
+  int dir = kernel.dup_cloexec(root_fd);
   char* p = buf;
   while (dir >= 0) {
     while (*p == '/') ++p;
@@ -44,16 +45,16 @@ int ensure_in_root(int root_fd, const char* path, bool file) noexcept {
     char* slash = std::strchr(p, '/');
     if (slash) *slash = '\0';
     bool last = !slash || slash[1] == '\0';
-    int next = open_in_root(root_fd, buf, O_PATH);
+    int next = kernel.open_in_root(root_fd, buf, O_PATH);
     if (next < 0 && errno == ENOENT) {
       int rc = (last && file)
-                   ? ::openat(dir, p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644)
-                   : ::mkdirat(dir, p, 0755);
-      if (rc >= 0 && last && file) ::close(rc);
-      next = rc < 0 && errno != EEXIST ? -1 : open_in_root(root_fd, buf, O_PATH);
+                   ? kernel.openat(dir, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0644)
+                   : kernel.mkdirat(dir, p, 0755);
+      if (rc >= 0 && last && file) kernel.close(rc);
+      next = rc < 0 && errno != EEXIST ? -1 : kernel.open_in_root(root_fd, buf, O_PATH);
     }
     int saved = errno;
-    ::close(dir);
+    kernel.close(dir);
     errno = saved;
     dir = next;
     if (!slash) break;
@@ -79,49 +80,42 @@ uint64_t mount_attrs(unsigned long flags) noexcept {
 // Binds host `source` onto the rootfs path: clone the tree, set its flags, move it.
 bool bind_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.recursive ? AT_RECURSIVE : 0);
-  FdGuard tree{::open_tree(AT_FDCWD, m.source.c_str(), tree_flags)};
+  FdGuard tree{*ctx.kernel, ctx.kernel->open_tree(AT_FDCWD, m.source.c_str(), tree_flags)};
   if (tree.fd < 0) return child_fail(ctx, "open_tree", m.source.c_str(), errno);
   struct stat st;
-  if (::fstat(tree.fd, &st) < 0) return child_fail(ctx, "fstat", m.source.c_str(), errno);
+  if (ctx.kernel->fstat(tree.fd, &st) < 0) return child_fail(ctx, "fstat", m.source.c_str(), errno);
   if (uint64_t attrs = mount_attrs(m.flags)) {
-    mount_attr attr{};
-    attr.attr_set = attrs;
-    if (::mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    if (ctx.kernel->mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) < 0)
       return child_fail(ctx, "mount_setattr", m.destination.c_str(), errno);
   }
-  FdGuard target{ensure_in_root(ctx.root_fd, m.destination.c_str(), !S_ISDIR(st.st_mode))};
+  FdGuard target{*ctx.kernel, ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(),
+                                             !S_ISDIR(st.st_mode))};
   if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
-  if (::move_mount(tree.fd, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-      0)
+  if (ctx.kernel->move_mount(tree.fd, "", target.fd, "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
   return true;
 }
 
 bool mount_fs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
-  FdGuard target{ensure_in_root(ctx.root_fd, m.destination.c_str(), false)};
+  FdGuard target{*ctx.kernel,
+                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
   if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
   char path[32];
   fd_path(path, target.fd);
   const char* data = m.data.empty() ? nullptr : m.data.c_str();
-  if (::mount(m.source.c_str(), path, m.type.c_str(), m.flags, data) < 0)
+  if (ctx.kernel->mount(m.source.c_str(), path, m.type.c_str(), m.flags, data) < 0)
     return child_fail(ctx, "mount", m.destination.c_str(), errno);
   return true;
 }
 
 }  // namespace
 
-int open_in_root(int root_fd, const char* path, int flags) noexcept {
-  open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root_fd, path, &how, sizeof how));
-}
-
 bool mount_rootfs(ChildContext& ctx) noexcept {
   const RootfsPlan& root = ctx.plan->root;
   const char* path = root.path.c_str();
-  if (int err = rootfs::mount_prepared(root.mount)) return child_fail(ctx, "mount", path, err);
-  ctx.root_fd = ::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (int err = ctx.kernel->mount_rootfs(root.mount)) return child_fail(ctx, "mount", path, err);
+  ctx.root_fd = ctx.kernel->open(path, O_PATH | O_DIRECTORY);
   if (ctx.root_fd < 0) return child_fail(ctx, "open", path, errno);
   return true;
 }
@@ -139,44 +133,47 @@ bool make_dev_symlinks(ChildContext& ctx) noexcept {
     const char* name = std::strrchr(link.c_str(), '/');
     char dir[PATH_MAX];
     std::snprintf(dir, sizeof dir, "%.*s", static_cast<int>(name - link.c_str()), link.c_str());
-    FdGuard dir_fd{open_in_root(ctx.root_fd, dir, O_PATH | O_DIRECTORY)};
+    FdGuard dir_fd{*ctx.kernel, ctx.kernel->open_in_root(ctx.root_fd, dir, O_PATH | O_DIRECTORY)};
     if (dir_fd.fd < 0) return child_fail(ctx, "openat2", dir, errno);
-    if (::symlinkat(target.c_str(), dir_fd.fd, name + 1) < 0 && errno != EEXIST)
+    if (ctx.kernel->symlinkat(target.c_str(), dir_fd.fd, name + 1) < 0 && errno != EEXIST)
       return child_fail(ctx, "symlinkat", link.c_str(), errno);
   }
   return true;
 }
 
 bool make_workdir(ChildContext& ctx) noexcept {
-  FdGuard fd{ensure_in_root(ctx.root_fd, ctx.plan->process.cwd.c_str(), false)};
+  FdGuard fd{*ctx.kernel,
+             ensure_in_root(*ctx.kernel, ctx.root_fd, ctx.plan->process.cwd.c_str(), false)};
   if (fd.fd < 0) return child_fail(ctx, "openat2", ctx.plan->process.cwd.c_str(), errno);
   return true;
 }
 
 bool pivot_into_rootfs(ChildContext& ctx) noexcept {
-  if (::fchdir(ctx.root_fd) < 0)
+  if (ctx.kernel->fchdir(ctx.root_fd) < 0)
     return child_fail(ctx, "fchdir", ctx.plan->root.path.c_str(), errno);
   // pivot_root(".", ".") stacks the old root on top of the new one; detaching
   // it leaves no host path reachable.
-  if (::syscall(SYS_pivot_root, ".", ".") < 0) return child_fail(ctx, "pivot_root", ".", errno);
-  if (::umount2(".", MNT_DETACH) < 0) return child_fail(ctx, "umount2", "old root", errno);
-  if (::chdir("/") < 0) return child_fail(ctx, "chdir", "/", errno);
-  ::close(ctx.root_fd);
+  if (ctx.kernel->pivot_root(".", ".") < 0) return child_fail(ctx, "pivot_root", ".", errno);
+  if (ctx.kernel->umount2(".", MNT_DETACH) < 0)
+    return child_fail(ctx, "umount2", "old root", errno);
+  if (ctx.kernel->chdir("/") < 0) return child_fail(ctx, "chdir", "/", errno);
+  ctx.kernel->close(ctx.root_fd);
   ctx.root_fd = -1;
   return true;
 }
 
 bool mask_paths(ChildContext& ctx) noexcept {
   for (const auto& path : ctx.plan->masked_paths) {
-    FdGuard fd{::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC)};
+    FdGuard fd{*ctx.kernel, ctx.kernel->open(path.c_str(), O_PATH | O_NOFOLLOW)};
     if (fd.fd < 0) {
       if (errno == ENOENT) continue;
       return child_fail(ctx, "open", path.c_str(), errno);
     }
     struct stat st;
-    if (::fstat(fd.fd, &st) < 0) return child_fail(ctx, "fstat", path.c_str(), errno);
-    int rc = S_ISDIR(st.st_mode) ? ::mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, "size=0k")
-                                 : ::mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr);
+    if (ctx.kernel->fstat(fd.fd, &st) < 0) return child_fail(ctx, "fstat", path.c_str(), errno);
+    int rc = S_ISDIR(st.st_mode)
+                 ? ctx.kernel->mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, "size=0k")
+                 : ctx.kernel->mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr);
     if (rc < 0) return child_fail(ctx, "mount", path.c_str(), errno);
   }
   return true;
@@ -184,17 +181,18 @@ bool mask_paths(ChildContext& ctx) noexcept {
 
 bool make_paths_read_only(ChildContext& ctx) noexcept {
   for (const auto& path : ctx.plan->readonly_paths) {
-    FdGuard tree{
-        ::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)};
+    FdGuard tree{*ctx.kernel,
+                 ctx.kernel->open_tree(AT_FDCWD, path.c_str(),
+                                       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)};
     if (tree.fd < 0) {
       if (errno == ENOENT) continue;
       return child_fail(ctx, "open_tree", path.c_str(), errno);
     }
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-    if (::mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    constexpr uint64_t kReadOnly =
+        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    if (ctx.kernel->mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, kReadOnly) < 0)
       return child_fail(ctx, "mount_setattr", path.c_str(), errno);
-    if (::move_mount(tree.fd, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    if (ctx.kernel->move_mount(tree.fd, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
       return child_fail(ctx, "move_mount", path.c_str(), errno);
   }
   return true;
@@ -202,10 +200,8 @@ bool make_paths_read_only(ChildContext& ctx) noexcept {
 
 bool make_rootfs_read_only(ChildContext& ctx) noexcept {
   if (!ctx.plan->root.read_only) return true;
-  FdGuard root{::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)};
-  mount_attr attr{};
-  attr.attr_set = MOUNT_ATTR_RDONLY;
-  if (root.fd < 0 || ::mount_setattr(root.fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+  FdGuard root{*ctx.kernel, ctx.kernel->open("/", O_PATH | O_DIRECTORY)};
+  if (root.fd < 0 || ctx.kernel->mount_setattr(root.fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY) < 0)
     return child_fail(ctx, "mount_setattr", "/", errno);
   return true;
 }

@@ -1,0 +1,148 @@
+// The real kernel calls behind child/kernel.hpp.
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <linux/openat2.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "child/kernel.hpp"
+
+namespace sbx::launch::detail {
+namespace {
+
+class LinuxKernel final : public Kernel {
+ public:
+  int close_fds_on_exec(unsigned first) noexcept override {
+    return ::close_range(first, ~0U, CLOSE_RANGE_CLOEXEC);
+  }
+  int reset_signals() noexcept override {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+    return 0;
+  }
+  int prctl(int option, unsigned long arg) noexcept override {
+    return ::prctl(option, arg, 0, 0, 0);
+  }
+  int setresuid(uid_t uid) noexcept override { return ::setresuid(uid, uid, uid); }
+  int setresgid(gid_t gid) noexcept override { return ::setresgid(gid, gid, gid); }
+  int setgroups(size_t count, const gid_t* gids) noexcept override {
+    return ::setgroups(count, gids);
+  }
+  int join_session_keyring() noexcept override {
+    return static_cast<int>(::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, nullptr));
+  }
+  int setns(int fd, int nstype) noexcept override { return ::setns(fd, nstype); }
+  int unshare(int flags) noexcept override { return ::unshare(flags); }
+  int setsid() noexcept override { return ::setsid() < 0 ? -1 : 0; }
+  int sethostname(const char* name, size_t length) noexcept override {
+    return ::sethostname(name, length);
+  }
+  int bring_up_loopback() noexcept override {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    ifreq ifr{};
+    ifr.ifr_name[0] = 'l';
+    ifr.ifr_name[1] = 'o';
+    bool ok = ::ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+    if (ok) {
+      ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+      ok = ::ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+    }
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return ok ? 0 : -1;
+  }
+  int execveat(int fd, char* const* argv, char* const* envp) noexcept override {
+    return static_cast<int>(::syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH));
+  }
+
+  int open(const char* path, int flags) noexcept override {
+    return ::open(path, flags | O_CLOEXEC);
+  }
+  int open_in_root(int root_fd, const char* path, int flags) noexcept override {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return static_cast<int>(::syscall(SYS_openat2, root_fd, path, &how, sizeof how));
+  }
+  int openat(int dir_fd, const char* name, int flags, mode_t mode) noexcept override {
+    return ::openat(dir_fd, name, flags | O_CLOEXEC, mode);
+  }
+  int mkdirat(int dir_fd, const char* name, mode_t mode) noexcept override {
+    return ::mkdirat(dir_fd, name, mode);
+  }
+  int symlinkat(const char* target, int dir_fd, const char* name) noexcept override {
+    return ::symlinkat(target, dir_fd, name);
+  }
+  int fstat(int fd, struct stat* st) noexcept override { return ::fstat(fd, st); }
+  int dup_cloexec(int fd) noexcept override { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+  int dup2(int fd, int target) noexcept override { return ::dup2(fd, target); }
+  int keep_open_on_exec(int fd) noexcept override { return ::fcntl(fd, F_SETFD, 0); }
+  int ioctl(int fd, unsigned long request, void* arg) noexcept override {
+    return ::ioctl(fd, request, arg);
+  }
+  int close(int fd) noexcept override { return ::close(fd); }
+  int chdir(const char* path) noexcept override { return ::chdir(path); }
+  int fchdir(int fd) noexcept override { return ::fchdir(fd); }
+
+  int mount(const char* source, const char* target, const char* type, unsigned long flags,
+            const char* data) noexcept override {
+    return ::mount(source, target, type, flags, data);
+  }
+  int mount_rootfs(const rootfs::PreparedMount& prepared) noexcept override {
+    return rootfs::mount_prepared(prepared);
+  }
+  int umount2(const char* target, int flags) noexcept override { return ::umount2(target, flags); }
+  int pivot_root(const char* new_root, const char* put_old) noexcept override {
+    return static_cast<int>(::syscall(SYS_pivot_root, new_root, put_old));
+  }
+  int open_tree(int dir_fd, const char* path, unsigned flags) noexcept override {
+    return ::open_tree(dir_fd, path, flags);
+  }
+  int move_mount(int from_fd, const char* from_path, int to_fd, const char* to_path,
+                 unsigned flags) noexcept override {
+    return ::move_mount(from_fd, from_path, to_fd, to_path, flags);
+  }
+  int mount_setattr(int fd, const char* path, unsigned flags, uint64_t attr_set) noexcept override {
+    mount_attr attr{};
+    attr.attr_set = attr_set;
+    return ::mount_setattr(fd, path, flags, &attr, sizeof attr);
+  }
+
+  int apply_rlimits(std::span<const security::Rlimit> limits) noexcept override {
+    return security::kernel_security_calls().apply_rlimits(limits);
+  }
+  int raise_effective_caps() noexcept override {
+    return security::kernel_security_calls().raise_effective_caps();
+  }
+  int load_seccomp(const security::SeccompProgram& program) noexcept override {
+    return security::kernel_security_calls().load_seccomp(program);
+  }
+  int apply_capabilities(const security::CapabilitySet& caps) noexcept override {
+    return security::kernel_security_calls().apply_capabilities(caps);
+  }
+  int set_no_new_privs() noexcept override {
+    return security::kernel_security_calls().set_no_new_privs();
+  }
+};
+
+}  // namespace
+
+Kernel& linux_kernel() noexcept {
+  static LinuxKernel kernel;  // no state: constant-initialized
+  return kernel;
+}
+
+}  // namespace sbx::launch::detail

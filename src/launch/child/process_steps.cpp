@@ -1,0 +1,170 @@
+// The steps run and exec share, and the one runner. Each is short, noexcept
+// and allocation-free; every kernel call goes through ctx.kernel.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "child/child.hpp"
+#include "sync.hpp"
+
+namespace sbx::launch::detail {
+
+bool child_fail(ChildContext& ctx, const char* syscall, const char* path,
+                int error_number) noexcept {
+  ctx.failed_syscall = syscall;
+  ctx.failed_path = path;
+  ctx.failed_errno = error_number;
+  return false;
+}
+
+const Step* run_steps(ChildContext& ctx, std::span<const Step> steps) noexcept {
+  for (const Step& step : steps)
+    if (!step.run(ctx)) return &step;
+  return nullptr;
+}
+
+void run_steps_or_exit(ChildContext& ctx, std::span<const Step> steps) noexcept {
+  const Step* failed = run_steps(ctx, steps);
+  if (!failed) return;
+  send_sync(ctx.sync_fd,
+            make_sync_error(ctx.failed_errno, failed->name, ctx.failed_syscall, ctx.failed_path));
+  ::_exit(125);
+}
+
+bool close_host_fds(ChildContext& ctx) noexcept {
+  // Every fd above stdio closes at execve: no host fd reaches the container.
+  if (ctx.kernel->close_fds_on_exec(3) < 0) return child_fail(ctx, "close_range", nullptr, errno);
+  return true;
+}
+
+bool reset_signals(ChildContext& ctx) noexcept {
+  ctx.kernel->reset_signals();
+  return true;
+}
+
+bool join_namespaces(ChildContext& ctx) noexcept {
+  // One call through the pidfd: the kernel enters the user namespace first
+  // (its maps are written: we are root there) and checks the others with the
+  // credentials gained there, all or nothing.
+  if (ctx.kernel->setns(ctx.join_pidfd, ctx.join_namespaces) < 0)
+    return child_fail(ctx, "setns", "the container's namespaces", errno);
+  return true;
+}
+
+bool join_session_keyring(ChildContext& ctx) noexcept {
+  // The caller's session keyring (pam_keyinit's, linked to the user's own
+  // keyring) is inherited through clone and execve: with keyctl allowed
+  // (--privileged, a profile that allows it) the container would read and
+  // change the user's keys. ENOSYS: a kernel without keys; EPERM: an outer
+  // seccomp filter, which the container inherits too. Neither leaves a key
+  // to reach, so runc's rule (only ENOSYS) is widened by that one case.
+  if (ctx.kernel->join_session_keyring() < 0 && errno != ENOSYS && errno != EPERM)
+    return child_fail(ctx, "keyctl", "KEYCTL_JOIN_SESSION_KEYRING", errno);
+  return true;
+}
+
+bool wait_for_host(ChildContext& ctx) noexcept {
+  SyncMessage m;
+  int rc = receive_sync_raw(ctx.sync_fd, m);
+  if (rc < 0) return child_fail(ctx, "recv", "sync socket", -rc);
+  if (m.type != SyncType::kHostReady) return child_fail(ctx, "recv", "sync socket", EPROTO);
+  return true;
+}
+
+bool open_pty(ChildContext& ctx) noexcept {
+  if (!ctx.process->terminal) return true;
+  // The container's own devpts instance: under the rootfs before pivot_root
+  // (run), at "/" once its mount namespace is joined (exec).
+  constexpr const char* kPtmx = "/dev/pts/ptmx";
+  int master = ctx.root_fd >= 0 ? ctx.kernel->open_in_root(ctx.root_fd, kPtmx, O_RDWR | O_NOCTTY)
+                                : ctx.kernel->open(kPtmx, O_RDWR | O_NOCTTY);
+  if (master < 0) return child_fail(ctx, "open", kPtmx, errno);
+  int unlock = 0;
+  if (ctx.kernel->ioctl(master, TIOCSPTLCK, &unlock) < 0)
+    return child_fail(ctx, "ioctl", "TIOCSPTLCK", errno);
+  ctx.pty_slave = ctx.kernel->ioctl(master, TIOCGPTPEER,
+                                    reinterpret_cast<void*>(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (ctx.pty_slave < 0) return child_fail(ctx, "ioctl", "TIOCGPTPEER", errno);
+  int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kPtyMaster), master);
+  ctx.kernel->close(master);
+  if (rc < 0) return child_fail(ctx, "sendmsg", "pty master", -rc);
+  return true;
+}
+
+// A session of its own, with or without a terminal, as conmon gives podman's
+// containers: the caller's terminal is not its controlling terminal (no
+// TIOCSTI into the host shell through an inherited tty fd, no job-control
+// signals from it: sandbox forwards them), and the scheduler's autogroup is
+// the container's own, not shared with whatever else runs in the session.
+bool new_session(ChildContext& ctx) noexcept {
+  if (ctx.kernel->setsid() < 0) return child_fail(ctx, "setsid", nullptr, errno);
+  return true;
+}
+
+namespace {
+
+bool dup_stdio(ChildContext& ctx, int source, int last) noexcept {
+  for (int fd = 0; fd <= last; ++fd)
+    if (ctx.kernel->dup2(source, fd) < 0) return child_fail(ctx, "dup2", "stdio", errno);
+  return true;
+}
+
+}  // namespace
+
+// -t: the pty is the controlling terminal and stdio; exec -d: /dev/null;
+// else the caller's stdio (stdin only with -i).
+bool set_stdio(ChildContext& ctx) noexcept {
+  if (ctx.process->terminal) {
+    if (ctx.kernel->ioctl(ctx.pty_slave, TIOCSCTTY, nullptr) < 0)
+      return child_fail(ctx, "ioctl", "TIOCSCTTY", errno);
+    return dup_stdio(ctx, ctx.pty_slave, 2);
+  }
+  if (ctx.detach) return dup_stdio(ctx, ctx.null_fd, 2);
+  return ctx.process->stdin_open || dup_stdio(ctx, ctx.null_fd, 0);
+}
+
+bool enter_workdir(ChildContext& ctx) noexcept {
+  if (ctx.kernel->chdir(ctx.process->cwd.c_str()) < 0)
+    return child_fail(ctx, "chdir", ctx.process->cwd.c_str(), errno);
+  return true;
+}
+
+bool switch_user(ChildContext& ctx) noexcept {
+  const ProcessPlan& p = *ctx.process;
+  // A non-root user keeps its permitted set across setresuid, so that
+  // apply_security can still cut the bounding set and set the caps.
+  if (p.uid != 0 && ctx.kernel->prctl(PR_SET_KEEPCAPS, 1) < 0)
+    return child_fail(ctx, "prctl", "PR_SET_KEEPCAPS", errno);
+  // setgroups is denied in a namespace with a one-id map and no newgidmap.
+  if (ctx.kernel->setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
+      !(errno == EPERM && p.additional_gids.empty()))
+    return child_fail(ctx, "setgroups", nullptr, errno);
+  if (ctx.kernel->setresgid(p.gid) < 0) return child_fail(ctx, "setresgid", nullptr, errno);
+  if (ctx.kernel->setresuid(p.uid) < 0) return child_fail(ctx, "setresuid", nullptr, errno);
+  return true;
+}
+
+// rlimits, capabilities (KEEPCAPS cleared), no_new_privs, seccomp last, in
+// the order policy.hpp documents; names the failing one.
+bool apply_security(ChildContext& ctx) noexcept {
+  const char* failed = nullptr;
+  if (int err = security::apply_security_plan(*ctx.security, *ctx.kernel, &failed))
+    return child_fail(ctx, failed ? failed : "security", nullptr, err);
+  return true;
+}
+
+// The sealed init memfd, never the host's binary: /proc/self/exe in the
+// container is always that memfd (CVE-2019-5736).
+bool exec_init(ChildContext& ctx) noexcept {
+  // Die with sandbox, unless detached (exec -d): a foreground container or
+  // command must not outlive its parent.
+  if (!ctx.detach) ctx.kernel->prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (ctx.kernel->execveat(ctx.init_fd, ctx.init_argv, ctx.envp) == 0) return true;  // a fake
+  return child_fail(ctx, "execveat", "init", errno);
+}
+
+}  // namespace sbx::launch::detail

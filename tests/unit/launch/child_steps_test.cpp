@@ -1,0 +1,261 @@
+// The child's step tables run against a recording fake of the kernel: the
+// ordering rules that keep a container confined, checked without namespaces.
+#include <gtest/gtest.h>
+#include <linux/mount.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "child/child.hpp"
+#include "sync.hpp"
+
+namespace sbx::launch::detail {
+namespace {
+
+// Records each call as "name arg"; succeeds unless told to fail one call.
+class RecordingKernel final : public Kernel {
+ public:
+  std::vector<std::string> calls;
+  std::string fail_call;  // "pivot_root": that call fails with EPERM
+
+  int close_fds_on_exec(unsigned) noexcept override { return record("close_range"); }
+  int reset_signals() noexcept override { return record("reset_signals"); }
+  int prctl(int option, unsigned long arg) noexcept override {
+    return record("prctl " + std::to_string(option) + "=" + std::to_string(arg));
+  }
+  int setresuid(uid_t uid) noexcept override { return record("setresuid " + std::to_string(uid)); }
+  int setresgid(gid_t gid) noexcept override { return record("setresgid " + std::to_string(gid)); }
+  int setgroups(size_t, const gid_t*) noexcept override { return record("setgroups"); }
+  int join_session_keyring() noexcept override { return record("keyctl"); }
+  int setns(int, int) noexcept override { return record("setns"); }
+  int unshare(int) noexcept override { return record("unshare"); }
+  int setsid() noexcept override { return record("setsid"); }
+  int sethostname(const char* name, size_t) noexcept override {
+    return record(std::string("sethostname ") + name);
+  }
+  int bring_up_loopback() noexcept override { return record("lo up"); }
+  int execveat(int, char* const*, char* const*) noexcept override { return record("execveat"); }
+
+  int open(const char* path, int) noexcept override { return fd(std::string("open ") + path); }
+  int open_in_root(int, const char* path, int) noexcept override {
+    return fd(std::string("open_in_root ") + path);
+  }
+  int openat(int, const char* name, int, mode_t) noexcept override {
+    return fd(std::string("openat ") + name);
+  }
+  int mkdirat(int, const char* name, mode_t) noexcept override {
+    return record(std::string("mkdirat ") + name);
+  }
+  int symlinkat(const char*, int, const char* name) noexcept override {
+    return record(std::string("symlinkat ") + name);
+  }
+  int fstat(int, struct stat* st) noexcept override {
+    *st = {};
+    st->st_mode = S_IFDIR | 0755;
+    return 0;
+  }
+  int dup_cloexec(int) noexcept override { return fd("dup"); }
+  int dup2(int, int target) noexcept override { return record("dup2 " + std::to_string(target)); }
+  int keep_open_on_exec(int) noexcept override { return record("keep sync fd"); }
+  int ioctl(int, unsigned long, void*) noexcept override { return record("ioctl"); }
+  int close(int) noexcept override { return 0; }
+  int chdir(const char* path) noexcept override { return record(std::string("chdir ") + path); }
+  int fchdir(int) noexcept override { return record("fchdir"); }
+
+  int mount(const char* source, const char* target, const char*, unsigned long,
+            const char*) noexcept override {
+    return record(std::string("mount ") + (source ? source : "-") + " " + target);
+  }
+  int mount_rootfs(const rootfs::PreparedMount&) noexcept override {
+    return record("mount rootfs") < 0 ? EPERM : 0;
+  }
+  int umount2(const char* target, int) noexcept override {
+    return record(std::string("umount2 ") + target);
+  }
+  int pivot_root(const char*, const char*) noexcept override { return record("pivot_root"); }
+  int open_tree(int, const char* path, unsigned) noexcept override {
+    return fd(std::string("open_tree ") + path);
+  }
+  int move_mount(int, const char*, int, const char* to_path, unsigned) noexcept override {
+    return record(std::string("move_mount ") + to_path);
+  }
+  int mount_setattr(int, const char*, unsigned, uint64_t) noexcept override {
+    return record("mount_setattr");
+  }
+
+  int apply_rlimits(std::span<const security::Rlimit>) noexcept override {
+    return record("setrlimit") < 0 ? EPERM : 0;
+  }
+  int raise_effective_caps() noexcept override { return record("raise caps") < 0 ? EPERM : 0; }
+  int load_seccomp(const security::SeccompProgram&) noexcept override {
+    return record("seccomp") < 0 ? EPERM : 0;
+  }
+  int apply_capabilities(const security::CapabilitySet&) noexcept override {
+    return record("capabilities") < 0 ? EPERM : 0;
+  }
+  int set_no_new_privs() noexcept override { return record("no_new_privs") < 0 ? EPERM : 0; }
+
+  // Where `call` was recorded first (calls.size() when never).
+  size_t at(const std::string& call) const {
+    return static_cast<size_t>(std::find(calls.begin(), calls.end(), call) - calls.begin());
+  }
+  bool has(const std::string& call) const { return at(call) < calls.size(); }
+
+ private:
+  int record(const std::string& call) {
+    calls.push_back(call);
+    if (call.rfind(fail_call, 0) == 0 && !fail_call.empty()) {
+      errno = EPERM;
+      return -1;
+    }
+    return 0;
+  }
+  int fd(const std::string& call) { return record(call) < 0 ? -1 : next_fd_++; }
+  int next_fd_ = 100;
+};
+
+// A container plan with the usual mounts, masked and read-only paths, a
+// non-root user and the default security (no_new_privs and a filter).
+LaunchPlan container_plan() {
+  LaunchPlan plan;
+  plan.hostname = "box";
+  plan.root.path = "/run/rootfs";
+  plan.namespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWNET;
+  plan.mounts.push_back({"/proc", "proc", "proc", 0, "", false, false});
+  plan.masked_paths = {"/proc/kcore"};
+  plan.readonly_paths = {"/proc/sys"};
+  plan.process.cwd = "/work";
+  plan.process.uid = 1000;
+  plan.process.gid = 1000;
+  plan.security.no_new_privileges = true;
+  plan.security.seccomp = security::SeccompProgram{};
+  return plan;
+}
+
+class ChildStepsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pair = make_sync_pair();
+    ASSERT_TRUE(pair) << pair.error().message();
+    sync_ = std::move(*pair);
+    // The host side's answer is already waiting for the child.
+    ASSERT_EQ(send_sync(sync_.parent_end.get(), make_sync_message(SyncType::kHostReady)), 0);
+    ctx_.kernel = &kernel_;
+    ctx_.sync_fd = sync_.child_end.get();
+  }
+
+  const Step* run(const LaunchPlan& plan, std::span<const Step> steps) {
+    ctx_.plan = &plan;
+    ctx_.process = &plan.process;
+    ctx_.security = &plan.security;
+    return run_steps(ctx_, steps);
+  }
+
+  RecordingKernel kernel_;
+  ChildContext ctx_;
+  SyncPair sync_;
+};
+
+TEST_F(ChildStepsTest, RunChildBuildsTheRootBeforeItLetsGo) {
+  LaunchPlan plan = container_plan();
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  // No host fd survives execve, from the first step on.
+  EXPECT_EQ(k.calls.front(), "close_range");
+  // Nothing mounted may propagate to the host: private before any mount.
+  EXPECT_LT(k.at("mount - /"), k.at("mount rootfs"));
+  EXPECT_LT(k.at("mount rootfs"), k.at("mount proc /proc/self/fd/100"));
+  // Masking and read-only paths apply to the container's /proc, after the
+  // old root is gone.
+  EXPECT_LT(k.at("pivot_root"), k.at("umount2 ."));
+  EXPECT_LT(k.at("umount2 ."), k.at("mount /dev/null /proc/kcore"));
+  EXPECT_LT(k.at("umount2 ."), k.at("move_mount /proc/sys"));
+  EXPECT_LT(k.at("pivot_root"), k.at("sethostname box"));
+}
+
+TEST_F(ChildStepsTest, SecurityComesLastAndSeccompLastOfAll) {
+  LaunchPlan plan = container_plan();
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  // Root until the setup is done, then the container's user.
+  EXPECT_LT(k.at("pivot_root"), k.at("setresuid 1000"));
+  EXPECT_LT(k.at("chdir /work"), k.at("setresuid 1000"));
+  EXPECT_LT(k.at("setresgid 1000"), k.at("setresuid 1000"));
+  // KEEPCAPS for a non-root user, so the caps can still be set after the switch.
+  EXPECT_LT(k.at("prctl " + std::to_string(PR_SET_KEEPCAPS) + "=1"), k.at("setresuid 1000"));
+  EXPECT_LT(k.at("setresuid 1000"), k.at("capabilities"));
+  EXPECT_LT(k.at("capabilities"), k.at("no_new_privs"));
+  EXPECT_LT(k.at("no_new_privs"), k.at("seccomp"));
+  // The filter never has to allow a setup call: only the parent-death signal
+  // (which a credential change would clear, so it comes after the user
+  // switch) and execveat follow it.
+  std::vector<std::string> after(k.calls.begin() + static_cast<long>(k.at("seccomp")) + 1,
+                                 k.calls.end());
+  std::vector<std::string> expected{
+      "prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL), "execveat"};
+  EXPECT_EQ(after, expected);
+}
+
+TEST_F(ChildStepsTest, WithoutNoNewPrivsTheFilterIsLoadedBeforeCapsAreCut) {
+  LaunchPlan plan = container_plan();
+  plan.security.no_new_privileges = false;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  // Loading a filter without no_new_privs needs CAP_SYS_ADMIN: raised, loaded,
+  // then the capabilities are cut, still after the user switch.
+  EXPECT_LT(k.at("setresuid 1000"), k.at("raise caps"));
+  EXPECT_LT(k.at("raise caps"), k.at("seccomp"));
+  EXPECT_LT(k.at("seccomp"), k.at("capabilities"));
+  EXPECT_FALSE(k.has("no_new_privs"));
+  EXPECT_EQ(k.calls.back(), "execveat");
+}
+
+TEST_F(ChildStepsTest, AFailingCallStopsTheTableAtItsStep) {
+  LaunchPlan plan = container_plan();
+  kernel_.fail_call = "pivot_root";
+  const Step* failed = run(plan, run_child_steps());
+  ASSERT_NE(failed, nullptr);
+  EXPECT_STREQ(failed->name, "pivot_root");
+  EXPECT_STREQ(ctx_.failed_syscall, "pivot_root");
+  EXPECT_EQ(ctx_.failed_errno, EPERM);
+  // Nothing after it ran: no user switch, no exec.
+  EXPECT_EQ(kernel_.calls.back(), "pivot_root");
+  EXPECT_FALSE(kernel_.has("execveat"));
+}
+
+TEST_F(ChildStepsTest, ExecJoinsUndumpableAndEndsLikeRun) {
+  LaunchPlan plan = container_plan();
+  ASSERT_EQ(run(plan, exec_joiner_steps()), nullptr) << ctx_.failed_syscall;
+  // Undumpable before anything else: the joiner runs sandbox's own binary.
+  EXPECT_EQ(kernel_.calls.front(), "prctl " + std::to_string(PR_SET_DUMPABLE) + "=0");
+  EXPECT_EQ(kernel_.calls.back(), "setns");
+
+  kernel_.calls.clear();
+  ASSERT_EQ(run(plan, exec_command_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  EXPECT_LT(k.at("setsid"), k.at("setresuid 1000"));
+  EXPECT_LT(k.at("keyctl"), k.at("setresuid 1000"));
+  EXPECT_LT(k.at("setresuid 1000"), k.at("no_new_privs"));
+  EXPECT_LT(k.at("no_new_privs"), k.at("seccomp"));
+  EXPECT_LT(k.at("seccomp"), k.at("keep sync fd"));
+  EXPECT_EQ(k.calls.back(), "execveat");
+  // Without -d the command dies with sandbox exec.
+  EXPECT_TRUE(k.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+TEST_F(ChildStepsTest, DetachedExecGetsDevNullAndOutlivesExec) {
+  LaunchPlan plan = container_plan();
+  ctx_.detach = true;
+  ASSERT_EQ(run(plan, exec_command_steps()), nullptr) << ctx_.failed_syscall;
+  for (int fd = 0; fd < 3; ++fd) EXPECT_TRUE(kernel_.has("dup2 " + std::to_string(fd)));
+  EXPECT_FALSE(
+      kernel_.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+}  // namespace
+}  // namespace sbx::launch::detail
