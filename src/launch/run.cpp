@@ -96,9 +96,8 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
                                                        containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
   containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver};
-  auto inputs = SBX_TRY(gather_launch_inputs(store, image, spec, id, containers.runtime_dir(id),
-                                             maps, options.storage_driver));
-  auto plan = SBX_TRY(make_launch_plan(spec, inputs));
+  auto plan = SBX_TRY(plan_container(store, image, spec, id, containers.runtime_dir(id), maps,
+                                     options.storage_driver));
   return Prepared{std::move(store),   std::move(gc_lock), std::move(containers), id,
                   image.id,           std::move(spec),    std::move(meta),       std::move(plan),
                   std::move(cleanup), std::move(creating)};
@@ -175,30 +174,31 @@ Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec&
   return Launched{std::move(process), std::move(network), std::move(cgroup)};
 }
 
-// The namespaces are made first: the kernel's work for them and the setuid
-// helpers that map the user namespace run while everything else is prepared,
-// and so does the deletion of what the last --rm run left for later.
+// The namespaces are made first (make_namespaces_ahead), and the deletion of
+// what the last --rm run left for later runs while everything else is
+// prepared.
 Result<int> run_container(const RunOptions& options, images::ProgressSink& progress) {
-  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
-  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
+  auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
+                                             wants_host_network(options.flags), progress));
   // A broken store is prepare's error to report; the collector just skips it.
   auto containers = containers::Containers::open(options.store_root);
   auto collector = containers ? collect_removed_in_background(*containers) : ChildProcess();
-  auto prepared = SBX_TRY(prepare(options, maps, progress));
-  int code = SBX_TRY(run_foreground(prepared, ahead, collector));
+  auto prepared = SBX_TRY(prepare(options, ahead.maps, progress));
+  int code = SBX_TRY(run_foreground(prepared, ahead.holder, collector));
   if (collector) (void)collector.wait();
   return code;
 }
 
 Result<std::string> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress) {
-  auto maps = SBX_TRY(container_id_maps(wants_keep_id(options.flags), progress));
-  auto ahead = SBX_TRY(hold_namespaces(maps, wants_host_network(options.flags)));
-  auto p = SBX_TRY(prepare(options, maps, progress));
+  auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
+                                             wants_host_network(options.flags), progress));
+  auto p = SBX_TRY(prepare(options, ahead.maps, progress));
   FileLock lock = std::move(p.creating);  // the container's lock, kept for its start
   SBX_TRY(write_container_records(p));
-  SBX_TRY(ahead.await_ready());
-  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec, {ahead.pidfd(), ahead.namespaces()}));
+  SBX_TRY(ahead.holder.await_ready());
+  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec,
+                          {ahead.holder.pidfd(), ahead.holder.namespaces()}));
   p.cleanup->armed = false;
   return p.id;
 }

@@ -138,25 +138,6 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
   return "";
 }
 
-Result<userns::IdMaps> container_id_maps(bool keep_id, images::ProgressSink& progress) {
-  std::vector<std::string> warnings;
-  auto mode = keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
-  auto maps = SBX_TRY_CTX(userns::id_maps_for_current_user(mode, warnings), "id maps");
-  for (const auto& w : warnings) progress.warning(w);
-  return maps;
-}
-
-Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network) {
-  int namespaces = userns::NamespaceHolder::kHoldable & ~(host_network ? CLONE_NEWNET : 0);
-  // A one-id map needs no helper. Otherwise the container's user namespace
-  // is made inside the pause process's; where that cannot be had, it gets
-  // its maps from the helpers as before.
-  if (!maps.single_id())
-    if (auto parent = parent_user_namespace(maps))
-      return userns::NamespaceHolder::create_inside(parent->get(), maps, namespaces);
-  return userns::NamespaceHolder::create(maps, namespaces);
-}
-
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const containers::ContainerSpec& spec,
@@ -192,6 +173,45 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec), "/etc files");
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
+}
+
+namespace {
+
+Result<userns::IdMaps> container_id_maps(bool keep_id, images::ProgressSink& progress) {
+  std::vector<std::string> warnings;
+  auto mode = keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
+  auto maps = SBX_TRY_CTX(userns::id_maps_for_current_user(mode, warnings), "id maps");
+  for (const auto& w : warnings) progress.warning(w);
+  return maps;
+}
+
+Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network) {
+  int namespaces = userns::NamespaceHolder::kHoldable & ~(host_network ? CLONE_NEWNET : 0);
+  // A one-id map needs no helper. Otherwise the container's user namespace
+  // is made inside the pause process's; where that cannot be had, it gets
+  // its maps from the helpers as before.
+  if (!maps.single_id())
+    if (auto parent = parent_user_namespace(maps))
+      return userns::NamespaceHolder::create_inside(parent->get(), maps, namespaces);
+  return userns::NamespaceHolder::create(maps, namespaces);
+}
+
+}  // namespace
+
+Result<NamespacesAhead> make_namespaces_ahead(bool keep_id, bool host_network,
+                                              images::ProgressSink& progress) {
+  auto maps = SBX_TRY(container_id_maps(keep_id, progress));
+  auto holder = SBX_TRY(hold_namespaces(maps, host_network));
+  return NamespacesAhead{std::move(maps), std::move(holder)};
+}
+
+Result<LaunchPlan> plan_container(const store::Store& store, const store::ImageRecord& image,
+                                  const containers::ContainerSpec& spec, const std::string& id,
+                                  const std::filesystem::path& runtime_dir,
+                                  const userns::IdMaps& maps, const std::string& storage_driver) {
+  auto inputs =
+      SBX_TRY(gather_launch_inputs(store, image, spec, id, runtime_dir, maps, storage_driver));
+  return make_launch_plan(spec, inputs);
 }
 
 }  // namespace sbx::launch

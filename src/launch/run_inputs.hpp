@@ -23,14 +23,25 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 // -v host paths must exist: a missing one is an error, never a made dir.
 Status check_bind_sources(const containers::ContainerSpec& spec);
 
-// The invoking user's id maps (a warning when a subordinate range is
-// missing). Computed first: the user namespace is mapped while the rest is
-// gathered.
-Result<userns::IdMaps> container_id_maps(bool keep_id, images::ProgressSink& progress);
+// The container's namespaces, made first: the kernel's work for them and the
+// setuid helpers that map the user namespace run while everything else is
+// prepared. All a userns::NamespaceHolder can hold, less the net namespace
+// with host networking; the invoking user's id maps (a warning when a
+// subordinate range is missing).
+struct NamespacesAhead {
+  userns::IdMaps maps;
+  userns::NamespaceHolder holder;
+};
+Result<NamespacesAhead> make_namespaces_ahead(bool keep_id, bool host_network,
+                                              images::ProgressSink& progress);
 
-// The container's namespaces made ahead, while the rest is gathered: all a
-// userns::NamespaceHolder can hold, less the net namespace with host networking.
-Result<userns::NamespaceHolder> hold_namespaces(const userns::IdMaps& maps, bool host_network);
+// The plan for container `id`: what the parent must find out
+// (gather_launch_inputs), then the pure planner (make_launch_plan). Shared by
+// run, run -d and start.
+Result<LaunchPlan> plan_container(const store::Store& store, const store::ImageRecord& image,
+                                  const containers::ContainerSpec& spec, const std::string& id,
+                                  const std::filesystem::path& runtime_dir,
+                                  const userns::IdMaps& maps, const std::string& storage_driver);
 
 // The rootfs layout under containers/<id> (its mount point and the /etc
 // files in `runtime_dir`), the image's passwd and group, capabilities and the

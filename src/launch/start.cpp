@@ -19,13 +19,13 @@ Status start_container(const containers::Containers& containers, const std::stri
   auto image = SBX_TRY_CTX(store.image(image_id), "the image of container " + info.name);
   images::NullProgress quiet;
   SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
-  auto maps = SBX_TRY(container_id_maps(info.spec.keep_id, quiet));
-  auto ahead = SBX_TRY(hold_namespaces(maps, info.spec.network == containers::NetworkMode::kHost));
-  auto inputs = SBX_TRY(gather_launch_inputs(store, image, info.spec, id, info.runtime_dir, maps,
-                                             info.storage_driver));
-  auto plan = SBX_TRY(make_launch_plan(info.spec, inputs));
-  SBX_TRY(ahead.await_ready());
-  return launch_detached(containers, id, plan, info.spec, {ahead.pidfd(), ahead.namespaces()});
+  auto ahead = SBX_TRY(make_namespaces_ahead(
+      info.spec.keep_id, info.spec.network == containers::NetworkMode::kHost, quiet));
+  auto plan = SBX_TRY(plan_container(store, image, info.spec, id, info.runtime_dir, ahead.maps,
+                                     info.storage_driver));
+  SBX_TRY(ahead.holder.await_ready());
+  return launch_detached(containers, id, plan, info.spec,
+                         {ahead.holder.pidfd(), ahead.holder.namespaces()});
 }
 
 }  // namespace sbx::launch
