@@ -26,7 +26,7 @@ constexpr const char* kState = "state.json";
 // Container records are written atomically (rename) but not fsynced: an fsync
 // here cost 1-5 ms of every run and stalled the child's overlay mount behind
 // the write-back. A machine crash right after a run may leave a record empty;
-// such a container is not listed, and `rm ID` removes it (lifecycle_remove.cpp).
+// such a container is not listed, and `rm ID` removes it (remove.cpp).
 constexpr auto kRecordDurability = Durability::kVolatile;
 
 std::string trim(std::string text) {

@@ -1,5 +1,5 @@
-// Every libarchive function the binary calls (the layer reader here; commit,
-// save and load in runtime), loaded on first use (see
+// Every libarchive function the binary calls (the layer reader, the tar writer
+// and the image-archive reader, all in rootfs), loaded on first use (see
 // sandbox/base/lazy_library.hpp): only those commands need it, and libarchive
 // brings ~15 libraries (libxml2 with ICU among them).
 #include <archive.h>
