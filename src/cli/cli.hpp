@@ -49,6 +49,10 @@ class Registry {
 // --memory, --cpus, ... (`run` and `update`); `for_run` adds --cgroup-manager and --limits.
 void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& flags, bool for_run);
 
+// `sandbox version` and `--version`: version, commit, build type, and which
+// optional libraries load here.
+std::string version_text();
+
 // One per command group (files cmd_*.cpp).
 void register_system_commands(Registry& registry);     // version, info, system check
 void register_image_commands(Registry& registry);      // pull, images, rmi, tag, inspect, import,

@@ -12,8 +12,27 @@
 #include "sandbox/containers/maintenance.hpp"
 #include "sandbox/images/pull.hpp"
 #include "sandbox/launch/host_report.hpp"
+#include "sandbox/rootfs/unpack.hpp"
+#include "sandbox/userns/subid.hpp"
 
 namespace sbx::cli {
+
+extern const char kBuildCommit[];  // build_info.cpp, made by cmake/build_info.cmake
+
+std::string version_text() {
+  std::string text = std::string("sandbox ") + SANDBOX_VERSION + "\ncommit: " + kBuildCommit +
+                     "\nbuild type: " + SANDBOX_BUILD_TYPE + "\noptional libraries:\n";
+  for (const OptionalLibrary& library : {rootfs::isal_library(), userns::libsubid_library()}) {
+    std::string soname = library.soname.empty() ? "-" : library.soname;
+    const char* state =
+        library.loaded ? "found" : (library.soname.empty() ? "not built in" : "not found");
+    char line[128];
+    std::snprintf(line, sizeof line, "  %-9s %-14s %s\n", library.name.c_str(), soname.c_str(),
+                  state);
+    text += line;
+  }
+  return text;
+}
 
 namespace {
 
@@ -100,10 +119,11 @@ void print_store_check(const std::filesystem::path& root, const store::StoreChec
 }  // namespace
 
 void register_system_commands(Registry& registry) {
-  registry.add("version", "Show the sandbox version", [] -> CommandResult {
-    std::printf("sandbox %s\n", SANDBOX_VERSION);
-    return 0;
-  });
+  registry.add("version", "Show the version, commit, build type and optional libraries",
+               [] -> CommandResult {
+                 std::fputs(version_text().c_str(), stdout);
+                 return 0;
+               });
 
   auto format = std::make_shared<std::string>("table");
   auto store_flags = std::make_shared<StoreCheckFlags>();

@@ -90,7 +90,11 @@ constexpr RegisterGroup kGroups[] = {register_run_commands,       register_exec_
 int run_main(int argc, char** argv) {
   CLI::App app{"sandbox: rootless containers without a daemon", "sandbox"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("sandbox ") + SANDBOX_VERSION);
+  app.set_version_flag("--version", [] {
+    std::string text = version_text();
+    text.pop_back();  // CLI11 adds the last newline
+    return text;
+  });
   GlobalOptions globals;
   app.add_option("--root", globals.root, "store directory (default $XDG_DATA_HOME/sandbox)");
   app.add_option("--storage-driver", globals.storage_driver, "overlay, fuse-overlayfs or vfs");

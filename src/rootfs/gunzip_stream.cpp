@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "sandbox/base/lazy_library.hpp"
+#include "sandbox/rootfs/unpack.hpp"
 
 #if __has_include(<isa-l/igzip_lib.h>)
 #include <isa-l/igzip_lib.h>
@@ -50,8 +51,10 @@ const char* isal_message(int code) {
 
 #if SBX_HAVE_ISAL
 bool GunzipStream::available() { return libisal().load(); }
+OptionalLibrary isal_library() { return {"ISA-L", libisal().soname(), libisal().load()}; }
 #else
 bool GunzipStream::available() { return false; }
+OptionalLibrary isal_library() { return {"ISA-L", "", false}; }
 #endif
 
 GunzipStream::GunzipStream(int fd)

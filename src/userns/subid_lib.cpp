@@ -33,6 +33,8 @@ bool nsswitch_has_subid_source() {
 
 }  // namespace
 
+OptionalLibrary libsubid_library() { return {"libsubid", libsubid().soname(), libsubid().load()}; }
+
 std::vector<SubidRange> libsubid_ranges(SubidKind kind, const std::string& user) {
   if (!nsswitch_has_subid_source() || !libsubid().load()) return {};
   // Without init libsubid logs to stderr; NULL sends its messages to /dev/null.

@@ -28,12 +28,20 @@ class LazyLibrary {
   // broken installation: like the dynamic loader at start-up, this prints
   // one line on stderr and exits 127 (nothing else can continue without it).
   void* symbol(const char* name);
+  const char* soname() const { return soname_; }
 
  private:
   const char* soname_;
   std::once_flag once_;
   void* handle_ = nullptr;
   std::string error_;  // dlerror() of a failed load
+};
+
+// An optional library as `sandbox version` reports it.
+struct OptionalLibrary {
+  std::string name;    // "ISA-L"
+  std::string soname;  // "libisal.so.2"; empty when support for it was not built in
+  bool loaded = false;
 };
 
 }  // namespace sbx

@@ -10,10 +10,14 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/lazy_library.hpp"
 #include "sandbox/image/digest.hpp"
 #include "sandbox/userns/id_map.hpp"
 
 namespace sbx::rootfs {
+
+// ISA-L, which inflates gzip layers 3-4x faster than zlib when it loads.
+OptionalLibrary isal_library();
 
 enum class WhiteoutForm {
   // Kernel overlay / fuse-overlayfs form: ".wh.NAME" becomes a char device 0/0

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/lazy_library.hpp"
 
 namespace sbx::userns {
 
@@ -48,6 +49,9 @@ struct SubidLookup {
 // Reads /etc/subuid (or /etc/subgid) and falls back to libsubid when the file
 // has nothing for `owner`. A missing file is no error (no ranges).
 Result<SubidLookup> lookup_subids(SubidKind kind, const SubidOwner& owner);
+
+// libsubid, which serves ranges from an nsswitch `subid:` source (sss, LDAP).
+OptionalLibrary libsubid_library();
 
 // The invoking user (real uid) and its passwd name.
 SubidOwner current_owner();
