@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "cli.hpp"
+#include "introspect.hpp"
 
 namespace sbx::cli {
 
@@ -105,6 +106,8 @@ int run_main(int argc, char** argv) {
     group(registry);
     if (registry.has(words)) break;
   }
+  // __dump-cli and __complete, for the man pages and the shell completions.
+  if (std::optional<int> code = run_tool_command(app, argc, argv)) return *code;
 
   try {
     app.parse(argc, argv);
