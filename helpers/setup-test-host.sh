@@ -1,7 +1,8 @@
 #!/bin/bash
 # Prepares this host for the integration tests (run as root; idempotent):
-#  - the unprivileged test user `sbxtest` with subordinate ids sbxtest:100000:65536, and a
-#    second one, `sbxtest2` (200000:65536), for the two-user isolation check;
+#  - the unprivileged test user `sbxtest` and a second one, `sbxtest2` (the two-user isolation
+#    check), each with 65536 subordinate uids and gids that overlap no other line of /etc/subuid
+#    and /etc/subgid (a range that already does not is kept; the ranges used are printed);
 #  - /dev/fuse and /dev/net/tun usable by unprivileged users (mode 0666, which is what standard
 #    distributions ship; minimal container images often leave them 0600);
 #  - the test rig (tests/rig/start.sh) and its images (tests/rig/images/build.sh).
@@ -10,27 +11,38 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 TEST_USER=${SBX_TEST_USER:-sbxtest}
-SUBID_RANGE="100000:65536"
+# shellcheck source=helpers/subid-ranges.sh
+source "$HERE/subid-ranges.sh"
 
 ((EUID == 0)) || { echo "setup-test-host: run as root" >&2; exit 1; }
 
-# The test users and their subordinate ids (each gets exactly its own range).
+# The test users and their subordinate ids: one 65536-id range each, the same in both files,
+# overlapping no other user's range. A range it already has that way is kept.
 add_test_user() {
-  local user=$1 range=$2 file
+  local user=$1 start="" file others
   if ! id "$user" >/dev/null 2>&1; then
     useradd --create-home --home-dir "/home/$user" --shell /bin/bash "$user"
     echo "setup-test-host: created user $user"
   fi
-  for file in /etc/subuid /etc/subgid; do
-    touch "$file"
-    if ! grep -qx "$user:$range" "$file"; then
-      sed -i "/^$user:/d" "$file"
-      echo "$user:$range" >>"$file"
-    fi
-  done
+  touch /etc/subuid /etc/subgid
+  local lines
+  lines=$(grep -h "^$user:" /etc/subuid /etc/subgid | sort -u || true)
+  if [[ $(wc -l <<<"$lines") == 1 && $lines =~ ^$user:([0-9]+):65536$ ]] &&
+    [[ $(grep -c "^$user:" /etc/subuid) == 1 && $(grep -c "^$user:" /etc/subgid) == 1 ]] &&
+    subid_range_is_free "${BASH_REMATCH[1]}" 65536 "$user"; then
+    start=${BASH_REMATCH[1]}
+  else
+    start=$(free_subid_start "$user")
+    for file in /etc/subuid /etc/subgid; do
+      # Rewritten in place: the file keeps its inode, owner and mode.
+      others=$(grep -v "^$user:" "$file" || true)
+      printf '%s%s:%s:65536\n' "${others:+$others$'\n'}" "$user" "$start" >"$file"
+    done
+  fi
+  echo "setup-test-host: $user has subordinate uids and gids $start-$((start + 65535))"
 }
-add_test_user "$TEST_USER" "$SUBID_RANGE"
-add_test_user "${SBX_TEST_USER2:-sbxtest2}" "200000:65536"
+add_test_user "$TEST_USER"
+add_test_user "${SBX_TEST_USER2:-sbxtest2}"
 
 # Unprivileged fuse-overlayfs and slirp4netns need these (0666 on standard distributions).
 for dev in /dev/fuse /dev/net/tun; do
