@@ -83,8 +83,8 @@ std::vector<HostCheck> judge_cgroup_facts(const CgroupFacts& facts) {
     for (auto& c : facts.controllers) found |= c == needed;
     if (!found)
       controllers.fix =
-          "install packaging/systemd/delegate.conf as "
-          "/etc/systemd/system/user@.service.d/delegate.conf";
+          "install /usr/share/doc/sandbox/examples/delegate.conf (packaging/systemd/ in the "
+          "source) as /etc/systemd/system/user@.service.d/delegate.conf";
   }
   controllers.ok = controllers.fix.empty();
   HostCheck manager{.name = "systemd user manager", .optional = true};

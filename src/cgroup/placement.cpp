@@ -22,7 +22,7 @@ constexpr const char* kInitLeaf = "sandbox-init";
 
 constexpr const char* kDelegateFix =
     "add a drop-in /etc/systemd/system/user@.service.d/delegate.conf with \"[Service]\" and "
-    "\"Delegate=cpu cpuset io memory pids\" (packaging/systemd/delegate.conf), run "
+    "\"Delegate=cpu cpuset io memory pids\" (/usr/share/doc/sandbox/examples/delegate.conf), run "
     "`systemctl daemon-reload`, log in again (`loginctl enable-linger $USER` keeps your manager "
     "running); or pass --limits=best-effort to run without the limits";
 

@@ -31,8 +31,9 @@ constexpr const char* kMaxUserns =
 constexpr const char* kUsernsClone =
     "sudo sysctl -w kernel.unprivileged_userns_clone=1 (persist it in /etc/sysctl.d/)";
 constexpr const char* kAppArmor =
-    "install sandbox's AppArmor profile (it allows userns), or run sudo sysctl -w "
-    "kernel.apparmor_restrict_unprivileged_userns=0";
+    "copy sandbox's AppArmor profile (it allows userns), /usr/share/doc/sandbox/examples/"
+    "usr.bin.sandbox, to /etc/apparmor.d/ and run sudo apparmor_parser -r on it, or run "
+    "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0";
 
 // The probe child: each step reports {step, errno} over `fd` when it fails.
 [[noreturn]] void probe_child(int fd, uid_t uid, gid_t gid) {
