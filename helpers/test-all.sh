@@ -5,6 +5,7 @@
 #   SBX_BUILD_DIR   build directory (default: <repo>/build)
 #   SBX_CTEST_ARGS  extra ctest arguments, e.g. "-L unit" or "-R Pull"
 #   SBX_SKIP_VM=1   skip the cgroup tests in the QEMU VM (tests/vm/)
+# Run with sudo from your own clone, the build directory is given back to you at the end.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +16,16 @@ cd "$REPO"
 
 step() { printf '\n==> %s (%ss)\n' "$*" "$SECONDS"; }
 ((EUID == 0)) || { echo "test-all: run as root (it creates the test user and the rig)" >&2; exit 1; }
+
+# Files root writes into a clone that belongs to someone else go back to that owner, so a
+# later `cmake --build build` as that user does not meet "Permission denied".
+give_back_build_dir() {
+  local owner
+  owner=$(stat -c %u:%g "$REPO")
+  [[ $owner != 0:0 && -d $BUILD_DIR ]] && chown -R "$owner" "$BUILD_DIR"
+  return 0
+}
+trap give_back_build_dir EXIT
 
 step "install dependencies"
 bash helpers/install-deps.sh
