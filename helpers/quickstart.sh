@@ -1,70 +1,70 @@
 #!/bin/bash
-# The README's first command, on a fresh Debian 12 machine: installs the packages (with sudo
-# when not root), builds sandbox, makes a `busybox` image from Debian's busybox-static inside the
-# store (no network), lists it and, once `run` exists, runs `echo hello` in it.
-# The image belongs to the invoking user ($SUDO_USER when run through sudo).
+# The README's first command, on a fresh Debian 12 machine with sudo and git: installs the build
+# packages (helpers/install-deps.sh --build, through sudo), builds the Debian package
+# (helpers/build-deb.sh: Release, stripped), installs it with apt (so its Depends come along),
+# makes a `busybox` image from Debian's busybox-static with `sandbox import` (no network) and
+# runs `sandbox run --rm busybox echo hello`. Run it as yourself; it asks sudo for the two
+# installs. tests/package/check.sh runs it in a minimal Debian root on every CI run.
+#   SBX_DEB_DIR   where the package is built (default: build/deb)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${SBX_BUILD_DIR:-$REPO/build}
+DEB_DIR=${SBX_DEB_DIR:-$REPO/build/deb}
 cd "$REPO"
-say() { printf '==> %s\n' "$*"; }
+say() { printf '==> %s (%ss)\n' "$*" "$SECONDS"; }
 
-say "installing packages"
-bash helpers/install-deps.sh
-
-say "building in $BUILD_DIR"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target sandbox
-SANDBOX=$BUILD_DIR/src/cli/sandbox
-
-# Run the rest as the user who asked (not root when called through sudo).
-RUN_AS=()
-TARGET_USER=$(id -un)
-if ((EUID == 0)) && [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
-  TARGET_USER=$SUDO_USER
-  RUN_AS=(runuser -u "$SUDO_USER" --)
-fi
-as_user() { "${RUN_AS[@]}" "$@"; }
-if ! as_user test -x "$SANDBOX"; then
-  echo "quickstart: $TARGET_USER cannot reach $SANDBOX; clone the repository where that user" \
-    "can read it" >&2
-  exit 1
-fi
-if ! grep -q "^$TARGET_USER:" /etc/subuid 2>/dev/null || ! grep -q "^$TARGET_USER:" /etc/subgid; then
-  echo "quickstart: $TARGET_USER has no subordinate ids; add them, e.g.:" >&2
-  echo "  sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 $TARGET_USER" >&2
+SUDO=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "quickstart: install sudo, or run as root" >&2; exit 1; }
+  SUDO=(sudo)
+elif [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+  # The build and the image belong to you, not root: run as yourself.
+  echo "quickstart: run it as $SUDO_USER without sudo (it calls sudo itself)" >&2
   exit 1
 fi
 
-if ! as_user "$SANDBOX" import --help >/dev/null 2>&1; then
-  say "built; \`sandbox import\` is not there yet, so no busybox image"
-  exit 0
+say "installing the build packages (helpers/install-deps.sh --build)"
+bash helpers/install-deps.sh --build
+
+say "building the Debian package in $DEB_DIR (a few minutes)"
+deb=$(bash helpers/build-deb.sh "$DEB_DIR" | tail -n 1)
+
+say "installing $(basename "$deb") with apt"
+# apt reads the file as the _apt user when it can; a copy in /tmp spares it a private home.
+tmp_deb=$(mktemp -d /tmp/sandbox-deb-XXXXXX)
+trap 'rm -rf "$tmp_deb"' EXIT
+cp "$deb" "$tmp_deb/"
+chmod 0755 "$tmp_deb"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
+  "$tmp_deb/$(basename "$deb")"
+if ! command -v sandbox >/dev/null; then
+  echo "quickstart: sandbox is not on PATH after apt" >&2
+  exit 1
+fi
+
+user=$(id -un)
+if ! grep -q "^$user:" /etc/subuid 2>/dev/null || ! grep -q "^$user:" /etc/subgid 2>/dev/null; then
+  echo "quickstart: $user has no subordinate ids in /etc/subuid and /etc/subgid;" \
+    "\`sandbox system check\` prints the lines to add (a range no other user has):" >&2
+  sandbox system check | grep -A1 -E '^(warn|FAIL) +sub[ug]id' >&2 || true
+  exit 1
 fi
 
 say "making the busybox image from /bin/busybox (busybox-static)"
-ROOTFS=$(as_user mktemp -d "${TMPDIR:-/tmp}/sandbox-busybox-XXXXXX")
-trap 'rm -rf "$ROOTFS"' EXIT
-as_user bash -eu -c '
-  root=$1
-  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/tmp,proc,sys,dev,run,home}
-  cp /bin/busybox "$root/bin/busybox"
-  for applet in $("$root/bin/busybox" --list-full); do
-    [[ -e $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
-  done
-  printf "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n" \
-    >"$root/etc/passwd"
-  printf "root:x:0:\nnogroup:x:65534:\n" >"$root/etc/group"
-  chmod 1777 "$root/tmp" "$root/var/tmp"
-  chmod 0700 "$root/root"
-' quickstart "$ROOTFS"
-as_user "$SANDBOX" import "$ROOTFS" busybox
+rootfs=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-busybox-XXXXXX")
+trap 'rm -rf "$tmp_deb" "$rootfs"' EXIT
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/tmp,proc,sys,dev,run,home}
+cp /bin/busybox "$rootfs/bin/busybox"
+for applet in $("$rootfs/bin/busybox" --list-full); do
+  [[ -e $rootfs/$applet ]] || ln -s /bin/busybox "$rootfs/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+  >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
+chmod 0700 "$rootfs/root"
+sandbox import "$rootfs" busybox
 
-say "sandbox images"
-as_user "$SANDBOX" images
-
-if as_user "$SANDBOX" run --help >/dev/null 2>&1; then
-  say "sandbox run --rm busybox echo hello"
-  as_user "$SANDBOX" run --rm busybox echo hello
-fi
-say "done: $SANDBOX (try: $SANDBOX --help)"
+say "sandbox run --rm busybox echo hello"
+sandbox run --rm busybox echo hello
+say "done: $(command -v sandbox) ($(sandbox --version | head -n 1)); try: man sandbox"
