@@ -5,6 +5,7 @@
 #   SBX_BUILD_DIR   build directory (default: <repo>/build)
 #   SBX_CTEST_ARGS  extra ctest arguments, e.g. "-L unit" or "-R Pull"
 #   SBX_SKIP_VM=1   skip the cgroup tests in the QEMU VM (tests/vm/)
+#   SBX_SKIP_PACKAGE=1  skip the quickstart and .deb checks in minimal roots (tests/package/)
 # Run with sudo from your own clone, the build directory is given back to you at the end.
 set -euo pipefail
 
@@ -25,7 +26,14 @@ give_back_build_dir() {
   [[ $owner != 0:0 && -d $BUILD_DIR ]] && chown -R "$owner" "$BUILD_DIR"
   return 0
 }
-trap give_back_build_dir EXIT
+# A package build still running in the background (test-all stopped early) ends with it.
+on_exit() {
+  if [[ -n ${package_build_pid:-} ]] && kill -0 "$package_build_pid" 2>/dev/null; then
+    kill -- -"$package_build_pid" 2>/dev/null
+  fi
+  give_back_build_dir
+}
+trap on_exit EXIT
 
 step "install dependencies"
 bash helpers/install-deps.sh
@@ -50,6 +58,17 @@ cmake --build "$BUILD_DIR" -j"$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\] (Building|L
 build_status=${PIPESTATUS[0]}
 set -e
 ((build_status == 0)) || { echo "test-all: build failed" >&2; exit 1; }
+
+# The quickstart and the .deb build in a minimal root (tests/package/) run meanwhile: most of
+# their time is a compile that the test host set-up and ctest leave room for.
+PACKAGE_DIR=$BUILD_DIR/package
+if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
+  mkdir -p "$PACKAGE_DIR"
+  package_started=$SECONDS
+  # Its own process group, which the exit trap ends if test-all stops before waiting for it.
+  setsid bash tests/package/check.sh build "$PACKAGE_DIR" >"$BUILD_DIR/package-build.log" 2>&1 &
+  package_build_pid=$!
+fi
 
 step "format check (clang-format, report only)"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' 2>/dev/null || true)
@@ -91,6 +110,21 @@ users_status=0
 bash tests/system/two_users.sh "$BUILD_DIR/src/cli/sandbox" "$TEST_USER" "${SBX_TEST_USER2:-sbxtest2}" ||
   users_status=$?
 
+package_status=0
+if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
+  step "quickstart and the .deb in minimal Debian roots (tests/package/)"
+  wait "$package_build_pid" || package_status=$?
+  package_build_pid=
+  sed -n '/^==> package-check\|^package-check:\|^==> /p' "$BUILD_DIR/package-build.log"
+  if ((package_status == 0)); then
+    bash tests/package/check.sh install "$PACKAGE_DIR" || package_status=$?
+  else
+    tail -n 40 "$BUILD_DIR/package-build.log"
+    echo "test-all: the quickstart in a minimal root failed (log: $BUILD_DIR/package-build.log)"
+  fi
+  echo "test-all: the package checks took $((SECONDS - package_started))s since the build"
+fi
+
 step "unit tests under ASan and UBSan, fuzz targets (tests/fuzz/run.sh)"
 fuzz_status=0
 fuzz_start=$SECONDS
@@ -120,8 +154,10 @@ step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
 echo "test-all: ctest exited with $status, the two-user check with $users_status," \
-  "the sanitizer and fuzz run with $fuzz_status, the VM tests with $vm_status, after ${SECONDS}s"
+  "the package checks with $package_status, the sanitizer and fuzz run with $fuzz_status," \
+  "the VM tests with $vm_status, after ${SECONDS}s"
 ((status != 0)) && exit "$status"
 ((users_status != 0)) && exit "$users_status"
+((package_status != 0)) && exit "$package_status"
 ((fuzz_status != 0)) && exit "$fuzz_status"
 exit "$vm_status"
