@@ -6,7 +6,7 @@
 #   SBX_CTEST_ARGS  extra ctest arguments, e.g. "-L unit" or "-R Pull"
 #   SBX_SKIP_VM=1   skip the cgroup tests in the QEMU VM (tests/vm/)
 #   SBX_SKIP_PACKAGE=1  skip the quickstart and .deb checks in minimal roots (tests/package/)
-# Run with sudo from your own clone, the build directory is given back to you at the end.
+# Run with sudo from your own clone, build/ and build-fuzz/ are given back to you at the end.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,12 +18,17 @@ cd "$REPO"
 step() { printf '\n==> %s (%ss)\n' "$*" "$SECONDS"; }
 ((EUID == 0)) || { echo "test-all: run as root (it creates the test user and the rig)" >&2; exit 1; }
 
-# Files root writes into a clone that belongs to someone else go back to that owner, so a
-# later `cmake --build build` as that user does not meet "Permission denied".
+FUZZ_BUILD_DIR=${SBX_FUZZ_BUILD_DIR:-$REPO/build-fuzz}
+# Files root (or the test user) writes into a clone that belongs to someone else go back to
+# that owner, so a later `cmake --build build` or `rm -rf build-fuzz` as that user does not
+# meet "Permission denied".
 give_back_build_dir() {
-  local owner
+  local owner dir
   owner=$(stat -c %u:%g "$REPO")
-  [[ $owner != 0:0 && -d $BUILD_DIR ]] && chown -R "$owner" "$BUILD_DIR"
+  [[ $owner == 0:0 ]] && return 0
+  for dir in "$BUILD_DIR" "$FUZZ_BUILD_DIR"; do
+    [[ -d $dir ]] && chown -R "$owner" "$dir"
+  done
   return 0
 }
 # A package build still running in the background (test-all stopped early) ends with it.
@@ -128,7 +133,6 @@ fi
 step "unit tests under ASan and UBSan, fuzz targets (tests/fuzz/run.sh)"
 fuzz_status=0
 fuzz_start=$SECONDS
-FUZZ_BUILD_DIR=${SBX_FUZZ_BUILD_DIR:-$REPO/build-fuzz}
 # As the test user, as the unpacker runs in production (no device nodes, no root-only xattrs).
 mkdir -p "$FUZZ_BUILD_DIR"
 chown -R "$TEST_USER:" "$FUZZ_BUILD_DIR"
