@@ -7,8 +7,14 @@
 #   subid_range_is_free START COUNT USER   whether START..START+COUNT-1 overlaps no range
 #                                of another user
 #   free_subid_range             "START-END" of a free 65536-id range, for usermod
+# SBX_SUBID_FILES (default "/etc/subuid /etc/subgid") names the files read
+# (tests/system/subid_ranges_test.sh).
 
-_subid_lines() { cat /etc/subuid /etc/subgid 2>/dev/null || true; }
+_subid_lines() {
+  local files
+  read -ra files <<<"${SBX_SUBID_FILES:-/etc/subuid /etc/subgid}"
+  cat "${files[@]}" 2>/dev/null || true
+}
 
 # shellcheck disable=SC2120  # the users are optional
 free_subid_start() {
