@@ -111,5 +111,43 @@ check "without /dev/fuse: system check says so and how to fix it" \
 check "without /dev/net/tun: system check says so and how to fix it" \
   contains "$out" "modprobe tun"
 
+# With user namespaces off (user.max_user_namespaces=0). The sysctl is the host's, so it is
+# set in a user namespace of our own that maps every id to itself: the limit holds for bob's
+# processes in it, and the host keeps its own.
+as_bob_without_userns() {  # as_bob_without_userns COMMAND...
+  local go pid status
+  go=$(mktemp -u /tmp/userns-off-XXXXXX)
+  mkfifo "$go"
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  # The sysctl is written by a program started once the maps are there: the shell itself
+  # was started before, without an id in the namespace, so without capabilities in it.
+  unshare --user -- bash -c 'read -r _ <"$1"; shift
+    bash -c "echo 0 >/proc/sys/user/max_user_namespaces"
+    exec setpriv --reuid=bob --regid=bob --init-groups env -i PATH=/usr/bin:/bin \
+      HOME=/home/bob USER=bob LANG=C.UTF-8 bash -c "XDG_RUNTIME_DIR=\$(mktemp -d) \"\$@\"" _ "$@"' \
+    _ "$go" "$@" &
+  pid=$!
+  until [[ $(readlink "/proc/$pid/ns/user") != "$(readlink /proc/self/ns/user)" ]]; do
+    sleep 0.05
+  done
+  echo "0 0 4294967295" >"/proc/$pid/uid_map"
+  echo "0 0 4294967295" >"/proc/$pid/gid_map"
+  echo go >"$go"
+  wait "$pid"
+  status=$?
+  rm -f "$go"
+  return "$status"
+}
+out=$(as_bob_without_userns sandbox --root /tmp/bob-no-userns system check 2>&1)
+echo "$out" | grep -A1 -E 'user\.max_user_namespaces|user namespace' | sed 's/^/    /'
+check "user namespaces off: system check names the sysctl" \
+  contains "$out" "FAIL +user\\.max_user_namespaces +0"
+check "user namespaces off: and how to turn them on" \
+  contains "$out" "fix: sudo sysctl -w user\\.max_user_namespaces="
+out=$(as_bob_without_userns sandbox run --rm "$IMAGE" true 2>&1)
+echo "$out" | sed 's/^/    /'
+check "user namespaces off: sandbox run says so and what to do" \
+  contains "$out" "user namespaces are off: sudo sysctl -w user\\.max_user_namespaces="
+
 echo "check-installed: $failures failed"
 exit $((failures > 0))
