@@ -5,7 +5,7 @@
 #   - docs/man/sandbox-COMMAND.scd: the prose (DESCRIPTION, EXAMPLES, ...). A prose file may
 #     also serve other commands that are the same command under another name, with a comment
 #     line "; also: image pull, image ls".
-# tests/unit/cli/man_pages_test.cpp checks the result against the CLI both ways.
+# tests/unit/man/man_pages_test.cpp checks the result against the CLI both ways.
 #   cmake -DSANDBOX=bin -DSCDOC=scdoc -DPROSE_DIR=docs/man -DOUT_DIR=dir -DVERSION=x \
 #         -P man_pages.cmake
 cmake_minimum_required(VERSION 3.25)
