@@ -19,7 +19,7 @@ std::vector<std::string> split(std::string_view text, char separator) {
 }
 
 std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpace = " \t\r\n";
+  constexpr std::string_view kSpace = " \t\n\v\f\r";  // isspace() in the C locale
   size_t begin = text.find_first_not_of(kSpace);
   if (begin == std::string_view::npos) return {};
   size_t end = text.find_last_not_of(kSpace);

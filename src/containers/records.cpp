@@ -8,6 +8,7 @@
 #include <map>
 
 #include "sandbox/base/paths.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sandbox/image/digest.hpp"
 #include "sandbox/store/store.hpp"
 
@@ -28,11 +29,6 @@ constexpr const char* kState = "state.json";
 // the write-back. A machine crash right after a run may leave a record empty;
 // such a container is not listed, and `rm ID` removes it (remove.cpp).
 constexpr auto kRecordDurability = Durability::kVolatile;
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
 
 // The entries of containers/ (ids); an absent dir is an empty list.
 std::vector<std::string> container_dirs(const fs::path& dir) {
@@ -197,7 +193,7 @@ Result<std::string> Containers::claim_name(const std::string& id, const std::str
   std::map<std::string, std::string> taken;  // name -> id
   for (const auto& other : container_dirs(store_root_ / "containers")) {
     if (other == id || SBX_TRY(abandoned(other, true))) continue;  // a killed run's name is free
-    if (auto n = read_file(store_dir(other) / kName)) taken[trim(*n)] = other;
+    if (auto n = read_file(store_dir(other) / kName)) taken[std::string(trim(*n))] = other;
   }
   std::string chosen = name;
   if (chosen.empty()) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "sandbox/base/strings.hpp"
 #include "sandbox/images/formats.hpp"
 
 namespace sbx::images {
@@ -13,14 +14,6 @@ namespace {
 
 constexpr std::string_view kInstructions[] = {"CMD",   "ENTRYPOINT", "ENV",    "WORKDIR",   "USER",
                                               "LABEL", "EXPOSE",     "VOLUME", "STOPSIGNAL"};
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
 
 std::string unquote(std::string_view text) {
   text = trim(text);

@@ -8,6 +8,7 @@
 namespace sbx {
 
 std::vector<std::string> split(std::string_view text, char separator);
+// `text` without leading and trailing white space (isspace in the C locale).
 std::string_view trim(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 // An argv or envp for exec: pointers into `strings` (which must outlive the
