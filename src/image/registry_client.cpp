@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -295,8 +294,7 @@ Status login(std::string_view host, const Credentials& credentials,
   auto impl =
       SBX_TRY_CTX(connect(reference, std::move(with_credentials), ""), "login to " + domain);
   auto checked = impl->send(HttpRequest{.url = impl->base_url + "/v2/"});
-  // EACCES: the token server refused these credentials.
-  bool refused = !checked && checked.error().errno_value() == EACCES;
+  bool refused = !checked && checked.error().kind() == Error::Kind::kAccessDenied;
   if (!checked && !refused) return fail(std::move(checked.error()).context("login to " + domain));
   HttpResponse response = checked ? std::move(*checked) : HttpResponse{};
   if (refused || response.status == 401)

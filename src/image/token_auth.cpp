@@ -3,7 +3,6 @@
 #include "token_auth.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -123,7 +122,7 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::string& scope
       return fail(Error("login to " + host_ + " failed: the token server refused user '" +
                             credentials_->username + "' (HTTP " + std::to_string(response.status) +
                             ")",
-                        EACCES)
+                        Error::Kind::kAccessDenied)
                       .with_hint("check the username and password: " + login_hint(host_)));
     return fail(Error("registry " + host_ + " refused anonymous access (token server HTTP " +
                       std::to_string(response.status) + ")")
@@ -145,8 +144,8 @@ Result<TokenAnswer> parse_token_answer(std::string_view body) {
       answer.token = f->get<std::string>();
   if (answer.token.empty()) return fail("the answer holds no token");
   if (auto f = doc.find("expires_in"); f != doc.end() && f->is_number_integer())
-    answer.lifetime = std::clamp(std::chrono::seconds(f->get<int64_t>()), kMinTokenLifetime,
-                                 kMaxTokenLifetime);
+    answer.lifetime =
+        std::clamp(std::chrono::seconds(f->get<int64_t>()), kMinTokenLifetime, kMaxTokenLifetime);
   return answer;
 }
 

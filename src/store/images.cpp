@@ -40,8 +40,10 @@ Result<std::vector<image::Digest>> Store::image_ids() const {
 
 Result<ImageRecord> Store::read_image_record(const image::Digest& id) const {
   fs::path file = root_ / "images" / (id.hex() + ".json");
-  if (!path_exists(file)) return fail(Error("no such image: " + id.str(), ENOENT));
-  std::string text = SBX_TRY(sbx::read_file(file));
+  auto read = sbx::read_file(file);
+  if (!read && read.error().errno_value() == ENOENT)  // never recorded, or removed meanwhile
+    return fail(Error("no such image: " + id.str(), Error::Kind::kNotFound));
+  std::string text = SBX_TRY(std::move(read));
   if (text.size() > kMaxRecordBytes) return fail(file.native() + ": too large");
   ImageRecord record = SBX_TRY_CTX(parse_image_record(text), file.native());
   if (record.id != id) return fail(file.native() + ": records another image");

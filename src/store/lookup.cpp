@@ -1,7 +1,5 @@
 #include "sandbox/store/lookup.hpp"
 
-#include <cerrno>
-
 #include "sandbox/image/reference.hpp"
 
 namespace sbx::store {
@@ -16,7 +14,7 @@ bool is_hex(std::string_view text) {
 }
 
 std::unexpected<Error> not_found(std::string_view text) {
-  return fail(Error("no such image: " + std::string(text), ENOENT)
+  return fail(Error("no such image: " + std::string(text), Error::Kind::kNotFound)
                   .with_hint("see `sandbox images`, or `sandbox pull " + std::string(text) + "`"));
 }
 
@@ -79,6 +77,6 @@ DisplayName display_name(std::string_view canonical) {
   return {reference->familiar_repository(), tag.empty() ? "<none>" : tag};
 }
 
-bool is_not_found(const Error& error) { return error.errno_value() == ENOENT; }
+bool is_not_found(const Error& error) { return error.kind() == Error::Kind::kNotFound; }
 
 }  // namespace sbx::store

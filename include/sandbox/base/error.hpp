@@ -12,9 +12,19 @@ namespace sbx {
 
 class Error {
  public:
+  // What went wrong, for the callers that act on it (pull a missing image,
+  // say that a login was refused). errno says which syscall failure it was,
+  // never this.
+  enum class Kind {
+    kOther,
+    kNotFound,      // the thing asked for does not exist ("no such image: x")
+    kAccessDenied,  // a server refused the credentials given
+  };
+
   Error() = default;
   explicit Error(std::string message, int errno_value = 0)
       : message_(std::move(message)), errno_(errno_value) {}
+  Error(std::string message, Kind kind) : message_(std::move(message)), kind_(kind) {}
 
   // "verb(path): strerror" with errno kept, e.g. "mkdir(/x/y): Permission denied".
   static Error from_errno(std::string_view verb, std::string_view path, int errno_value = errno);
@@ -30,11 +40,13 @@ class Error {
   const std::string& message() const { return message_; }
   const std::string& hint() const { return hint_; }
   int errno_value() const { return errno_; }
+  Kind kind() const { return kind_; }
 
  private:
   std::string message_;
   std::string hint_;
   int errno_ = 0;
+  Kind kind_ = Kind::kOther;
 };
 
 template <class T>

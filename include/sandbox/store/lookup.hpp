@@ -21,8 +21,8 @@ struct Match {
 };
 
 // Names are tried first (as docker does), then ids and id prefixes (at least
-// 1 hex digit; ambiguous prefixes are an error). Not found: an Error with
-// errno ENOENT ("image not found: x") so callers can tell it from others.
+// 1 hex digit; ambiguous prefixes are an error). Not found: an Error of kind
+// kNotFound ("no such image: x") so callers can tell it from others.
 Result<Match> match_image(const NameIndex& names, const std::vector<image::Digest>& ids,
                           std::string_view text);
 

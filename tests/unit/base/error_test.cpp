@@ -34,6 +34,15 @@ TEST(Error, FromErrnoNamesVerbPathAndReason) {
   EXPECT_EQ(error.message(), "open(/nope): No such file or directory");
 }
 
+TEST(Error, KindIsKeptApartFromErrnoAndSurvivesContext) {
+  Error plain("mount failed", EPERM);
+  EXPECT_EQ(plain.kind(), Error::Kind::kOther);
+  Error missing = Error("no such image: x", Error::Kind::kNotFound).context("run");
+  EXPECT_EQ(missing.kind(), Error::Kind::kNotFound);
+  EXPECT_EQ(missing.errno_value(), 0);
+  EXPECT_EQ(missing.message(), "run: no such image: x");
+}
+
 TEST(Error, HintOnItselfKeepsMessage) {
   Error error("mount failed", EPERM);
   error = std::move(error).with_hint("try --storage-driver vfs");

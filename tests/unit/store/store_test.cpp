@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "sandbox/store/lookup.hpp"
+
 namespace sbx::store {
 namespace {
 
@@ -100,6 +102,13 @@ TEST_F(StoreTest, AddResolveAndList) {
   EXPECT_EQ(list[0].repo_tags.size(), 2u);
   EXPECT_TRUE(list[1].dangling());
   EXPECT_EQ(store().resolve(old.id.short_hex()).value().id, old.id);
+}
+
+TEST_F(StoreTest, AMissingRecordIsNotFoundByKind) {
+  auto missing = store().read_image_record(image::sha256_of("never stored"));
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(is_not_found(missing.error()));
+  EXPECT_EQ(missing.error().errno_value(), 0);
 }
 
 TEST_F(StoreTest, TagThenRemoveByNameOnlyUntags) {
@@ -210,9 +219,8 @@ TEST_F(StoreTest, PruneUsesTheRemoverForLayerTrees) {
 // trash: never layer.json beside a half-deleted diff/.
 TEST_F(StoreTest, ARemoverThatDiesLeavesNoHalfLayer) {
   LayerRecord layer = add_layer("abc");
-  auto pruned = store().prune(true, [&](const std::vector<fs::path>&) -> Status {
-    return fail("killed");
-  });
+  auto pruned =
+      store().prune(true, [&](const std::vector<fs::path>&) -> Status { return fail("killed"); });
   EXPECT_FALSE(pruned);
   EXPECT_FALSE(path_exists(store().layer_dir(layer.diff_id)));
   auto found = store().layer(layer.diff_id);
