@@ -1,20 +1,25 @@
 #include "sandbox/base/lazy_library.hpp"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
-#include <cstdio>
+#include <atomic>
+#include <cstdlib>
 
 namespace sbx {
 namespace {
 
-[[noreturn]] void die_unloadable(const std::string& what) {
-  std::fprintf(stderr, "sandbox: %s\n", what.c_str());
-  std::fflush(stderr);
-  ::_exit(127);
+std::atomic<MissingLibraryHandler> missing_library_handler{nullptr};
+
+[[noreturn]] void report_unloadable(const std::string& what) {
+  if (MissingLibraryHandler handler = missing_library_handler.load()) handler(what);
+  std::abort();  // nothing can continue without the function
 }
 
 }  // namespace
+
+void set_missing_library_handler(MissingLibraryHandler handler) {
+  missing_library_handler.store(handler);
+}
 
 bool LazyLibrary::load() {
   std::call_once(once_, [this] {
@@ -28,12 +33,12 @@ bool LazyLibrary::load() {
 }
 
 void* LazyLibrary::symbol(const char* name) {
-  if (!load()) die_unloadable(error_);
+  if (!load()) report_unloadable(error_);
   ::dlerror();
   void* address = ::dlsym(handle_, name);
   if (address == nullptr) {
     const char* error = ::dlerror();
-    die_unloadable(error ? error : std::string(soname_) + ": no symbol " + name);
+    report_unloadable(error ? error : std::string(soname_) + ": no symbol " + name);
   }
   return address;
 }

@@ -8,6 +8,7 @@
 
 #include "cli.hpp"
 #include "introspect.hpp"
+#include "sandbox/base/lazy_library.hpp"
 
 namespace sbx::cli {
 
@@ -53,6 +54,7 @@ CommandFn* Registry::chosen() {
 namespace {
 
 constexpr int kSandboxFailed = 125;
+constexpr int kLibraryMissing = 127;  // the dynamic loader's status
 
 void print_error(const Error& error) {
   std::fprintf(stderr, "sandbox: %s\n", error.message().c_str());
@@ -87,6 +89,15 @@ constexpr RegisterGroup kGroups[] = {register_run_commands,       register_exec_
                                      register_system_commands,    register_login_commands,
                                      register_unshare_commands,   register_network_commands,
                                      register_archive_commands,   register_cgroup_commands};
+
+// A lazily loaded library or symbol is missing: a broken installation, said
+// as the dynamic loader would say it at start-up. _exit: it may be met on any
+// thread, in the middle of a call.
+[[noreturn]] void exit_missing_library(const std::string& what) {
+  std::fprintf(stderr, "sandbox: %s\n", what.c_str());
+  std::fflush(stderr);
+  ::_exit(kLibraryMissing);
+}
 
 int run_main(int argc, char** argv) {
   CLI::App app{"sandbox: rootless containers without a daemon", "sandbox"};
@@ -131,5 +142,6 @@ int run_main(int argc, char** argv) {
 int main(int argc, char** argv) {
   // A helper that exits early must not kill us through a closed pipe.
   ::signal(SIGPIPE, SIG_IGN);
+  sbx::set_missing_library_handler(sbx::cli::exit_missing_library);
   return sbx::cli::run_main(argc, argv);
 }

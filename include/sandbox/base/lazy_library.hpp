@@ -14,6 +14,13 @@
 
 namespace sbx {
 
+// What a program does when a lazily loaded library or symbol is missing
+// (`what` is the loader's message). `sandbox` prints it and exits 127, as the
+// dynamic loader would at start-up. Must not return; without one the process
+// aborts.
+using MissingLibraryHandler = void (*)(const std::string& what);
+void set_missing_library_handler(MissingLibraryHandler handler);
+
 class LazyLibrary {
  public:
   // `soname` as the dynamic loader would look it up ("libcurl.so.4").
@@ -25,8 +32,9 @@ class LazyLibrary {
   // cannot be, for optional libraries.
   bool load();
   // The address of `name`. A library or symbol that cannot be loaded means a
-  // broken installation: like the dynamic loader at start-up, this prints
-  // one line on stderr and exits 127 (nothing else can continue without it).
+  // broken installation, and the call site, a plain C call, cannot take an
+  // error: this calls the program's handler (see below) and aborts if that
+  // returns.
   void* symbol(const char* name);
   const char* soname() const { return soname_; }
 

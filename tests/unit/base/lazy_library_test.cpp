@@ -1,8 +1,11 @@
 #include "sandbox/base/lazy_library.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 
 namespace sbx {
@@ -23,12 +26,32 @@ TEST(LazyLibrary, MissingOptionalLibraryIsFalse) {
   EXPECT_FALSE(missing.load());
 }
 
-TEST(LazyLibraryDeathTest, MissingSymbolExits127WithItsName) {
+[[noreturn]] void print_and_exit_127(const std::string& what) {
+  std::fprintf(stderr, "sandbox: %s\n", what.c_str());
+  std::fflush(stderr);
+  ::_exit(127);
+}
+
+TEST(LazyLibraryDeathTest, MissingSymbolGoesToTheProgramsHandlerWithItsName) {
   LazyLibrary zlib("libz.so.1");
-  EXPECT_EXIT(zlib.symbol("sandbox_no_such_function"), testing::ExitedWithCode(127),
-              "sandbox_no_such_function");
+  EXPECT_EXIT(
+      {
+        set_missing_library_handler(print_and_exit_127);
+        zlib.symbol("sandbox_no_such_function");
+      },
+      testing::ExitedWithCode(127), "sandbox_no_such_function");
   LazyLibrary missing("libsandbox-does-not-exist.so.7");
-  EXPECT_EXIT(missing.symbol("f"), testing::ExitedWithCode(127), "libsandbox-does-not-exist");
+  EXPECT_EXIT(
+      {
+        set_missing_library_handler(print_and_exit_127);
+        missing.symbol("f");
+      },
+      testing::ExitedWithCode(127), "libsandbox-does-not-exist");
+}
+
+TEST(LazyLibraryDeathTest, WithoutAHandlerItAborts) {
+  LazyLibrary missing("libsandbox-does-not-exist.so.7");
+  EXPECT_EXIT(missing.symbol("f"), testing::KilledBySignal(SIGABRT), "");
 }
 
 }  // namespace
