@@ -1,19 +1,15 @@
-// `sandbox update` and `sandbox stats`: a running container's cgroup (issue 6),
-// and the limit flags `run` shares.
+// `sandbox update` and `sandbox stats`: a running container's cgroup, and the
+// limit flags `run` shares.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "cli.hpp"
 #include "sandbox/base/strings.hpp"
-#include "sandbox/cgroup/cgroup_fs.hpp"
-#include "sandbox/cgroup/io_stats.hpp"
-#include "sandbox/cgroup/placement.hpp"
-#include "sandbox/containers/records.hpp"
+#include "sandbox/containers/stats.hpp"
 #include "sandbox/containers/update.hpp"
 
 namespace sbx::cli {
@@ -37,81 +33,19 @@ void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& f, bool for_run) {
 
 namespace {
 
-using Found = std::vector<std::pair<std::string, std::filesystem::path>>;
-
-Error no_cgroup(const std::string& name) {
-  return Error("no running container with limits: " + name)
-      .with_hint(
-          "update and stats need a running container started with limits "
-          "(--memory, --cpus, --pids-limit, ...)");
-}
-
-// A name or id of the store first (its state.json holds the cgroup), else an
-// id prefix among this user's sandbox scopes (any store).
-Result<std::pair<std::string, std::filesystem::path>> find_one(const GlobalOptions& globals,
-                                                               const std::string& name) {
-  if (name.empty()) return fail("empty container id");
-  auto containers = containers::Containers::open(globals.root);
-  auto id = containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
-  if (id) {
-    auto info = SBX_TRY(containers->info(*id));
-    if (info.status != containers::ContainerStatus::kRunning || !info.runtime ||
-        info.runtime->cgroup_path.empty())
-      return fail(no_cgroup(name));
-    return std::pair{*id, std::filesystem::path(info.runtime->cgroup_path)};
-  }
-  Found found = cgroup::find_scoped_containers(name);
-  if (found.empty()) return fail(no_cgroup(name));
-  if (found.size() > 1) return fail("container id prefix " + name + " is ambiguous");
-  return found.front();
-}
-
-// Running containers of the store that have a cgroup of their own.
-Found all_with_cgroups(const GlobalOptions& globals) {
-  Found found;
-  auto containers = containers::Containers::open(globals.root);
-  auto list = containers ? containers->list()
-                         : Result<std::vector<containers::ContainerInfo>>(std::unexpected(Error()));
-  if (list)
-    for (const auto& info : *list)
-      if (info.status == containers::ContainerStatus::kRunning && info.runtime &&
-          !info.runtime->cgroup_path.empty())
-        found.emplace_back(info.id, info.runtime->cgroup_path);
-  return found;
-}
-
 struct UpdateCommand {
   cgroup::LimitFlags flags;
   std::vector<std::string> containers;
 };
 
 CommandResult update(const UpdateCommand& cmd, const GlobalOptions& globals) {
-  auto limits = SBX_TRY(cgroup::parse_limits(cmd.flags));
-  if (!limits.any())
-    return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
-  auto containers = containers::Containers::open(globals.root);
+  auto limits = SBX_TRY(containers::limits_to_update(cmd.flags));
   for (const auto& name : cmd.containers) {
-    // A container of the store: live and recorded for its next start.
-    auto id =
-        containers ? containers->resolve(name) : Result<std::string>(std::unexpected(Error()));
-    if (id) {
-      SBX_TRY_CTX(containers::update_container_limits(*containers, *id, limits), "update " + name);
-    } else {
-      auto [scoped, path] = SBX_TRY(find_one(globals, name));
-      SBX_TRY_CTX(cgroup::update_limits(path, limits), "update " + name);
-    }
+    SBX_TRY(containers::update_limits_of(globals.root, name, limits));
     std::printf("%s\n", name.c_str());
   }
   return 0;
 }
-
-struct Sample {
-  std::string id;
-  cgroup::Stats stats;
-  double cpu_percent = 0;
-  std::optional<cgroup::IoBytes> net;    // nullopt: unknown
-  std::optional<cgroup::IoBytes> block;  // nullopt: io not enabled
-};
 
 void put_io(nlohmann::json& j, const char* in_key, const char* out_key,
             const std::optional<cgroup::IoBytes>& io) {
@@ -125,7 +59,7 @@ std::string io_column(const std::optional<cgroup::IoBytes>& io) {
   return human_size(double(io->in)) + " / " + human_size(double(io->out));
 }
 
-nlohmann::json to_json(const Sample& s) {
+nlohmann::json to_json(const containers::StatsSample& s) {
   nlohmann::json j = {{"id", s.id},
                       {"cpu_percent", s.cpu_percent},
                       {"cpu_usage_usec", s.stats.cpu_usage_usec},
@@ -140,7 +74,7 @@ nlohmann::json to_json(const Sample& s) {
   return j;
 }
 
-void print_table(const std::vector<Sample>& samples) {
+void print_table(const std::vector<containers::StatsSample>& samples) {
   std::printf("%-12s  %7s  %-21s  %7s  %-19s  %-19s  %s\n", "CONTAINER ID", "CPU %",
               "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
   for (const auto& s : samples) {
@@ -156,29 +90,6 @@ void print_table(const std::vector<Sample>& samples) {
   }
 }
 
-// Two readings `interval` apart: cpu % is the usage in between.
-Result<std::vector<Sample>> sample(const Found& found, std::chrono::milliseconds interval) {
-  std::vector<Sample> first;
-  for (const auto& [id, path] : found)
-    first.push_back({id, SBX_TRY_CTX(cgroup::read_stats(path), "stats " + id)});
-  auto start = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(interval);
-  double elapsed_usec =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-  std::vector<Sample> out;
-  for (size_t i = 0; i < found.size(); ++i) {
-    auto now = cgroup::read_stats(found[i].second);
-    if (!now) continue;  // exited in between
-    Sample s{found[i].first, *now};
-    s.net = cgroup::read_net_io(found[i].second);
-    s.block = cgroup::read_block_io(found[i].second);
-    s.cpu_percent =
-        100.0 * double(now->cpu_usage_usec - first[i].stats.cpu_usage_usec) / elapsed_usec;
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
 struct StatsCommand {
   std::vector<std::string> containers;
   bool no_stream = false;
@@ -188,11 +99,12 @@ struct StatsCommand {
 CommandResult stats(const StatsCommand& cmd, const GlobalOptions& globals) {
   if (!cmd.format.empty() && cmd.format != "json" && cmd.format != "table")
     return fail(Error("unsupported --format '" + cmd.format + "'").with_hint("use json or table"));
-  Found found;
-  if (cmd.containers.empty()) found = all_with_cgroups(globals);
-  for (const auto& name : cmd.containers) found.push_back(SBX_TRY(find_one(globals, name)));
+  std::vector<containers::CgroupTarget> targets;
+  if (cmd.containers.empty()) targets = containers::running_with_cgroups(globals.root);
+  for (const auto& name : cmd.containers)
+    targets.push_back(SBX_TRY(containers::find_cgroup_target(globals.root, name)));
   do {
-    auto samples = SBX_TRY(sample(found, std::chrono::milliseconds(500)));
+    auto samples = SBX_TRY(containers::sample_stats(targets, std::chrono::milliseconds(500)));
     if (cmd.format == "json") {
       for (const auto& s : samples) std::printf("%s\n", to_json(s).dump().c_str());
     } else {

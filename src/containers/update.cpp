@@ -1,6 +1,8 @@
 #include "sandbox/containers/update.hpp"
 
+#include "quiet_lookup.hpp"
 #include "sandbox/cgroup/placement.hpp"
+#include "sandbox/containers/stats.hpp"
 
 namespace sbx::containers {
 
@@ -20,6 +22,22 @@ Status update_container_limits(const Containers& containers, const std::string& 
   return with_context(
       containers.write_config(id, spec, {info.image, info.created_at, info.storage_driver}),
       "record the limits of " + info.name);
+}
+
+Result<cgroup::Limits> limits_to_update(const cgroup::LimitFlags& flags) {
+  auto limits = SBX_TRY(cgroup::parse_limits(flags));
+  if (!limits.any())
+    return fail(Error("nothing to update").with_hint("give a limit such as --memory 512m"));
+  return limits;
+}
+
+Status update_limits_of(const std::filesystem::path& store_root, const std::string& name,
+                        const cgroup::Limits& limits) {
+  std::optional<Containers> containers = open_quietly(store_root);
+  if (auto id = resolve_quietly(containers, name))
+    return with_context(update_container_limits(*containers, *id, limits), "update " + name);
+  CgroupTarget target = SBX_TRY(find_cgroup_target(store_root, name));
+  return with_context(cgroup::update_limits(target.cgroup, limits), "update " + name);
 }
 
 }  // namespace sbx::containers
