@@ -48,8 +48,8 @@ std::vector<std::filesystem::path> container_layers(const store::Store& store,
   if (path_exists(info.store_dir / "rootfs")) return {info.store_dir / "rootfs"};
   std::vector<std::filesystem::path> layers{info.store_dir / "upper"};
   auto digest = image::Digest::parse(info.image_id);
-  auto image = digest ? store.image(*digest) : Result<store::ImageRecord>(fail(""));
-  if (image)
+  if (!digest) return layers;
+  if (auto image = store.image(*digest))
     for (auto it = image->layers.rbegin(); it != image->layers.rend(); ++it)
       layers.push_back(store.layer_diff_dir(it->diff_id));
   return layers;
