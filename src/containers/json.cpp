@@ -1,7 +1,10 @@
-// JSON forms of a container's files: config.json (the spec), state.json and
-// exited.json. Readers take what they know and ignore the rest, so a newer
-// sandbox's files stay readable; a missing field keeps its default.
+// JSON forms of a container's files: config.json (the spec), state.json,
+// meta.json and exited.json. Each struct's fields are listed once, in a table
+// that both directions read. Readers take what they know and ignore the rest,
+// so a newer sandbox's files stay readable; a missing or null field keeps its
+// default, a field of the wrong type is an error.
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "cgroup_json.hpp"
 #include "sandbox/containers/records.hpp"
@@ -11,52 +14,122 @@ namespace {
 
 using nlohmann::json;
 
+// One entry of a field table: the JSON key and the member it holds.
+template <class T, class M>
+struct Field {
+  const char* key;
+  M T::*member;
+};
+
+template <class... F>
+constexpr auto fields(F... table) {
+  return std::tuple<F...>(table...);
+}
+
 template <class T>
 void get_if(const json& j, const char* key, T& out) {
   if (auto it = j.find(key); it != j.end() && !it->is_null()) out = it->get<T>();
 }
 
-json mount_to_json(const MountRequest& m) {
-  return {{"type", m.type == MountType::kBind ? "bind" : "tmpfs"},
-          {"source", m.source},
-          {"destination", m.destination},
-          {"read_only", m.read_only},
-          {"flags", m.flags},
-          {"data", m.data}};
+template <class T, class Table>
+json write_object(const T& value, const Table& table) {
+  json j = json::object();
+  std::apply([&](const auto&... f) { ((j[f.key] = value.*(f.member)), ...); }, table);
+  return j;
 }
 
-MountRequest mount_from_json(const json& j) {
-  MountRequest m;
-  std::string type = "bind";
-  get_if(j, "type", type);
-  m.type = type == "tmpfs" ? MountType::kTmpfs : MountType::kBind;
-  get_if(j, "source", m.source);
-  get_if(j, "destination", m.destination);
-  get_if(j, "read_only", m.read_only);
-  get_if(j, "flags", m.flags);
-  get_if(j, "data", m.data);
-  return m;
+// Not an object: every field keeps its default.
+template <class T, class Table>
+void read_object(const json& j, T& value, const Table& table) {
+  std::apply([&](const auto&... f) { (get_if(j, f.key, value.*(f.member)), ...); }, table);
 }
 
-json security_to_json(const security::SecurityOptions& s) {
-  return {{"cap_add", s.cap_add},
-          {"cap_drop", s.cap_drop},
-          {"privileged", s.privileged},
-          {"seccomp", s.seccomp},
-          {"no_new_privileges", s.no_new_privileges},
-          {"ulimits", s.ulimits}};
+template <class T, class Table>
+json write_list(const std::vector<T>& values, const Table& table) {
+  json list = json::array();
+  for (const T& value : values) list.push_back(write_object(value, table));
+  return list;
 }
 
-security::SecurityOptions security_from_json(const json& j) {
-  security::SecurityOptions s;
-  get_if(j, "cap_add", s.cap_add);
-  get_if(j, "cap_drop", s.cap_drop);
-  get_if(j, "privileged", s.privileged);
-  get_if(j, "seccomp", s.seccomp);
-  get_if(j, "no_new_privileges", s.no_new_privileges);
-  get_if(j, "ulimits", s.ulimits);
-  return s;
+// Not a list: nothing is added.
+template <class T, class Table>
+void read_list(const json& j, const char* key, std::vector<T>& out, const Table& table) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array()) return;
+  for (const json& item : *it) read_object(item, out.emplace_back(), table);
 }
+
+// A published port, as requested (-p) or as bound (state.json): same fields.
+template <class Port>
+constexpr auto port_fields() {
+  return fields(Field<Port, std::string>{"host_ip", &Port::host_ip},
+                Field<Port, uint16_t>{"host_port", &Port::host_port},
+                Field<Port, uint16_t>{"container_port", &Port::container_port},
+                Field<Port, std::string>{"protocol", &Port::protocol});
+}
+
+constexpr auto kHostFields =
+    fields(Field<net::HostEntry, std::string>{"name", &net::HostEntry::name},
+           Field<net::HostEntry, std::string>{"ip", &net::HostEntry::ip});
+
+using Slirp = net::SlirpOptions;
+constexpr auto kSlirpFields =
+    fields(Field<Slirp, bool>{"allow_host_loopback", &Slirp::allow_host_loopback},
+           Field<Slirp, bool>{"enable_ipv6", &Slirp::enable_ipv6},
+           Field<Slirp, std::string>{"cidr", &Slirp::cidr}, Field<Slirp, int>{"mtu", &Slirp::mtu});
+
+// "type" is written apart: "bind" or "tmpfs".
+constexpr auto kMountFields =
+    fields(Field<MountRequest, std::string>{"source", &MountRequest::source},
+           Field<MountRequest, std::string>{"destination", &MountRequest::destination},
+           Field<MountRequest, bool>{"read_only", &MountRequest::read_only},
+           Field<MountRequest, unsigned long>{"flags", &MountRequest::flags},
+           Field<MountRequest, std::string>{"data", &MountRequest::data});
+
+using Security = security::SecurityOptions;
+using Strings = std::vector<std::string>;
+constexpr auto kSecurityFields =
+    fields(Field<Security, Strings>{"cap_add", &Security::cap_add},
+           Field<Security, Strings>{"cap_drop", &Security::cap_drop},
+           Field<Security, bool>{"privileged", &Security::privileged},
+           Field<Security, std::string>{"seccomp", &Security::seccomp},
+           Field<Security, bool>{"no_new_privileges", &Security::no_new_privileges},
+           Field<Security, Strings>{"ulimits", &Security::ulimits});
+
+// The spec's plain fields; mounts, network, network_options, security and
+// cgroup are written apart.
+using Spec = ContainerSpec;
+constexpr auto kSpecFields = fields(
+    Field<Spec, Strings>{"argv", &Spec::argv}, Field<Spec, Strings>{"env", &Spec::env},
+    Field<Spec, std::string>{"cwd", &Spec::cwd}, Field<Spec, std::string>{"user", &Spec::user},
+    Field<Spec, std::string>{"hostname", &Spec::hostname},
+    Field<Spec, std::string>{"name", &Spec::name},
+    Field<Spec, bool>{"read_only_rootfs", &Spec::read_only_rootfs},
+    Field<Spec, bool>{"keep_id", &Spec::keep_id}, Field<Spec, bool>{"tty", &Spec::tty},
+    Field<Spec, bool>{"interactive", &Spec::interactive},
+    Field<Spec, bool>{"remove", &Spec::remove}, Field<Spec, bool>{"init", &Spec::init},
+    Field<Spec, std::string>{"stop_signal", &Spec::stop_signal});
+
+// "ports" is written apart.
+constexpr auto kStateFields =
+    fields(Field<RuntimeState, pid_t>{"pid", &RuntimeState::pid},
+           Field<RuntimeState, uint64_t>{"pid_start_time", &RuntimeState::pid_start_time},
+           Field<RuntimeState, pid_t>{"monitor_pid", &RuntimeState::monitor_pid},
+           Field<RuntimeState, uint64_t>{"monitor_start_time", &RuntimeState::monitor_start_time},
+           Field<RuntimeState, pid_t>{"slirp_pid", &RuntimeState::slirp_pid},
+           Field<RuntimeState, std::string>{"slirp_api_socket", &RuntimeState::slirp_api_socket},
+           Field<RuntimeState, std::string>{"cgroup_path", &RuntimeState::cgroup_path},
+           Field<RuntimeState, std::string>{"started_at", &RuntimeState::started_at});
+
+constexpr auto kMetaFields =
+    fields(Field<ContainerMeta, std::string>{"image", &ContainerMeta::image},
+           Field<ContainerMeta, std::string>{"created_at", &ContainerMeta::created_at},
+           Field<ContainerMeta, std::string>{"storage_driver", &ContainerMeta::storage_driver});
+
+constexpr auto kExitFields =
+    fields(Field<ExitRecord, int>{"exit_code", &ExitRecord::exit_code},
+           Field<ExitRecord, bool>{"oom_killed", &ExitRecord::oom_killed},
+           Field<ExitRecord, std::string>{"finished_at", &ExitRecord::finished_at});
 
 // "none", "host"; other modes (the network work adds them) by number, so
 // this file needs no change for a new mode to round-trip.
@@ -74,191 +147,118 @@ NetworkMode network_from_name(const std::string& name) {
   return NetworkMode::kNone;
 }
 
-// The network part of the spec (issue 5): slirp4netns options, -p, --dns, --add-host.
+// The mount table and its type: "bind" or "tmpfs".
+json mounts_to_json(const std::vector<MountRequest>& mounts) {
+  json list = write_list(mounts, kMountFields);
+  for (size_t i = 0; i < mounts.size(); ++i)
+    list[i]["type"] = mounts[i].type == MountType::kBind ? "bind" : "tmpfs";
+  return list;
+}
+
+void mounts_from_json(const json& j, std::vector<MountRequest>& mounts) {
+  auto list = j.find("mounts");
+  if (list == j.end() || !list->is_array()) return;
+  for (const json& item : *list) {
+    MountRequest& mount = mounts.emplace_back();
+    read_object(item, mount, kMountFields);
+    std::string type = "bind";
+    get_if(item, "type", type);
+    mount.type = type == "tmpfs" ? MountType::kTmpfs : MountType::kBind;
+  }
+}
+
+// The network part of the spec: slirp4netns options, -p, --dns, --add-host.
 json network_to_json(const ContainerSpec& spec) {
-  json ports = json::array();
-  for (const auto& p : spec.ports)
-    ports.push_back({{"host_ip", p.host_ip},
-                     {"host_port", p.host_port},
-                     {"container_port", p.container_port},
-                     {"protocol", p.protocol}});
-  json hosts = json::array();
-  for (const auto& h : spec.extra_hosts) hosts.push_back({{"name", h.name}, {"ip", h.ip}});
-  return {{"allow_host_loopback", spec.slirp.allow_host_loopback},
-          {"enable_ipv6", spec.slirp.enable_ipv6},
-          {"cidr", spec.slirp.cidr},
-          {"mtu", spec.slirp.mtu},
-          {"ports", ports},
-          {"dns", spec.dns},
-          {"extra_hosts", hosts}};
+  json j = write_object(spec.slirp, kSlirpFields);
+  j["ports"] = write_list(spec.ports, port_fields<net::PortRequest>());
+  j["dns"] = spec.dns;
+  j["extra_hosts"] = write_list(spec.extra_hosts, kHostFields);
+  return j;
 }
 
 void network_from_json(const json& j, ContainerSpec& spec) {
-  get_if(j, "allow_host_loopback", spec.slirp.allow_host_loopback);
-  get_if(j, "enable_ipv6", spec.slirp.enable_ipv6);
-  get_if(j, "cidr", spec.slirp.cidr);
-  get_if(j, "mtu", spec.slirp.mtu);
+  read_object(j, spec.slirp, kSlirpFields);
+  read_list(j, "ports", spec.ports, port_fields<net::PortRequest>());
   get_if(j, "dns", spec.dns);
-  if (auto it = j.find("ports"); it != j.end() && it->is_array())
-    for (const auto& p : *it) {
-      net::PortRequest port;
-      get_if(p, "host_ip", port.host_ip);
-      get_if(p, "host_port", port.host_port);
-      get_if(p, "container_port", port.container_port);
-      get_if(p, "protocol", port.protocol);
-      spec.ports.push_back(port);
-    }
-  if (auto it = j.find("extra_hosts"); it != j.end() && it->is_array())
-    for (const auto& h : *it) spec.extra_hosts.push_back({h.value("name", ""), h.value("ip", "")});
+  read_list(j, "extra_hosts", spec.extra_hosts, kHostFields);
 }
 
-// Parses `text` as a JSON object; `what` names the document in errors.
-Result<json> parse_object(std::string_view text, const char* what) {
+// Every file is written the same way: two-space indents, keys sorted, a
+// final newline.
+std::string document(const json& j) { return j.dump(2) + "\n"; }
+
+// Parses `text` as a JSON object and fills a T from it; `what` names the
+// document in errors.
+template <class T, class Fill>
+Result<T> read_document(std::string_view text, const char* what, Fill fill) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(std::string(what) + ": not a JSON object");
-  return j;
+  T value;
+  try {
+    fill(j, value);
+  } catch (const json::exception& e) {
+    return fail(std::string(what) + ": " + e.what());
+  }
+  return value;
 }
 
 }  // namespace
 
 std::string container_spec_to_json(const ContainerSpec& spec) {
-  json mounts = json::array();
-  for (const auto& m : spec.mounts) mounts.push_back(mount_to_json(m));
-  json j = {{"argv", spec.argv},
-            {"env", spec.env},
-            {"cwd", spec.cwd},
-            {"user", spec.user},
-            {"hostname", spec.hostname},
-            {"name", spec.name},
-            {"mounts", mounts},
-            {"read_only_rootfs", spec.read_only_rootfs},
-            {"network", network_name(spec.network)},
-            {"network_options", network_to_json(spec)},
-            {"keep_id", spec.keep_id},
-            {"security", security_to_json(spec.security)},
-            {"tty", spec.tty},
-            {"interactive", spec.interactive},
-            {"remove", spec.remove},
-            {"init", spec.init},
-            {"stop_signal", spec.stop_signal},
-            {"cgroup", cgroup_request_to_json(spec.cgroup)}};
-  return j.dump(2) + "\n";
+  json j = write_object(spec, kSpecFields);
+  j["mounts"] = mounts_to_json(spec.mounts);
+  j["network"] = network_name(spec.network);
+  j["network_options"] = network_to_json(spec);
+  j["security"] = write_object(spec.security, kSecurityFields);
+  j["cgroup"] = cgroup_request_to_json(spec.cgroup);
+  return document(j);
 }
 
 Result<ContainerSpec> container_spec_from_json(std::string_view text) {
-  json j = SBX_TRY(parse_object(text, "container config"));
-  ContainerSpec spec;
-  try {
-    get_if(j, "argv", spec.argv);
-    get_if(j, "env", spec.env);
-    get_if(j, "cwd", spec.cwd);
-    get_if(j, "user", spec.user);
-    get_if(j, "hostname", spec.hostname);
-    get_if(j, "name", spec.name);
-    if (auto it = j.find("mounts"); it != j.end() && it->is_array())
-      for (const auto& m : *it) spec.mounts.push_back(mount_from_json(m));
-    get_if(j, "read_only_rootfs", spec.read_only_rootfs);
+  return read_document<ContainerSpec>(text, "container config", [](const json& j, Spec& spec) {
+    read_object(j, spec, kSpecFields);
+    mounts_from_json(j, spec.mounts);
     std::string network = "none";
     get_if(j, "network", network);
     spec.network = network_from_name(network);
-    if (auto it = j.find("network_options"); it != j.end() && it->is_object())
-      network_from_json(*it, spec);
-    get_if(j, "keep_id", spec.keep_id);
-    if (auto it = j.find("security"); it != j.end() && it->is_object())
-      spec.security = security_from_json(*it);
-    get_if(j, "tty", spec.tty);
-    get_if(j, "interactive", spec.interactive);
-    get_if(j, "remove", spec.remove);
-    get_if(j, "init", spec.init);
-    get_if(j, "stop_signal", spec.stop_signal);
+    if (auto it = j.find("network_options"); it != j.end()) network_from_json(*it, spec);
+    if (auto it = j.find("security"); it != j.end())
+      read_object(*it, spec.security, kSecurityFields);
     if (auto it = j.find("cgroup"); it != j.end()) spec.cgroup = cgroup_request_from_json(*it);
-  } catch (const json::exception& e) {
-    return fail(std::string("container config: ") + e.what());
-  }
-  return spec;
+  });
 }
 
-std::string runtime_state_to_json(const RuntimeState& s) {
-  json ports = json::array();
-  for (const auto& p : s.ports)
-    ports.push_back({{"host_ip", p.host_ip},
-                     {"host_port", p.host_port},
-                     {"container_port", p.container_port},
-                     {"protocol", p.protocol}});
-  json j = {{"pid", s.pid},
-            {"pid_start_time", s.pid_start_time},
-            {"monitor_pid", s.monitor_pid},
-            {"monitor_start_time", s.monitor_start_time},
-            {"slirp_pid", s.slirp_pid},
-            {"slirp_api_socket", s.slirp_api_socket},
-            {"ports", ports},
-            {"cgroup_path", s.cgroup_path},
-            {"started_at", s.started_at}};
-  return j.dump(2) + "\n";
+std::string runtime_state_to_json(const RuntimeState& state) {
+  json j = write_object(state, kStateFields);
+  j["ports"] = write_list(state.ports, port_fields<PortBinding>());
+  return document(j);
 }
 
 Result<RuntimeState> runtime_state_from_json(std::string_view text) {
-  json j = SBX_TRY(parse_object(text, "state.json"));
-  RuntimeState s;
-  try {
-    get_if(j, "pid", s.pid);
-    get_if(j, "pid_start_time", s.pid_start_time);
-    get_if(j, "monitor_pid", s.monitor_pid);
-    get_if(j, "monitor_start_time", s.monitor_start_time);
-    get_if(j, "slirp_pid", s.slirp_pid);
-    get_if(j, "slirp_api_socket", s.slirp_api_socket);
-    if (auto it = j.find("ports"); it != j.end() && it->is_array())
-      for (const auto& p : *it) {
-        PortBinding b;
-        get_if(p, "host_ip", b.host_ip);
-        get_if(p, "host_port", b.host_port);
-        get_if(p, "container_port", b.container_port);
-        get_if(p, "protocol", b.protocol);
-        s.ports.push_back(std::move(b));
-      }
-    get_if(j, "cgroup_path", s.cgroup_path);
-    get_if(j, "started_at", s.started_at);
-  } catch (const json::exception& e) {
-    return fail(std::string("state.json: ") + e.what());
-  }
-  return s;
+  return read_document<RuntimeState>(text, "state.json", [](const json& j, RuntimeState& state) {
+    read_object(j, state, kStateFields);
+    read_list(j, "ports", state.ports, port_fields<PortBinding>());
+  });
 }
 
-std::string container_meta_to_json(const ContainerMeta& m) {
-  json j = {{"image", m.image}, {"created_at", m.created_at}, {"storage_driver", m.storage_driver}};
-  return j.dump(2) + "\n";
+std::string container_meta_to_json(const ContainerMeta& meta) {
+  return document(write_object(meta, kMetaFields));
 }
 
 Result<ContainerMeta> container_meta_from_json(std::string_view text) {
-  json j = SBX_TRY(parse_object(text, "meta.json"));
-  ContainerMeta m;
-  try {
-    get_if(j, "image", m.image);
-    get_if(j, "created_at", m.created_at);
-    get_if(j, "storage_driver", m.storage_driver);
-  } catch (const json::exception& e) {
-    return fail(std::string("meta.json: ") + e.what());
-  }
-  return m;
+  return read_document<ContainerMeta>(text, "meta.json", [](const json& j, ContainerMeta& meta) {
+    read_object(j, meta, kMetaFields);
+  });
 }
 
-std::string exit_record_to_json(const ExitRecord& r) {
-  json j = {
-      {"exit_code", r.exit_code}, {"oom_killed", r.oom_killed}, {"finished_at", r.finished_at}};
-  return j.dump(2) + "\n";
+std::string exit_record_to_json(const ExitRecord& record) {
+  return document(write_object(record, kExitFields));
 }
 
 Result<ExitRecord> exit_record_from_json(std::string_view text) {
-  json j = SBX_TRY(parse_object(text, "exited.json"));
-  ExitRecord r;
-  try {
-    get_if(j, "exit_code", r.exit_code);
-    get_if(j, "oom_killed", r.oom_killed);
-    get_if(j, "finished_at", r.finished_at);
-  } catch (const json::exception& e) {
-    return fail(std::string("exited.json: ") + e.what());
-  }
-  return r;
+  return read_document<ExitRecord>(text, "exited.json", [](const json& j, ExitRecord& record) {
+    read_object(j, record, kExitFields);
+  });
 }
 
 }  // namespace sbx::containers

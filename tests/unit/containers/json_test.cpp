@@ -94,6 +94,172 @@ TEST(ContainerJson, StateAndExitRoundTrip) {
   EXPECT_TRUE(exit->oom_killed);
 }
 
+// Documents as earlier versions wrote them (byte for byte): they still read,
+// and writing what was read gives the same bytes back.
+constexpr const char* kOldSpec = R"JSON({
+  "argv": [
+    "sh",
+    "-c",
+    "echo hi"
+  ],
+  "cgroup": {
+    "limits": {
+      "memory": 268435456
+    },
+    "manager": "systemd",
+    "policy": "strict"
+  },
+  "cwd": "/srv",
+  "env": [
+    "PATH=/bin"
+  ],
+  "hostname": "box",
+  "init": false,
+  "interactive": false,
+  "keep_id": true,
+  "mounts": [
+    {
+      "data": "",
+      "destination": "/data",
+      "flags": 0,
+      "read_only": true,
+      "source": "/host",
+      "type": "bind"
+    },
+    {
+      "data": "size=64m",
+      "destination": "/tmp",
+      "flags": 6,
+      "read_only": false,
+      "source": "",
+      "type": "tmpfs"
+    }
+  ],
+  "name": "web",
+  "network": "slirp4netns",
+  "network_options": {
+    "allow_host_loopback": true,
+    "cidr": "10.0.2.0/24",
+    "dns": [
+      "1.1.1.1"
+    ],
+    "enable_ipv6": false,
+    "extra_hosts": [
+      {
+        "ip": "10.0.2.2",
+        "name": "db"
+      }
+    ],
+    "mtu": 1500,
+    "ports": [
+      {
+        "container_port": 80,
+        "host_ip": "127.0.0.1",
+        "host_port": 8080,
+        "protocol": "tcp"
+      }
+    ]
+  },
+  "read_only_rootfs": true,
+  "remove": false,
+  "security": {
+    "cap_add": [
+      "NET_ADMIN"
+    ],
+    "cap_drop": [
+      "ALL"
+    ],
+    "no_new_privileges": false,
+    "privileged": false,
+    "seccomp": "unconfined",
+    "ulimits": [
+      "nofile=10:20"
+    ]
+  },
+  "stop_signal": "SIGQUIT",
+  "tty": true,
+  "user": "1000:1000"
+}
+)JSON";
+constexpr const char* kOldState = R"JSON({
+  "cgroup_path": "/sys/fs/cgroup/a",
+  "monitor_pid": 41,
+  "monitor_start_time": 7,
+  "pid": 42,
+  "pid_start_time": 123456789012,
+  "ports": [
+    {
+      "container_port": 80,
+      "host_ip": "0.0.0.0",
+      "host_port": 8080,
+      "protocol": "udp"
+    }
+  ],
+  "slirp_api_socket": "/run/x.sock",
+  "slirp_pid": 43,
+  "started_at": "2026-01-01T00:00:00Z"
+}
+)JSON";
+constexpr const char* kOldMeta = R"JSON({
+  "created_at": "2026-01-01T00:00:00Z",
+  "image": "busybox",
+  "storage_driver": "vfs"
+}
+)JSON";
+constexpr const char* kOldExit = R"JSON({
+  "exit_code": 137,
+  "finished_at": "2026-01-02T00:00:00Z",
+  "oom_killed": true
+}
+)JSON";
+
+TEST(ContainerJson, OldDocumentsStillReadAndWriteBackTheSameBytes) {
+  auto spec = container_spec_from_json(kOldSpec);
+  ASSERT_TRUE(spec) << spec.error().message();
+  EXPECT_EQ(spec->argv, (std::vector<std::string>{"sh", "-c", "echo hi"}));
+  EXPECT_EQ(spec->mounts.size(), 2u);
+  EXPECT_EQ(spec->mounts[1].type, MountType::kTmpfs);
+  EXPECT_EQ(spec->mounts[1].flags, 6u);
+  EXPECT_EQ(spec->network, NetworkMode::kSlirp4netns);
+  EXPECT_TRUE(spec->slirp.allow_host_loopback);
+  EXPECT_EQ(spec->slirp.mtu, 1500);
+  ASSERT_EQ(spec->ports.size(), 1u);
+  EXPECT_EQ(spec->ports[0].host_port, 8080);
+  EXPECT_EQ(spec->dns, std::vector<std::string>{"1.1.1.1"});
+  ASSERT_EQ(spec->extra_hosts.size(), 1u);
+  EXPECT_EQ(spec->extra_hosts[0].ip, "10.0.2.2");
+  EXPECT_FALSE(spec->init);
+  EXPECT_EQ(spec->security.ulimits, std::vector<std::string>{"nofile=10:20"});
+  EXPECT_EQ(spec->cgroup.limits.memory, 268435456);
+  EXPECT_EQ(container_spec_to_json(*spec), kOldSpec);
+
+  auto state = runtime_state_from_json(kOldState);
+  ASSERT_TRUE(state) << state.error().message();
+  EXPECT_EQ(state->pid_start_time, 123456789012ULL);
+  ASSERT_EQ(state->ports.size(), 1u);
+  EXPECT_EQ(state->ports[0].protocol, "udp");
+  EXPECT_EQ(runtime_state_to_json(*state), kOldState);
+
+  auto meta = container_meta_from_json(kOldMeta);
+  ASSERT_TRUE(meta) << meta.error().message();
+  EXPECT_EQ(meta->storage_driver, "vfs");
+  EXPECT_EQ(container_meta_to_json(*meta), kOldMeta);
+
+  auto exit = exit_record_from_json(kOldExit);
+  ASSERT_TRUE(exit) << exit.error().message();
+  EXPECT_EQ(exit->exit_code, 137);
+  EXPECT_EQ(exit_record_to_json(*exit), kOldExit);
+}
+
+TEST(ContainerJson, NullFieldsKeepDefaults) {
+  auto spec = container_spec_from_json(R"({"cwd":null,"mounts":[{"type":null,"source":"/x"}]})");
+  ASSERT_TRUE(spec) << spec.error().message();
+  EXPECT_EQ(spec->cwd, "/");
+  ASSERT_EQ(spec->mounts.size(), 1u);
+  EXPECT_EQ(spec->mounts[0].type, MountType::kBind);
+  EXPECT_EQ(spec->mounts[0].source, "/x");
+}
+
 TEST(ContainerJson, InspectHasDockerShape) {
   ContainerInfo info;
   info.id = std::string(64, 'a');
