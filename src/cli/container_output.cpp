@@ -45,7 +45,7 @@ std::string without_ago(std::string text) {
 std::string container_status_text(const ContainerInfo& info, int64_t now) {
   switch (info.status) {
     case ContainerStatus::kRunning:
-      // slirp4netns died under it: it runs without a network (issue 5).
+      // slirp4netns died under it: it runs without a network.
       if (info.runtime && info.runtime->slirp_pid > 0 &&
           !net::slirp_alive(info.runtime->slirp_pid, info.runtime->pid))
         return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +

@@ -1,4 +1,4 @@
-// The "cgroup" object of a container's config.json (issue 6): the limits a
+// The "cgroup" object of a container's config.json: the limits a
 // container was run with, so `start` applies them again.
 #pragma once
 

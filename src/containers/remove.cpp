@@ -69,7 +69,7 @@ Status finish_container(const Containers& containers, const std::string& id,
   if (!path_exists(containers.store_dir(id) / "config.json")) return {};  // removed meanwhile
   auto info = SBX_TRY(containers.info(id));
   if (info.status == ContainerStatus::kRunning) return {};  // a newer start already runs it
-  ExitRecord final_record = record;  // OOMKilled from the container's cgroup (issue 6)
+  ExitRecord final_record = record;                         // OOMKilled from the container's cgroup
   if (info.runtime && !info.runtime->cgroup_path.empty()) {
     final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);  // cgroupfs dirs; best effort

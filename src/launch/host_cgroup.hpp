@@ -1,4 +1,4 @@
-// The host side of a container's resource limits (issue 6): checked while
+// The host side of a container's resource limits: checked while
 // planning (settle_cgroup_limits), made while the child waits in
 // kWaitingForHost (place_in_cgroup): a systemd scope or a delegated cgroupfs
 // subtree with the limits written. Owned by the cgroup work; run.cpp only

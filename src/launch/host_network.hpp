@@ -1,4 +1,4 @@
-// The host side of a container's network (issue 5), made while the child
+// The host side of a container's network, made while the child
 // waits in kWaitingForHost: slirp4netns for its net namespace, published
 // ports. Owned by the network work; run.cpp only calls attach_network.
 #pragma once

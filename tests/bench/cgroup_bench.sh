@@ -1,5 +1,5 @@
 #!/bin/sh
-# Extra start latency of a systemd scope with limits (issue 6): median of N
+# Extra start latency of a systemd scope with limits: median of N
 # runs of `sandbox run --rm bb true` without limits and the same with
 # --memory/--pids-limit (a transient scope over D-Bus, leaves, limits), side by
 # side. Runs inside the VM (tests/vm/run-vm.sh, after vm-tests.sh made the

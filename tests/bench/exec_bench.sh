@@ -11,7 +11,7 @@
 # `sleep` processes started here and ended here (by pid; podman's by `podman rm -f`).
 # --strace adds `strace -f -c` of one exec: where the syscalls and their time go.
 # Timing: hyperfine -N when installed, else a bash loop on $EPOCHREALTIME.
-# Targets from issue 4: median <= 10 ms and >= 8x faster than podman exec.
+# Targets: median <= 10 ms and >= 8x faster than podman exec.
 # Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
 set -euo pipefail
 
@@ -91,7 +91,7 @@ if ((STRACE)) && command -v strace >/dev/null; then
   head -n 25 "$TMP/strace.txt"
 fi
 
-# --- targets (issue 4, "Speed") ------------------------------------------------------------------
+# --- targets ----------------------------------------------------------------------------------
 SBX_MS=${MEDIAN[sandbox]:--}
 VS_PODMAN=$(ratio podman sandbox)
 echo

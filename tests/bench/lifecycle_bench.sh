@@ -7,7 +7,7 @@
 #
 # Monitor memory: N containers started with `run -d` (sleep), then the resident set (VmRSS) and
 # the proportional set (Pss, from smaps_rollup) of each sandbox-monitor: the static monitor run
-# from a memfd, one per container (target from issue 4: under 2 MiB resident). Side by side with
+# from a memfd, one per container (target: under 2 MiB resident). Side by side with
 # podman's conmon where podman works rootless. Also the latency of `run -d`, `stop` and `rm`
 # (median of N).
 # Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).

@@ -13,7 +13,7 @@
 # rootless podman (`--runtime runc`, slirp4netns with port_handler=slirp4netns, and podman's
 # default rootlessport handler) where podman works; R rounds (default 3) taking turns, and the
 # median of each (one transfer swings by +-30% here).
-# Targets from issue 5: <= 10 ms extra start latency; throughput >= podman's slirp4netns.
+# Targets: <= 10 ms extra start latency; throughput >= podman's slirp4netns.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh

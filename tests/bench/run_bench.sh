@@ -13,7 +13,7 @@
 # /usr/bin/time's max RSS (which also counts the waited children: newuidmap, the init).
 # --profile adds where the time goes: a perf-trace timeline of one run and a perf-record CPU
 # profile by library over 10 runs (tests/bench/README.md reads them).
-# Targets from issue 3: median <= 15 ms, <= 2x bwrap, >= 8x faster than podman, < 8 MiB.
+# Targets: median <= 15 ms, <= 2x bwrap, >= 8x faster than podman, < 8 MiB.
 # Needs the rig (tests/rig/start.sh) and the test user (helpers/setup-test-host.sh).
 set -euo pipefail
 
@@ -126,7 +126,7 @@ echo
 echo "peak memory: sandbox process VmHWM ${OWN_KIB} KiB; /usr/bin/time max RSS ${TIME_KIB} KiB" \
   "(the largest of sandbox and its waited children)"
 
-# --- targets (issue 3, "Speed") ----------------------------------------------------------------
+# --- targets --------------------------------------------------------------------------------
 SBX_MS=${MEDIAN[sandbox]:--}
 VS_BWRAP=$(ratio sandbox bwrap)
 VS_PODMAN=$(ratio podman sandbox)

@@ -1,4 +1,4 @@
-// The escape suite's paths (issue 12; the in-container attempts are in
+// The escape suite's paths (the in-container attempts are in
 // escape_test.cpp): a working directory through /proc/self/fd/N for run and
 // exec (CVE-2024-21626 class: a host fd of sandbox's as the container's cwd)
 // and volume targets behind container-controlled symlinks (CVE-2021-30465

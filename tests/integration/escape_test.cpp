@@ -1,4 +1,4 @@
-// The escape suite (issue 12): every attempt of the payload's `escape-probe`
+// The escape suite: every attempt of the payload's `escape-probe`
 // (helpers/payload/README.md), run as the unprivileged test user through
 // `sandbox run` and `sandbox exec`, in a default container and a --privileged
 // one, with each line asserted. By default every attempt fails. --privileged

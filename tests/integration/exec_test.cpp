@@ -1,4 +1,4 @@
-// `sandbox exec` into a running container (issue 4): what the exec'd process
+// `sandbox exec` into a running container: what the exec'd process
 // sees (processes, files, hostname), its identity and security (equal to the
 // container's), stdio modes, exit statuses, signals, and refusals.
 #include <signal.h>

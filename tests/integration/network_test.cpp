@@ -1,4 +1,4 @@
-// Rootless networking (issue 5) as the unprivileged test user, on loopback
+// Rootless networking as the unprivileged test user, on loopback
 // only: slirp4netns by default, host loopback through 10.0.2.2 only when
 // allowed, published TCP and UDP ports, --network none, the /etc files, and
 // no slirp4netns left behind.

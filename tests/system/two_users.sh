@@ -1,5 +1,5 @@
 #!/bin/bash
-# Two users on one machine (issue 4): run as root by helpers/test-all.sh after ctest. The first
+# Two users on one machine: run as root by helpers/test-all.sh after ctest. The first
 # test user starts a detached container in its default store; the second user must see none of
 # it, reach none of it by name or id, and be refused the first user's store. Each step runs
 # as the unprivileged user itself, with a clean environment (no XDG_RUNTIME_DIR, as after su).
@@ -55,7 +55,7 @@ for squat in "${squats[@]}"; do
   [[ $(stat -c %U "$squat") == "$USER_B" ]] && rmdir "$squat"
 done
 
-# The escape suite's second user (issue 12): user B goes for user A's running container from the
+# The escape suite's second user: user B goes for user A's running container from the
 # host and from a container of B's own. Each attempt is made by A too where A may, so a refusal of
 # B's proves the kernel told the users apart, not that the attempt was broken.
 # shellcheck disable=SC2317

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The cgroup tests of issue 6, run as root inside the VM (tests/vm/run-vm.sh);
+# The cgroup tests, run as root inside the VM (tests/vm/run-vm.sh);
 # every sandbox command runs as the lingering user `tester`. TAP-style output;
 # exit 1 when a test failed.
 . /mnt/sbx/lib.sh

@@ -1,6 +1,6 @@
-// A container's record and state (issue 4, lifecycle).
+// A container's record and state.
 //
-// Two places, as ARCHITECTURE.md "On disk" says:
+// Two places:
 //  - the store, containers/<id>/ (survives reboots): config.json (the
 //    ContainerSpec and image it was made from), name, image-id, upper/work,
 //    the log (ctr.log) and exited.json (exit code, finish time, OOMKilled);
@@ -30,7 +30,7 @@ namespace sbx::containers {
 enum class ContainerStatus { kCreated, kRunning, kExited, kUnknown };
 std::string_view to_string(ContainerStatus status);  // "created", "running", ...
 
-// One published port (issue 5), as `sandbox port` prints it.
+// One published port, as `sandbox port` prints it.
 struct PortBinding {
   std::string host_ip;  // "0.0.0.0" when not given
   uint16_t host_port = 0;
@@ -45,17 +45,17 @@ struct RuntimeState {
   uint64_t pid_start_time = 0;  // /proc/<pid>/stat field 22
   pid_t monitor_pid = 0;        // the monitor (-d) or the `sandbox run` process
   uint64_t monitor_start_time = 0;
-  pid_t slirp_pid = 0;             // issue 5; 0 without slirp4netns
-  std::string slirp_api_socket;    // issue 5
-  std::vector<PortBinding> ports;  // issue 5
-  std::string cgroup_path;         // issue 6: /sys/fs/cgroup/... of the container; "" without
-  std::string started_at;          // RFC 3339, UTC
+  pid_t slirp_pid = 0;  // 0 without slirp4netns
+  std::string slirp_api_socket;
+  std::vector<PortBinding> ports;
+  std::string cgroup_path;  // /sys/fs/cgroup/... of the container; "" without
+  std::string started_at;   // RFC 3339, UTC
 };
 
 // How it ended (store, exited.json).
 struct ExitRecord {
   int exit_code = 0;
-  bool oom_killed = false;  // issue 6
+  bool oom_killed = false;
   std::string finished_at;  // RFC 3339, UTC
 };
 

@@ -38,9 +38,9 @@ struct RunFlags {
   std::string network;        // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
   std::string userns;         // "", keep-id
   bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
-  cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits (issue 6)
+  cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits
 
-  // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP (issue 5)
+  // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP
   std::vector<std::string> publish;
   std::vector<std::string> dns;
   std::vector<std::string> add_hosts;

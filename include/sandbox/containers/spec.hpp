@@ -61,7 +61,7 @@ struct ContainerSpec {
   bool interactive = false;
   bool remove = false;
   bool init = true;
-  cgroup::CgroupRequest cgroup;  // resource limits (issue 6); none: no cgroup work
+  cgroup::CgroupRequest cgroup;  // resource limits; none: no cgroup work
   std::string stop_signal;       // the image's StopSignal ("" = SIGTERM), used by `stop`
 };
 

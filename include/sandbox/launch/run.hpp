@@ -1,4 +1,4 @@
-// `sandbox run`: the whole run path in one call (see ARCHITECTURE.md):
+// `sandbox run`: the whole run path in one call:
 // resolve or pull the image, merge the spec, lay out the rootfs, plan, spawn,
 // map ids, release the child, relay signals and the terminal, clean up.
 #pragma once

@@ -142,7 +142,7 @@ class Store {
   // ---- containers (their dirs belong to the runtime)
   std::filesystem::path containers_dir() const { return root_ / "containers"; }
   // cache/mount-points/<image id hex>: the image's missing mount points as a
-  // layer (runtime/mount_point_layer.hpp); collected with the image.
+  // layer (launch/mount_point_layer.hpp); collected with the image.
   std::filesystem::path mount_point_layer_dir(const image::Digest& image_id) const {
     return root_ / "cache" / "mount-points" / image_id.hex();
   }
