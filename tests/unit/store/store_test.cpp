@@ -105,7 +105,7 @@ TEST_F(StoreTest, AddResolveAndList) {
 }
 
 TEST_F(StoreTest, AMissingRecordIsNotFoundByKind) {
-  auto missing = store().read_image_record(image::sha256_of("never stored"));
+  auto missing = store().image(image::sha256_of("never stored"));
   ASSERT_FALSE(missing);
   EXPECT_TRUE(is_not_found(missing.error()));
   EXPECT_EQ(missing.error().errno_value(), 0);
