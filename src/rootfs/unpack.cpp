@@ -50,6 +50,9 @@ class Unpacker {
  private:
   Status unpack_entry(LayerArchive& archive, archive_entry* entry, const std::string& name);
   Status unpack_normal(LayerArchive& archive, archive_entry* entry, const std::string& path);
+  // Makes `entry` (not a hard link) as `base` in `dir_fd`, where nothing is.
+  Status make_entry(LayerArchive& archive, archive_entry* entry, int dir_fd,
+                    const std::string& base, const std::string& path);
   Status make_whiteout(const std::string& path);
   Status make_opaque(const std::string& dir);
   // `fd`: the file just created (O_EXCL) as `base` in `dir_fd`.
@@ -147,9 +150,13 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
   }
   note_written(path);
   if (is_hardlink) return make_hardlink(entry, dir_fd, base, path);
+  return make_entry(archive, entry, dir_fd, base, path);
+}
 
+Status Unpacker::make_entry(LayerArchive& archive, archive_entry* entry, int dir_fd,
+                            const std::string& base, const std::string& path) {
   MetadataOptions meta{options_.ignore_ownership};
-  switch (type) {
+  switch (archive_entry_filetype(entry)) {
     case AE_IFREG: {
       int raw = create_file(dir_fd, base);
       if (raw < 0) return fail_errno("create", path);
