@@ -40,6 +40,17 @@ static void die_exec(const char* command, int error_number) {
     fprintf(stderr, "sandbox: exec \"%s\": %s\n", command, strerror(error_number));
 }
 
+/* The sync message that says `command` could not be exec'd (sync_wire.h):
+ * the same bytes whether init's own child sends it to init or init sends it
+ * to `sandbox exec`. */
+static void exec_failure(struct sbx_sync_wire* message, int error_number, const char* command) {
+  memset(message, 0, sizeof *message);
+  message->type = SBX_SYNC_ERROR;
+  message->error_number = error_number;
+  snprintf(message->text, sizeof message->text, "%s: execve(%s)", SBX_SYNC_EXEC_COMMAND_STEP,
+           command);
+}
+
 static int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -47,7 +58,8 @@ static int exit_code_of(int status) {
 }
 
 /* In the forked child: become the foreground job (with -t) and exec. Reports
- * execve's errno through `report` (close-on-exec, so success closes it). */
+ * a failing execve through `report` as one sync message (a pipe: one message
+ * is PIPE_BUF bytes, written at once); close-on-exec, so success closes it. */
 static void run_command(char** command, int tty, int report, const sigset_t* unblocked) {
   if (tty) {
     setpgid(0, 0);
@@ -55,8 +67,9 @@ static void run_command(char** command, int tty, int report, const sigset_t* unb
   }
   sigprocmask(SIG_SETMASK, unblocked, NULL);
   execvp(command[0], command);
-  int error_number = errno;
-  ssize_t n = write(report, &error_number, sizeof error_number);
+  struct sbx_sync_wire message;
+  exec_failure(&message, errno, command[0]);
+  ssize_t n = write(report, &message, sizeof message);
   (void)n;
   _exit(127);
 }
@@ -110,11 +123,7 @@ static int exec_candidates(int report, char** paths, char** command) {
     }
   }
   struct sbx_sync_wire message;
-  memset(&message, 0, sizeof message);
-  message.type = SBX_SYNC_ERROR;
-  message.error_number = error_number;
-  snprintf(message.text, sizeof message.text, "%s: execve(%s)", SBX_SYNC_EXEC_COMMAND_STEP,
-           command[0]);
+  exec_failure(&message, error_number, command[0]);
   ssize_t n = send(report, &message, sizeof message, MSG_NOSIGNAL);
   (void)n;
   return error_number == ENOENT ? 127 : 126;
@@ -160,15 +169,15 @@ int main(int argc, char** argv) {
   }
   if (pid == 0) run_command(command, tty, report[1], &none);
   close(report[1]);
-  int error_number = 0;
+  struct sbx_sync_wire message;
   ssize_t n;
-  do n = read(report[0], &error_number, sizeof error_number);
+  do n = read(report[0], &message, sizeof message);
   while (n < 0 && errno == EINTR);
   close(report[0]);
-  if (n == (ssize_t)sizeof error_number) {
-    die_exec(command[0], error_number);
+  if (n == (ssize_t)sizeof message && message.type == SBX_SYNC_ERROR) {
+    die_exec(command[0], message.error_number);
     waitpid(pid, NULL, 0);
-    return error_number == ENOENT ? 127 : 126;
+    return message.error_number == ENOENT ? 127 : 126;
   }
   return supervise(pid, &all);
 }

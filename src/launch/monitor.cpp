@@ -6,10 +6,14 @@
 //   fork ---------------------->   stdio -> pipes / /dev/null
 //                                  launch() ------------------------> clone ... execve
 //                                  state.json
-//   read report  <---------------  "K" (or "E" message \0 hint, exit)
-//   print id, exit                 fexecve(monitor memfd): holds the pipes, writes
-//                                  ctr.log, waitpid()s the container, then execs
+//   recv report  <---------------  kDone (or kFailed{error, hint}, exit)
+//   recv EOF     <---------------  fexecve(monitor memfd) closed the report socket
+//   print id, exit                 (CLOEXEC; kFailed if it failed). The monitor holds
+//                                  the pipes, writes ctr.log, waitpid()s the container,
+//                                  then execs
 //                                  `sandbox --root R container cleanup --exit-code N ID`
+//
+// The report socket carries SyncMessages (sync.hpp), as the container's own.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +27,7 @@
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sealed_memfd.hpp"
+#include "sync.hpp"
 
 extern "C" const char sbx_monitor_start[];
 extern "C" const char sbx_monitor_end[];
@@ -98,8 +103,6 @@ struct LauncherContext {
   int report_fd;
 };
 
-void report(int fd, std::string_view text) { (void)write_all(fd, text); }
-
 // Runs in the launcher; returns only on an error (else it became the monitor).
 Status launch_and_become_monitor(const LauncherContext& c) {
   const std::string& id = *c.id;
@@ -136,42 +139,37 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   SBX_TRY(stdio_to_null());
   std::vector<char*> argv = c_string_array(args);
   launched.network.release();
-  report(c.report_fd, "K");
+  (void)send_sync(c.report_fd, make_sync_message(SyncType::kDone));
   ::fexecve(c.monitor_fd, argv.data(), environ);
-  // Too late to report: the container must not run unwatched.
+  // Reported after kDone: the launcher's return kills the container, which
+  // must not run unwatched.
   return fail_errno("fexecve", "sandbox-monitor");
 }
 
 [[noreturn]] void run_launcher(const LauncherContext& c) {
   ::setsid();
   Status done = launch_and_become_monitor(c);
-  std::string message = "E" + done.error().message() + '\0' + done.error().hint();
-  report(c.report_fd, message);
+  (void)send_sync(c.report_fd, make_sync_failure(done.error()));
   ::_exit(1);
 }
 
-// The launcher's report: "K", or "E" message '\0' hint; nothing when it died.
+// The launcher's report: kDone then EOF once the monitor runs, or kFailed;
+// nothing when it died.
 Status read_report(int fd, ChildProcess& launcher) {
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail_errno("read", "launcher report");
-    text.append(buf, static_cast<size_t>(n));
-  }
-  if (text == "K") {
+  auto first = SBX_TRY(receive_sync(fd));
+  bool done = first && first->message.type == SyncType::kDone;
+  auto then = done ? SBX_TRY(receive_sync(fd)) : std::move(first);
+  if (done && !then) {
     launcher.release();  // it is the monitor now
     return {};
   }
   auto status = launcher.wait();
-  if (text.empty())
+  if (!then)
     return fail("the container launcher " +
                 (status ? describe_wait_status(*status) : status.error().message()));
-  size_t nul = text.find('\0');
-  Error error(text.substr(1, nul == std::string::npos ? std::string::npos : nul - 1));
-  if (nul != std::string::npos && nul + 1 < text.size())
-    error = std::move(error).with_hint(text.substr(nul + 1));
-  return fail(std::move(error));
+  if (then->message.type != SyncType::kFailed)
+    return fail("launcher report: unexpected message from the container launcher");
+  return fail(sync_error_to_error(then->message));
 }
 
 }  // namespace
@@ -183,17 +181,17 @@ Status launch_detached(const containers::Containers& containers, const std::stri
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,
                             static_cast<size_t>(sbx_monitor_end - sbx_monitor_start))));
-  auto report_pipe = SBX_TRY(make_pipe("launcher report"));
+  auto [parent_end, launcher_end] = SBX_TRY(make_sync_pair());
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork", "container launcher");
   if (pid == 0) {
-    report_pipe.read.reset();
-    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), report_pipe.write.get()});
+    parent_end.reset();
+    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), launcher_end.get()});
   }
   ChildProcess launcher(pid);
-  report_pipe.write.reset();
-  return read_report(report_pipe.read.get(), launcher);
+  launcher_end.reset();
+  return read_report(parent_end.get(), launcher);
 }
 
 }  // namespace sbx::launch

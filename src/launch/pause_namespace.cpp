@@ -18,6 +18,7 @@
 #include "sandbox/userns/write_id_maps.hpp"
 #include "sealed_memfd.hpp"
 #include "spawn.hpp"
+#include "sync.hpp"
 
 namespace sbx::launch {
 namespace {
@@ -69,9 +70,8 @@ std::optional<UniqueFd> join_recorded(const fs::path& pidfile, const userns::IdM
 // us on purpose.
 Result<pid_t> start_pause(const userns::IdMaps& maps) {
   UniqueFd program = SBX_TRY(detail::make_sealed_memfd("sandbox-pause", "pause", embedded_init()));
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "pause process");
-  UniqueFd go_read(fds[0]), go_write(fds[1]);
+  // The go-ahead once the maps are written: kHostReady, or EOF when we give up.
+  auto [go_write, go_read] = SBX_TRY(make_sync_pair());
   long pid = ::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0);
   if (pid < 0) return fail_errno("clone", "a new user namespace");
   if (pid == 0) {
@@ -83,10 +83,9 @@ Result<pid_t> start_pause(const userns::IdMaps& maps) {
     for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (::chdir("/") < 0) ::_exit(1);
-    char go = 0;
-    while (::read(go_read.get(), &go, 1) < 0 && errno == EINTR) {
-    }
-    if (go != 'x') ::_exit(1);  // our parent gave up
+    SyncMessage go;
+    if (receive_sync_raw(go_read.get(), go) < 0 || go.type != SyncType::kHostReady)
+      ::_exit(1);  // our parent gave up
     const char* argv[] = {"sandbox-pause", "--pause", nullptr};
     const char* envp[] = {nullptr};
     ::syscall(SYS_execveat, program.get(), "", argv, envp, AT_EMPTY_PATH);
@@ -95,7 +94,8 @@ Result<pid_t> start_pause(const userns::IdMaps& maps) {
   ChildProcess child(static_cast<pid_t>(pid));
   go_read.reset();
   SBX_TRY(userns::write_id_maps(static_cast<pid_t>(pid), maps));
-  SBX_TRY(write_all(go_write.get(), "x"));
+  if (int rc = send_sync(go_write.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
+    return fail_errno("sendmsg", "pause process", -rc);
   return child.release();
 }
 

@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -25,8 +26,27 @@ SyncMessage make_sync_error(int error_number, const char* step, const char* sysc
   return m;
 }
 
+SyncMessage make_sync_failure(const Error& error) noexcept {
+  SyncMessage m = make_sync_message(SyncType::kFailed);
+  m.error_number = error.errno_value();
+  // text = message '\0' hint '\0'; the zeroed text supplies the terminators.
+  size_t message_size = std::min(error.message().size(), sizeof m.text - 2);
+  std::memcpy(m.text, error.message().data(), message_size);
+  size_t hint_size = std::min(error.hint().size(), sizeof m.text - 2 - message_size);
+  std::memcpy(m.text + message_size + 1, error.hint().data(), hint_size);
+  return m;
+}
+
 Error sync_error_to_error(const SyncMessage& message) {
-  std::string text(message.text, strnlen(message.text, sizeof message.text));
+  size_t size = strnlen(message.text, sizeof message.text);
+  std::string text(message.text, size);
+  if (message.type == SyncType::kFailed) {
+    Error error(std::move(text), message.error_number);
+    if (size + 1 >= sizeof message.text) return error;
+    const char* hint = message.text + size + 1;
+    std::string hint_text(hint, strnlen(hint, sizeof message.text - size - 1));
+    return hint_text.empty() ? error : std::move(error).with_hint(std::move(hint_text));
+  }
   if (message.error_number != 0) text += std::string(": ") + std::strerror(message.error_number);
   return Error(std::move(text), message.error_number);
 }

@@ -1,6 +1,7 @@
-// The parent <-> child protocol over one SOCK_SEQPACKET socketpair (both ends
-// close-on-exec). Every message is one fixed-size SyncMessage, so the child
-// never allocates to send one.
+// The one message type between sandbox's processes: one fixed-size
+// SyncMessage (sync_wire.h), so a child never allocates to send one. Every
+// pipe and socket that uses it, and the few that cannot, are drawn in
+// docs/processes.md. The container's first process, for one:
 //
 //   parent (sandbox)                         child (PID 1 of the container)
 //   ----------------                         -------------------------------------------
@@ -38,6 +39,8 @@ enum class SyncType : uint32_t {
   kHostReady = SBX_SYNC_HOST_READY,
   kError = SBX_SYNC_ERROR,
   kExecPid = SBX_SYNC_EXEC_PID,
+  kDone = SBX_SYNC_DONE,
+  kFailed = SBX_SYNC_FAILED,
 };
 
 struct SyncMessage {
@@ -45,7 +48,8 @@ struct SyncMessage {
   int32_t error_number = 0;
   char text[SBX_SYNC_TEXT_SIZE] = {};
 };
-static_assert(sizeof(SyncMessage) == sizeof(sbx_sync_wire) &&
+static_assert(sizeof(SyncMessage) == SBX_SYNC_MESSAGE_SIZE &&
+              sizeof(SyncMessage) == sizeof(sbx_sync_wire) &&
               offsetof(SyncMessage, error_number) == offsetof(sbx_sync_wire, error_number) &&
               offsetof(SyncMessage, text) == offsetof(sbx_sync_wire, text));
 
@@ -54,7 +58,11 @@ SyncMessage make_sync_message(SyncType type) noexcept;
 // kError with "step: syscall(path)" (path may be null).
 SyncMessage make_sync_error(int error_number, const char* step, const char* syscall,
                             const char* path) noexcept;
-// The parent's view of a kError message: "step: syscall(path): strerror".
+// kFailed with a whole Error: its message, '\0', its hint (cut to fit: the
+// hint goes first).
+SyncMessage make_sync_failure(const Error& error) noexcept;
+// The parent's view of a kError message, "step: syscall(path): strerror", or
+// of a kFailed one (the Error that was sent).
 Error sync_error_to_error(const SyncMessage& message);
 
 // Sends one message (and `fd` as SCM_RIGHTS when >= 0). Returns 0 or -errno.

@@ -1,6 +1,8 @@
 /* The bytes of one sync message (sync.hpp), in C so that the static helpers,
  * which link no C++ (helpers/init), send exactly what the parent reads. Fixed
- * size: a child sends one without allocating. */
+ * size: a child sends one without allocating. One message is PIPE_BUF bytes,
+ * so one write(2) of it is atomic on a pipe as well as on the SOCK_SEQPACKET
+ * sockets most of them travel on. docs/processes.md lists every use. */
 #ifndef SANDBOX_RUNTIME_SYNC_WIRE_H
 #define SANDBOX_RUNTIME_SYNC_WIRE_H
 
@@ -9,12 +11,17 @@
 enum {
   SBX_SYNC_PTY_MASTER = 2,       /* child -> parent, carries the pty master fd */
   SBX_SYNC_WAITING_FOR_HOST = 3, /* child -> parent */
-  SBX_SYNC_HOST_READY = 4,       /* parent -> child */
-  SBX_SYNC_ERROR = 5,            /* child -> parent: error_number and "step: syscall(path)" */
+  SBX_SYNC_HOST_READY = 4,       /* parent -> child: go on */
+  SBX_SYNC_ERROR = 5,            /* child -> parent: error_number and "step: syscall(path)";
+                                    the reader appends strerror(error_number) */
   SBX_SYNC_EXEC_PID = 6,         /* exec's joiner -> parent; error_number holds the pid */
+  SBX_SYNC_DONE = 7,             /* child -> parent: its part succeeded */
+  SBX_SYNC_FAILED = 8,           /* child -> parent: a whole error, text = message '\0' hint,
+                                    error_number its errno (not appended) */
 };
 
-#define SBX_SYNC_TEXT_SIZE 480
+#define SBX_SYNC_MESSAGE_SIZE 4096 /* PIPE_BUF on Linux */
+#define SBX_SYNC_TEXT_SIZE (SBX_SYNC_MESSAGE_SIZE - 8)
 
 struct sbx_sync_wire {
   uint32_t type;

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <climits>
 #include <cstring>
 
 namespace sbx::launch {
@@ -22,9 +24,62 @@ TEST(SyncMessage, ErrorTextNamesStepSyscallAndPath) {
 }
 
 TEST(SyncMessage, LongTextIsTruncatedNotOverflowed) {
-  std::string path(2000, 'a');
+  std::string path(10000, 'a');
   auto m = make_sync_error(EINVAL, "step", "mount", path.c_str());
   EXPECT_EQ(strnlen(m.text, sizeof m.text), sizeof m.text - 1);
+}
+
+TEST(SyncMessage, IsOnePipeBufSoAPipeWriteIsAtomic) {
+  EXPECT_EQ(sizeof(SyncMessage), size_t{PIPE_BUF});
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  SyncMessage sent = make_sync_error(EACCES, SBX_SYNC_EXEC_COMMAND_STEP, "execve", "/bin/x");
+  ASSERT_EQ(::write(write_end.get(), &sent, sizeof sent), static_cast<ssize_t>(sizeof sent));
+  sbx_sync_wire received;  // what helpers/init reads
+  ASSERT_EQ(::read(read_end.get(), &received, sizeof received),
+            static_cast<ssize_t>(sizeof received));
+  EXPECT_EQ(received.type, uint32_t{SBX_SYNC_ERROR});
+  EXPECT_EQ(received.error_number, EACCES);
+  EXPECT_STREQ(received.text, "exec command: execve(/bin/x)");
+}
+
+TEST(SyncMessage, FailureCarriesAWholeErrorWithHint) {
+  Error sent = Error("network: slirp4netns exited with status 1", EPERM).with_hint("check it");
+  SyncMessage m = make_sync_failure(sent);
+  EXPECT_EQ(m.type, SyncType::kFailed);
+  Error e = sync_error_to_error(m);
+  EXPECT_EQ(e.message(), sent.message());  // no strerror appended: it is whole
+  EXPECT_EQ(e.hint(), "check it");
+  EXPECT_EQ(e.errno_value(), EPERM);
+
+  Error plain = sync_error_to_error(make_sync_failure(Error("no hint here")));
+  EXPECT_EQ(plain.message(), "no hint here");
+  EXPECT_EQ(plain.hint(), "");
+  EXPECT_EQ(plain.errno_value(), 0);
+}
+
+TEST(SyncMessage, FailureIsCutToFitHintFirst) {
+  std::string hint = "a hint";
+  std::string almost(SBX_SYNC_TEXT_SIZE - 2 - 3, 'm');
+  Error e = sync_error_to_error(make_sync_failure(Error(almost).with_hint(hint)));
+  EXPECT_EQ(e.message(), almost);
+  EXPECT_EQ(e.hint(), "a h");
+
+  std::string huge(3 * SBX_SYNC_TEXT_SIZE, 'm');
+  e = sync_error_to_error(make_sync_failure(Error(huge).with_hint(hint)));
+  EXPECT_EQ(e.message(), huge.substr(0, SBX_SYNC_TEXT_SIZE - 2));
+  EXPECT_EQ(e.hint(), "");
+}
+
+TEST(SyncMessage, UnterminatedTextIsReadWithinTheMessage) {
+  SyncMessage m = make_sync_message(SyncType::kFailed);
+  std::memset(m.text, 'x', sizeof m.text);  // a hostile or broken sender
+  Error e = sync_error_to_error(m);
+  EXPECT_EQ(e.message().size(), sizeof m.text);
+  EXPECT_EQ(e.hint(), "");
+  m.type = SyncType::kError;
+  EXPECT_EQ(sync_error_to_error(m).message().size(), sizeof m.text);
 }
 
 class SyncSocket : public ::testing::Test {
@@ -49,6 +104,17 @@ TEST_F(SyncSocket, MessagesRoundTrip) {
   SyncMessage raw;
   ASSERT_EQ(receive_sync_raw(a_.get(), raw), 0);
   EXPECT_EQ(raw.type, SyncType::kHostReady);
+}
+
+TEST_F(SyncSocket, DoneThenEofIsTheLaunchersSuccess) {
+  ASSERT_EQ(send_sync(a_.get(), make_sync_message(SyncType::kDone)), 0);
+  a_.reset();  // what execve does to a close-on-exec end
+  auto done = receive_sync(b_.get());
+  ASSERT_TRUE(done && *done);
+  EXPECT_EQ((*done)->message.type, SyncType::kDone);
+  auto eof = receive_sync(b_.get());
+  ASSERT_TRUE(eof);
+  EXPECT_FALSE(*eof);
 }
 
 TEST_F(SyncSocket, CarriesAnFd) {
