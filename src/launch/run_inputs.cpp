@@ -138,6 +138,11 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
   return "";
 }
 
+namespace {
+
+// The rootfs layout under containers/<id> (its mount point and the /etc
+// files in `runtime_dir`), the image's passwd and group, capabilities and the
+// compiled seccomp program; `maps` go into the plan.
 Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                           const store::ImageRecord& image,
                                           const containers::ContainerSpec& spec,
@@ -174,8 +179,6 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }
-
-namespace {
 
 Result<userns::IdMaps> container_id_maps(bool keep_id, images::ProgressSink& progress) {
   std::vector<std::string> warnings;

@@ -43,17 +43,6 @@ Result<LaunchPlan> plan_container(const store::Store& store, const store::ImageR
                                   const std::filesystem::path& runtime_dir,
                                   const userns::IdMaps& maps, const std::string& storage_driver);
 
-// The rootfs layout under containers/<id> (its mount point and the /etc
-// files in `runtime_dir`), the image's passwd and group, capabilities and the
-// compiled seccomp program; `maps` go into the plan.
-Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
-                                          const store::ImageRecord& image,
-                                          const containers::ContainerSpec& spec,
-                                          const std::string& id,
-                                          const std::filesystem::path& runtime_dir,
-                                          const userns::IdMaps& maps,
-                                          const std::string& storage_driver);
-
 // The container's capabilities, rlimits and seccomp program (compiled once,
 // then read from the cache under the store). Shared by run and exec.
 Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
