@@ -73,7 +73,10 @@ Status read_entry(archive* a, archive_entry* entry, const fs::path& staging, siz
   const char* hardlink = archive_entry_hardlink(entry);
   mode_t type = archive_entry_filetype(entry);
   if (hardlink || type == AE_IFLNK) {
-    std::string target = hardlink ? hardlink : archive_entry_symlink(entry);
+    const char* link = hardlink ? hardlink : archive_entry_symlink(entry);
+    if (!link)
+      return fail("archive member \"" + original + "\" is a link without a target", EINVAL);
+    std::string target = link;
     // Symlinks are relative to their dir; hardlinks name a member.
     std::string joined = hardlink || target.starts_with("/") ? target : parent_of(*name) + target;
     std::optional<std::string> clean = rootfs::clean_entry_path(joined);
