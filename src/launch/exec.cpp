@@ -118,6 +118,23 @@ Result<ExecOutcome> start_and_wait(const ExecPlan& plan, int pidfd,
 
 }  // namespace
 
+Result<ExecOutcome> exec_plan_in(const ExecPlan& plan, int pidfd,
+                                 const std::function<Status(pid_t, UniqueFd)>& on_started) {
+  detail::BlockedSignals signals;
+  auto process = SBX_TRY(detail::ExecProcess::spawn(plan, pidfd));
+  auto failed = SBX_TRY(process.release_and_await_exec());
+  if (failed)
+    return ExecOutcome{exit_code_for_exec_errno(failed->errno_value()),
+                       command_failed(plan, *failed)};
+  SBX_TRY(on_started(process.pid(), process.take_pty_master()));
+  if (plan.detach) {
+    process.child().release();
+    return ExecOutcome{};
+  }
+  int status = SBX_TRY(detail::supervise(process.child(), signals, UniqueFd(), false));
+  return ExecOutcome{exit_code_of(status), std::nullopt};
+}
+
 Result<ExecOutcome> exec_in_container(const ExecOptions& options) {
   const ExecFlags& flags = options.flags;
   auto containers = SBX_TRY(containers::Containers::open(options.store_root));

@@ -64,7 +64,9 @@ Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd
   ChildContext ctx;
   ctx.process = &plan.process;
   ctx.security = &plan.security;
-  ctx.detach = plan.detach;
+  ctx.detach = plan.detach && !plan.detach_keeps_stdio;
+  ctx.outlive_parent = plan.detach;
+  ctx.init_execs_command = true;
   ctx.sync_fd = child_end.get();
   ctx.join_pidfd = container_pidfd;
   ctx.join_namespaces = plan.namespaces;

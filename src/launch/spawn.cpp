@@ -36,8 +36,28 @@ std::span<const char> embedded_init() {
   return {sbx_init_start, static_cast<size_t>(sbx_init_end - sbx_init_start)};
 }
 
+namespace {
+
+// init's argv: `-- ARGS` to run and supervise the command, or (init = false)
+// `--exec FD -- PATHS -- ARGS` to become it.
+std::vector<std::string> init_arguments(const LaunchPlan& plan, int sync_fd) {
+  std::vector<std::string> args = {"sandbox-init"};
+  if (plan.init) {
+    if (plan.process.terminal) args.push_back("-t");
+  } else {
+    args.insert(args.end(), {"--exec", std::to_string(sync_fd), "--"});
+    args.insert(args.end(), plan.command_paths.begin(), plan.command_paths.end());
+  }
+  args.push_back("--");
+  args.insert(args.end(), plan.process.args.begin(), plan.process.args.end());
+  return args;
+}
+
+}  // namespace
+
 Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::span<const char> init,
-                                                 NamespacesToJoin ahead) {
+                                                 NamespacesToJoin ahead,
+                                                 const SpawnOptions& options) {
   // Named "init": ps inside shows PID 1 as memfd:init; sealed, so nothing in
   // the container can rewrite it.
   UniqueFd init_fd = SBX_TRY(detail::make_sealed_memfd("init", "init", init));
@@ -45,12 +65,15 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   if (!null_fd) return fail_errno("open", "/dev/null");
   auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
 
-  std::vector<std::string> init_args = {"sandbox-init"};
-  if (plan.process.terminal) init_args.push_back("-t");
-  init_args.push_back("--");
-  init_args.insert(init_args.end(), plan.process.args.begin(), plan.process.args.end());
-  std::vector<char*> argv = c_string_array(init_args);
+  std::vector<char*> argv = c_string_array(init_arguments(plan, child_end.get()));
   std::vector<char*> envp = c_string_array(plan.process.env);
+  std::vector<char*> command_paths = c_string_array(plan.command_paths);
+  std::vector<int> join_fds;
+  int join_fd_namespaces = 0;
+  for (auto [fd, type] : options.join_fds) {
+    join_fds.push_back(fd);
+    join_fd_namespaces |= type;
+  }
 
   detail::ChildContext ctx;
   ctx.plan = &plan;
@@ -64,6 +87,16 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   ctx.null_fd = null_fd.get();
   ctx.init_argv = argv.data();
   ctx.envp = envp.data();
+  ctx.join_fds = join_fds.data();
+  ctx.join_fd_count = join_fds.size();
+  ctx.join_fd_namespaces = join_fd_namespaces;
+  ctx.first_closed_fd = 3 + options.preserve_fds;
+  ctx.start_gate_fd = options.start_gate_fd;
+  ctx.outlive_parent = options.start_gate_fd >= 0;
+  if (!plan.init) {
+    ctx.command_paths = command_paths.data();
+    ctx.init_execs_command = true;
+  }
 
   // The joiner shares our memory and we sleep until it exits: it enters the
   // namespaces made ahead and clones the container's first process as our
@@ -104,6 +137,17 @@ Status ContainerProcess::release_and_await_exec() {
   auto received = SBX_TRY(receive_sync(sync_.get()));
   sync_.reset();
   if (!received) return {};  // EOF: execve closed the child's end
+  if (received->message.type == SyncType::kError)
+    return fail(sync_error_to_error(received->message));
+  return fail("sync socket: unexpected message from the container process");
+}
+
+Status ContainerProcess::release_and_await_created() {
+  if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
+    return child_gone(child_, "before the host side was ready");
+  auto received = SBX_TRY(receive_sync(sync_.get()));
+  if (!received) return child_gone(child_, "while setting up the container");
+  if (received->message.type == SyncType::kCreated) return {};
   if (received->message.type == SyncType::kError)
     return fail(sync_error_to_error(received->message));
   return fail("sync socket: unexpected message from the container process");

@@ -6,6 +6,8 @@
 #include <sys/types.h>
 
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/process.hpp"
@@ -17,8 +19,19 @@ namespace sbx::launch {
 // Namespaces made ahead of the container's first process, which joins them
 // (userns::NamespaceHolder): a pidfd of their holder and the CLONE_NEW* flags.
 struct NamespacesToJoin {
-  int pidfd = -1;
+  int pidfd = -1;      // -1: none made ahead (an OCI config without a user namespace)
   int namespaces = 0;  // CLONE_NEWUSER at least
+};
+
+// What the OCI runtime mode asks of a spawn beyond a plan.
+struct SpawnOptions {
+  // Namespaces joined by path, open, with their CLONE_NEW* types; the user
+  // namespace first. Joined before `ahead`.
+  std::vector<std::pair<int, int>> join_fds;  // {fd, type}
+  unsigned preserve_fds = 0;                  // fds 3 .. 3+N-1 stay open into the container
+  // A FIFO opened read-write: the child waits on it after its setup (see
+  // child/child.hpp); the container then outlives its parent.
+  int start_gate_fd = -1;
 };
 
 // A cloned child that runs the plan. Killed and reaped on destruction unless
@@ -31,7 +44,7 @@ class ContainerProcess {
   // from a sealed memfd so the container can never reach or write a host
   // binary. The caller must be single-threaded.
   static Result<ContainerProcess> spawn(const LaunchPlan& plan, std::span<const char> init,
-                                        NamespacesToJoin ahead);
+                                        NamespacesToJoin ahead, const SpawnOptions& options = {});
 
   pid_t pid() const { return child_.pid(); }
 
@@ -40,6 +53,9 @@ class ContainerProcess {
   Status await_host_wait();
   // After network/cgroup setup: the child finishes and execs; EOF = exec ok.
   Status release_and_await_exec();
+  // With a start gate: after the host side, the child finishes its setup and
+  // waits at the gate; returns once it does.
+  Status release_and_await_created();
 
   // The pty master (with -t), once await_host_wait returned.
   UniqueFd take_pty_master() { return std::move(pty_master_); }

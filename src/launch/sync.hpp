@@ -41,6 +41,7 @@ enum class SyncType : uint32_t {
   kExecPid = SBX_SYNC_EXEC_PID,
   kDone = SBX_SYNC_DONE,
   kFailed = SBX_SYNC_FAILED,
+  kCreated = SBX_SYNC_CREATED,
 };
 
 struct SyncMessage {

@@ -9,12 +9,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/unique_fd.hpp"
 #include "sandbox/containers/spec.hpp"
 #include "sandbox/launch/plan.hpp"
 #include "sandbox/security/policy.hpp"
@@ -70,7 +72,16 @@ struct ExecPlan {
   int namespaces = 0;  // CLONE_NEW* flags to join, CLONE_NEWUSER among them
   security::SecurityPlan security;
   bool detach = false;
+  // The OCI runtime's exec --detach: the engine's pipes stay the command's
+  // stdio (else a detached command gets /dev/null).
+  bool detach_keeps_stdio = false;
 };
+
+// The OCI runtime's exec: `plan` in the namespaces of the process `pidfd`
+// names, as our child. `on_started` gets its pid and, with a terminal, the pty
+// master once it runs. Waits for it unless plan.detach.
+Result<ExecOutcome> exec_plan_in(const ExecPlan& plan, int pidfd,
+                                 const std::function<Status(pid_t, UniqueFd)>& on_started);
 
 // The container's spec + the exec flags (with -e/--env-file already read and
 // expanded into flags.env) -> ExecPlan.

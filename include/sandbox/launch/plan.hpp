@@ -62,7 +62,14 @@ struct LaunchPlan {
   // OCI "process.{capabilities,rlimits,noNewPrivileges}" and "linux.seccomp":
   // carried out in the child by security::apply_security_plan.
   security::SecurityPlan security;
-  bool init = true;  // PID 1 is sandbox's init, which runs process.args
+  // PID 1 is sandbox's init, which runs process.args and supervises it. When
+  // false (the OCI runtime mode), PID 1 is process.args itself: init's --exec
+  // mode execs the first of `command_paths` that runs.
+  bool init = true;
+  std::vector<std::string> command_paths;  // with init = false
+  // OCI "domainname" and "linux.sysctl" (as /proc/sys paths), set after pivot_root.
+  std::string domainname;
+  std::vector<std::pair<std::string, std::string>> sysctls;
 };
 
 // What the parent learned before planning (I/O done, results as values).

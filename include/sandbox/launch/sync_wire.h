@@ -18,6 +18,8 @@ enum {
   SBX_SYNC_DONE = 7,             /* child -> parent: its part succeeded */
   SBX_SYNC_FAILED = 8,           /* child -> parent: a whole error, text = message '\0' hint,
                                     error_number its errno (not appended) */
+  SBX_SYNC_CREATED = 9,          /* child -> parent: set up, waiting at the start gate
+                                    (sandbox-runtime create) */
 };
 
 #define SBX_SYNC_MESSAGE_SIZE 4096 /* PIPE_BUF on Linux */

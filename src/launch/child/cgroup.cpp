@@ -13,6 +13,7 @@ namespace sbx::launch::detail {
 
 bool enter_cgroup_namespace(ChildContext& ctx) noexcept {
   if (!(ctx.plan->namespaces & CLONE_NEWCGROUP)) return true;
+  if (ctx.join_fd_namespaces & CLONE_NEWCGROUP) return true;  // joined by path
   if (ctx.kernel->unshare(CLONE_NEWCGROUP) < 0)
     return child_fail(ctx, "unshare", "CLONE_NEWCGROUP", errno);
   // A view, not a requirement: a kernel or /sys layout that refuses the

@@ -31,9 +31,23 @@ struct ChildContext {
   const LaunchPlan* plan = nullptr;  // run: rootfs, mounts, hostname; exec: none
   const ProcessPlan* process = nullptr;
   const security::SecurityPlan* security = nullptr;
-  bool detach = false;               // exec -d: stdio is /dev/null, the command outlives exec
-  int join_pidfd = -1;               // whose namespaces to join (CLOEXEC)
-  int join_namespaces = 0;           // which of them (CLONE_NEWUSER at least)
+  bool detach = false;      // exec -d: stdio is /dev/null, the command outlives exec
+  int join_pidfd = -1;      // whose namespaces to join (CLOEXEC); -1: none
+  int join_namespaces = 0;  // which of them (CLONE_NEWUSER at least)
+  // Namespaces joined by path (the OCI runtime mode: a netns from podman or
+  // CNI), before join_pidfd: open fds, the user namespace first.
+  const int* join_fds = nullptr;
+  size_t join_fd_count = 0;
+  int join_fd_namespaces = 0;    // their CLONE_NEW* types together
+  unsigned first_closed_fd = 3;  // fds below stay open into the container (--preserve-fds)
+  bool outlive_parent = false;   // no PDEATHSIG: `sandbox-runtime create` returns first
+  // The OCI runtime's start gate: after the whole setup the child reports
+  // kCreated and blocks reading it until `sandbox-runtime start` writes.
+  int start_gate_fd = -1;
+  char* const* command_paths = nullptr;  // plan.init == false: checked before the gate
+  // init runs in --exec mode (exec, and run with plan.init == false): it
+  // inherits the sync socket to report a failing execve of the command.
+  bool init_execs_command = false;
   int parent_sync_fd = -1;           // the parent's end, closed in the child
   int sync_fd = -1;                  // the child's end of the sync socketpair (CLOEXEC)
   int init_fd = -1;                  // sealed memfd holding the init binary (CLOEXEC)
@@ -87,6 +101,9 @@ bool reset_signals(ChildContext& ctx) noexcept;
 bool join_namespaces(ChildContext& ctx) noexcept;
 bool join_session_keyring(ChildContext& ctx) noexcept;
 bool wait_for_host(ChildContext& ctx) noexcept;
+bool find_command(ChildContext& ctx) noexcept;
+bool wait_for_start(ChildContext& ctx) noexcept;
+bool hand_sync_socket_to_init(ChildContext& ctx) noexcept;
 bool open_pty(ChildContext& ctx) noexcept;
 bool new_session(ChildContext& ctx) noexcept;
 bool set_stdio(ChildContext& ctx) noexcept;
@@ -104,6 +121,7 @@ bool pivot_into_rootfs(ChildContext& ctx) noexcept;
 bool mask_paths(ChildContext& ctx) noexcept;
 bool make_paths_read_only(ChildContext& ctx) noexcept;
 bool make_rootfs_read_only(ChildContext& ctx) noexcept;
+bool write_sysctls(ChildContext& ctx) noexcept;
 
 // network.cpp: lo up in a new net namespace.
 bool bring_up_loopback(ChildContext& ctx) noexcept;

@@ -24,14 +24,6 @@ bool make_undumpable(ChildContext& ctx) noexcept {
   return true;
 }
 
-// init (--exec mode) inherits the socket to report a failing execve of the
-// command; it makes the socket close-on-exec again before anything else.
-bool hand_sync_socket_to_init(ChildContext& ctx) noexcept {
-  if (ctx.kernel->keep_open_on_exec(ctx.sync_fd) < 0)
-    return child_fail(ctx, "fcntl", "sync socket", errno);
-  return true;
-}
-
 constexpr Step kJoinerSteps[] = {
     {"make undumpable", make_undumpable},
     {"close host fds", close_host_fds},

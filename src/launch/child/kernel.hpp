@@ -47,6 +47,10 @@ class Kernel : public security::SecurityCalls {
   virtual int dup_cloexec(int fd) noexcept = 0;
   virtual int dup2(int fd, int target) noexcept = 0;
   virtual int keep_open_on_exec(int fd) noexcept = 0;  // fcntl(F_SETFD, 0)
+  virtual ssize_t read(int fd, void* buffer, size_t size) noexcept = 0;
+  virtual ssize_t write(int fd, const void* buffer, size_t size) noexcept = 0;
+  virtual int faccessat(int dir_fd, const char* path, int mode, int flags) noexcept = 0;
+  virtual int setdomainname(const char* name, size_t length) noexcept = 0;
   virtual int ioctl(int fd, unsigned long request, void* arg) noexcept = 0;
   virtual int close(int fd) noexcept = 0;
   virtual int chdir(const char* path) noexcept = 0;

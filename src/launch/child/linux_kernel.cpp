@@ -90,6 +90,18 @@ class LinuxKernel final : public Kernel {
   int dup_cloexec(int fd) noexcept override { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
   int dup2(int fd, int target) noexcept override { return ::dup2(fd, target); }
   int keep_open_on_exec(int fd) noexcept override { return ::fcntl(fd, F_SETFD, 0); }
+  ssize_t read(int fd, void* buffer, size_t size) noexcept override {
+    return ::read(fd, buffer, size);
+  }
+  ssize_t write(int fd, const void* buffer, size_t size) noexcept override {
+    return ::write(fd, buffer, size);
+  }
+  int faccessat(int dir_fd, const char* path, int mode, int flags) noexcept override {
+    return ::faccessat(dir_fd, path, mode, flags);
+  }
+  int setdomainname(const char* name, size_t length) noexcept override {
+    return ::setdomainname(name, length);
+  }
   int ioctl(int fd, unsigned long request, void* arg) noexcept override {
     return ::ioctl(fd, request, arg);
   }

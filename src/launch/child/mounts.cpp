@@ -198,6 +198,18 @@ bool make_paths_read_only(ChildContext& ctx) noexcept {
   return true;
 }
 
+// /proc/sys is the container's own procfs here (after pivot_root): only the
+// namespaced sysctls of its namespaces are writable.
+bool write_sysctls(ChildContext& ctx) noexcept {
+  for (const auto& [path, value] : ctx.plan->sysctls) {
+    FdGuard fd{*ctx.kernel, ctx.kernel->open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC)};
+    if (fd.fd < 0) return child_fail(ctx, "open", path.c_str(), errno);
+    if (ctx.kernel->write(fd.fd, value.data(), value.size()) < 0)
+      return child_fail(ctx, "write", path.c_str(), errno);
+  }
+  return true;
+}
+
 bool make_rootfs_read_only(ChildContext& ctx) noexcept {
   if (!ctx.plan->root.read_only) return true;
   FdGuard root{*ctx.kernel, ctx.kernel->open("/", O_PATH | O_DIRECTORY)};

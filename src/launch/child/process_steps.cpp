@@ -36,8 +36,10 @@ void run_steps_or_exit(ChildContext& ctx, std::span<const Step> steps) noexcept 
 }
 
 bool close_host_fds(ChildContext& ctx) noexcept {
-  // Every fd above stdio closes at execve: no host fd reaches the container.
-  if (ctx.kernel->close_fds_on_exec(3) < 0) return child_fail(ctx, "close_range", nullptr, errno);
+  // Every fd above stdio (and the ones an engine asked to pass with
+  // --preserve-fds) closes at execve: no host fd reaches the container.
+  if (ctx.kernel->close_fds_on_exec(ctx.first_closed_fd) < 0)
+    return child_fail(ctx, "close_range", nullptr, errno);
   return true;
 }
 
@@ -47,6 +49,12 @@ bool reset_signals(ChildContext& ctx) noexcept {
 }
 
 bool join_namespaces(ChildContext& ctx) noexcept {
+  // Paths first, a user namespace among them first (runc's order): the
+  // others are checked against the credentials gained there.
+  for (size_t i = 0; i < ctx.join_fd_count; ++i)
+    if (ctx.kernel->setns(ctx.join_fds[i], 0) < 0)
+      return child_fail(ctx, "setns", "a namespace path of the config", errno);
+  if (ctx.join_pidfd < 0) return true;
   // One call through the pidfd: the kernel enters the user namespace first
   // (its maps are written: we are root there) and checks the others with the
   // credentials gained there, all or nothing.
@@ -72,6 +80,45 @@ bool wait_for_host(ChildContext& ctx) noexcept {
   int rc = receive_sync_raw(ctx.sync_fd, m);
   if (rc < 0) return child_fail(ctx, "recv", "sync socket", -rc);
   if (m.type != SyncType::kHostReady) return child_fail(ctx, "recv", "sync socket", EPROTO);
+  return true;
+}
+
+// With init = false, PID 1 is the command itself: a missing one is create's
+// error (as runc reports it), not a container that exits 127 after start.
+bool find_command(ChildContext& ctx) noexcept {
+  if (!ctx.command_paths) return true;
+  int error_number = ENOENT;
+  for (char* const* path = ctx.command_paths; *path; ++path) {
+    if (ctx.kernel->faccessat(AT_FDCWD, *path, X_OK, AT_EACCESS) == 0) return true;
+    if (errno == EACCES) error_number = EACCES;
+  }
+  const auto& args = ctx.process->args;
+  return child_fail(ctx, "execve", args.empty() ? nullptr : args[0].c_str(), error_number);
+}
+
+// The start gate: everything is set up; tell `create` so, then block until
+// `start` writes a byte (the gate is a FIFO we hold open read-write, so the
+// read blocks and a writer never needs to wait for us).
+bool wait_for_start(ChildContext& ctx) noexcept {
+  if (ctx.start_gate_fd < 0) return true;
+  int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kCreated));
+  if (rc < 0) return child_fail(ctx, "sendmsg", "sync socket", -rc);
+  char byte;
+  ssize_t n;
+  while ((n = ctx.kernel->read(ctx.start_gate_fd, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) return child_fail(ctx, "read", "start gate", n < 0 ? errno : EPIPE);
+  ctx.kernel->close(ctx.start_gate_fd);
+  ctx.start_gate_fd = -1;
+  return true;
+}
+
+// init (--exec mode) inherits the socket to report a failing execve of the
+// command; it makes the socket close-on-exec again before anything else.
+bool hand_sync_socket_to_init(ChildContext& ctx) noexcept {
+  if (!ctx.init_execs_command) return true;  // run's init supervises, reports nothing here
+  if (ctx.kernel->keep_open_on_exec(ctx.sync_fd) < 0)
+    return child_fail(ctx, "fcntl", "sync socket", errno);
   return true;
 }
 
@@ -162,7 +209,7 @@ bool apply_security(ChildContext& ctx) noexcept {
 bool exec_init(ChildContext& ctx) noexcept {
   // Die with sandbox, unless detached (exec -d): a foreground container or
   // command must not outlive its parent.
-  if (!ctx.detach) ctx.kernel->prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!ctx.detach && !ctx.outlive_parent) ctx.kernel->prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (ctx.kernel->execveat(ctx.init_fd, ctx.init_argv, ctx.envp) == 0) return true;  // a fake
   return child_fail(ctx, "execveat", "init", errno);
 }

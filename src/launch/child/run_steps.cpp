@@ -35,10 +35,15 @@ bool make_mounts_private(ChildContext& ctx) noexcept {
   return true;
 }
 
+// Empty names are left alone: an OCI config without a uts namespace of its
+// own must not rename the host.
 bool set_hostname(ChildContext& ctx) noexcept {
   const auto& name = ctx.plan->hostname;
-  if (ctx.kernel->sethostname(name.c_str(), name.size()) < 0)
+  if (!name.empty() && ctx.kernel->sethostname(name.c_str(), name.size()) < 0)
     return child_fail(ctx, "sethostname", name.c_str(), errno);
+  const auto& domain = ctx.plan->domainname;
+  if (!domain.empty() && ctx.kernel->setdomainname(domain.c_str(), domain.size()) < 0)
+    return child_fail(ctx, "setdomainname", domain.c_str(), errno);
   return true;
 }
 
@@ -61,6 +66,7 @@ constexpr Step kRunChildSteps[] = {
     {"make working directory", make_workdir},
     {"open pty", open_pty},
     {"pivot_root", pivot_into_rootfs},
+    {"write sysctls", write_sysctls},
     {"mask paths", mask_paths},
     {"read-only paths", make_paths_read_only},
     {"read-only rootfs", make_rootfs_read_only},
@@ -72,7 +78,10 @@ constexpr Step kRunChildSteps[] = {
     {"set stdio", set_stdio},
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
+    {"find the command", find_command},
+    {"wait for start", wait_for_start},
     {"apply security", apply_security},
+    {"hand the sync socket to init", hand_sync_socket_to_init},
     {"exec init", exec_init},
 };
 
@@ -87,8 +96,8 @@ int join_and_clone(void* arg) noexcept {
   // stack); CLONE_PARENT makes it sandbox's child, which waits for it. Its
   // cgroup namespace comes later, once the host has placed it
   // (enter_cgroup_namespace): one made here would only be replaced.
-  int flags =
-      CLONE_PARENT | (ctx.plan->namespaces & ~ctx.join_namespaces & ~CLONE_NEWCGROUP) | SIGCHLD;
+  int made = ctx.plan->namespaces & ~ctx.join_namespaces & ~ctx.join_fd_namespaces;
+  int flags = CLONE_PARENT | (made & ~CLONE_NEWCGROUP) | SIGCHLD;
   long pid = ::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0);
   if (pid == 0) {
     ::close(ctx.parent_sync_fd);

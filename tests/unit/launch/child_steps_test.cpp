@@ -62,6 +62,18 @@ class RecordingKernel final : public Kernel {
   int dup_cloexec(int) noexcept override { return fd("dup"); }
   int dup2(int, int target) noexcept override { return record("dup2 " + std::to_string(target)); }
   int keep_open_on_exec(int) noexcept override { return record("keep sync fd"); }
+  ssize_t read(int, void*, size_t size) noexcept override {
+    return record("read") < 0 ? -1 : static_cast<ssize_t>(size);
+  }
+  ssize_t write(int, const void*, size_t size) noexcept override {
+    return record("write") < 0 ? -1 : static_cast<ssize_t>(size);
+  }
+  int faccessat(int, const char* path, int, int) noexcept override {
+    return record(std::string("faccessat ") + path);
+  }
+  int setdomainname(const char* name, size_t) noexcept override {
+    return record(std::string("setdomainname ") + name);
+  }
   int ioctl(int, unsigned long, void*) noexcept override { return record("ioctl"); }
   int close(int) noexcept override { return 0; }
   int chdir(const char* path) noexcept override { return record(std::string("chdir ") + path); }
@@ -230,6 +242,8 @@ TEST_F(ChildStepsTest, AFailingCallStopsTheTableAtItsStep) {
 
 TEST_F(ChildStepsTest, ExecJoinsUndumpableAndEndsLikeRun) {
   LaunchPlan plan = container_plan();
+  ctx_.join_pidfd = 3;
+  ctx_.init_execs_command = true;
   ASSERT_EQ(run(plan, exec_joiner_steps()), nullptr) << ctx_.failed_syscall;
   // Undumpable before anything else: the joiner runs sandbox's own binary.
   EXPECT_EQ(kernel_.calls.front(), "prctl " + std::to_string(PR_SET_DUMPABLE) + "=0");
@@ -255,6 +269,40 @@ TEST_F(ChildStepsTest, DetachedExecGetsDevNullAndOutlivesExec) {
   for (int fd = 0; fd < 3; ++fd) EXPECT_TRUE(kernel_.has("dup2 " + std::to_string(fd)));
   EXPECT_FALSE(
       kernel_.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+// sandbox-runtime create: the command is found, then the child waits at the
+// start gate with everything set up but its security, and outlives create.
+TEST_F(ChildStepsTest, ACreatedContainerWaitsAtTheGateBeforeSecurity) {
+  LaunchPlan plan = container_plan();
+  char path[] = "/bin/sh";
+  char* paths[] = {path, nullptr};
+  ctx_.command_paths = paths;
+  ctx_.init_execs_command = true;
+  ctx_.start_gate_fd = 7;
+  ctx_.outlive_parent = true;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  EXPECT_LT(k.at("setresuid 1000"), k.at("faccessat /bin/sh"));
+  EXPECT_LT(k.at("faccessat /bin/sh"), k.at("read"));
+  EXPECT_LT(k.at("read"), k.at("no_new_privs"));
+  EXPECT_LT(k.at("seccomp"), k.at("keep sync fd"));
+  EXPECT_EQ(k.calls.back(), "execveat");
+  EXPECT_FALSE(k.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+TEST_F(ChildStepsTest, AMissingCommandFailsBeforeTheGate) {
+  LaunchPlan plan = container_plan();
+  plan.process.args = {"nothing"};
+  char path[] = "/bin/nothing";
+  char* paths[] = {path, nullptr};
+  ctx_.command_paths = paths;
+  ctx_.start_gate_fd = 7;
+  kernel_.fail_call = "faccessat";
+  const Step* failed = run(plan, run_child_steps());
+  ASSERT_NE(failed, nullptr);
+  EXPECT_STREQ(failed->name, "find the command");
+  EXPECT_FALSE(kernel_.has("read"));
 }
 
 }  // namespace
