@@ -2,8 +2,9 @@
 // fields; resources and seccomp have their own files.
 #include <sched.h>
 
+#include <algorithm>
 #include <array>
-#include <set>
+#include <cstdint>
 #include <string>
 #include <utility>
 
