@@ -84,15 +84,15 @@ struct Device {
 // linux.resources: the parts the cgroup code can apply; the rest is parsed
 // so that a request we cannot honour is an error, never silently dropped.
 struct Resources {
-  std::optional<int64_t> memory_limit;        // memory.limit (bytes; -1 = unlimited)
-  std::optional<int64_t> memory_reservation;  // memory.reservation
-  std::optional<int64_t> memory_swap;         // memory.swap (memory + swap, as runc)
-  std::optional<uint64_t> cpu_shares;         // cpu.shares
-  std::optional<int64_t> cpu_quota;           // cpu.quota (us per period)
-  std::optional<uint64_t> cpu_period;         // cpu.period (us)
-  std::string cpuset_cpus, cpuset_mems;       // cpu.cpus, cpu.mems
-  std::optional<int64_t> pids_limit;          // pids.limit
-  std::optional<uint16_t> blkio_weight;       // blockIO.weight
+  std::optional<int64_t> memory_limit;         // memory.limit (bytes; -1 = unlimited)
+  std::optional<int64_t> memory_reservation;   // memory.reservation
+  std::optional<int64_t> memory_swap;          // memory.swap (memory + swap, as runc)
+  std::optional<uint64_t> cpu_shares;          // cpu.shares
+  std::optional<int64_t> cpu_quota;            // cpu.quota (us per period)
+  std::optional<uint64_t> cpu_period;          // cpu.period (us)
+  std::string cpuset_cpus, cpuset_mems;        // cpu.cpus, cpu.mems
+  std::optional<int64_t> pids_limit;           // pids.limit
+  std::optional<uint16_t> blkio_weight;        // blockIO.weight
   std::map<std::string, std::string> unified;  // unified: cgroup v2 file -> value
   // Anything else set (hugepageLimits, network, rdma, blockIO throttles, kernel memory...):
   // the spec's field names, for the error that says we cannot apply them.
@@ -123,7 +123,7 @@ struct Linux {
   std::string rootfs_propagation;  // "", "private", "rprivate", "slave", "rslave", "shared", ...
   std::vector<std::string> masked_paths, readonly_paths;
   std::string mount_label;
-  std::optional<std::string> personality;  // domain "LINUX" or "LINUX32"
+  std::optional<std::string> personality;          // domain "LINUX" or "LINUX32"
   std::map<std::string, TimeOffset> time_offsets;  // "monotonic", "boottime"
 };
 
@@ -148,6 +148,10 @@ struct Config {
   Hooks hooks;
   std::map<std::string, std::string> annotations;
   Linux linux;
+  // What was accepted only for compatibility with configs runc 1.1 takes
+  // (a relative mount destination, a field we parse and ignore), for the CLI
+  // to print as warnings; parsing never logs.
+  std::vector<std::string> warnings;
 };
 
 // Parses config.json text. Unknown fields are ignored (the spec allows
