@@ -54,10 +54,13 @@ void add_limit_flags(CLI::App* sub, cgroup::LimitFlags& flags, bool for_run);
 std::string version_text();
 
 // One per command group (files cmd_*.cpp).
-void register_system_commands(Registry& registry);     // version, info, system check
-void register_image_commands(Registry& registry);      // pull, images, rmi, tag, inspect, import,
-                                                       // image prune, system df, system reset
-void register_login_commands(Registry& registry);      // login, logout
+void register_system_commands(Registry& registry);  // version, info, system check
+void register_image_commands(Registry& registry);   // pull, images, rmi, tag, inspect, import,
+                                                    // image prune, system df, system reset
+void register_login_commands(Registry& registry);   // login, logout
+// sandbox-runtime (runtime_cli.cpp): main() runs it when called by that name.
+int run_runtime_cli(int argc, char** argv);
+
 void register_run_commands(Registry& registry);        // run
 void register_unshare_commands(Registry& registry);    // unshare
 void register_exec_commands(Registry& registry);       // exec

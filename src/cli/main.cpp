@@ -143,5 +143,9 @@ int main(int argc, char** argv) {
   // A helper that exits early must not kill us through a closed pipe.
   ::signal(SIGPIPE, SIG_IGN);
   sbx::set_missing_library_handler(sbx::cli::exit_missing_library);
+  // Engines run sandbox-runtime by path: a link to this binary.
+  std::string_view name = argv[0];
+  if (auto slash = name.rfind('/'); slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (name == "sandbox-runtime") return sbx::cli::run_runtime_cli(argc, argv);
   return sbx::cli::run_main(argc, argv);
 }

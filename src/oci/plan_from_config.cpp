@@ -1,0 +1,202 @@
+// config.json -> LaunchPlan: root, namespaces, process, security. The
+// launcher's child carries it out exactly as it does `sandbox run`'s plan.
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "sandbox/base/unique_fd.hpp"
+#include "sandbox/launch/exec.hpp"
+#include "sandbox/oci/plan.hpp"
+#include "sandbox/security/capabilities.hpp"
+
+namespace sbx::oci {
+namespace {
+
+// root.path: relative to the bundle and then confined to it (a rootfs that is
+// a symlink out of the bundle is refused), or absolute (engines give their
+// own mount point).
+Result<std::filesystem::path> resolve_rootfs(const Root& root,
+                                             const std::filesystem::path& bundle) {
+  if (root.path.empty()) return fail("root.path: missing");
+  std::filesystem::path path = root.path;
+  if (path.is_relative()) {
+    UniqueFd dir(::open(bundle.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return fail_errno("open bundle", bundle.string());
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    UniqueFd fd(
+        static_cast<int>(::syscall(SYS_openat2, dir.get(), root.path.c_str(), &how, sizeof how)));
+    if (!fd && errno == EXDEV)
+      return fail("root.path " + root.path + " leads out of the bundle " + bundle.string() +
+                  " (through a symlink or ..)");
+    if (!fd) return fail_errno("open root.path", (bundle / path).string());
+    path = bundle / path;
+  }
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(path, ec);
+  if (ec) return fail("root.path " + path.string() + ": " + ec.message());
+  if (!std::filesystem::is_directory(canonical, ec))
+    return fail("root.path " + path.string() + " is not a directory");
+  return canonical;
+}
+
+struct Namespaces {
+  int all = 0;  // made and joined
+  std::vector<std::pair<std::string, int>> join_paths;
+};
+
+Result<Namespaces> plan_namespaces(const Config& config, uid_t euid) {
+  Namespaces ns;
+  for (const auto& n : config.linux.namespaces) {
+    if (n.type == CLONE_NEWTIME)
+      return fail("linux.namespaces: time namespaces are not supported yet");
+    ns.all |= n.type;
+    if (n.path.empty()) continue;
+    if (n.type == CLONE_NEWUSER)
+      ns.join_paths.insert(ns.join_paths.begin(), {n.path, n.type});
+    else
+      ns.join_paths.emplace_back(n.path, n.type);
+  }
+  bool new_user = (ns.all & CLONE_NEWUSER) != 0;
+  if (!new_user && euid != 0)
+    return fail(Error("config.json has no user namespace, and only root can run a container "
+                      "without one")
+                    .with_hint("add a user namespace with uid and gid mappings "
+                               "(`sandbox-runtime spec --rootless` writes one)"));
+  if (!new_user && (!config.linux.uid_mappings.empty() || !config.linux.gid_mappings.empty()))
+    return fail("linux.uidMappings: given without a user namespace");
+  if (!config.hostname.empty() && !(ns.all & CLONE_NEWUTS))
+    return fail("hostname: setting it needs a uts namespace of the container's own");
+  if (!config.domainname.empty() && !(ns.all & CLONE_NEWUTS))
+    return fail("domainname: setting it needs a uts namespace of the container's own");
+  return ns;
+}
+
+// The one capability set the launcher applies: bounding, effective and
+// permitted alike, nothing inheritable or ambient (a non-root process keeps
+// none across execve, docker's and podman's behaviour).
+security::CapabilitySet capability_set(const Process& process) {
+  security::CapabilitySet set;
+  if (!process.capabilities) return set;
+  const auto& caps = process.capabilities->permitted.empty() ? process.capabilities->effective
+                                                             : process.capabilities->permitted;
+  for (const auto& name : caps)
+    if (auto number = security::capability_number(name)) set.add(*number);
+  for (int cap = 0; cap < 64; ++cap) {
+    bool bounded = false;
+    for (const auto& name : process.capabilities->bounding)
+      bounded = bounded || security::capability_number(name) == cap;
+    if (!bounded) set.remove(cap);
+  }
+  return set;
+}
+
+}  // namespace
+
+Result<security::SecurityPlan> plan_security(const Process& p, const Linux& linux_config) {
+  security::SecurityPlan plan;
+  plan.capabilities = capability_set(p);
+  plan.rlimits = p.rlimits;
+  plan.no_new_privileges = p.no_new_privileges;
+  if (linux_config.seccomp) {
+    if (!linux_config.seccomp->listener_path.empty())
+      return fail("linux.seccomp.listenerPath: seccomp notify agents are not supported");
+    plan.seccomp =
+        SBX_TRY_CTX(security::compile_seccomp(linux_config.seccomp->profile, plan.capabilities),
+                    "linux.seccomp");
+  }
+  return plan;
+}
+
+Result<launch::ProcessPlan> plan_process(const Process& p) {
+  if (p.args.empty()) return fail("process.args: empty");
+  launch::ProcessPlan plan;
+  plan.args = p.args;
+  plan.env = p.env;
+  plan.cwd = p.cwd.empty() ? "/" : p.cwd;
+  plan.uid = p.user.uid;
+  plan.gid = p.user.gid;
+  plan.additional_gids = p.user.additional_gids;
+  plan.terminal = p.terminal;
+  plan.stdin_open = true;  // the engine's stdio goes straight to the container
+  return plan;
+}
+
+namespace {
+
+Result<std::vector<std::pair<std::string, std::string>>> plan_sysctls(const Config& config) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [key, value] : config.linux.sysctl) {
+    if (key.empty() || key.find('/') != std::string::npos || key.find("..") != std::string::npos)
+      return fail("linux.sysctl: invalid key \"" + key + "\"");
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    out.emplace_back(std::move(path), value);
+  }
+  return out;
+}
+
+// What the launcher cannot do yet is refused, never silently dropped.
+Status check_supported(const Config& config) {
+  const Hooks& h = config.hooks;
+  if (!h.create_container.empty() || !h.start_container.empty())
+    return fail("hooks: createContainer and startContainer hooks are not supported yet");
+  if (config.linux.personality && *config.linux.personality != "LINUX")
+    return fail("linux.personality: only the LINUX domain is supported");
+  if (!config.linux.time_offsets.empty())
+    return fail("linux.timeOffsets: time namespaces are not supported yet");
+  return {};
+}
+
+}  // namespace
+
+Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
+                                 const std::filesystem::path& bundle, uid_t euid) {
+  SBX_TRY(check_supported(config));
+  OciPlan out;
+  out.rootfs = SBX_TRY(resolve_rootfs(config.root, bundle));
+  auto ns = SBX_TRY(plan_namespaces(config, euid));
+  out.join_paths = ns.join_paths;
+  out.oom_score_adj = config.process.oom_score_adj;
+
+  launch::LaunchPlan& plan = out.launch;
+  plan.id = id;
+  plan.hostname = config.hostname;
+  plan.domainname = config.domainname;
+  // The rootfs is bound onto itself: pivot_root needs a mount point.
+  plan.root.mount.driver = rootfs::StorageDriver::kVfs;
+  plan.root.mount.source = out.rootfs.string();
+  plan.root.mount.target = out.rootfs.string();
+  plan.root.path = out.rootfs.string();
+  plan.root.read_only = config.root.readonly;
+  plan.namespaces = ns.all;
+  plan.mounts = SBX_TRY(plan_mounts(config, bundle));
+  bool has_dev = std::ranges::any_of(
+      plan.mounts, [](const auto& m) { return m.destination == "/dev" && m.type != "bind"; });
+  if (has_dev)
+    plan.dev_symlinks = {{"/dev/ptmx", "pts/ptmx"},
+                         {"/dev/fd", "/proc/self/fd"},
+                         {"/dev/stdin", "/proc/self/fd/0"},
+                         {"/dev/stdout", "/proc/self/fd/1"},
+                         {"/dev/stderr", "/proc/self/fd/2"}};
+  plan.masked_paths = config.linux.masked_paths;
+  plan.readonly_paths = config.linux.readonly_paths;
+  plan.id_maps.uids = config.linux.uid_mappings;
+  plan.id_maps.gids = config.linux.gid_mappings;
+  if ((ns.all & CLONE_NEWUSER) && plan.id_maps.uids.empty() &&
+      std::ranges::none_of(ns.join_paths, [](const auto& j) { return j.second == CLONE_NEWUSER; }))
+    return fail("linux.uidMappings: a new user namespace needs uid and gid mappings");
+  plan.process = SBX_TRY(plan_process(config.process));
+  plan.security = SBX_TRY(plan_security(config.process, config.linux));
+  plan.sysctls = SBX_TRY(plan_sysctls(config));
+  plan.init = false;
+  plan.command_paths = launch::command_search_paths(plan.process.args[0], plan.process.env);
+  return out;
+}
+
+}  // namespace sbx::oci

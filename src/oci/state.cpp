@@ -1,0 +1,159 @@
+// The state dir: one dir per container, written atomically, read back with
+// errors that say which container and file.
+#include "sandbox/oci/state.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "sandbox/containers/records.hpp"
+
+namespace sbx::oci {
+namespace {
+
+using nlohmann::json;
+
+Error no_such_container(const std::string& id) {
+  return Error("container " + id + " does not exist", ENOENT);
+}
+
+// Alive and the same process create recorded, and not a zombie waiting for
+// its parent (conmon, the shim) to reap it: that one has exited.
+bool is_alive(const ContainerState& state) {
+  if (state.pid <= 0 || (::kill(state.pid, 0) < 0 && errno == ESRCH)) return false;
+  if (containers::process_start_time(state.pid) != state.pid_start_time) return false;
+  auto stat = read_file("/proc/" + std::to_string(state.pid) + "/stat");
+  if (!stat) return false;
+  size_t paren = stat->rfind(')');
+  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z' &&
+         (*stat)[paren + 2] != 'X';
+}
+
+}  // namespace
+
+std::string_view status_name(ContainerStatus status) {
+  switch (status) {
+    case ContainerStatus::kCreated:
+      return "created";
+    case ContainerStatus::kRunning:
+      return "running";
+    case ContainerStatus::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+std::filesystem::path default_state_root() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg && *xdg) return std::filesystem::path(xdg) / "sandbox-runtime";
+  if (::geteuid() == 0) return "/run/sandbox-runtime";
+  return "/tmp/sandbox-runtime-" + std::to_string(::geteuid());
+}
+
+Status check_container_id(const std::string& id) {
+  bool ok = !id.empty() && id != "." && id != ".." && id.size() <= 1024;
+  for (char c : id)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-' ||
+                c == '.');
+  if (!ok) return fail("invalid container id \"" + id + "\": use letters, digits and _ + - .");
+  return {};
+}
+
+Result<StateDir> StateDir::open(const std::filesystem::path& root) {
+  SBX_TRY_CTX(make_dirs(root, 0700), "state dir");
+  return StateDir(root);
+}
+
+Status StateDir::make(const std::string& id) const {
+  SBX_TRY(check_container_id(id));
+  if (::mkdir(dir(id).c_str(), 0700) < 0) {
+    if (errno == EEXIST) return fail("container " + id + " already exists", EEXIST);
+    return fail_errno("mkdir", dir(id).string());
+  }
+  return {};
+}
+
+Result<FileLock> StateDir::lock(const std::string& id) const {
+  SBX_TRY(check_container_id(id));
+  if (!path_exists(dir(id) / "state.json")) return fail(no_such_container(id));
+  return FileLock::acquire(dir(id) / "lock", FileLock::Mode::kExclusive);
+}
+
+Result<ContainerState> StateDir::read(const std::string& id) const {
+  SBX_TRY(check_container_id(id));
+  auto text = read_file(dir(id) / "state.json");
+  if (!text && text.error().errno_value() == ENOENT) return fail(no_such_container(id));
+  if (!text) return fail(text.error());
+  try {
+    json j = json::parse(*text);
+    ContainerState s;
+    s.id = j.at("id").get<std::string>();
+    s.pid = j.at("pid").get<pid_t>();
+    s.pid_start_time = j.at("pidStartTime").get<uint64_t>();
+    s.bundle = j.at("bundle").get<std::string>();
+    s.rootfs = j.at("rootfs").get<std::string>();
+    s.created = j.at("created").get<std::string>();
+    s.owner = j.at("owner").get<uid_t>();
+    s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    return s;
+  } catch (const json::exception& e) {
+    return fail("container " + id + ": unreadable state.json: " + e.what());
+  }
+}
+
+Status StateDir::write(const ContainerState& s) const {
+  json j = {{"id", s.id},
+            {"pid", s.pid},
+            {"pidStartTime", s.pid_start_time},
+            {"bundle", s.bundle},
+            {"rootfs", s.rootfs},
+            {"created", s.created},
+            {"owner", s.owner},
+            {"annotations", s.annotations}};
+  // A tmpfs in the usual case: nothing to make durable.
+  return write_file_atomic(dir(s.id) / "state.json", j.dump(), 0600, Durability::kVolatile);
+}
+
+Status StateDir::remove(const std::string& id) const {
+  SBX_TRY(check_container_id(id));
+  return remove_tree(dir(id));
+}
+
+std::vector<std::string> StateDir::ids() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root_, ec))
+    if (path_exists(entry.path() / "state.json")) out.push_back(entry.path().filename());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<Config> read_saved_config(const StateDir& dir, const std::string& id) {
+  auto text = SBX_TRY(read_file(dir.config_copy(id)));
+  return with_context(parse_config(text), "container " + id + ": config.json");
+}
+
+ContainerStatus status_of(const StateDir& dir, const ContainerState& state) {
+  if (!is_alive(state)) return ContainerStatus::kStopped;
+  return path_exists(dir.start_gate(state.id)) ? ContainerStatus::kCreated
+                                               : ContainerStatus::kRunning;
+}
+
+std::string state_json(const ContainerState& s, ContainerStatus status) {
+  json j = {{"ociVersion", "1.0.2"},
+            {"id", s.id},
+            {"status", status_name(status)},
+            {"pid", status == ContainerStatus::kStopped ? 0 : s.pid},
+            {"bundle", s.bundle}};
+  if (!s.annotations.empty()) j["annotations"] = s.annotations;
+  return j.dump(2);
+}
+
+}  // namespace sbx::oci

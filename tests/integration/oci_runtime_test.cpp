@@ -1,0 +1,264 @@
+// sandbox-runtime as an engine drives it, as the unprivileged test user: a
+// bundle made here (the static test payload as its rootfs, the config from
+// `spec --rootless`), runc's lifecycle, its errors, and hostile bundles.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "harness.hpp"
+
+namespace sbx::it {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string runtime_bin() { return (fs::path(sandbox_bin()).parent_path() / "sandbox-runtime"); }
+
+class OciRuntimeTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    state_ = test_dir() / "state";
+    bundle_ = test_dir() / "bundle";
+    fs::create_directories(bundle_ / "rootfs/bin");
+    fs::copy_file(SBX_PAYLOAD_BIN, bundle_ / "rootfs/bin/payload");
+    auto spec = runtime({"spec", "--rootless", "--bundle", bundle_.string()});
+    ASSERT_EQ(spec.exit_code, 0) << spec.describe();
+    config_ = json::parse(std::ifstream(bundle_ / "config.json"));
+    config_["process"]["terminal"] = false;
+    config_["process"]["env"] = {"PATH=/bin"};
+    config_["hostname"] = "oci-test";
+    config_["root"]["readonly"] = false;  // runc's example has a read-only root
+  }
+
+  RunResult runtime(const std::vector<std::string>& args, RunOptions options = {}) {
+    std::vector<std::string> all = {"--root", state_.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    options.binary = runtime_bin();
+    options.timeout = std::chrono::seconds(60);
+    return run_sandbox(all, options);
+  }
+
+  void write_config(const std::vector<std::string>& args) {
+    config_["process"]["args"] = args;
+    std::ofstream(bundle_ / "config.json") << config_.dump(2);
+  }
+
+  std::string status(const std::string& id) {
+    auto r = runtime({"state", id});
+    if (r.exit_code != 0) return "error: " + r.err;
+    return json::parse(r.out).at("status").get<std::string>();
+  }
+
+  // Nothing of a failed create stays behind.
+  void expect_no_containers() {
+    auto list = runtime({"list", "-q"});
+    EXPECT_EQ(list.exit_code, 0) << list.describe();
+    EXPECT_EQ(list.out, "");
+  }
+
+  fs::path state_, bundle_;
+  json config_;
+};
+
+TEST_F(OciRuntimeTest, RunPrintsFromTheRootfsAndPassesTheExitCode) {
+  write_config({"payload", "id"});
+  auto r = runtime({"run", "-b", bundle_.string(), "one"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("uid=0"), std::string::npos) << r.out;
+
+  write_config({"/bin/payload", "exit", "7"});
+  EXPECT_EQ(runtime({"run", "--bundle", bundle_.string(), "two"}).exit_code, 7);
+  expect_no_containers();  // run deletes what it created
+}
+
+TEST_F(OciRuntimeTest, CreateWaitsForStartAndStateFollowsTheProcess) {
+  write_config({"/bin/payload", "write", "/started", "yes"});
+  fs::path pid_file = test_dir() / "pid";
+  auto c = runtime({"create", "--bundle", bundle_.string(), "--pid-file", pid_file, "box"});
+  ASSERT_EQ(c.exit_code, 0) << c.describe();
+  EXPECT_EQ(status("box"), "created");
+  auto state = json::parse(runtime({"state", "box"}).out);
+  std::ifstream pid_in(pid_file);
+  int pid = 0;
+  pid_in >> pid;
+  EXPECT_EQ(state["pid"].get<int>(), pid);
+  EXPECT_EQ(state["bundle"].get<std::string>(), fs::canonical(bundle_).string());
+  // process.args runs only at start.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(fs::exists(bundle_ / "rootfs/started"));
+
+  auto s = runtime({"start", "box"});
+  ASSERT_EQ(s.exit_code, 0) << s.describe();
+  for (int i = 0; i < 100 && status("box") != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(status("box"), "stopped");
+  EXPECT_TRUE(fs::exists(bundle_ / "rootfs/started"));
+
+  auto again = runtime({"start", "box"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("stopped"), std::string::npos) << again.err;
+  auto kill = runtime({"kill", "box", "KILL"});
+  EXPECT_NE(kill.exit_code, 0);
+  EXPECT_NE(kill.err.find("not running"), std::string::npos) << kill.err;
+  EXPECT_EQ(runtime({"delete", "box"}).exit_code, 0);
+  auto gone = runtime({"state", "box"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+}
+
+TEST_F(OciRuntimeTest, DuplicateIdsRunningDeletesAndSignals) {
+  write_config({"/bin/payload", "wait-signal", "60"});
+  ASSERT_EQ(runtime({"create", "-b", bundle_.string(), "web"}).exit_code, 0);
+  auto dup = runtime({"create", "-b", bundle_.string(), "web"});
+  EXPECT_NE(dup.exit_code, 0);
+  EXPECT_NE(dup.err.find("already exists"), std::string::npos) << dup.err;
+  ASSERT_EQ(runtime({"start", "web"}).exit_code, 0);
+  EXPECT_EQ(status("web"), "running");
+
+  auto ps = runtime({"ps", "--format", "json", "web"});
+  ASSERT_EQ(ps.exit_code, 0) << ps.describe();
+  EXPECT_EQ(json::parse(ps.out).size(), 1u) << ps.out;
+
+  auto del = runtime({"delete", "web"});
+  EXPECT_NE(del.exit_code, 0);
+  EXPECT_NE(del.err.find("not stopped"), std::string::npos) << del.err;
+  ASSERT_EQ(runtime({"kill", "web", "SIGTERM"}).exit_code, 0);
+  for (int i = 0; i < 100 && status("web") != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(status("web"), "stopped");
+  EXPECT_EQ(runtime({"delete", "web"}).exit_code, 0);
+
+  ASSERT_EQ(runtime({"run", "-d", "-b", bundle_.string(), "again"}).exit_code, 0);
+  EXPECT_EQ(status("again"), "running");
+  EXPECT_EQ(runtime({"delete", "--force", "again"}).exit_code, 0);
+  expect_no_containers();
+  EXPECT_EQ(runtime({"delete", "--force", "never-was"}).exit_code, 0);
+}
+
+TEST_F(OciRuntimeTest, ExecRunsInTheContainerWithArgsOrAProcessFile) {
+  write_config({"/bin/payload", "sleep", "60"});
+  ASSERT_EQ(runtime({"run", "-d", "-b", bundle_.string(), "host"}).exit_code, 0);
+  auto e = runtime({"exec", "host", "/bin/payload", "hostname"});
+  EXPECT_EQ(e.exit_code, 0) << e.describe();
+  EXPECT_EQ(e.out, "oci-test\n");
+  EXPECT_EQ(runtime({"exec", "host", "payload", "exit", "3"}).exit_code, 3);
+
+  json process = config_["process"];
+  process["args"] = {"/bin/payload", "env"};
+  process["env"] = {"PATH=/bin", "FROM_FILE=1"};
+  std::ofstream(test_dir() / "process.json") << process.dump();
+  auto p = runtime({"exec", "--process", (test_dir() / "process.json").string(), "host"});
+  EXPECT_EQ(p.exit_code, 0) << p.describe();
+  EXPECT_NE(p.out.find("FROM_FILE=1"), std::string::npos) << p.out;
+
+  auto missing = runtime({"exec", "host", "no-such-command"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
+  EXPECT_EQ(runtime({"delete", "-f", "host"}).exit_code, 0);
+  auto stopped = runtime({"exec", "host", "/bin/payload", "id"});
+  EXPECT_NE(stopped.exit_code, 0);
+}
+
+TEST_F(OciRuntimeTest, BadBundlesAreClearErrorsAndLeaveNothing) {
+  fs::remove(bundle_ / "config.json");
+  auto missing = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("config.json"), std::string::npos) << missing.err;
+
+  std::ofstream(bundle_ / "config.json") << "{ not json";
+  auto malformed = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(malformed.exit_code, 0);
+  EXPECT_NE(malformed.err.find("config.json"), std::string::npos) << malformed.err;
+
+  config_["linux"]["namespaces"].push_back({{"type", "bogus"}});
+  write_config({"/bin/payload", "id"});
+  auto unknown = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("bogus"), std::string::npos) << unknown.err;
+  config_["linux"]["namespaces"].erase(config_["linux"]["namespaces"].size() - 1);
+
+  write_config({"/bin/nothing-here"});
+  auto absent = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(absent.exit_code, 0);
+  EXPECT_NE(absent.err.find("nothing-here"), std::string::npos) << absent.err;
+
+  // A rootfs that is a symlink out of the bundle.
+  fs::create_directories(test_dir() / "elsewhere");
+  config_["root"]["path"] = "outside";
+  fs::create_directory_symlink(test_dir() / "elsewhere", bundle_ / "outside");
+  write_config({"/bin/payload", "id"});
+  auto escape = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(escape.exit_code, 0);
+  EXPECT_NE(escape.err.find("out of the bundle"), std::string::npos) << escape.err;
+  expect_no_containers();
+}
+
+// CVE-2021-30465's class: a mount destination through a symlink in the rootfs
+// that points at a host path resolves inside the rootfs, never on the host:
+// an error while that path does not exist in the rootfs, a mount inside it
+// once it does.
+TEST_F(OciRuntimeTest, MountDestinationsStayInsideTheRootfs) {
+  fs::path host_dir = test_dir() / "host-side";
+  fs::create_directories(host_dir);
+  fs::create_directory_symlink(host_dir, bundle_ / "rootfs/evil");
+  config_["mounts"].push_back(
+      {{"destination", "/evil/made"}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", {}}});
+  write_config({"/bin/payload", "write", "/evil/made/file", "x"});
+  auto refused = runtime({"run", "-b", bundle_.string(), "m"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("/evil/made"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(host_dir / "made")) << "a mount point was made on the host";
+  expect_no_containers();
+
+  fs::path inside = bundle_ / "rootfs" / host_dir.relative_path();
+  fs::create_directories(inside);
+  auto r = runtime({"run", "-b", bundle_.string(), "m"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_FALSE(fs::exists(host_dir / "made")) << "a mount point was made on the host";
+  EXPECT_TRUE(fs::exists(inside / "made"));
+  EXPECT_FALSE(fs::exists(inside / "made/file")) << "the write went around the tmpfs";
+}
+
+TEST_F(OciRuntimeTest, WithoutAUserNamespaceAnUnprivilegedUserIsToldWhy) {
+  SBX_REQUIRES(::geteuid() != 0, "an unprivileged test user");
+  auto& ns = config_["linux"]["namespaces"];
+  for (size_t i = 0; i < ns.size(); ++i)
+    if (ns[i]["type"] == "user") ns.erase(i);
+  config_["linux"].erase("uidMappings");
+  config_["linux"].erase("gidMappings");
+  write_config({"/bin/payload", "id"});
+  auto r = runtime({"create", "-b", bundle_.string(), "u"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("user namespace"), std::string::npos) << r.err;
+  expect_no_containers();
+}
+
+TEST_F(OciRuntimeTest, ErrorsGoToTheLogAsJsonAndFeaturesParse) {
+  fs::path log = test_dir() / "log.json";
+  auto r = runtime({"--log", log.string(), "--log-format", "json", "state", "nope"});
+  EXPECT_NE(r.exit_code, 0);
+  std::ifstream in(log);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  auto entry = json::parse(line);
+  EXPECT_EQ(entry["level"], "error");
+  EXPECT_NE(entry["msg"].get<std::string>().find("does not exist"), std::string::npos);
+
+  auto features = runtime({"features"});
+  ASSERT_EQ(features.exit_code, 0) << features.describe();
+  auto f = json::parse(features.out);
+  EXPECT_EQ(f["ociVersionMin"], "1.0.0");
+  EXPECT_TRUE(f["linux"]["seccomp"]["enabled"].get<bool>());
+  auto version = runtime({"--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("sandbox-runtime"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sbx::it
