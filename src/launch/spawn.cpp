@@ -65,7 +65,8 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   if (!null_fd) return fail_errno("open", "/dev/null");
   auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
 
-  std::vector<char*> argv = c_string_array(init_arguments(plan, child_end.get()));
+  std::vector<std::string> init_args = init_arguments(plan, child_end.get());
+  std::vector<char*> argv = c_string_array(init_args);  // points into init_args
   std::vector<char*> envp = c_string_array(plan.process.env);
   std::vector<char*> command_paths = c_string_array(plan.command_paths);
   std::vector<int> join_fds;
