@@ -67,6 +67,17 @@ out=$(as bob sandbox run --rm "$IMAGE" \
 check "bob: a container uid beyond his own maps (got: $out)" test "$out" = "1000"
 check "bob: sandbox system check passes" as bob sandbox system check
 
+# sandbox-runtime, the OCI runtime engines call by path, runs a bundle of bob's: the image's
+# files as its rootfs, the example config with sh -c as its process.
+check "/usr/bin/sandbox-runtime links to sandbox" test "$(readlink /usr/bin/sandbox-runtime)" = sandbox
+# shellcheck disable=SC2016  # expanded by bob's shell
+out=$(as bob bash -c 'set -e; mkdir -p ~/bundle/rootfs; cd ~/bundle
+  sandbox run --name for-bundle "$0" true; sandbox export for-bundle | tar -x -C rootfs
+  sandbox-runtime spec --rootless
+  sed -i "s|\"sh\"|\"sh\", \"-c\", \"echo bundle ran\"|; s|\"terminal\": true|\"terminal\": false|" config.json
+  sandbox-runtime run -b ~/bundle first' "$IMAGE" 2>&1)
+check "bob: sandbox-runtime run prints from the bundle (got: $out)" test "$out" = "bundle ran"
+
 # A user without subordinate ids gets the same clear errors as from the build tree.
 useradd --create-home --shell /bin/bash carol
 for file in /etc/subuid /etc/subgid; do sed -i '/^carol:/d' "$file" 2>/dev/null; done
