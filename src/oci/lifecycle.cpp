@@ -12,6 +12,7 @@
 #include "hooks.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/cgroup/placement.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/launch/create.hpp"
 #include "sandbox/oci/config.hpp"
@@ -62,6 +63,8 @@ Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o
   std::string text = SBX_TRY_CTX(read_file(bundle / "config.json"), "bundle " + bundle.string());
   auto config = SBX_TRY_CTX(parse_config(text), (bundle / "config.json").string());
   auto plan = SBX_TRY(plan_from_config(config, o.id, bundle, ::geteuid()));
+  // Limits this host cannot enforce fail here, before anything starts.
+  (void)SBX_TRY_CTX(cgroup::settle_limits(plan.cgroup), "linux.resources");
   UniqueFd console;
   if (config.process.terminal) {
     if (o.console_socket.empty())
@@ -87,6 +90,10 @@ Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o
     state.pid = pid;
     state.pid_start_time = containers::process_start_time(pid);
     if (plan.oom_score_adj) SBX_TRY(write_oom_score_adj(pid, *plan.oom_score_adj));
+    if (plan.cgroup.limits.any()) {
+      auto placed = SBX_TRY_CTX(cgroup::place(o.id, plan.cgroup, pid, ::getpid()), "cgroup");
+      state.cgroup = placed.container.string();
+    }
     std::string json = state_json(state, ContainerStatus::kCreated);
     SBX_TRY(run_hooks(config.hooks.prestart, "prestart", json));
     return run_hooks(config.hooks.create_runtime, "createRuntime", json);
@@ -106,6 +113,7 @@ Status kill_and_await(pid_t pid) {
 
 Status remove_stopped(const StateDir& dir, const ContainerState& state) {
   auto config = read_saved_config(dir, state.id);
+  if (!state.cgroup.empty()) SBX_TRY_CTX(cgroup::remove_cgroup(state.cgroup), "cgroup");
   SBX_TRY(dir.remove(state.id));
   // Poststop hooks: failures are logged by runc, never fatal; ours too.
   if (config)

@@ -163,6 +163,7 @@ Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
   auto ns = SBX_TRY(plan_namespaces(config, euid));
   out.join_paths = ns.join_paths;
   out.oom_score_adj = config.process.oom_score_adj;
+  out.cgroup = SBX_TRY(plan_resources(config.linux));
 
   launch::LaunchPlan& plan = out.launch;
   plan.id = id;

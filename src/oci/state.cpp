@@ -102,6 +102,7 @@ Result<ContainerState> StateDir::read(const std::string& id) const {
     s.created = j.at("created").get<std::string>();
     s.owner = j.at("owner").get<uid_t>();
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    s.cgroup = j.value("cgroup", "");
     return s;
   } catch (const json::exception& e) {
     return fail("container " + id + ": unreadable state.json: " + e.what());
@@ -117,6 +118,7 @@ Status StateDir::write(const ContainerState& s) const {
             {"created", s.created},
             {"owner", s.owner},
             {"annotations", s.annotations}};
+  if (!s.cgroup.empty()) j["cgroup"] = s.cgroup;
   // A tmpfs in the usual case: nothing to make durable.
   return write_file_atomic(dir(s.id) / "state.json", j.dump(), 0600, Durability::kVolatile);
 }

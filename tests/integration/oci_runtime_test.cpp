@@ -225,6 +225,25 @@ TEST_F(OciRuntimeTest, MountDestinationsStayInsideTheRootfs) {
   EXPECT_FALSE(fs::exists(inside / "made/file")) << "the write went around the tmpfs";
 }
 
+// Limits go through run's cgroup code: where it cannot enforce them (this
+// host: no delegated cgroup v2) create refuses as run does; a field no cgroup
+// code applies is refused by name.
+TEST_F(OciRuntimeTest, ResourcesAreAppliedOrRefusedNeverDropped) {
+  config_["linux"]["resources"] = {{"hugepageLimits", {{{"pageSize", "2MB"}, {"limit", 1}}}}};
+  write_config({"/bin/payload", "id"});
+  auto huge = runtime({"create", "-b", bundle_.string(), "r"});
+  EXPECT_NE(huge.exit_code, 0);
+  EXPECT_NE(huge.err.find("hugepageLimits"), std::string::npos) << huge.err;
+
+  config_["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}};
+  write_config({"/bin/payload", "id"});
+  auto memory = runtime({"run", "-b", bundle_.string(), "r"});
+  bool enforced = memory.exit_code == 0 && memory.out.find("uid=0") != std::string::npos;
+  bool refused = memory.exit_code != 0 && memory.err.find("linux.resources") != std::string::npos;
+  EXPECT_TRUE(enforced || refused) << memory.describe();
+  expect_no_containers();
+}
+
 TEST_F(OciRuntimeTest, WithoutAUserNamespaceAnUnprivilegedUserIsToldWhy) {
   SBX_REQUIRES(::geteuid() != 0, "an unprivileged test user");
   auto& ns = config_["linux"]["namespaces"];

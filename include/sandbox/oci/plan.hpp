@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/cgroup/limits.hpp"
 #include "sandbox/launch/plan.hpp"
 #include "sandbox/oci/config.hpp"
 
@@ -21,6 +22,7 @@ struct OciPlan {
   launch::LaunchPlan launch;
   std::vector<std::pair<std::string, int>> join_paths;  // {path, CLONE_NEW*}, user first
   std::optional<int> oom_score_adj;
+  cgroup::CgroupRequest cgroup;  // no limits: no cgroup work at all
   std::filesystem::path rootfs;  // resolved
 };
 
@@ -33,6 +35,10 @@ Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
 Result<launch::ProcessPlan> plan_process(const Process& process);
 // process.{capabilities,rlimits,noNewPrivileges} and linux.seccomp.
 Result<security::SecurityPlan> plan_security(const Process& process, const Linux& linux_config);
+
+// linux.resources -> the cgroup request (resources_plan.cpp); fields no cgroup
+// code applies are an error, never dropped.
+Result<cgroup::CgroupRequest> plan_resources(const Linux& linux_config);
 
 // mounts[] and linux.devices -> the plan's mounts, /dev links (mount_plan.cpp).
 Result<std::vector<launch::PlanMount>> plan_mounts(const Config& config,

@@ -30,6 +30,7 @@ struct ContainerState {
   std::string created;  // RFC 3339
   uid_t owner = 0;
   std::map<std::string, std::string> annotations;
+  std::string cgroup;  // the container's cgroup dir when it has limits
 };
 
 // --root, or XDG_RUNTIME_DIR/sandbox-runtime (runc: $XDG_RUNTIME_DIR/runc),
