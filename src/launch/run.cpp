@@ -1,4 +1,4 @@
-// `sandbox run`, one fallible step per line (ARCHITECTURE.md, "The run path").
+// `sandbox run`, one fallible step per line (docs/architecture.md, "The run path").
 #include "sandbox/launch/run.hpp"
 
 #include <sys/random.h>

@@ -3,8 +3,8 @@
 // no process of their own (mount, net, ipc, uts), then waits while newgidmap
 // and newuidmap map it. Those setuid helpers, and the kernel's work for the
 // namespaces, run while the caller prepares the rest; the container's first
-// process then joins them all with one setns(2) (ARCHITECTURE.md, "The run
-// path").
+// process then joins them all with one setns(2) (docs/architecture.md, "The
+// run path").
 #pragma once
 
 #include <sched.h>
