@@ -112,11 +112,14 @@ Status kill_and_await(pid_t pid) {
 }
 
 Status remove_stopped(const StateDir& dir, const ContainerState& state) {
+  // Hooks are the creator's: root deleting another user's container (Slurm)
+  // must not run commands that user wrote into its config as root.
+  bool foreign = ::geteuid() == 0 && state.owner != 0;
   auto config = read_saved_config(dir, state.id);
   if (!state.cgroup.empty()) SBX_TRY_CTX(cgroup::remove_cgroup(state.cgroup), "cgroup");
   SBX_TRY(dir.remove(state.id));
   // Poststop hooks: failures are logged by runc, never fatal; ours too.
-  if (config)
+  if (config && !foreign)
     (void)run_hooks(config->hooks.poststop, "poststop",
                     state_json(state, ContainerStatus::kStopped));
   return {};

@@ -3,7 +3,9 @@
 #include "sandbox/oci/state.hpp"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,10 +26,23 @@ Error no_such_container(const std::string& id) {
   return Error("container " + id + " does not exist", ENOENT);
 }
 
+// Root acting on another user's container (Slurm runs state, kill and
+// delete as root on the job user's state dir) trusts nothing that user
+// wrote: the pid must be in a user namespace that user owns, so an edited
+// state.json cannot aim root's kill at a process of someone else.
+bool owned_by_state_owner(const ContainerState& state) {
+  if (::geteuid() != 0 || state.owner == 0) return true;
+  UniqueFd ns(
+      ::open(("/proc/" + std::to_string(state.pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC));
+  uid_t owner = 0;
+  return ns && ::ioctl(ns.get(), NS_GET_OWNER_UID, &owner) == 0 && owner == state.owner;
+}
+
 // Alive and the same process create recorded, and not a zombie waiting for
 // its parent (conmon, the shim) to reap it: that one has exited.
 bool is_alive(const ContainerState& state) {
   if (state.pid <= 0 || (::kill(state.pid, 0) < 0 && errno == ESRCH)) return false;
+  if (!owned_by_state_owner(state)) return false;
   if (containers::process_start_time(state.pid) != state.pid_start_time) return false;
   auto stat = read_file("/proc/" + std::to_string(state.pid) + "/stat");
   if (!stat) return false;
@@ -100,7 +115,11 @@ Result<ContainerState> StateDir::read(const std::string& id) const {
     s.bundle = j.at("bundle").get<std::string>();
     s.rootfs = j.at("rootfs").get<std::string>();
     s.created = j.at("created").get<std::string>();
-    s.owner = j.at("owner").get<uid_t>();
+    // The file's owner, not what the file says: the user could write that.
+    struct stat st;
+    if (::stat((dir(id) / "state.json").c_str(), &st) < 0)
+      return fail_errno("stat", (dir(id) / "state.json").string());
+    s.owner = st.st_uid;
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.cgroup = j.value("cgroup", "");
     return s;
