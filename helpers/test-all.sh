@@ -114,6 +114,8 @@ step "two users on one machine (tests/system/two_users.sh)"
 users_status=0
 bash tests/system/two_users.sh "$BUILD_DIR/src/cli/sandbox" "$TEST_USER" "${SBX_TEST_USER2:-sbxtest2}" ||
   users_status=$?
+step "sandbox-runtime: root on a user's containers, as Slurm (tests/system/oci_root_on_user.sh)"
+bash tests/system/oci_root_on_user.sh "$BUILD_DIR" "$TEST_USER" || users_status=1
 
 package_status=0
 if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
@@ -157,7 +159,7 @@ fi
 step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
-echo "test-all: ctest exited with $status, the two-user check with $users_status," \
+echo "test-all: ctest exited with $status, the two-user and root-on-user checks with $users_status," \
   "the package checks with $package_status, the sanitizer and fuzz run with $fuzz_status," \
   "the VM tests with $vm_status, after ${SECONDS}s"
 ((status != 0)) && exit "$status"
