@@ -81,8 +81,18 @@ Status check_container_id(const std::string& id) {
   return {};
 }
 
+// A state dir another user made (a squatted /tmp name) could feed us their
+// state.json and config.json, hooks included: refuse it. Root may use any
+// (Slurm acts on its users' dirs; is_alive and the hooks then trust nothing).
 Result<StateDir> StateDir::open(const std::filesystem::path& root) {
   SBX_TRY_CTX(make_dirs(root, 0700), "state dir");
+  struct stat st;
+  if (::lstat(root.c_str(), &st) < 0) return fail_errno("stat", root.string());
+  uid_t self = ::geteuid();
+  if (self != 0 && (!S_ISDIR(st.st_mode) || st.st_uid != self || (st.st_mode & 022)))
+    return fail(Error("state dir " + root.string() +
+                      " is not a private directory of yours (another user may have made it)")
+                    .with_hint("remove it, or pass --root with a directory of your own"));
   return StateDir(root);
 }
 

@@ -258,6 +258,17 @@ TEST_F(OciRuntimeTest, WithoutAUserNamespaceAnUnprivilegedUserIsToldWhy) {
   expect_no_containers();
 }
 
+// A state dir others may write into could feed us their state and hooks.
+TEST_F(OciRuntimeTest, AStateDirOthersCanWriteIsRefused) {
+  fs::create_directories(state_);
+  fs::permissions(state_, fs::perms::all);
+  auto r = runtime({"list"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("not a private directory"), std::string::npos) << r.err;
+  fs::permissions(state_, fs::perms::owner_all);
+  EXPECT_EQ(runtime({"list"}).exit_code, 0);
+}
+
 TEST_F(OciRuntimeTest, ErrorsGoToTheLogAsJsonAndFeaturesParse) {
   fs::path log = test_dir() / "log.json";
   auto r = runtime({"--log", log.string(), "--log-format", "json", "state", "nope"});
