@@ -29,7 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sandbox/launch/sync_wire.h"
+#include "sandbox/base/sync_wire.h"
 
 extern char** environ;
 

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sealed_memfd.hpp"
 #include "spawn.hpp"
-#include "sync.hpp"
 
 namespace sbx::launch::detail {
 namespace {

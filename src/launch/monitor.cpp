@@ -13,7 +13,7 @@
 //                                  then execs
 //                                  `sandbox --root R container cleanup --exit-code N ID`
 //
-// The report socket carries SyncMessages (sync.hpp), as the container's own.
+// The report socket carries SyncMessages (sandbox/base/sync_message.hpp), as the container's own.
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +26,8 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sealed_memfd.hpp"
-#include "sync.hpp"
 
 extern "C" const char sbx_monitor_start[];
 extern "C" const char sbx_monitor_end[];

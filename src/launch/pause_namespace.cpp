@@ -14,11 +14,11 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/userns/write_id_maps.hpp"
 #include "sealed_memfd.hpp"
 #include "spawn.hpp"
-#include "sync.hpp"
 
 namespace sbx::launch {
 namespace {

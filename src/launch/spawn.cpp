@@ -1,5 +1,6 @@
 // The parent's side of spawn: prepare every buffer, clone(), then drive the
-// child through the sync protocol (sync.hpp) and turn its report into an Error.
+// child through the sync protocol (sandbox/base/sync_message.hpp) and turn its
+// report into an Error.
 #include "spawn.hpp"
 
 #include <fcntl.h>
@@ -15,8 +16,8 @@
 #include "child/child.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sealed_memfd.hpp"
-#include "sync.hpp"
 
 extern "C" const char sbx_init_start[];
 extern "C" const char sbx_init_end[];

@@ -1,6 +1,6 @@
 // Starts a container's first process from a LaunchPlan: join the namespaces
 // made ahead, clone() into the others, then drive the child through the sync
-// protocol (sync.hpp).
+// protocol (sandbox/base/sync_message.hpp).
 #pragma once
 
 #include <sys/types.h>

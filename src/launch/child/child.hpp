@@ -1,7 +1,7 @@
 // What runs between clone() and execve(), for run and exec alike: a context
 // prepared by the parent, named steps that each do one thing, and one runner.
 // Nothing here allocates or throws; a failing step reports
-// {errno, "step: syscall(path)"} to the parent (sync.hpp) and the process
+// {errno, "step: syscall(path)"} to the parent (sandbox/base/sync_message.hpp) and the process
 // _exits with 125. Every kernel call goes through ctx.kernel (kernel.hpp).
 //
 // run (run_steps.cpp): the parent clones a joiner on its own stack, which

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "child/child.hpp"
-#include "sync.hpp"
+#include "sandbox/base/sync_message.hpp"
 
 namespace sbx::launch::detail {
 namespace {

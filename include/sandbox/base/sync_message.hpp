@@ -1,7 +1,8 @@
 // The one message type between sandbox's processes: one fixed-size
 // SyncMessage (sync_wire.h), so a child never allocates to send one. Every
-// pipe and socket that uses it, and the few that cannot, are drawn in
-// docs/processes.md. The container's first process, for one:
+// pipe and socket that uses it (in launch and userns, hence here in base),
+// and the few that cannot, are drawn in docs/processes.md. The container's
+// first process, for one:
 //
 //   parent (sandbox)                         child (PID 1 of the container)
 //   ----------------                         -------------------------------------------
@@ -27,10 +28,10 @@
 #include <optional>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/sync_wire.h"
 #include "sandbox/base/unique_fd.hpp"
-#include "sandbox/launch/sync_wire.h"
 
-namespace sbx::launch {
+namespace sbx {
 
 // The values and layout are sync_wire.h's, which the static init sends too.
 enum class SyncType : uint32_t {
@@ -86,4 +87,4 @@ Result<std::optional<Received>> receive_sync(int socket);
 // The child's side: one message, no fd; returns 0, or -errno (-EPIPE on EOF).
 int receive_sync_raw(int socket, SyncMessage& message) noexcept;
 
-}  // namespace sbx::launch
+}  // namespace sbx

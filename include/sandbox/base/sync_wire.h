@@ -1,10 +1,10 @@
-/* The bytes of one sync message (sync.hpp), in C so that the static helpers,
+/* The bytes of one sync message (sync_message.hpp), in C so that the static helpers,
  * which link no C++ (helpers/init), send exactly what the parent reads. Fixed
  * size: a child sends one without allocating. One message is PIPE_BUF bytes,
  * so one write(2) of it is atomic on a pipe as well as on the SOCK_SEQPACKET
  * sockets most of them travel on. docs/processes.md lists every use. */
-#ifndef SANDBOX_RUNTIME_SYNC_WIRE_H
-#define SANDBOX_RUNTIME_SYNC_WIRE_H
+#ifndef SANDBOX_BASE_SYNC_WIRE_H
+#define SANDBOX_BASE_SYNC_WIRE_H
 
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
-// Fixed-size messages over the parent/child socketpair (see sync.hpp).
-#include "sync.hpp"
+// Fixed-size messages between parent and child (see sync_message.hpp).
+#include "sandbox/base/sync_message.hpp"
 
 #include <sys/socket.h>
 
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace sbx::launch {
+namespace sbx {
 
 SyncMessage make_sync_message(SyncType type) noexcept {
   SyncMessage m;
@@ -115,4 +115,4 @@ Result<std::optional<Received>> receive_sync(int socket) {
   return std::optional<Received>(std::move(r));
 }
 
-}  // namespace sbx::launch
+}  // namespace sbx

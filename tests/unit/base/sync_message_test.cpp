@@ -1,4 +1,4 @@
-#include "sync.hpp"
+#include "sandbox/base/sync_message.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <climits>
 #include <cstring>
 
-namespace sbx::launch {
+namespace sbx {
 namespace {
 
 TEST(SyncMessage, ErrorTextNamesStepSyscallAndPath) {
@@ -141,4 +141,4 @@ TEST_F(SyncSocket, EofIsNoMessage) {
 }
 
 }  // namespace
-}  // namespace sbx::launch
+}  // namespace sbx
