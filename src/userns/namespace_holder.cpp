@@ -14,19 +14,23 @@
 #include <utility>
 #include <vector>
 
+#include "sandbox/base/sync_message.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
 
 namespace sbx::userns {
 namespace {
 
 // The holder owns nothing of ours: it makes the namespaces, says how that
-// went and waits to be killed (by us once joined, or by the kernel when we
+// went (one SyncMessage, built on its stack: kDone, or kError with unshare's
+// errno) and waits to be killed (by us once joined, or by the kernel when we
 // die).
 [[noreturn]] void hold_namespaces(pid_t parent, int namespaces, int report) noexcept {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (::getppid() != parent) ::_exit(0);  // we died before PDEATHSIG was set
-  int result = ::unshare(namespaces) < 0 ? errno : 0;
-  if (::write(report, &result, sizeof result) != sizeof result) ::_exit(1);
+  SyncMessage result = ::unshare(namespaces) < 0
+                           ? make_sync_error(errno, "namespace holder", "unshare", nullptr)
+                           : make_sync_message(SyncType::kDone);
+  if (send_sync(report, result) != 0) ::_exit(1);
   ::close_range(3, ~0U, 0);
   for (;;) ::pause();
 }
@@ -86,13 +90,11 @@ std::string one_to_one(const std::vector<IdMapEntry>& parent) {
   return format_proc_map(same);
 }
 
-// The holder's report pipe, once `namespaces` are known to be holdable.
-Result<std::pair<UniqueFd, UniqueFd>> report_pipe(int namespaces) {
+// The holder's report socket, once `namespaces` are known to be holdable.
+Result<SyncPair> report_pair(int namespaces) {
   if ((namespaces & ~NamespaceHolder::kHoldable) != 0)
     return fail("namespace holder: namespaces it cannot hold");
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "namespace holder report");
-  return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  return SBX_TRY_CTX(make_sync_pair(), "namespace holder report");
 }
 
 }  // namespace
@@ -108,7 +110,7 @@ Status NamespaceHolder::adopt(pid_t pid, UniqueFd report, int namespaces) {
 
 Result<NamespaceHolder> NamespaceHolder::create_inside(int parent_userns, const IdMaps& maps,
                                                        int namespaces) {
-  auto [report_read, report_write] = SBX_TRY(report_pipe(namespaces));
+  auto [report_read, report_write] = SBX_TRY(report_pair(namespaces));
   std::string uid_map = one_to_one(maps.uids), gid_map = one_to_one(maps.gids);
   InsideContext c{parent_userns, namespaces, report_write.get(), ::getpid(), &uid_map, &gid_map};
   // The holder is forked from the mapper, on its stack: it needs little.
@@ -122,7 +124,7 @@ Result<NamespaceHolder> NamespaceHolder::create_inside(int parent_userns, const 
 }
 
 Result<NamespaceHolder> NamespaceHolder::create(const IdMaps& maps, int namespaces) {
-  auto [report_read, report_write] = SBX_TRY(report_pipe(namespaces));
+  auto [report_read, report_write] = SBX_TRY(report_pair(namespaces));
   pid_t parent = ::getpid();
   // fork-like clone: the child starts in the new user namespace, unmapped but
   // with every capability there, which unshare needs.
@@ -146,12 +148,15 @@ Status NamespaceHolder::await_ready() {
     SBX_TRY(std::move(written));
   }
   if (!report_) return {};
-  int result = 0;
-  ssize_t n;
-  do n = ::read(report_.get(), &result, sizeof result);
-  while (n < 0 && errno == EINTR);
+  auto received = receive_sync(report_.get());
   report_.reset();
-  if (n != sizeof result) return fail("the process making the container's namespaces died");
+  if (!received || !*received) return fail("the process making the container's namespaces died");
+  const SyncMessage& message = (*received)->message;
+  if (message.type == SyncType::kDone) return {};
+  if (message.type != SyncType::kError)
+    return fail("namespace holder: unexpected message " +
+                std::to_string(static_cast<uint32_t>(message.type)));
+  int result = message.error_number;
   if (result == ENOSPC)
     return fail(Error::from_errno("unshare", "the container's namespaces", result)
                     .with_hint("a per-user namespace limit is reached: see sysctl "

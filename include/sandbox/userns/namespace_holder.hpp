@@ -46,12 +46,12 @@ class NamespaceHolder {
   void release() { holder_.kill_and_reap(); }
 
  private:
-  // Takes `pid` (our child, the holder) and its report pipe.
+  // Takes `pid` (our child, the holder) and its report socket.
   Status adopt(pid_t pid, UniqueFd report, int namespaces);
 
   ChildProcess holder_;
   UniqueFd pidfd_;
-  UniqueFd report_;  // the holder writes unshare's errno (0 for success)
+  UniqueFd report_;  // the holder sends kDone, or kError with unshare's errno
   int namespaces_ = 0;
   std::optional<IdMapWriting> maps_;
 };
