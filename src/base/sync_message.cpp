@@ -37,6 +37,23 @@ SyncMessage make_sync_failure(const Error& error) noexcept {
   return m;
 }
 
+SyncMessage make_sync_warning(std::string_view text) noexcept {
+  SyncMessage m = make_sync_message(SyncType::kWarning);
+  constexpr std::string_view kCut = "...";
+  if (text.size() < sizeof m.text) {
+    std::memcpy(m.text, text.data(), text.size());
+  } else {
+    size_t kept = sizeof m.text - 1 - kCut.size();
+    std::memcpy(m.text, text.data(), kept);
+    std::memcpy(m.text + kept, kCut.data(), kCut.size());
+  }
+  return m;
+}
+
+std::string sync_text(const SyncMessage& message) {
+  return std::string(message.text, strnlen(message.text, sizeof message.text));
+}
+
 Error sync_error_to_error(const SyncMessage& message) {
   size_t size = strnlen(message.text, sizeof message.text);
   std::string text(message.text, size);

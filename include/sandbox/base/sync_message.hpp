@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/sync_wire.h"
@@ -43,6 +45,7 @@ enum class SyncType : uint32_t {
   kDone = SBX_SYNC_DONE,
   kFailed = SBX_SYNC_FAILED,
   kCreated = SBX_SYNC_CREATED,
+  kWarning = SBX_SYNC_WARNING,
 };
 
 struct SyncMessage {
@@ -63,6 +66,11 @@ SyncMessage make_sync_error(int error_number, const char* step, const char* sysc
 // kFailed with a whole Error: its message, '\0', its hint (cut to fit: the
 // hint goes first).
 SyncMessage make_sync_failure(const Error& error) noexcept;
+// kWarning with `text`; a text too long is cut and ends in "...".
+SyncMessage make_sync_warning(std::string_view text) noexcept;
+// The text of a message up to its first NUL (within the message even when a
+// broken sender left none): a kWarning's warning.
+std::string sync_text(const SyncMessage& message);
 // The parent's view of a kError message, "step: syscall(path): strerror", or
 // of a kFailed one (the Error that was sent).
 Error sync_error_to_error(const SyncMessage& message);

@@ -10,16 +10,23 @@
 
 enum {
   SBX_SYNC_PTY_MASTER = 2,       /* child -> parent, carries the pty master fd */
-  SBX_SYNC_WAITING_FOR_HOST = 3, /* child -> parent */
+  SBX_SYNC_WAITING_FOR_HOST = 3, /* child -> parent: waits for the parent (its network and
+                                    cgroup; the userns worker: its id maps) */
   SBX_SYNC_HOST_READY = 4,       /* parent -> child: go on */
   SBX_SYNC_ERROR = 5,            /* child -> parent: error_number and "step: syscall(path)";
                                     the reader appends strerror(error_number) */
   SBX_SYNC_EXEC_PID = 6,         /* exec's joiner -> parent; error_number holds the pid */
-  SBX_SYNC_DONE = 7,             /* child -> parent: its part succeeded */
+  SBX_SYNC_DONE = 7,             /* child -> parent: its part succeeded (the launcher, the
+                                    namespace holder, the userns worker, the userns probe).
+                                    When an execve follows, EOF says it happened, and a
+                                    FAILED after DONE that it did not */
   SBX_SYNC_FAILED = 8,           /* child -> parent: a whole error, text = message '\0' hint,
                                     error_number its errno (not appended) */
   SBX_SYNC_CREATED = 9,          /* child -> parent: set up, waiting at the start gate
                                     (sandbox-runtime create) */
+  SBX_SYNC_WARNING = 10,         /* child -> parent: one warning, text (cut to fit, then
+                                    ending in "..."); any number of them before DONE or
+                                    FAILED (the userns worker) */
 };
 
 #define SBX_SYNC_MESSAGE_SIZE 4096 /* PIPE_BUF on Linux */

@@ -82,6 +82,36 @@ TEST(SyncMessage, UnterminatedTextIsReadWithinTheMessage) {
   EXPECT_EQ(sync_error_to_error(m).message().size(), sizeof m.text);
 }
 
+TEST(SyncMessage, WarningCarriesItsText) {
+  SyncMessage m = make_sync_warning("layer 3: cannot keep xattr user.x on /a/b");
+  EXPECT_EQ(m.type, SyncType::kWarning);
+  EXPECT_EQ(m.error_number, 0);
+  EXPECT_EQ(sync_text(m), "layer 3: cannot keep xattr user.x on /a/b");
+  EXPECT_EQ(sync_text(make_sync_warning("")), "");
+}
+
+TEST(SyncMessage, LongWarningIsCutAndSaysSo) {
+  std::string exact(SBX_SYNC_TEXT_SIZE - 1, 'w');  // fits with its NUL
+  EXPECT_EQ(sync_text(make_sync_warning(exact)), exact);
+
+  std::string long_text(SBX_SYNC_TEXT_SIZE + 100, 'w');
+  std::string cut = sync_text(make_sync_warning(long_text));
+  EXPECT_EQ(cut.size(), size_t{SBX_SYNC_TEXT_SIZE} - 1);
+  EXPECT_EQ(cut.substr(0, cut.size() - 3), long_text.substr(0, cut.size() - 3));
+  EXPECT_EQ(cut.substr(cut.size() - 3), "...");
+}
+
+TEST(SyncMessage, TextStopsAtTheMessagesEnd) {
+  SyncMessage m = make_sync_message(SyncType::kWarning);
+  std::memset(m.text, 'x', sizeof m.text);  // no NUL at all
+  EXPECT_EQ(sync_text(m).size(), sizeof m.text);
+}
+
+TEST(SyncMessage, NewTypesHaveTheirWireValues) {
+  EXPECT_EQ(static_cast<uint32_t>(SyncType::kWarning), uint32_t{SBX_SYNC_WARNING});
+  EXPECT_EQ(static_cast<uint32_t>(SyncType::kDone), uint32_t{SBX_SYNC_DONE});
+}
+
 class SyncSocket : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -115,6 +145,46 @@ TEST_F(SyncSocket, DoneThenEofIsTheLaunchersSuccess) {
   auto eof = receive_sync(b_.get());
   ASSERT_TRUE(eof);
   EXPECT_FALSE(*eof);
+}
+
+TEST_F(SyncSocket, WarningsThenFailureRoundTrip) {
+  // The userns worker's report: warnings, then an Error with errno and hint.
+  ASSERT_EQ(send_sync(a_.get(), make_sync_warning("one")), 0);
+  ASSERT_EQ(send_sync(a_.get(), make_sync_warning("two")), 0);
+  Error sent = Error("unpack layer 2: mkdir(/x): No space left on device", ENOSPC)
+                   .with_hint("free some space");
+  ASSERT_EQ(send_sync(a_.get(), make_sync_failure(sent)), 0);
+  a_.reset();
+  for (const char* warning : {"one", "two"}) {
+    auto r = receive_sync(b_.get());
+    ASSERT_TRUE(r && *r);
+    EXPECT_EQ((*r)->message.type, SyncType::kWarning);
+    EXPECT_EQ(sync_text((*r)->message), warning);
+  }
+  auto failed = receive_sync(b_.get());
+  ASSERT_TRUE(failed && *failed);
+  EXPECT_EQ((*failed)->message.type, SyncType::kFailed);
+  Error e = sync_error_to_error((*failed)->message);
+  EXPECT_EQ(e.message(), sent.message());
+  EXPECT_EQ(e.errno_value(), ENOSPC);
+  EXPECT_EQ(e.hint(), "free some space");
+  auto eof = receive_sync(b_.get());
+  ASSERT_TRUE(eof);
+  EXPECT_FALSE(*eof);
+}
+
+TEST_F(SyncSocket, ErrorWithErrnoRoundTrips) {
+  // The namespace holder's failure: kError with unshare's errno.
+  ASSERT_EQ(send_sync(a_.get(), make_sync_error(ENOSPC, "namespace holder", "unshare", nullptr)),
+            0);
+  auto r = receive_sync(b_.get());
+  ASSERT_TRUE(r && *r);
+  EXPECT_EQ((*r)->message.type, SyncType::kError);
+  EXPECT_EQ((*r)->message.error_number, ENOSPC);
+  EXPECT_EQ(sync_text((*r)->message), "namespace holder: unshare");
+  Error e = sync_error_to_error((*r)->message);
+  EXPECT_EQ(e.errno_value(), ENOSPC);
+  EXPECT_EQ(e.message(), std::string("namespace holder: unshare: ") + std::strerror(ENOSPC));
 }
 
 TEST_F(SyncSocket, CarriesAnFd) {
