@@ -1,18 +1,19 @@
-// The parent/child protocol of run_in_user_namespace, over one SOCK_STREAM
-// socketpair:
+// The parent/child protocol of run_in_user_namespace: SyncMessages
+// (sandbox/base/sync_message.hpp) over one SOCK_SEQPACKET socketpair:
 //
 //   child                                   parent
 //   unshare(CLONE_NEWUSER | CLONE_NEWNS)
-//   send 'U'  (or an 'E' record, _exit)  -> read one byte
-//                                           write_id_maps(child)   (newgidmap, newuidmap)
-//   read one byte                        <- send 'G'  (on failure: close, kill, report)
+//   send kWaitingForHost                 -> receive one message
+//     (or kFailed, _exit)                   write_id_maps(child)   (newgidmap, newuidmap)
+//   receive kHostReady                   <- send kHostReady  (on failure: close, kill, report)
 //   setresgid/setgroups/setresuid(0)
 //   PR_SET_PDEATHSIG, mounts private
-//   body  /  execvp
-//   send records (child_report.hpp)      -> read to EOF, waitpid, decode
+//   body  /  execv
+//   send kWarning..., kDone | kFailed    -> receive to EOF (child_report.hpp), waitpid
+//     (exec: kDone, execv, kFailed)
 //   _exit
 //
-// The socket is close-on-exec, so after 'X' an EOF means the command runs.
+// The socket is close-on-exec, so after kDone an EOF means the command runs.
 #include "sandbox/userns/run_in_userns.hpp"
 
 #include <grp.h>
@@ -29,6 +30,7 @@
 
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/userns/child_report.hpp"
 #include "sandbox/userns/host_check.hpp"
@@ -37,22 +39,10 @@
 namespace sbx::userns {
 namespace {
 
-constexpr char kUnshared = 'U';
-constexpr char kGo = 'G';
-
 using Body = std::function<Status(std::vector<std::string>& warnings)>;
 
-void send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
-[[noreturn]] void child_fail(int sock, Error error) {
-  send_all(sock, encode_error(error));
+[[noreturn]] void child_fail(int sock, const Error& error) {
+  send_sync(sock, make_sync_failure(error));
   ::_exit(1);
 }
 
@@ -67,11 +57,10 @@ Error step_error(std::string_view verb, int errno_value) {
 void enter_namespace(int sock, pid_t parent, const IdMaps& maps) {
   if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
     child_fail(sock, step_error("unshare(CLONE_NEWUSER|CLONE_NEWNS)", errno));
-  send_all(sock, std::string_view(&kUnshared, 1));
-  char go = 0;
-  while (::read(sock, &go, 1) < 0 && errno == EINTR) {
-  }
-  if (go != kGo) ::_exit(1);  // the parent failed and reports why
+  send_sync(sock, make_sync_message(SyncType::kWaitingForHost));
+  SyncMessage go;
+  if (receive_sync_raw(sock, go) != 0 || go.type != SyncType::kHostReady)
+    ::_exit(1);  // the parent failed and reports why
   // A keep-id map without ranges has no root: stay the user then.
   if (maps.maps_gid(0) && ::setresgid(0, 0, 0) != 0)
     child_fail(sock, step_error("setresgid(0)", errno));
@@ -98,24 +87,18 @@ void enter_namespace(int sock, pid_t parent, const IdMaps& maps) {
   } catch (...) {
     status = fail("uncaught exception in user namespace");
   }
-  try {
-    std::string report;
-    for (const auto& warning : warnings) report += encode_warning(warning);
-    report += status ? encode_done() : encode_error(status.error());
-    send_all(sock, report);
-  } catch (...) {
-    ::_exit(2);
-  }
+  for (const auto& warning : warnings) send_sync(sock, make_sync_warning(warning));
+  send_sync(sock, status ? make_sync_message(SyncType::kDone) : make_sync_failure(status.error()));
   ::_exit(status ? 0 : 1);
 }
 
 [[noreturn]] void run_exec(int sock, const std::string& program,
                            const std::vector<std::string>& argv) {
   std::vector<char*> args = c_string_array(argv);
-  send_all(sock, encode_exec());
+  send_sync(sock, make_sync_message(SyncType::kDone));
   ::execv(program.c_str(), args.data());
   int err = errno;
-  send_all(sock, encode_error(Error::from_errno("exec", program, err)));
+  send_sync(sock, make_sync_failure(Error::from_errno("exec", program, err)));
   ::_exit(err == ENOENT ? 127 : 126);
 }
 
@@ -140,17 +123,6 @@ class IgnoreInterrupts {
   struct sigaction old_quit_ {};
 };
 
-std::string read_to_eof(int fd) {
-  std::string data;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return data;
-    data.append(buffer, static_cast<size_t>(n));
-  }
-}
-
 struct Finished {
   ChildReport report;
   int wait_status = 0;
@@ -159,10 +131,7 @@ struct Finished {
 // Forks the child (which never returns), maps it, and collects its report.
 template <class ChildFn>
 Result<Finished> spawn_and_collect(const IdMaps& maps, bool ignore_interrupts, ChildFn&& child_fn) {
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    return fail(Error::from_errno("socketpair"));
-  UniqueFd parent_end(fds[0]), child_end(fds[1]);
+  auto [parent_end, child_end] = SBX_TRY(make_sync_pair());
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) return fail(Error::from_errno("fork"));
@@ -177,21 +146,20 @@ Result<Finished> spawn_and_collect(const IdMaps& maps, bool ignore_interrupts, C
   if (ignore_interrupts) ignoring.emplace();
   child_end.reset();
 
-  char first = 0;
-  ssize_t n;
-  while ((n = ::read(parent_end.get(), &first, 1)) < 0 && errno == EINTR) {
-  }
-  std::string bytes;
-  if (n == 1 && first == kUnshared) {
-    SBX_TRY(write_id_maps(pid, maps));
-    send_all(parent_end.get(), std::string_view(&kGo, 1));
-  } else if (n == 1) {
-    bytes.push_back(first);  // the child failed before unsharing: a report follows
-  }
-  bytes += read_to_eof(parent_end.get());
   Finished finished;
+  std::optional<Received> first = SBX_TRY(receive_sync(parent_end.get()));
+  if (first && first->message.type == SyncType::kWaitingForHost) {
+    SBX_TRY(write_id_maps(pid, maps));
+    send_sync(parent_end.get(), make_sync_message(SyncType::kHostReady));
+  } else if (first) {
+    SBX_TRY(add_to_report(finished.report, first->message));  // it failed before unsharing
+  }
+  while (first) {  // to EOF
+    std::optional<Received> next = SBX_TRY(receive_sync(parent_end.get()));
+    if (!next) break;
+    SBX_TRY(add_to_report(finished.report, next->message));
+  }
   finished.wait_status = SBX_TRY(child.wait());
-  finished.report = SBX_TRY(decode_child_report(bytes));
   return finished;
 }
 
@@ -221,12 +189,12 @@ Result<ExecOutcome> exec_in_user_namespace(const IdMaps& maps,
       SBX_TRY_CTX(spawn_and_collect(maps, true, [&](int sock) { run_exec(sock, program, argv); }),
                   "user namespace");
   ExecOutcome outcome{finished.wait_status, std::nullopt};
-  if (finished.report.error && finished.report.exec_sent) {
+  if (finished.report.error && finished.report.done) {
     outcome.cannot_run = std::move(finished.report.error);  // execv itself failed
     return outcome;
   }
   if (finished.report.error) return fail(std::move(*finished.report.error));
-  if (!finished.report.exec_sent)
+  if (!finished.report.done)
     return fail("user namespace child " + describe_wait_status(finished.wait_status) +
                 " before running " + argv[0]);
   return outcome;

@@ -1,36 +1,30 @@
-// What a forked child sends back to its parent: warnings, then the outcome
-// (done, an Error with errno and hint, or "about to exec"). Length-prefixed
-// records so any bytes survive; pure, so both ends are unit-tested.
+// What the userns worker (run_in_userns.hpp) sends back to its parent once it
+// is in its namespace: SyncMessages (sandbox/base/sync_message.hpp), one
+// kWarning per warning, then the outcome:
 //
-//   record  = type:u8 length:u32le payload
-//   'W'     payload = warning text
-//   'E'     payload = errno:u32le msg_len:u32le msg hint_len:u32le hint
-//   'K'     payload empty: the body finished successfully
-//   'X'     payload empty: the child is calling execve (EOF follows on success)
+//   kDone    the body finished successfully; or, before execv, "about to
+//            exec" (EOF follows when it succeeded)
+//   kFailed  an Error with errno and hint (after kDone: execv failed)
+//
+// Pure, so the parent's side is unit-tested.
 #pragma once
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/sync_message.hpp"
 
 namespace sbx::userns {
 
 struct ChildReport {
   std::vector<std::string> warnings;
   std::optional<Error> error;
-  bool done = false;       // 'K' seen
-  bool exec_sent = false;  // 'X' seen
+  bool done = false;  // kDone seen
 };
 
-std::string encode_warning(std::string_view text);
-std::string encode_error(const Error& error);
-std::string encode_done();
-std::string encode_exec();
-
-// Decodes a whole stream; a truncated or unknown record is an error.
-Result<ChildReport> decode_child_report(std::string_view bytes);
+// Adds one message to `report`; a type the worker does not send is an error.
+Status add_to_report(ChildReport& report, const SyncMessage& message);
 
 }  // namespace sbx::userns
