@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/sync_message.hpp"
 #include "sandbox/base/unique_fd.hpp"
 
 namespace sbx::userns {
@@ -35,11 +37,14 @@ constexpr const char* kAppArmor =
     "usr.bin.sandbox, to /etc/apparmor.d/ and run sudo apparmor_parser -r on it, or run "
     "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0";
 
-// The probe child: each step reports {step, errno} over `fd` when it fails.
+// The probe child: a failing step sends kError{errno, what failed} over the
+// sync socket `fd`; success sends kDone.
 [[noreturn]] void probe_child(int fd, uid_t uid, gid_t gid) {
-  auto fail_step = [fd](char step) {
-    int report[2] = {step, errno};
-    if (::write(fd, report, sizeof report) < 0) ::_exit(2);
+  auto fail_step = [fd](const char* step) {
+    SyncMessage message = make_sync_message(SyncType::kError);
+    message.error_number = errno;
+    std::snprintf(message.text, sizeof message.text, "%s", step);
+    if (send_sync(fd, message) != 0) ::_exit(2);
     ::_exit(1);
   };
   auto write_proc = [](const char* path, const std::string& text) {
@@ -49,15 +54,15 @@ constexpr const char* kAppArmor =
     ::close(f);
     return ok;
   };
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail_step('u');
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) fail_step("unshare(CLONE_NEWUSER|CLONE_NEWNS)");
   if (!write_proc("/proc/self/setgroups", "deny") ||
       !write_proc("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
       !write_proc("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
-    fail_step('m');
+    fail_step("write /proc/self/uid_map");
   if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
       ::mount("tmpfs", "/tmp", "tmpfs", 0, "size=16k") != 0)
-    fail_step('t');
-  ::_exit(0);
+    fail_step("mount(tmpfs) in the namespace");
+  ::_exit(send_sync(fd, make_sync_message(SyncType::kDone)) == 0 ? 0 : 2);
 }
 
 std::string describe_ranges(const SubidLookup& lookup) {
@@ -160,28 +165,26 @@ std::string userns_hint_for(int errno_value, const UsernsSysctls& sysctls) {
 
 UsernsProbe probe_user_namespace() {
   UsernsProbe probe;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return {false, "pipe", errno};
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  auto pair = make_sync_pair();
+  if (!pair) return {false, "socketpair", pair.error().errno_value()};
+  auto& [read_end, write_end] = *pair;
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
   pid_t pid = ::fork();
   if (pid < 0) return {false, "fork", errno};
   if (pid == 0) probe_child(write_end.get(), uid, gid);
   write_end.reset();
-  int report[2] = {0, 0};
-  ssize_t n = ::read(read_end.get(), report, sizeof report);
+  auto report = receive_sync(read_end.get());
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (n == static_cast<ssize_t>(sizeof report)) {
-    probe.step = report[0] == 'u'   ? "unshare(CLONE_NEWUSER|CLONE_NEWNS)"
-                 : report[0] == 'm' ? "write /proc/self/uid_map"
-                                    : "mount(tmpfs) in the namespace";
-    probe.errno_value = report[1];
+  if (report && *report && (*report)->message.type == SyncType::kError) {
+    probe.step = sync_text((*report)->message);
+    probe.errno_value = (*report)->message.error_number;
     return probe;
   }
-  probe.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  probe.ok = report && *report && (*report)->message.type == SyncType::kDone && WIFEXITED(status) &&
+             WEXITSTATUS(status) == 0;
   if (!probe.ok) probe.step = "probe child ended abnormally";
   return probe;
 }
