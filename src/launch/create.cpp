@@ -12,6 +12,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/userns/namespace_holder.hpp"
 #include "spawn.hpp"
+#include "supervise.hpp"
 
 namespace sbx::launch {
 namespace {
@@ -81,6 +82,16 @@ Status open_start_gate(const std::filesystem::path& gate) {
   if (::write(fd.get(), &go, 1) != 1) return fail_errno("write", gate.string());
   if (::unlink(gate.c_str()) < 0 && errno != ENOENT) return fail_errno("unlink", gate.string());
   return {};
+}
+
+Result<int> start_and_watch(const std::filesystem::path& gate, pid_t pid, UniqueFd pty_master,
+                            const std::function<Status()>& after_start) {
+  detail::BlockedSignals signals;
+  ChildProcess child(pid);
+  SBX_TRY(open_start_gate(gate));
+  if (after_start) SBX_TRY(after_start());
+  bool terminal = static_cast<bool>(pty_master);
+  return detail::supervise(child, signals, std::move(pty_master), terminal);
 }
 
 }  // namespace sbx::launch

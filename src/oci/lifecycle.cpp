@@ -55,8 +55,10 @@ bool await_exit(pid_t pid, int seconds) {
   return ::poll(&p, 1, seconds * 1000) == 1;
 }
 
-Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o,
-                                     UndoCreate& undo) {
+// `terminal_out`: run in the foreground keeps the pty to relay it (runc does
+// the same); everything else sends it to --console-socket.
+Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o, UndoCreate& undo,
+                                     UniqueFd* terminal_out) {
   std::error_code ec;
   auto bundle = std::filesystem::canonical(std::filesystem::absolute(o.bundle), ec);
   if (ec) return fail("bundle " + o.bundle.string() + ": " + ec.message());
@@ -66,9 +68,12 @@ Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o
   // Limits this host cannot enforce fail here, before anything starts.
   (void)SBX_TRY_CTX(cgroup::settle_limits(plan.cgroup), "linux.resources");
   UniqueFd console;
-  if (config.process.terminal) {
+  bool keep_terminal = config.process.terminal && o.console_socket.empty() && terminal_out;
+  if (config.process.terminal && !keep_terminal) {
     if (o.console_socket.empty())
-      return fail("process.terminal is set: a --console-socket is needed to receive the pty");
+      return fail(
+          "process.terminal is set: a detached container needs a --console-socket to receive "
+          "its pty");
     console = SBX_TRY(connect_console_socket(o.console_socket));
   }
   SBX_TRY(write_file_atomic(dir.config_copy(o.id), text, 0600, Durability::kVolatile));
@@ -99,6 +104,7 @@ Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o
     return run_hooks(config.hooks.create_runtime, "createRuntime", json);
   };
   auto created = SBX_TRY(launch::create_container(plan.launch, request));
+  if (created.pty_master && keep_terminal) *terminal_out = std::move(created.pty_master);
   if (created.pty_master) SBX_TRY(send_pty_master(console.get(), created.pty_master.get()));
   SBX_TRY(dir.write(state));
   SBX_TRY(write_pid_file(o.pid_file, state.pid));
@@ -125,31 +131,12 @@ Status remove_stopped(const StateDir& dir, const ContainerState& state) {
   return {};
 }
 
-// run: forwards signals to the container and reaps it (it is our child).
-Result<int> wait_forwarding_signals(pid_t pid) {
-  sigset_t all, old;
-  sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, &old);
-  for (;;) {
-    int status = 0;
-    pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) {
-      ::sigprocmask(SIG_SETMASK, &old, nullptr);
-      return exit_code_of(status);
-    }
-    if (done < 0 && errno != EINTR) return fail_errno("waitpid", std::to_string(pid));
-    siginfo_t info;
-    int sig = ::sigwaitinfo(&all, &info);
-    if (sig > 0 && sig != SIGCHLD) ::kill(pid, sig);
-  }
-}
-
 }  // namespace
 
 Status create_container(const StateDir& dir, const CreateOptions& options) {
   SBX_TRY(dir.make(options.id));
   UndoCreate undo{dir, options.id};
-  SBX_TRY(create_locked(dir, options, undo));
+  SBX_TRY(create_locked(dir, options, undo, nullptr));
   undo.armed = false;
   return {};
 }
@@ -213,13 +200,25 @@ Status delete_container(const StateDir& dir, const std::string& id, bool force) 
 }
 
 Result<int> run_container(const StateDir& dir, const CreateOptions& options, bool detach) {
-  SBX_TRY(create_container(dir, options));
-  SBX_TRY(start_container(dir, options.id));
-  if (detach) return 0;
-  auto state = SBX_TRY(dir.read(options.id));
-  int code = SBX_TRY(wait_forwarding_signals(state.pid));
+  if (detach) {
+    SBX_TRY(create_container(dir, options));
+    SBX_TRY(start_container(dir, options.id));
+    return 0;
+  }
+  SBX_TRY(dir.make(options.id));
+  UndoCreate undo{dir, options.id};
+  UniqueFd terminal;
+  auto state = SBX_TRY(create_locked(dir, options, undo, &terminal));
+  undo.armed = false;
+  auto config = SBX_TRY(read_saved_config(dir, options.id));
+  auto poststart = [&]() -> Status {
+    return run_hooks(config.hooks.poststart, "poststart",
+                     state_json(state, ContainerStatus::kRunning));
+  };
+  int status = SBX_TRY(launch::start_and_watch(dir.start_gate(options.id), state.pid,
+                                               std::move(terminal), poststart));
   SBX_TRY(delete_container(dir, options.id, true));
-  return code;
+  return exit_code_of(status);
 }
 
 }  // namespace sbx::oci

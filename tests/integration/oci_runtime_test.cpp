@@ -258,6 +258,20 @@ TEST_F(OciRuntimeTest, WithoutAUserNamespaceAnUnprivilegedUserIsToldWhy) {
   expect_no_containers();
 }
 
+// process.terminal: run in the foreground relays the container's pty to its
+// own stdio, as runc does; a detached container needs a console socket.
+TEST_F(OciRuntimeTest, ATerminalIsRelayedByRunAndNeedsASocketOtherwise) {
+  config_["process"]["terminal"] = true;
+  write_config({"/bin/payload", "tty"});
+  auto r = runtime({"run", "-b", bundle_.string(), "t"});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("stdout=tty ttyname=/dev/pts/0"), std::string::npos) << r.out;
+  auto c = runtime({"create", "-b", bundle_.string(), "t"});
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_NE(c.err.find("--console-socket"), std::string::npos) << c.err;
+  expect_no_containers();
+}
+
 // A state dir others may write into could feed us their state and hooks.
 TEST_F(OciRuntimeTest, AStateDirOthersCanWriteIsRefused) {
   fs::create_directories(state_);

@@ -41,4 +41,11 @@ Result<CreatedContainer> create_container(const LaunchPlan& plan, const CreateRe
 // gate. An error when nothing waits there (the process is gone).
 Status open_start_gate(const std::filesystem::path& gate);
 
+// `run` in the foreground: with our signals blocked (so its exit is never
+// missed) opens the gate of `pid` (our child), runs `after_start`, then waits
+// for it, forwarding signals and, with a pty master, relaying our stdio to
+// its terminal. Returns the wait status.
+Result<int> start_and_watch(const std::filesystem::path& gate, pid_t pid, UniqueFd pty_master,
+                            const std::function<Status()>& after_start);
+
 }  // namespace sbx::launch
