@@ -77,30 +77,29 @@ Result<Namespaces> plan_namespaces(const Config& config, uid_t euid) {
   return ns;
 }
 
-// The one capability set the launcher applies: bounding, effective and
-// permitted alike, nothing inheritable or ambient (a non-root process keeps
-// none across execve, docker's and podman's behaviour).
-security::CapabilitySet capability_set(const Process& process) {
+security::CapabilitySet capability_set(const std::vector<std::string>& names) {
   security::CapabilitySet set;
-  if (!process.capabilities) return set;
-  const auto& caps = process.capabilities->permitted.empty() ? process.capabilities->effective
-                                                             : process.capabilities->permitted;
-  for (const auto& name : caps)
+  for (const auto& name : names)
     if (auto number = security::capability_number(name)) set.add(*number);
-  for (int cap = 0; cap < 64; ++cap) {
-    bool bounded = false;
-    for (const auto& name : process.capabilities->bounding)
-      bounded = bounded || security::capability_number(name) == cap;
-    if (!bounded) set.remove(cap);
-  }
   return set;
+}
+
+// The five sets exactly as config.json gives them (none given: none held).
+security::CapabilitySets capability_sets(const Process& process) {
+  if (!process.capabilities) return {};
+  const Capabilities& c = *process.capabilities;
+  return {capability_set(c.bounding), capability_set(c.effective), capability_set(c.permitted),
+          capability_set(c.inheritable), capability_set(c.ambient)};
 }
 
 }  // namespace
 
 Result<security::SecurityPlan> plan_security(const Process& p, const Linux& linux_config) {
   security::SecurityPlan plan;
-  plan.capabilities = capability_set(p);
+  plan.capability_sets = capability_sets(p);
+  // The set seccomp rules are resolved against (an OCI profile has no
+  // capability conditions; docker-style ones see what the process holds).
+  plan.capabilities = plan.capability_sets->permitted;
   plan.rlimits = p.rlimits;
   plan.no_new_privileges = p.no_new_privileges;
   if (linux_config.seccomp) {

@@ -65,24 +65,32 @@ int raise_effective_caps() noexcept {
   return cap_set(current);
 }
 
-int apply_capabilities(const CapabilitySet& caps) noexcept {
+int apply_capabilities(const CapabilitySets& sets) noexcept {
   CapData current{};
   if (int err = cap_get(current)) return err;
-  const uint64_t permitted = permitted_of(current);
+  const uint64_t held = permitted_of(current);
   // Caps the process does not hold cannot be granted; asking is not an error
   // (e.g. a kernel newer than the set that was planned).
-  const uint64_t keep = caps.bits() & permitted;
+  const uint64_t bounding = sets.bounding.bits() & held;
+  const uint64_t permitted = sets.permitted.bits() & held;
+  const uint64_t effective = sets.effective.bits() & permitted;
+  const uint64_t inheritable = sets.inheritable.bits() & bounding;
   // 1. effective = permitted, so CAP_SETPCAP is usable after a KEEPCAPS setresuid.
-  if (int err = cap_set(make_data(permitted, permitted, 0))) return err;
+  if (int err = cap_set(make_data(held, held, 0))) return err;
   // 2. bounding set, while CAP_SETPCAP is still effective.
-  if (int err = drop_bounding(keep)) return err;
-  // 3. effective = permitted = keep; inheritable empty so nothing passes to
-  //    a non-root user through execve.
-  if (int err = cap_set(make_data(keep, keep, 0))) return err;
-  // 4. ambient empty (EINVAL: a kernel before 4.3 has none).
+  if (int err = drop_bounding(bounding)) return err;
+  // 3. the three sets of the capset call; an inheritable cap must stay in
+  //    the bounding set.
+  if (int err = cap_set(make_data(effective, permitted, inheritable))) return err;
+  // 4. ambient: cleared (EINVAL: a kernel before 4.3 has none), then raised
+  //    where asked, for caps both permitted and inheritable (the kernel's rule).
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) {
     return errno;
   }
+  const uint64_t ambient = sets.ambient.bits() & permitted & inheritable;
+  for (int cap = 0; cap < 64; ++cap)
+    if (((ambient >> cap) & 1u) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+      return errno;
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) return errno;
   return 0;
 }

@@ -88,8 +88,8 @@ class KernelSecurityCalls final : public SecurityCalls {
   int load_seccomp(const SeccompProgram& program) noexcept override {
     return security::load_seccomp(program);
   }
-  int apply_capabilities(const CapabilitySet& caps) noexcept override {
-    return security::apply_capabilities(caps);
+  int apply_capabilities(const CapabilitySets& sets) noexcept override {
+    return security::apply_capabilities(sets);
   }
   int set_no_new_privs() noexcept override { return security::set_no_new_privs(); }
 };
@@ -121,7 +121,9 @@ int apply_security_plan(const SecurityPlan& plan, SecurityCalls& calls,
     if (int err = calls.load_seccomp(*plan.seccomp)) return err;
   }
   step = "capabilities";
-  if (int err = calls.apply_capabilities(plan.capabilities)) return err;
+  if (int err = calls.apply_capabilities(
+          plan.capability_sets.value_or(CapabilitySets::from(plan.capabilities))))
+    return err;
   step = "no_new_privs";
   if (plan.no_new_privileges) {
     if (int err = calls.set_no_new_privs()) return err;

@@ -63,10 +63,19 @@ int kernel_last_cap();
 Result<CapabilitySet> resolve_capabilities(const std::vector<std::string>& add,
                                            const std::vector<std::string>& drop, bool privileged);
 
+// The five sets of a process, as the OCI runtime spec's process.capabilities
+// gives them. from(): docker's rule for one set, bounding = effective =
+// permitted = `caps`, inheritable and ambient empty, so a non-root user
+// inside gets nothing after execve (and root gets exactly `caps`).
+struct CapabilitySets {
+  CapabilitySet bounding, effective, permitted, inheritable, ambient;
+  static constexpr CapabilitySets from(CapabilitySet caps) { return {caps, caps, caps, {}, {}}; }
+  friend constexpr bool operator==(const CapabilitySets&, const CapabilitySets&) = default;
+};
+
 // In the container child, after clone(); plain syscalls, no allocation.
-// Makes bounding = effective = permitted = `caps`, inheritable and ambient
-// empty, so a non-root user inside gets nothing after execve (and root gets
-// exactly `caps`). Returns 0 or an errno.
+// Sets the five sets (capabilities the process does not hold are left out:
+// asking for them is not an error). Returns 0 or an errno.
 //
 // Order the child must use when switching to a non-root user:
 //   prctl(PR_SET_KEEPCAPS, 1); setgroups(); setresgid(); setresuid();
@@ -75,7 +84,7 @@ Result<CapabilitySet> resolve_capabilities(const std::vector<std::string>& add,
 // apply_capabilities first re-raises the effective set from the permitted set
 // kept by KEEPCAPS (to hold CAP_SETPCAP for the bounding drop), so it works
 // both before and after setresuid.
-int apply_capabilities(const CapabilitySet& caps) noexcept;
+int apply_capabilities(const CapabilitySets& sets) noexcept;
 
 // The capability / no_new_privs / seccomp lines of /proc/<pid>/status, for
 // tests and the posture check.

@@ -37,6 +37,9 @@ Status apply_security_opt(SecurityOptions& options, std::string_view opt);
 
 struct SecurityPlan {
   CapabilitySet capabilities;
+  // OCI: the five sets exactly as config.json gives them; else
+  // CapabilitySets::from(capabilities).
+  std::optional<CapabilitySets> capability_sets;
   std::optional<SeccompProgram> seccomp;  // nullopt: unconfined / privileged
   std::vector<Rlimit> rlimits;
   bool no_new_privileges = true;
@@ -68,7 +71,7 @@ class SecurityCalls {
   virtual int apply_rlimits(std::span<const Rlimit> limits) noexcept = 0;
   virtual int raise_effective_caps() noexcept = 0;
   virtual int load_seccomp(const SeccompProgram& program) noexcept = 0;
-  virtual int apply_capabilities(const CapabilitySet& caps) noexcept = 0;
+  virtual int apply_capabilities(const CapabilitySets& sets) noexcept = 0;
   virtual int set_no_new_privs() noexcept = 0;
 
  protected:

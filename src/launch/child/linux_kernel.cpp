@@ -142,8 +142,8 @@ class LinuxKernel final : public Kernel {
   int load_seccomp(const security::SeccompProgram& program) noexcept override {
     return security::kernel_security_calls().load_seccomp(program);
   }
-  int apply_capabilities(const security::CapabilitySet& caps) noexcept override {
-    return security::kernel_security_calls().apply_capabilities(caps);
+  int apply_capabilities(const security::CapabilitySets& sets) noexcept override {
+    return security::kernel_security_calls().apply_capabilities(sets);
   }
   int set_no_new_privs() noexcept override {
     return security::kernel_security_calls().set_no_new_privs();

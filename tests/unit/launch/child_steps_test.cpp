@@ -107,7 +107,7 @@ class RecordingKernel final : public Kernel {
   int load_seccomp(const security::SeccompProgram&) noexcept override {
     return record("seccomp") < 0 ? EPERM : 0;
   }
-  int apply_capabilities(const security::CapabilitySet&) noexcept override {
+  int apply_capabilities(const security::CapabilitySets&) noexcept override {
     return record("capabilities") < 0 ? EPERM : 0;
   }
   int set_no_new_privs() noexcept override { return record("no_new_privs") < 0 ? EPERM : 0; }

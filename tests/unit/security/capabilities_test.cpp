@@ -157,7 +157,8 @@ std::string cut_in_user_namespace(CapabilitySet caps, bool map_root) {
       return "map failed";
     }
   }
-  if (int err = apply_capabilities(caps)) return std::string("apply: ") + strerror(err);
+  if (int err = apply_capabilities(CapabilitySets::from(caps)))
+    return std::string("apply: ") + strerror(err);
   auto before = read_process_status();
   if (!before) return "read failed";
   if (before->effective != caps || before->permitted != caps || before->bounding != caps ||
@@ -165,6 +166,34 @@ std::string cut_in_user_namespace(CapabilitySet caps, bool map_root) {
     return "sets before exec differ";
   }
   return "ok";
+}
+
+// The OCI runtime's five sets, each as given: an ambient cap survives execve
+// for root of the namespace as it would for any user.
+TEST(ApplyCapabilities, SetsTheFiveOciSetsApart) {
+  CapabilitySets sets;
+  for (int cap : {CAP_CHOWN, CAP_KILL, CAP_NET_BIND_SERVICE}) sets.bounding.add(cap);
+  sets.permitted.add(CAP_KILL);
+  sets.permitted.add(CAP_CHOWN);
+  sets.effective.add(CAP_KILL);
+  sets.inheritable.add(CAP_CHOWN);
+  sets.ambient.add(CAP_CHOWN);
+  auto result = run_in_child([&](int fd) {
+    if (!testing::enter_user_namespace()) return kChildSkip;
+    if (int err = apply_capabilities(sets)) {
+      write_text(fd, std::string("apply: ") + strerror(err));
+      return 1;
+    }
+    auto status = read_process_status();
+    if (!status) return 2;
+    bool ok = status->bounding == sets.bounding && status->permitted == sets.permitted &&
+              status->effective == sets.effective && status->inheritable == sets.inheritable &&
+              status->ambient == sets.ambient;
+    write_text(fd, ok ? "ok" : "sets differ");
+    return ok ? 0 : 1;
+  });
+  if (result.exit_code == kChildSkip) GTEST_SKIP() << "no unprivileged user namespaces";
+  EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
 TEST(ApplyCapabilities, CutsAllSetsInUserNamespace) {
@@ -204,7 +233,7 @@ TEST(ApplyCapabilities, CutsAllSetsInUserNamespace) {
 TEST(ApplyCapabilities, EmptySetLeavesNothing) {
   auto result = run_in_child([](int fd) {
     if (!testing::enter_user_namespace()) return kChildSkip;
-    if (int err = apply_capabilities(CapabilitySet())) {
+    if (int err = apply_capabilities(CapabilitySets::from(CapabilitySet()))) {
       write_text(fd, strerror(err));
       return 1;
     }
@@ -281,7 +310,7 @@ TEST(ApplyCapabilities, AfterSwitchToNonRootUser) {
           setresuid(1000, 1000, 1000) != 0) {
         _exit(4);
       }
-      if (apply_capabilities(caps) != 0) _exit(5);
+      if (apply_capabilities(CapabilitySets::from(caps)) != 0) _exit(5);
       auto before = read_process_status();
       if (!before || before->effective != caps || before->bounding != caps) _exit(6);
       dup2(fd, STDOUT_FILENO);
