@@ -7,6 +7,8 @@
 namespace sbx::oci {
 namespace {
 
+constexpr uint64_t kDefaultCpuShares = 1024;
+
 // blkio.weight (10..1000) -> io.weight (1..10000), as crun converts it.
 uint64_t blkio_to_io_weight(uint16_t weight) {
   return 1 + (static_cast<uint64_t>(weight < 10 ? 10 : weight) - 10) * 9999 / 990;
@@ -32,7 +34,10 @@ Result<cgroup::CgroupRequest> plan_resources(const Linux& linux_config) {
     l.memory_reservation = r.memory_reservation;
   if (r.cpu_quota && *r.cpu_quota > 0)
     l.cpus = static_cast<double>(*r.cpu_quota) / static_cast<double>(r.cpu_period.value_or(100000));
-  if (r.cpu_shares && *r.cpu_shares > 0) l.cpu_weight = cgroup::cpu_shares_to_weight(*r.cpu_shares);
+  // 1024 shares is the kernel's default weight, which ctr asks for on every
+  // container: no request, so hosts without a delegated cgroup still run it.
+  if (r.cpu_shares && *r.cpu_shares > 0 && *r.cpu_shares != kDefaultCpuShares)
+    l.cpu_weight = cgroup::cpu_shares_to_weight(*r.cpu_shares);
   l.cpuset_cpus = r.cpuset_cpus;
   if (r.pids_limit && *r.pids_limit > 0) l.pids_limit = r.pids_limit;
   if (r.blkio_weight && *r.blkio_weight > 0) l.io_weight = blkio_to_io_weight(*r.blkio_weight);
