@@ -23,7 +23,7 @@ IMAGE=127.0.0.1:5000/test/busybox:latest
 TIMEOUT=${SBX_OCI_PODMAN_TIMEOUT:-120}  # per podman command
 
 die() { echo "podman.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2; exit 2; }
 (($# >= 1)) || usage
 case $1 in -h | --help) usage ;; esac
 RUNTIME_ARG=$1
