@@ -140,14 +140,20 @@ scenario() {
   local ms=$((($(date +%s%N) - start) / 1000000))
   if ((rc == 0)); then
     PASSED=$((PASSED + 1))
-    printf 'PASS %-34s %6s ms\n' "$name" "$ms"
+    printf 'PASS %-40s %6s ms\n' "$name" "$ms"
   else
     FAILED+=("$name")
-    printf 'FAIL %-34s %6s ms  %s\n' "$name" "$ms" "${why//$'\n'/ | }"
+    printf 'FAIL %-40s %6s ms  %s\n' "$name" "$ms" "${why//$'\n'/ | }"
   fi
 }
-# expect CONDITION-DESCRIPTION: fails the scenario with the last command and its output.
-fail() { echo "$1; last: podman ${last_args:-?} -> status $status: ${out:0:300}"; return 1; }
+# fail WHY: ends the scenario (each runs in a subshell) with WHY, the last podman command, its
+# status and the end of its output (the whole of it is in $LOG).
+fail() {
+  local tail=${out//$'\n'/ | }
+  ((${#tail} <= 240)) || tail="...${tail: -240}"
+  echo "$1; last: podman ${last_args:-?} -> status $status: $tail"
+  exit 1
+}
 run_p() { last_args="$*"; p "$@"; }
 
 free_port() {
@@ -173,6 +179,7 @@ s_run() {
   ((status == 7)) || fail "expected the container's exit status 7"
 }
 s_run_d() {
+  p rm -f -t 0 sbx-oci-d
   run_p run -d --name sbx-oci-d "$IMAGE" sh -c 'echo log-line-1; echo log-line-2 >&2; exec sleep 600'
   ((status == 0)) || fail "run -d failed"
   run_p inspect --format '{{.State.Status}} {{.State.Pid}}' sbx-oci-d
@@ -217,6 +224,7 @@ s_keep_id() {
 s_ports() {
   local port body
   port=$(free_port)
+  p rm -f -t 0 sbx-oci-web
   run_p run -d --name sbx-oci-web -p "127.0.0.1:$port:8080" "$IMAGE" \
     sh -c 'mkdir -p /www && echo port-ok >/www/index.html && exec httpd -f -p 8080 -h /www'
   ((status == 0)) || fail "run -d -p failed"
@@ -229,6 +237,7 @@ s_ports() {
 }
 s_conf_run() {
   as_user tee "$ARGV_LOG" </dev/null
+  p rm -f -t 0 sbx-oci-conf
   run_p run --name sbx-oci-conf "$IMAGE" echo hello-via-conf
   [[ $status == 0 && $out == *hello-via-conf* ]] || fail "expected hello-via-conf"
   run_p inspect --format '{{.OCIRuntime}}' sbx-oci-conf
@@ -244,6 +253,7 @@ s_conf_json_error() {
     fail "expected status 127 and the runtime's message naming /no/such/command"
 }
 s_conf_exec_logs_stop() {
+  p rm -f -t 0 sbx-oci-conf
   run_p run -d --name sbx-oci-conf "$IMAGE" sh -c 'echo conf-log; exec sleep 600'
   ((status == 0)) || fail "run -d failed"
   run_p exec sbx-oci-conf echo conf-exec
