@@ -60,7 +60,8 @@ case $SUITE in
 esac
 RUNTIME=$(command -v "$RUNTIME_ARG" || true)
 [[ -n $RUNTIME && -x $RUNTIME ]] || die "$RUNTIME_ARG: not an executable"
-RUNTIME=$(readlink -f "$RUNTIME")
+# Absolute, but symlinks kept: a multi-call binary (sandbox-runtime -> sandbox) goes by argv[0].
+[[ $RUNTIME == /* ]] || RUNTIME=$PWD/$RUNTIME
 
 if ((EUID == 0)); then
   [[ $TEST_USER != root ]] || die "--user must be an unprivileged user"

@@ -40,7 +40,8 @@ while (($#)); do
 done
 RUNTIME=$(command -v "$RUNTIME_ARG" || true)
 [[ -n $RUNTIME && -x $RUNTIME ]] || die "$RUNTIME_ARG: not an executable"
-RUNTIME=$(readlink -f "$RUNTIME")
+# Absolute, but symlinks kept: a multi-call binary (sandbox-runtime -> sandbox) goes by argv[0].
+[[ $RUNTIME == /* ]] || RUNTIME=$PWD/$RUNTIME
 for tool in podman conmon curl python3 timeout; do
   command -v "$tool" >/dev/null || die "$tool not found (run helpers/install-deps.sh)"
 done
