@@ -249,6 +249,10 @@ tail_pid=$!
 stop_tail() { kill "$tail_pid" 2>/dev/null || true; wait "$tail_pid" 2>/dev/null || true; }
 trap stop_tail EXIT
 
+# The runners run as PID 1 of a PID namespace of their own: when one ends, the kernel kills
+# whatever it leaves behind (a runtime's init blocked on its exec fifo, a container of a test
+# that timed out, recvtty) instead of leaking it for the next run.
+PIDNS=(unshare --pid --fork --kill-child --mount-proc)
 run_start=$SECONDS
 declare -A suite_time
 for suite in "${SUITES[@]}"; do
@@ -258,14 +262,16 @@ for suite in "${SUITES[@]}"; do
       ((${#BATS_FILES[@]})) || continue
       # Under `script`: the tests whose config.json says terminal:true and that pass no
       # --console-socket use the controlling terminal, as in runc's CI.
-      cmd=$(printf '%q ' "$USER_DIR/run-suites.sh" "$RUNTIME" "$RESULTS" "$USER_DIR/logs" \
+      # `script` outside the PID namespace: as its PID 1 it would wait on a terminal that a
+      # leftover process still holds open.
+      cmd=$(printf '%q ' "${PIDNS[@]}" "$USER_DIR/run-suites.sh" "$RUNTIME" "$RESULTS" "$USER_DIR/logs" \
         runc-bats "$RUNC_DIR/tests/integration" "${BATS_FILES[@]}")
       as_user podman unshare script -qec "$cmd" /dev/null >"$USER_DIR/logs/runc-bats.out" 2>&1 ||
         echo "conformance: the runc-bats runner exited with $? (see $USER_DIR/logs/runc-bats.out)"
       ;;
     runtime-tools)
       ((${#VALIDATIONS[@]})) || continue
-      as_user podman unshare "$USER_DIR/run-suites.sh" "$RUNTIME" "$RESULTS" "$USER_DIR/logs" \
+      as_user podman unshare "${PIDNS[@]}" "$USER_DIR/run-suites.sh" "$RUNTIME" "$RESULTS" "$USER_DIR/logs" \
         runtime-tools "$RT_DIR" "${VALIDATIONS[@]}" >"$USER_DIR/logs/runtime-tools.out" 2>&1 ||
         echo "conformance: the runtime-tools runner exited with $? (see $USER_DIR/logs/runtime-tools.out)"
       ;;
