@@ -38,6 +38,9 @@ TEST_PACKAGES=(
   clang-19 libclang-rt-19-dev libfuzzer-19-dev
   # side-by-side comparisons in tests and benchmarks
   bubblewrap podman runc
+  # the OCI runtime conformance suites and podman scenarios (tests/oci/): runc's bats files want
+  # bats, jq and gawk; runtime-tools builds with Go; xz for the archives
+  golang-go bats jq gawk make xz-utils
 )
 
 build_only=0
