@@ -38,6 +38,9 @@ TEST_PACKAGES=(
   clang-19 libclang-rt-19-dev libfuzzer-19-dev
   # side-by-side comparisons in tests and benchmarks
   bubblewrap podman runc
+  # sandbox-runtime under other engines (tests/oci/containerd.sh, tests/oci/slurm.sh); the
+  # scripts start private daemons, and Debian's invoke-rc.d does not start these without systemd
+  containerd rootlesskit slurm-wlm slurm-wlm-doc munge
 )
 
 build_only=0
