@@ -59,20 +59,23 @@ mkdir -p "$DIR"
 chmod 0711 "$DIR"
 DAEMON_PIDS=()
 
-# Our daemons by pid, then any shim or container process left whose command line names $DIR
-# (shims daemonize and are reparented, so their pids are not ours to remember).
+# Our processes: the daemons by pid, and every process whose command line names $DIR
+# (containerd, rootlesskit, the shims, which daemonize and are reparented). TERM to them all
+# first, so that runuser reaps rootlesskit; KILL to what is left after 5s.
+by_path() {
+  local pid
+  for pid in $(grep -lsF -- "$DIR/" /proc/[0-9]*/cmdline | cut -d/ -f3); do
+    [[ $pid != "$$" && $pid != "$BASHPID" ]] && echo "$pid"
+  done
+  return 0
+}
 cleanup() {
   local pid
-  for pid in "${DAEMON_PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
+  for pid in $(by_path) "${DAEMON_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${DAEMON_PIDS[@]}"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
   done
-  for pid in $(grep -lsF -- "$DIR/" /proc/[0-9]*/cmdline | cut -d/ -f3); do
-    [[ $pid != "$$" && $pid != "$BASHPID" ]] && kill -KILL "$pid" 2>/dev/null || true
-  done
+  for pid in $(by_path) "${DAEMON_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   if [[ -z ${SBX_OCI_CONTAINERD_DIR:-} ]]; then
     umount -R "$DIR"/*/root/io.containerd.snapshotter.v1.native/snapshots/* 2>/dev/null || true
     rm -rf "$DIR"
