@@ -53,7 +53,6 @@ for tool in containerd containerd-shim-runc-v2 ctr rootlesskit umoci unshare nse
   command -v "$tool" >/dev/null || die "$tool not found (run helpers/install-deps.sh)"
 done
 
-started=$SECONDS
 DIR=${SBX_OCI_CONTAINERD_DIR:-$(mktemp -d /tmp/sbx-oci-ctrd.XXXXXX)}
 mkdir -p "$DIR"
 chmod 0711 "$DIR"

@@ -273,7 +273,7 @@ check "srun: stdin reaches the container (status $status, output: $out)" \
 # `run` already deleted, and writes "_try_parse: JSON parsing error" there (runc too).
 out=$(as_user timeout "$TIMEOUT" sbatch --container="$BUNDLE" --wait -o "$HOME_DIR/batch.out" \
   -e "$HOME_DIR/batch.err" --wrap 'cat /etc/sbx-marker; id -u' 2>&1) && status=0 || status=$?
-batch=$(cat "$HOME_DIR/batch.out" 2>/dev/null | tr '\n' ' ' || true)
+batch=$(tr '\n' ' ' <"$HOME_DIR/batch.out" 2>/dev/null || true)
 check "sbatch --wrap: its output (status $status, file: $batch)" \
   test "$status.$batch" = "0.sbx-oci-slurm-rootfs 0 "
 out=$(as_user timeout "$TIMEOUT" sbatch --container="$BUNDLE" --wait -o /dev/null \
