@@ -41,6 +41,9 @@ TEST_PACKAGES=(
   # the OCI runtime conformance suites and podman scenarios (tests/oci/): runc's bats files want
   # bats, jq and gawk; runtime-tools builds with Go; xz for the archives
   golang-go bats jq gawk make xz-utils
+  # sandbox-runtime under other engines (tests/oci/containerd.sh, tests/oci/slurm.sh); the
+  # scripts start private daemons, and Debian's invoke-rc.d does not start these without systemd
+  containerd rootlesskit slurm-wlm slurm-wlm-doc munge
 )
 
 build_only=0
