@@ -117,6 +117,20 @@ bash tests/system/two_users.sh "$BUILD_DIR/src/cli/sandbox" "$TEST_USER" "${SBX_
 step "sandbox-runtime: root on a user's containers, as Slurm (tests/system/oci_root_on_user.sh)"
 bash tests/system/oci_root_on_user.sh "$BUILD_DIR" "$TEST_USER" || users_status=1
 
+# sandbox-runtime as engines drive it (tests/oci/README.md, README-engines.md), and the part of
+# the OCI conformance suites it passes (tests/oci/sandbox-runtime-passing.txt).
+oci_status=0
+oci_started=$SECONDS
+OCI_RUNTIME=$BUILD_DIR/src/cli/sandbox-runtime
+for engine in podman containerd slurm; do
+  step "sandbox-runtime under $engine (tests/oci/$engine.sh)"
+  bash "tests/oci/$engine.sh" "$OCI_RUNTIME" || oci_status=1
+done
+step "sandbox-runtime: OCI conformance, what it passes (tests/oci/conformance.sh)"
+mapfile -t oci_passing < <(grep -v '^#' tests/oci/sandbox-runtime-passing.txt | grep .)
+bash tests/oci/conformance.sh "$OCI_RUNTIME" "${oci_passing[@]/#/--only=}" || oci_status=1
+echo "test-all: tests/oci took $((SECONDS - oci_started))s"
+
 package_status=0
 if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
   step "quickstart and the .deb in minimal Debian roots (tests/package/)"
@@ -160,10 +174,12 @@ step "summary"
 # ctest's own summary: the pass line and the lists of failed and skipped tests.
 sed -n '/tests passed,/,$p' "$LOG"
 echo "test-all: ctest exited with $status, the two-user and root-on-user checks with $users_status," \
+  "the OCI engine and conformance checks with $oci_status," \
   "the package checks with $package_status, the sanitizer and fuzz run with $fuzz_status," \
   "the VM tests with $vm_status, after ${SECONDS}s"
 ((status != 0)) && exit "$status"
 ((users_status != 0)) && exit "$users_status"
+((oci_status != 0)) && exit "$oci_status"
 ((package_status != 0)) && exit "$package_status"
 ((fuzz_status != 0)) && exit "$fuzz_status"
 exit "$vm_status"

@@ -4,8 +4,10 @@
 // (--log-format json: {"level":"error","msg":...,"time":...}), where podman
 // and containerd read them. A failing command exits 1, as runc does.
 #include <fcntl.h>
+#include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -31,31 +33,58 @@ struct RuntimeGlobals {
   bool debug = false, systemd_cgroup = false;
 };
 
-void log_error(const RuntimeGlobals& g, const Error& error) {
-  std::fprintf(stderr, "sandbox-runtime: %s\n", error.message().c_str());
-  if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
-  if (g.log.empty()) return;
-  std::string line = g.log_format == "json" ? nlohmann::json{{"level", "error"},
-                                                             {"msg", error.message()},
-                                                             {"time", containers::now_rfc3339()}}
-                                                  .dump()
-                                            : "level=error msg=\"" + error.message() + "\"";
+// One line to --log (else stderr), in the --log-format.
+void log_line(const RuntimeGlobals& g, const std::string& level, const std::string& message) {
+  std::string line =
+      g.log_format == "json"
+          ? nlohmann::json{{"level", level}, {"msg", message}, {"time", containers::now_rfc3339()}}
+                .dump()
+          : "level=" + level + " msg=\"" + message + "\"";
+  if (g.log.empty()) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    return;
+  }
   if (auto fd = open_file(g.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644))
     (void)write_all(fd->get(), line + "\n");
 }
 
+void log_error(const RuntimeGlobals& g, const Error& error) {
+  std::fprintf(stderr, "sandbox-runtime: %s\n", error.message().c_str());
+  if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
+  if (!g.log.empty()) log_line(g, "error", error.message());
+}
+
+std::string user_name(uid_t uid) {
+  passwd entry{}, *found = nullptr;
+  char buffer[1024];
+  if (::getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+  return std::to_string(uid);
+}
+
+// runc's table: columns padded with spaces (at least 12 wide, 3 apart).
 std::string list_table(const std::vector<oci::ListEntry>& entries) {
-  std::string out = "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
   for (const auto& e : entries)
-    out += e.state.id + "\t" +
-           std::to_string(e.status == oci::ContainerStatus::kStopped ? 0 : e.state.pid) + "\t" +
-           std::string(oci::status_name(e.status)) + "\t" + e.state.bundle + "\t" +
-           e.state.created + "\t" + std::to_string(e.state.owner) + "\n";
+    rows.push_back({e.state.id,
+                    std::to_string(e.status == oci::ContainerStatus::kStopped ? 0 : e.state.pid),
+                    std::string(oci::status_name(e.status)), e.state.bundle, e.state.created,
+                    user_name(e.state.owner)});
+  std::vector<size_t> width(rows[0].size(), 12);
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size() + 3);
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i)
+      out += i + 1 < row.size() ? row[i] + std::string(width[i] - row[i].size(), ' ') : row[i];
+    out += "\n";
+  }
   return out;
 }
 
 std::string list_json(const std::vector<oci::ListEntry>& entries) {
-  nlohmann::json out = nlohmann::json::array();
+  // runc's field order, which scripts match on.
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& e : entries)
     out.push_back({{"ociVersion", "1.0.2"},
                    {"id", e.state.id},
@@ -64,7 +93,7 @@ std::string list_json(const std::vector<oci::ListEntry>& entries) {
                    {"bundle", e.state.bundle},
                    {"rootfs", e.state.rootfs},
                    {"created", e.state.created},
-                   {"owner", std::to_string(e.state.owner)}});
+                   {"owner", user_name(e.state.owner)}});
   return out.dump();
 }
 
@@ -244,6 +273,7 @@ int run_runtime_cli(int argc, char** argv) {
     return code == 0 ? 0 : kFailed;
   }
   for (const CLI::App* sub : app.get_subcommands()) {
+    if (c.g.debug) log_line(c.g, "debug", "sandbox-runtime " + sub->get_name());
     Status done = run_command_named(sub->get_name(), c, *exec);
     if (!done) {
       log_error(c.g, done.error());

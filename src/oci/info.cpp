@@ -65,7 +65,8 @@ Result<int> parse_signal(std::string_view text) {
   std::string s(text);
   long number = std::strtol(s.c_str(), &end, 10);
   if (*end == '\0') {
-    if (number <= 0 || number > SIGRTMAX) return fail("invalid signal number " + s);
+    // 0 checks that the container is there, as kill(2) does.
+    if (number < 0 || number > SIGRTMAX) return fail("invalid signal number " + s);
     return static_cast<int>(number);
   }
   std::string_view name = text;

@@ -165,7 +165,9 @@ Result<std::string> container_state(const StateDir& dir, const std::string& id) 
 
 Status signal_container(const StateDir& dir, const std::string& id, int signal, bool all) {
   auto state = SBX_TRY(dir.read(id));
-  if (status_of(dir, state) == ContainerStatus::kStopped) return fail("container not running");
+  bool stopped = status_of(dir, state) == ContainerStatus::kStopped;
+  if (stopped && all) return {};  // runc 1.1: nothing left to signal is no error with --all
+  if (stopped) return fail("container not running");
   if (all) {
     auto pids = SBX_TRY(container_processes(dir, id));
     for (pid_t pid : pids) ::kill(pid, signal);

@@ -122,6 +122,7 @@ Result<launch::ProcessPlan> plan_process(const Process& p) {
   plan.gid = p.user.gid;
   plan.additional_gids = p.user.additional_gids;
   plan.terminal = p.terminal;
+  if (p.user.umask) plan.umask = static_cast<mode_t>(*p.user.umask);
   plan.stdin_open = true;  // the engine's stdio goes straight to the container
   return plan;
 }

@@ -178,11 +178,11 @@ ContainerStatus status_of(const StateDir& dir, const ContainerState& state) {
 }
 
 std::string state_json(const ContainerState& s, ContainerStatus status) {
-  json j = {{"ociVersion", "1.0.2"},
-            {"id", s.id},
-            {"status", status_name(status)},
-            {"pid", status == ContainerStatus::kStopped ? 0 : s.pid},
-            {"bundle", s.bundle}};
+  nlohmann::ordered_json j = {{"ociVersion", "1.0.2"},
+                              {"id", s.id},
+                              {"status", status_name(status)},
+                              {"pid", status == ContainerStatus::kStopped ? 0 : s.pid},
+                              {"bundle", s.bundle}};
   if (!s.annotations.empty()) j["annotations"] = s.annotations;
   return j.dump(2);
 }

@@ -5,7 +5,10 @@
 // seccomp}) so that a future `create/start` mode can turn a config.json into one.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,7 +48,8 @@ struct ProcessPlan {
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additional_gids;
   bool terminal = false;
-  bool stdin_open = false;  // -i; otherwise stdin is /dev/null
+  bool stdin_open = false;      // -i; otherwise stdin is /dev/null
+  std::optional<mode_t> umask;  // OCI process.user.umask; else inherited
 };
 
 struct LaunchPlan {

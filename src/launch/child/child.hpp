@@ -107,6 +107,7 @@ bool hand_sync_socket_to_init(ChildContext& ctx) noexcept;
 bool open_pty(ChildContext& ctx) noexcept;
 bool new_session(ChildContext& ctx) noexcept;
 bool set_stdio(ChildContext& ctx) noexcept;
+bool set_umask(ChildContext& ctx) noexcept;
 bool enter_workdir(ChildContext& ctx) noexcept;
 bool switch_user(ChildContext& ctx) noexcept;
 bool apply_security(ChildContext& ctx) noexcept;

@@ -39,6 +39,7 @@ constexpr Step kCommandSteps[] = {
     {"start a session", new_session},
     {"set stdio", set_stdio},
     {"join a new session keyring", join_session_keyring},
+    {"set umask", set_umask},
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
     {"apply security", apply_security},

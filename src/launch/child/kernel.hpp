@@ -30,6 +30,7 @@ class Kernel : public security::SecurityCalls {
   virtual int setns(int fd, int nstype) noexcept = 0;
   virtual int unshare(int flags) noexcept = 0;
   virtual int setsid() noexcept = 0;
+  virtual void umask(mode_t mask) noexcept = 0;
   virtual int sethostname(const char* name, size_t length) noexcept = 0;
   virtual int bring_up_loopback() noexcept = 0;  // SIOCSIFFLAGS IFF_UP on "lo"
   // Returns only on failure (the fake returns 0: "it would have run").

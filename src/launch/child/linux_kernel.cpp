@@ -90,6 +90,7 @@ class LinuxKernel final : public Kernel {
   int dup_cloexec(int fd) noexcept override { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
   int dup2(int fd, int target) noexcept override { return ::dup2(fd, target); }
   int keep_open_on_exec(int fd) noexcept override { return ::fcntl(fd, F_SETFD, 0); }
+  void umask(mode_t mask) noexcept override { ::umask(mask); }
   ssize_t read(int fd, void* buffer, size_t size) noexcept override {
     return ::read(fd, buffer, size);
   }

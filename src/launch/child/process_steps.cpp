@@ -174,6 +174,11 @@ bool set_stdio(ChildContext& ctx) noexcept {
   return ctx.process->stdin_open || dup_stdio(ctx, ctx.null_fd, 0);
 }
 
+bool set_umask(ChildContext& ctx) noexcept {
+  if (ctx.process->umask) ctx.kernel->umask(*ctx.process->umask);
+  return true;
+}
+
 bool enter_workdir(ChildContext& ctx) noexcept {
   if (ctx.kernel->chdir(ctx.process->cwd.c_str()) < 0)
     return child_fail(ctx, "chdir", ctx.process->cwd.c_str(), errno);

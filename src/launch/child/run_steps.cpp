@@ -76,6 +76,7 @@ constexpr Step kRunChildSteps[] = {
     {"enter cgroup namespace", enter_cgroup_namespace},
     {"start a session", new_session},
     {"set stdio", set_stdio},
+    {"set umask", set_umask},
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
     {"find the command", find_command},

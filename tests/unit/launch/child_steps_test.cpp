@@ -35,6 +35,7 @@ class RecordingKernel final : public Kernel {
   int setns(int, int) noexcept override { return record("setns"); }
   int unshare(int) noexcept override { return record("unshare"); }
   int setsid() noexcept override { return record("setsid"); }
+  void umask(mode_t mask) noexcept override { record("umask " + std::to_string(mask)); }
   int sethostname(const char* name, size_t) noexcept override {
     return record(std::string("sethostname ") + name);
   }
