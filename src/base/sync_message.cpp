@@ -68,8 +68,8 @@ Error sync_error_to_error(const SyncMessage& message) {
   return Error(std::move(text), message.error_number);
 }
 
-int send_sync(int socket, const SyncMessage& message, int fd) noexcept {
-  iovec iov{const_cast<SyncMessage*>(&message), sizeof message};
+ssize_t send_with_fd(int socket, const void* data, size_t size, int fd) noexcept {
+  iovec iov{const_cast<void*>(data), size};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -86,7 +86,12 @@ int send_sync(int socket, const SyncMessage& message, int fd) noexcept {
   ssize_t n;
   do n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
+  return n < 0 ? -errno : n;
+}
+
+int send_sync(int socket, const SyncMessage& message, int fd) noexcept {
+  ssize_t n = send_with_fd(socket, &message, sizeof message, fd);
+  if (n < 0) return static_cast<int>(n);
   return n == sizeof message ? 0 : -EMSGSIZE;
 }
 

@@ -4,6 +4,9 @@
 #include <sys/un.h>
 
 #include <cstring>
+#include <string_view>
+
+#include "sandbox/base/sync_message.hpp"
 
 namespace sbx::oci {
 
@@ -22,20 +25,8 @@ Result<UniqueFd> connect_console_socket(const std::string& path) {
 
 Status send_pty_master(int socket, int master) {
   // runc sends the terminal's name as the payload; receivers use only the fd.
-  char name[] = "/dev/ptmx";
-  iovec iov{name, sizeof name - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &master, sizeof master);
-  if (::sendmsg(socket, &msg, MSG_NOSIGNAL) < 0)
+  constexpr std::string_view kName = "/dev/ptmx";
+  if (send_with_fd(socket, kName.data(), kName.size(), master) < 0)
     return fail_errno("send the pty master to", "the console socket");
   return {};
 }

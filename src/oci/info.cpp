@@ -7,6 +7,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/oci/runtime.hpp"
 #include "sandbox/security/capabilities.hpp"
 
@@ -19,17 +20,6 @@ std::string namespace_link(pid_t pid, const char* type) {
       "/proc/" + std::to_string(pid) + "/ns/" + std::string(type), ec);
   return ec ? "" : target.string();
 }
-
-constexpr std::array<std::pair<std::string_view, int>, 31> kSignals = {{
-    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
-    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"SYS", SIGSYS},
-}};
 
 }  // namespace
 
@@ -59,21 +49,10 @@ Result<std::vector<pid_t>> container_processes(const StateDir& dir, const std::s
   return pids;
 }
 
+// sandbox kill's names and numbers; 0 checks that the container is there, as kill(2) does.
 Result<int> parse_signal(std::string_view text) {
-  if (text.empty()) return fail("signal: empty");
-  char* end = nullptr;
-  std::string s(text);
-  long number = std::strtol(s.c_str(), &end, 10);
-  if (*end == '\0') {
-    // 0 checks that the container is there, as kill(2) does.
-    if (number < 0 || number > SIGRTMAX) return fail("invalid signal number " + s);
-    return static_cast<int>(number);
-  }
-  std::string_view name = text;
-  if (name.starts_with("SIG")) name.remove_prefix(3);
-  for (const auto& [n, value] : kSignals)
-    if (n == name) return value;
-  return fail("unknown signal \"" + s + "\"");
+  if (text == "0") return 0;
+  return containers::parse_signal(text);
 }
 
 std::string features_json() {

@@ -77,6 +77,9 @@ Error sync_error_to_error(const SyncMessage& message);
 
 // Sends one message (and `fd` as SCM_RIGHTS when >= 0). Returns 0 or -errno.
 int send_sync(int socket, const SyncMessage& message, int fd = -1) noexcept;
+// One sendmsg(2) of `size` bytes with `fd` (unless -1) as SCM_RIGHTS, EINTR
+// retried, no SIGPIPE: the bytes sent, or -errno.
+ssize_t send_with_fd(int socket, const void* data, size_t size, int fd) noexcept;
 
 // The two ends of a sync socket (SOCK_SEQPACKET, close-on-exec): the parent
 // keeps one, the child(ren) the other.
