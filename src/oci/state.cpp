@@ -41,14 +41,8 @@ bool owned_by_state_owner(const ContainerState& state) {
 // Alive and the same process create recorded, and not a zombie waiting for
 // its parent (conmon, the shim) to reap it: that one has exited.
 bool is_alive(const ContainerState& state) {
-  if (state.pid <= 0 || (::kill(state.pid, 0) < 0 && errno == ESRCH)) return false;
-  if (!owned_by_state_owner(state)) return false;
-  if (containers::process_start_time(state.pid) != state.pid_start_time) return false;
-  auto stat = read_file("/proc/" + std::to_string(state.pid) + "/stat");
-  if (!stat) return false;
-  size_t paren = stat->rfind(')');
-  return paren != std::string::npos && paren + 2 < stat->size() && (*stat)[paren + 2] != 'Z' &&
-         (*stat)[paren + 2] != 'X';
+  return state.pid > 0 && state.pid_start_time != 0 &&
+         containers::process_alive(state.pid, state.pid_start_time) && owned_by_state_owner(state);
 }
 
 }  // namespace
