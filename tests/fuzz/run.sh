@@ -10,7 +10,7 @@
 # invariant); the input is kept as <work>/crashes/<name>/. One summary line per target.
 #   SBX_FUZZ_BUILD_DIR  build tree (default <repo>/build-fuzz)
 #   SBX_FUZZ_WORK       corpora, crashes and logs (default <build>/fuzz-work)
-#   SBX_FUZZ_JOBS       build and ctest jobs (default: nproc)
+#   SBX_FUZZ_JOBS       build and ctest jobs, fuzz targets at a time (default: nproc)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -95,28 +95,44 @@ summarize() {
     "$(last_value ft "$log")" "$(last_value corp "$log")" "$(final_stat peak_rss_mb "$log")"
 }
 
-step "fuzz ${#TARGETS[@]} targets, ${SECONDS_EACH}s each (seed $SEED; $WORK)"
-summary=()
-for name in "${TARGETS[@]}"; do
-  corpus=$WORK/corpus/$name
-  crashes=$WORK/crashes/$name
-  log=$WORK/logs/$name.log
+# One target's campaign; its exit status goes to <logs>/<name>.rc for the summary.
+fuzz_target() {
+  local name=$1 corpus=$WORK/corpus/$1 crashes=$WORK/crashes/$1 log=$WORK/logs/$1.log rc
   # CI starts from the seeds every time; a long campaign keeps growing its corpus.
   ((LONG)) || rm -rf "$corpus"
   mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
-  set +e
+  rm -f "$WORK/logs/$name.rc"
+  rc=0
   TMPDIR=$fuzz_tmp "$BUILD_DIR/tests/fuzz/fuzz_$name" -seed="$SEED" \
     -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$crashes/" "$corpus" "$REPO/tests/fuzz/corpus/$name" >"$log" 2>&1
-  rc=$?
-  set -e
+    -artifact_prefix="$crashes/" "$corpus" "$REPO/tests/fuzz/corpus/$name" >"$log" 2>&1 || rc=$?
+  echo "$rc" >"$WORK/logs/$name.rc"
+}
+
+# Each target is one process on one core: run $JOBS of them at a time.
+step "fuzz ${#TARGETS[@]} targets, ${SECONDS_EACH}s each, $JOBS at a time (seed $SEED; $WORK)"
+running=0
+for name in "${TARGETS[@]}"; do
+  if ((running >= JOBS)); then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_target "$name" &
+  running=$((running + 1))
+done
+wait || true
+
+summary=()
+for name in "${TARGETS[@]}"; do
+  log=$WORK/logs/$name.log
+  rc=$(cat "$WORK/logs/$name.rc" 2>/dev/null || echo 1)
   if ((rc == 0)); then
     summary+=("$(summarize "$name" "$log" ok)")
   else
     status=1
-    summary+=("$(summarize "$name" "$log" "FAILED (exit $rc, input in $crashes)")")
+    summary+=("$(summarize "$name" "$log" "FAILED (exit $rc, input in $WORK/crashes/$name)")")
     echo "--- fuzz_$name found a problem (full log: $log):"
-    grep -E -A40 '^==[0-9]+==|runtime error:|invariant failed|ERROR: libFuzzer' "$log" | head -80
+    grep -E -A40 '^==[0-9]+==|runtime error:|invariant failed|ERROR: libFuzzer' "$log" | head -80 || true
   fi
 done
 
