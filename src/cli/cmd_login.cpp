@@ -1,5 +1,6 @@
 // `sandbox login, logout`: credentials for a registry, kept by the image
-// module in $XDG_CONFIG_HOME/sandbox/auth.json (mode 0600).
+// module where podman keeps them ($XDG_RUNTIME_DIR/containers/auth.json,
+// mode 0600), or in --authfile / $REGISTRY_AUTH_FILE.
 #include <termios.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ struct LoginFlags {
   std::string host;
   std::string username;
   std::string password;
+  std::string authfile;
   bool password_stdin = false;
   bool tls_verify = true;
 };
@@ -51,6 +53,12 @@ Result<std::string> prompt(const char* label, bool echo) {
   return strip_newlines(line);
 }
 
+// --authfile, else podman's and docker's files (REGISTRY_AUTH_FILE honoured).
+Result<image::AuthFiles> auth_files(const std::string& authfile) {
+  if (!authfile.empty()) return image::auth_file_only(authfile);
+  return image::default_auth_files();
+}
+
 CommandResult run_login(const LoginFlags& flags) {
   if (flags.password_stdin && !flags.password.empty())
     return fail("--password and --password-stdin are mutually exclusive");
@@ -69,8 +77,10 @@ CommandResult run_login(const LoginFlags& flags) {
   if (credentials.username.empty()) return fail("login: the username is empty");
   image::RegistryOptions options;
   options.tls_verify = flags.tls_verify;
+  options.auth_files = SBX_TRY(auth_files(flags.authfile));
   SBX_TRY(image::login(flags.host.empty() ? "docker.io" : flags.host, credentials, options));
   std::printf("Login Succeeded\n");
+  std::fprintf(stderr, "credentials saved in %s\n", options.auth_files->login_file.c_str());
   return 0;
 }
 
@@ -83,19 +93,26 @@ void register_login_commands(Registry& registry) {
   cmd->add_option("-u,--username", login->username, "Username");
   cmd->add_option("-p,--password", login->password, "Password (prefer --password-stdin)");
   cmd->add_flag("--password-stdin", login->password_stdin, "Read the password from stdin");
+  cmd->add_option("--authfile", login->authfile,
+                  "Save the credentials in this file (default: podman's auth.json)");
   cmd->add_flag("--tls-verify", login->tls_verify,
                 "Require HTTPS with a verified certificate (--tls-verify=false allows HTTP)");
   cmd->add_option("server", login->host, "Registry host (docker.io when omitted)");
 
   auto logout_host = std::make_shared<std::string>();
-  CLI::App* out =
-      registry.add("logout", "Log out from a registry", [logout_host]() -> CommandResult {
+  auto logout_authfile = std::make_shared<std::string>();
+  CLI::App* out = registry.add(
+      "logout", "Log out from a registry", [logout_host, logout_authfile]() -> CommandResult {
         std::string host = logout_host->empty() ? "docker.io" : *logout_host;
-        SBX_TRY(image::logout(host));
+        image::RegistryOptions options;
+        options.auth_files = SBX_TRY(auth_files(*logout_authfile));
+        SBX_TRY(image::logout(host, options));
         std::printf("Removing login credentials for %s\n",
                     image::normalize_registry_host(host).c_str());
         return 0;
       });
+  out->add_option("--authfile", *logout_authfile,
+                  "Remove the credentials from this file (default: podman's auth.json)");
   out->add_option("server", *logout_host, "Registry host (docker.io when omitted)");
 }
 

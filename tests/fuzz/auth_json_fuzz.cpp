@@ -25,8 +25,8 @@ Workspace& workspace() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text = fuzz::as_text(data, size);
   Workspace& ws = workspace();
-  image::AuthFiles files{ws.dir.path() / "auth.json", ws.docker_file.path()};
-  SBX_FUZZ_CHECK(write_file_atomic(files.sandbox_file, text, 0600).has_value());
+  image::AuthFiles files{ws.dir.path() / "auth.json", {ws.docker_file.path()}};
+  SBX_FUZZ_CHECK(write_file_atomic(files.login_file, text, 0600).has_value());
   ws.docker_file.write(text);
 
   for (std::string_view domain : {"docker.io", "localhost:5000", "quay.io"})

@@ -41,8 +41,8 @@ class RegistryClientTest : public ::testing::Test {
     ASSERT_TRUE(dir) << dir.error().message();
     dir_.emplace(std::move(*dir));
     // Never pick up the invoking user's credentials.
-    files_.sandbox_file = dir_->path() / "auth.json";
-    files_.docker_file = dir_->path() / "docker-config.json";
+    files_.login_file = dir_->path() / "auth.json";
+    files_.read_files = {dir_->path() / "docker-config.json"};
   }
 
   RegistryOptions options(std::optional<Credentials> credentials = std::nullopt) const {
@@ -251,7 +251,7 @@ TEST_F(RegistryClientTest, CredentialsComeFromTheAuthFile) {
 TEST_F(RegistryClientTest, DockerConfigCredentialsAreHonoured) {
   std::string auth = image::base64_encode(rig().user + ":" + rig().password);
   ASSERT_TRUE(write_file_atomic(
-      files_.docker_file,
+      files_.read_files[0],
       R"({"auths": {"http://)" + rig().registry_basic + R"(/": {"auth": ")" + auth + R"("}}})"));
   auto c = client(rig().registry_basic + "/test/busybox:latest", options());
   ASSERT_TRUE(c) << c.error().message();
@@ -286,7 +286,7 @@ TEST_F(RegistryClientTest, LoginStoresOnlyGoodCredentials) {
   ASSERT_FALSE(bad);
   EXPECT_TRUE(contains(bad.error().message(), "incorrect username or password"))
       << bad.error().message();
-  EXPECT_FALSE(fs::exists(files_.sandbox_file));
+  EXPECT_FALSE(fs::exists(files_.login_file));
   auto bad_basic = image::login(rig().registry_basic, Credentials{rig().user, "wrong"}, o);
   ASSERT_FALSE(bad_basic);
   EXPECT_TRUE(contains(bad_basic.error().message(), "incorrect username or password"))
@@ -295,7 +295,7 @@ TEST_F(RegistryClientTest, LoginStoresOnlyGoodCredentials) {
   ASSERT_TRUE(image::login(rig().registry_token, good(), o));
   ASSERT_TRUE(image::login(rig().registry_basic, good(), o));
   struct stat st {};
-  ASSERT_EQ(::stat(files_.sandbox_file.c_str(), &st), 0);
+  ASSERT_EQ(::stat(files_.login_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto stored = image::lookup_credentials(rig().registry_basic, files_);
   ASSERT_TRUE(stored && stored->has_value());
@@ -545,7 +545,8 @@ TEST_F(LoginCommandTest, LoginWithPasswordStdinAndLogout) {
   auto r = sandbox({"login", "-u", rig().user, "--password-stdin", rig().registry_token}, in);
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(contains(r.out, "Login Succeeded")) << r.describe();
-  fs::path file = home() / ".config/sandbox/auth.json";
+  // podman's file (no XDG_RUNTIME_DIR in the tests: the config one).
+  fs::path file = home() / ".config/containers/auth.json";
   struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -566,7 +567,7 @@ TEST_F(LoginCommandTest, WrongPasswordFailsAndStoresNothing) {
     EXPECT_EQ(r.exit_code, 125) << r.describe();
     EXPECT_TRUE(contains(r.err, "incorrect username or password")) << r.describe();
   }
-  EXPECT_FALSE(fs::exists(home() / ".config/sandbox/auth.json"));
+  EXPECT_FALSE(fs::exists(home() / ".config/containers/auth.json"));
 }
 
 TEST_F(LoginCommandTest, NoPasswordWithoutTerminalSaysHow) {

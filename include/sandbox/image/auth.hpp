@@ -1,6 +1,6 @@
 // Registry authentication: WWW-Authenticate challenges and stored credentials
-// (`sandbox login` writes $XDG_CONFIG_HOME/sandbox/auth.json in docker's
-// config.json format; ~/.docker/config.json is read too).
+// (`sandbox login` writes podman's auth.json, in docker's config.json format;
+// docker's ~/.docker/config.json is read too, with its credential helpers).
 #pragma once
 
 #include <filesystem>
@@ -36,29 +36,38 @@ Result<std::string> base64_decode(std::string_view text);
 // "Basic base64(user:pass)"
 std::string basic_authorization(const Credentials& credentials);
 
-// The files credentials live in; tests point them elsewhere.
+// The files credentials live in, as podman and docker keep them; tests point
+// them elsewhere.
 struct AuthFiles {
-  std::filesystem::path sandbox_file;  // written by login/logout
-  std::filesystem::path docker_file;   // read only; empty = not consulted
+  std::filesystem::path login_file;               // written by login/logout; read first
+  std::vector<std::filesystem::path> read_files;  // then these, in order; never written
 };
-// $XDG_CONFIG_HOME/sandbox/auth.json (default ~/.config/sandbox/auth.json)
-// and ~/.docker/config.json (or $DOCKER_CONFIG/config.json).
+// podman's: $REGISTRY_AUTH_FILE alone when set; else login writes
+// $XDG_RUNTIME_DIR/containers/auth.json ($XDG_CONFIG_HOME/containers/auth.json
+// without a runtime dir), and lookups go on to $XDG_CONFIG_HOME/containers/auth.json,
+// the file older sandbox versions wrote ($XDG_CONFIG_HOME/sandbox/auth.json) and
+// docker's ~/.docker/config.json ($DOCKER_CONFIG/config.json).
 Result<AuthFiles> default_auth_files();
+// `--authfile FILE`: that file alone, read and written, as podman does.
+AuthFiles auth_file_only(std::filesystem::path file);
 
 // The key a registry domain is stored under: docker.io uses docker's
 // "https://index.docker.io/v1/", others the domain itself.
 std::string auth_key(std::string_view domain);
 
-// Credentials for a registry domain: the sandbox file first, then docker's.
+// Credentials for a registry domain from the first file that has them. In a
+// file, a `credHelpers` entry for the registry runs docker-credential-<name>
+// get; else an `auths` entry; else the file's `credsStore` helper, if installed.
 // Keys match with or without scheme/path, and docker.io's aliases
 // (index.docker.io, registry-1.docker.io, https://index.docker.io/v1/).
 Result<std::optional<Credentials>> lookup_credentials(std::string_view domain,
                                                       const AuthFiles& files);
-// Adds or replaces the entry (file mode 0600, written atomically; other
-// entries and keys are kept).
+// Adds or replaces the entry in the login file (mode 0600, written
+// atomically; other entries and keys are kept).
 Status store_credentials(std::string_view domain, const Credentials& credentials,
                          const AuthFiles& files);
-// Removes the entry from the sandbox file; false when there was none.
+// Removes the entry from the login file; false when there was none. Never
+// edits a read-only file: credentials found only there are an error naming it.
 Result<bool> remove_credentials(std::string_view domain, const AuthFiles& files);
 
 }  // namespace sbx::image
