@@ -14,6 +14,7 @@ BUILD_PACKAGES=(
   build-essential cmake pkgconf
   libcurl4-openssl-dev nlohmann-json3-dev libarchive-dev libseccomp-dev libsystemd-dev
   libsubid-dev nettle-dev libcli11-dev zlib1g-dev libzstd-dev
+  libtoml11-dev  # registries.conf (header-only)
   musl-tools  # the init and the monitor: ~40 KiB static programs instead of ~800 KiB with glibc
   libisal-dev  # ISA-L inflate for gzip layers (optional at run time: zlib otherwise)
   scdoc        # the man pages

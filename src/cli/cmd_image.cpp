@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -29,15 +30,37 @@ Result<store::Store> open_store(const GlobalOptions& globals) {
 struct PullFlags {
   std::string reference;
   std::string platform;
+  std::string authfile;
   bool quiet = false;
   bool tls_verify = true;
 };
+
+// Asks on the terminal which search registry a short name means (podman's prompt).
+Result<size_t> choose_on_terminal(std::string_view name, const std::vector<std::string>& options) {
+  std::fprintf(stderr, "? Which image does \"%.*s\" mean?\n", static_cast<int>(name.size()),
+               name.data());
+  for (size_t i = 0; i < options.size(); ++i)
+    std::fprintf(stderr, "  %zu) %s\n", i + 1, options[i].c_str());
+  std::fprintf(stderr, "Number [1-%zu]: ", options.size());
+  std::fflush(stderr);
+  char line[64];
+  if (!std::fgets(line, sizeof line, stdin)) return fail("no registry chosen");
+  char* end = nullptr;
+  unsigned long chosen = std::strtoul(line, &end, 10);
+  if (end == line || chosen < 1 || chosen > options.size())
+    return fail(std::string("not one of 1-") + std::to_string(options.size()) + ": " +
+                std::string(trim(line)));
+  return chosen - 1;
+}
 
 CommandResult run_pull(const GlobalOptions& globals, const PullFlags& flags) {
   images::PullOptions options;
   if (!flags.platform.empty()) options.platform = SBX_TRY(image::parse_platform(flags.platform));
   options.tls_verify = flags.tls_verify;
   options.quiet = flags.quiet;
+  if (!flags.authfile.empty()) options.auth_file = flags.authfile;
+  if (::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO))
+    options.choose_registry = choose_on_terminal;
   store::Store store = SBX_TRY(open_store(globals));
   PullProgress progress(progress_style_for_stdout(flags.quiet), stdout, stderr);
   images::PullResult result =
@@ -66,6 +89,8 @@ void add_pull(Registry& registry, const std::string& path) {
   cmd->add_option("--platform", flags->platform, "os/arch[/variant] (default: this host)");
   cmd->add_flag("--tls-verify", flags->tls_verify,
                 "verify TLS; =false also allows plain HTTP to remote registries");
+  cmd->add_option("--authfile", flags->authfile,
+                  "credentials from this file alone (default: podman's and docker's)");
   cmd->add_option("REFERENCE", flags->reference, "image reference")->required();
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "layers.hpp"
+#include "sandbox/image/registries_conf.hpp"
 #include "sandbox/userns/id_map.hpp"
 
 namespace sbx::images {
@@ -87,15 +88,19 @@ Result<std::vector<LayerToUnpack>> missing_layers(const store::Store& store,
   return missing;
 }
 
-Result<PullResult> pull(const store::Store& store, const image::Reference& reference,
-                        const PullOptions& options, ProgressSink& progress) {
+// Pulls from `source` (a mirror or registries.conf location) and records the
+// image under `reference`, the name the user meant.
+Result<PullResult> pull(const store::Store& store, const image::PullSource& source,
+                        const image::Reference& reference, const PullOptions& options,
+                        ProgressSink& progress) {
   // Held to the end: garbage collection waits for us.
   FileLock gc = SBX_TRY(store.lock_gc_shared());
   image::RegistryOptions registry_options;
-  registry_options.tls_verify = options.tls_verify;
+  registry_options.tls_verify = options.tls_verify && !source.insecure;
+  if (options.auth_file) registry_options.auth_files = image::auth_file_only(*options.auth_file);
   image::RegistryClient client =
-      SBX_TRY(image::RegistryClient::create(reference, registry_options));
-  Resolved resolved = SBX_TRY(resolve_manifest(client, reference, options));
+      SBX_TRY(image::RegistryClient::create(source.reference, registry_options));
+  Resolved resolved = SBX_TRY(resolve_manifest(client, source.reference, options));
   progress.resolved(reference, resolved.digest);
   image::Digest manifest_digest = SBX_TRY(store.write_blob(resolved.manifest_body));
   const image::Descriptor& config_blob = resolved.manifest.config;
@@ -134,13 +139,62 @@ Result<PullResult> pull(const store::Store& store, const image::Reference& refer
   return result;
 }
 
+// The mirrors, then the location: the first that has the image wins.
+Result<PullResult> pull_from_sources(const store::Store& store, const image::RegistriesConf& conf,
+                                     const image::Reference& reference, const PullOptions& options,
+                                     ProgressSink& progress) {
+  std::vector<image::PullSource> sources = SBX_TRY(image::pull_sources(conf, reference));
+  for (size_t i = 0; i + 1 < sources.size(); ++i) {
+    auto pulled = pull(store, sources[i], reference, options, progress);
+    if (pulled) return pulled;
+    progress.warning("mirror " + sources[i].reference.repository() +
+                     " failed: " + pulled.error().message() + "; trying the next source");
+  }
+  return pull(store, sources.back(), reference, options, progress);
+}
+
+// Which candidates of a short name to try, in order (containers-registries.conf(5)):
+// enforcing asks on a terminal and refuses without one; permissive asks on a
+// terminal and tries each without; disabled tries each.
+Result<std::vector<image::Reference>> candidates_to_try(const image::RegistriesConf& conf,
+                                                        std::string_view text,
+                                                        std::vector<image::Reference> candidates,
+                                                        const PullOptions& options) {
+  if (candidates.size() <= 1) return candidates;
+  using Mode = image::ShortNameMode;
+  if (conf.short_name_mode != Mode::kDisabled && options.choose_registry) {
+    std::vector<std::string> names;
+    for (const auto& c : candidates) names.push_back(c.canonical());
+    size_t chosen = SBX_TRY(options.choose_registry(text, names));
+    if (chosen >= candidates.size()) return fail("no registry chosen for " + std::string(text));
+    return std::vector<image::Reference>{candidates[chosen]};
+  }
+  if (conf.short_name_mode != Mode::kEnforcing) return candidates;
+  std::string list;
+  for (const auto& c : candidates) list += (list.empty() ? " " : ", ") + c.canonical();
+  return fail(Error("short name \"" + std::string(text) +
+                    "\" is ambiguous and there is no terminal to ask which one is meant:" + list)
+                  .with_hint("give the full name, or set short-name-mode = \"permissive\" "
+                             "in registries.conf to try them in order"));
+}
+
 }  // namespace
 
 Result<PullResult> pull_image(const store::Store& store, std::string_view text,
                               const PullOptions& options, ProgressSink& progress) {
   std::string what = "pull " + std::string(text);
-  image::Reference reference = SBX_TRY_CTX(image::parse_reference(text), what);
-  return with_context(pull(store, reference, options, progress), what);
+  image::RegistriesConf conf = SBX_TRY_CTX(image::load_registries_conf(), what);
+  image::ShortNameCandidates found = SBX_TRY_CTX(image::short_name_candidates(conf, text), what);
+  std::vector<image::Reference> order =
+      SBX_TRY_CTX(candidates_to_try(conf, text, std::move(found.references), options), what);
+  std::string failures;
+  for (const image::Reference& reference : order) {
+    auto pulled = pull_from_sources(store, conf, reference, options, progress);
+    if (pulled || order.size() == 1) return with_context(std::move(pulled), what);
+    failures += (failures.empty() ? " " : "; ") + reference.canonical() + ": " +
+                pulled.error().message();
+  }
+  return fail(what + ": no search registry has it:" + failures);
 }
 
 }  // namespace sbx::images

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/image/digest.hpp"
@@ -16,7 +18,14 @@ namespace sbx::images {
 
 struct PullOptions {
   std::optional<image::Platform> platform;  // nothing: the host's
+  // false; a registries.conf `insecure = true` entry also turns it off.
   bool tls_verify = true;
+  // --authfile: credentials from this file alone (else podman's and docker's files).
+  std::optional<std::filesystem::path> auth_file;
+  // Asks which of a short name's candidates (registries.conf's search
+  // registries) is meant; returns its index. Unset: there is no one to ask.
+  std::function<Result<size_t>(std::string_view name, const std::vector<std::string>& candidates)>
+      choose_registry;
   bool quiet = false;  // the CLI's concern; kept for callers that pass it on
   // Parallel blob downloads.
   int jobs = 3;
@@ -29,6 +38,8 @@ struct PullResult {
   bool up_to_date = false;  // nothing had to be fetched or unpacked
 };
 
+// The name through registries.conf (aliases, search registries; the mirrors
+// and location of its registry; blocked and insecure registries) ->
 // registry -> manifest (index: platform choice) -> config and layers
 // downloaded concurrently into blobs (verified; present ones skipped; one
 // download per blob across processes) -> every layer's ids scanned, then the
