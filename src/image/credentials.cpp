@@ -53,6 +53,9 @@ Result<std::optional<Credentials>> decode_entry(const json& entry, const fs::pat
 // `required` false (a file-wide credsStore) lets a missing helper mean "none".
 Result<std::optional<Credentials>> ask_helper(const std::string& helper, const std::string& host,
                                               const fs::path& path, bool required) {
+  if (helper.empty() || helper.find_first_of("/\0") != std::string::npos || helper[0] == '.')
+    return fail("credential helper name \"" + helper + "\" in " + path.string() +
+                " is not a program name");
   std::string program = "docker-credential-" + helper;
   auto where = "credential helper " + program + " (named in " + path.string() + ")";
   if (!find_program(program)) {

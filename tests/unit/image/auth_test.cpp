@@ -340,6 +340,13 @@ TEST_F(CredentialHelperTest, HelperFailuresAreClearErrors) {
   EXPECT_NE(missing.error().message().find("docker-credential-missing is not installed"),
             std::string::npos)
       << missing.error().message();
+  docker_config(R"({"credHelpers": {"p.example": "../../bin/sh"}})");
+  auto path = lookup_credentials("p.example", files_);
+  ASSERT_FALSE(path);
+  EXPECT_NE(path.error().message().find("is not a program name"), std::string::npos)
+      << path.error().message();
+  docker_config(R"({"credHelpers": {"m.example": "missing", "b.example": "broken",
+                    "g.example": "garbage"}})");
   helper("broken", "echo 'keychain locked' >&2; exit 2");
   auto broken = lookup_credentials("b.example", files_);
   ASSERT_FALSE(broken);
