@@ -93,6 +93,9 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
   sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
+  sub->add_flag("--http-proxy", f.http_proxy,
+                "Pass this environment's http_proxy, https_proxy, ftp_proxy and no_proxy "
+                "(both cases) on (default true; --http-proxy=false stops it)");
   add_limit_flags(sub, f.limits, true);  // cmd_cgroup.cpp
 }
 

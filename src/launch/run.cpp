@@ -84,7 +84,7 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto config = SBX_TRY(store.image_config(image.id));
   std::string id = SBX_TRY(new_container_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
-  flags.env = SBX_TRY(collect_env(flags.env_files, flags.env));
+  flags.env = SBX_TRY(collect_env(flags.env_files, flags.env, flags.http_proxy));
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
   spec.stop_signal = config.stop_signal;
   SBX_TRY(check_bind_sources(spec));

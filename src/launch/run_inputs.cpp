@@ -85,8 +85,15 @@ Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
 }
 
 Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env_files,
-                                             const std::vector<std::string>& env) {
+                                             const std::vector<std::string>& env, bool http_proxy) {
   std::vector<std::string> entries;
+  // podman passes these on by default, both spellings.
+  static constexpr const char* kProxyVariables[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                                    "HTTPS_PROXY", "ftp_proxy",  "FTP_PROXY",
+                                                    "no_proxy",    "NO_PROXY"};
+  if (http_proxy)
+    for (const char* name : kProxyVariables)
+      if (const char* value = std::getenv(name)) entries.push_back(std::string(name) + "=" + value);
   for (const auto& path : env_files) {
     auto text = SBX_TRY_CTX(read_file(path), "--env-file");
     auto parsed = SBX_TRY_CTX(containers::parse_env_file(text), "--env-file " + path);

@@ -15,10 +15,12 @@ namespace sbx::launch {
 
 containers::ImageDefaults image_defaults(const image::ImageConfig& config);
 
+// Our proxy variables when `http_proxy` (podman's --http-proxy), then
 // --env-file entries (files in order), then -e; KEY alone is taken from our
 // environment (dropped when unset). Shared by run and exec.
 Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env_files,
-                                             const std::vector<std::string>& env);
+                                             const std::vector<std::string>& env,
+                                             bool http_proxy = false);
 
 // -v host paths must exist: a missing one is an error, never a made dir.
 Status check_bind_sources(const containers::ContainerSpec& spec);

@@ -234,6 +234,24 @@ TEST_F(RunTest, EnvFile) {
   EXPECT_TRUE(contains(r.out, "OVERRIDE=flag\n")) << r.out;
 }
 
+// podman passes the proxy variables on unless --http-proxy=false; -e still wins.
+TEST_F(RunTest, ProxyVariablesReachTheContainer) {
+  RunOptions proxy;
+  proxy.env = {"HTTPS_PROXY=http://proxy.example:3128", "no_proxy=localhost,.internal"};
+  std::vector<std::string> args{"payload", "env"};
+  auto passed = run({}, payload(), args, proxy);
+  ASSERT_EQ(passed.exit_code, 0) << passed.describe();
+  EXPECT_TRUE(contains(passed.out, "HTTPS_PROXY=http://proxy.example:3128\n")) << passed.out;
+  EXPECT_TRUE(contains(passed.out, "no_proxy=localhost,.internal\n")) << passed.out;
+  auto overridden = run({"-e", "HTTPS_PROXY=http://other:1"}, payload(), args, proxy);
+  ASSERT_EQ(overridden.exit_code, 0) << overridden.describe();
+  EXPECT_TRUE(contains(overridden.out, "HTTPS_PROXY=http://other:1\n")) << overridden.out;
+  auto stopped = run({"--http-proxy=false"}, payload(), args, proxy);
+  ASSERT_EQ(stopped.exit_code, 0) << stopped.describe();
+  EXPECT_FALSE(contains(stopped.out, "HTTPS_PROXY")) << stopped.out;
+  EXPECT_FALSE(contains(stopped.out, "no_proxy")) << stopped.out;
+}
+
 TEST_F(RunTest, ReadOnlyRootfsAndTmpfs) {
   auto ro = payload_run({"write", "/f", "x"}, {"--read-only"});
   EXPECT_EQ(ro.exit_code, 1) << ro.describe();

@@ -17,6 +17,7 @@ struct RunFlags {
   // then -e; run_container expands them (see expand_env).
   std::vector<std::string> env;
   std::vector<std::string> env_files;     // --env-file paths
+  bool http_proxy = true;                 // --http-proxy: pass our *_proxy variables on
   std::optional<std::string> workdir;     // -w
   std::optional<std::string> user;        // -u USER[:GROUP], names or ids
   std::optional<std::string> entrypoint;  // --entrypoint ("" clears the image's)
