@@ -5,6 +5,7 @@
 
 #include "layers.hpp"
 #include "sandbox/image/registries_conf.hpp"
+#include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/id_map.hpp"
 
 namespace sbx::images {
@@ -180,6 +181,18 @@ Result<std::vector<image::Reference>> candidates_to_try(const image::RegistriesC
 
 }  // namespace
 
+Result<store::ImageRecord> find_stored_image(const store::Store& store, std::string_view text) {
+  auto found = store.resolve(text);
+  if (found || !store::is_not_found(found.error()) || !image::is_short_name(text)) return found;
+  auto conf = image::load_registries_conf();
+  if (!conf) return found;  // pulling reports the broken file
+  auto candidates = image::short_name_candidates(*conf, text);
+  if (!candidates) return found;
+  for (const image::Reference& reference : candidates->references)
+    if (auto stored = store.resolve(reference.canonical())) return stored;
+  return found;
+}
+
 Result<PullResult> pull_image(const store::Store& store, std::string_view text,
                               const PullOptions& options, ProgressSink& progress) {
   std::string what = "pull " + std::string(text);
@@ -191,8 +204,8 @@ Result<PullResult> pull_image(const store::Store& store, std::string_view text,
   for (const image::Reference& reference : order) {
     auto pulled = pull_from_sources(store, conf, reference, options, progress);
     if (pulled || order.size() == 1) return with_context(std::move(pulled), what);
-    failures += (failures.empty() ? " " : "; ") + reference.canonical() + ": " +
-                pulled.error().message();
+    failures +=
+        (failures.empty() ? " " : "; ") + reference.canonical() + ": " + pulled.error().message();
   }
   return fail(what + ": no search registry has it:" + failures);
 }

@@ -38,7 +38,7 @@ Result<std::string> new_container_id() {
 
 Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
                                            images::ProgressSink& progress) {
-  auto found = store.resolve(ref);
+  auto found = images::find_stored_image(store, ref);
   if (found || !store::is_not_found(found.error())) return found;
   auto pulled = SBX_TRY(pull_image(store, ref, images::PullOptions{}, progress));
   return store.resolve(pulled.id.str());

@@ -59,6 +59,20 @@ TEST_F(RegistriesTest, AShortNameIsPulledFromTheSearchRegistry) {
   expect_listed(rig().registry + "/test/busybox", "latest");
 }
 
+// As podman: run finds a short name's stored candidate and does not pull again (the
+// registry needs credentials that only the pull had).
+TEST_F(RegistriesTest, RunUsesAStoredCandidateOfAShortName) {
+  SBX_REQUIRES_IMAGE("test/busybox:latest");
+  SBX_REQUIRES_SUBIDS();
+  std::string conf = search({rig().registry_basic});
+  fs::path auth = auth_file(rig().registry_basic);
+  RunResult pulled = with_conf(conf, {"pull", "--authfile", auth.string(), "test/busybox"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.describe();
+  RunResult ran = with_conf(conf, {"run", "--rm", "test/busybox", "echo", "stored"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.describe();
+  EXPECT_EQ(ran.out, "stored\n") << ran.describe();
+}
+
 TEST_F(RegistriesTest, SeveralSearchRegistriesNeedATerminalWhenEnforcing) {
   SBX_REQUIRES_IMAGE("test/busybox:latest");
   RunResult r = with_conf(search({rig().registry_basic, rig().registry}), {"pull", "test/busybox"});

@@ -48,6 +48,11 @@ struct PullResult {
 Result<PullResult> pull_image(const store::Store& store, std::string_view reference,
                               const PullOptions& options, ProgressSink& progress);
 
+// A stored image for what a user typed: `text` as docker reads it, else (a
+// short name) the first of its registries.conf candidates the store has, as
+// podman looks locally before pulling. kNotFound when none is stored.
+Result<store::ImageRecord> find_stored_image(const store::Store& store, std::string_view text);
+
 struct ImportResult {
   image::Digest id;
   std::string name;  // canonical, empty when none was given
