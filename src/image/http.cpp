@@ -2,8 +2,11 @@
 
 #include <curl/curl.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -29,6 +32,7 @@ struct SlistDeleter {
 struct Transfer {
   const HttpRequest* request;
   HttpResponse* response;
+  uint64_t sent = 0;  // upload bytes handed to curl
 };
 
 // "http://127.0.0.1:5000/v2/" -> "127.0.0.1:5000"
@@ -87,6 +91,40 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   return chunk.size();
 }
 
+// Feeds the upload body to curl: from memory or with pread from the file.
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const UploadBody& body = t->request->upload;
+  uint64_t left = body.size - t->sent;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(left, size * count));
+  if (want == 0) return 0;
+  if (body.fd < 0) {
+    std::memcpy(buffer, body.bytes.data() + t->sent, want);
+    t->sent += want;
+    if (t->request->on_upload) t->request->on_upload(t->sent);
+    return want;
+  }
+  ssize_t got = ::pread(body.fd, buffer, want, static_cast<off_t>(body.offset + t->sent));
+  if (got <= 0) return CURL_READFUNC_ABORT;  // the file shrank or cannot be read
+  t->sent += static_cast<uint64_t>(got);
+  if (t->request->on_upload) t->request->on_upload(t->sent);
+  return static_cast<size_t>(got);
+}
+
+void set_method(CURL* curl, const HttpRequest& request, Transfer& transfer) {
+  if (request.method.empty() || request.method == "GET") return;
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    return;
+  }
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload.size));
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+  if (request.method != "PUT")
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+}
+
 void set_options(CURL* curl, const HttpRequest& request, const HttpOptions& options,
                  curl_slist* headers, Transfer& transfer, char* error_buffer) {
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
@@ -119,6 +157,7 @@ void set_options(CURL* curl, const HttpRequest& request, const HttpOptions& opti
   curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
   // $http_proxy must not capture a registry on this machine.
   if (is_loopback_registry(url_host(request.url))) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  set_method(curl, request, transfer);
 }
 
 }  // namespace

@@ -27,8 +27,22 @@ struct HttpOptions {
 
 struct HttpResponse;
 
+// What an upload request sends: `size` bytes from `bytes`, or from `fd` at `offset`.
+struct UploadBody {
+  std::string_view bytes;
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
 struct HttpRequest {
   std::string url;
+  // "GET" (empty), "HEAD" (no body is read), or a method that sends `upload`
+  // ("POST", "PUT", "PATCH"; an empty upload sends Content-Length: 0).
+  std::string method;
+  UploadBody upload;
+  // Called with the upload bytes handed over so far.
+  std::function<void(uint64_t sent)> on_upload;
   std::vector<std::string> headers;  // "Accept: ...", "Authorization: ..."
   uint64_t range_start = 0;          // > 0: "Range: bytes=N-"
   // Receives the body of a 2xx response with the response so far (status,
@@ -60,6 +74,7 @@ struct HttpResponse {
   std::string transport_message() const;
 };
 
+// Performs any request (the name is historical: GET is the common case).
 HttpResponse http_get(const HttpRequest& request, const HttpOptions& options);
 
 std::string url_encode(std::string_view text);

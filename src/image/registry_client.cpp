@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "registry_impl.hpp"
 #include "tls_trust.hpp"
@@ -63,8 +64,10 @@ void RegistryClient::Impl::backoff(int attempt, const HttpResponse& response) co
   std::this_thread::sleep_for(delay + extra);
 }
 
-Result<HttpResponse> RegistryClient::Impl::send(HttpRequest request) const {
-  std::string authorization = SBX_TRY(auth->authorization(scope));
+Result<HttpResponse> RegistryClient::Impl::send(HttpRequest request,
+                                                const std::string* scope_override) const {
+  const std::string& wanted = scope_override ? *scope_override : scope;
+  std::string authorization = SBX_TRY(auth->authorization(wanted));
   size_t fixed_headers = request.headers.size();
   if (!authorization.empty()) request.headers.push_back(authorization);
   HttpResponse response = detail::http_get(request, http);
@@ -72,15 +75,16 @@ Result<HttpResponse> RegistryClient::Impl::send(HttpRequest request) const {
   std::string challenge = response.header("www-authenticate");
   if (!challenge.empty()) SBX_TRY(auth->set_challenge(challenge));
   if (!auth->challenged()) return response;
-  authorization = SBX_TRY(auth->authorization(scope, /*renew=*/true));
+  authorization = SBX_TRY(auth->authorization(wanted, /*renew=*/true));
   request.headers.resize(fixed_headers);
   request.headers.push_back(authorization);
   return detail::http_get(request, http);
 }
 
-Result<HttpResponse> RegistryClient::Impl::send_with_retries(const HttpRequest& request) const {
+Result<HttpResponse> RegistryClient::Impl::send_with_retries(
+    const HttpRequest& request, const std::string* scope_override) const {
   for (int attempt = 0;; ++attempt) {
-    HttpResponse response = SBX_TRY(send(request));
+    HttpResponse response = SBX_TRY(send(request, scope_override));
     response.attempts = attempt + 1;
     bool retry =
         response.curl_code != 0 ? response.transient_failure() : retryable_status(response.status);
@@ -189,6 +193,16 @@ Status ping(RegistryClient::Impl& impl) {
   return fail(impl.response_error(response, "/v2/"));
 }
 
+// The credentials for `domain` and where they came from ("from FILE").
+Result<std::pair<std::optional<Credentials>, std::string>> find_credentials(
+    const std::string& domain, const AuthFiles& files) {
+  AuthFiles own{files.sandbox_file, {}};
+  if (auto found = SBX_TRY(lookup_credentials(domain, own)))
+    return std::pair{found, "from " + files.sandbox_file.string()};
+  auto found = SBX_TRY(lookup_credentials(domain, files));
+  return std::pair{found, "from " + files.docker_file.string()};
+}
+
 Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
                                                       RegistryOptions options, std::string scope) {
   auto impl = std::make_unique<RegistryClient::Impl>();
@@ -201,12 +215,14 @@ Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference
   impl->http.ca_bundle = std::make_shared<const std::string>(
       detail::registry_ca_bundle(registry_endpoint(reference.domain)));
   std::optional<Credentials> credentials = options.credentials;
+  std::string source = "given";
   if (!credentials) {
     std::optional<AuthFiles> files = options.auth_files;
     if (!files)
       if (auto defaults = default_auth_files()) files = *defaults;
-    if (files) credentials = SBX_TRY(lookup_credentials(reference.domain, *files));
+    if (files) std::tie(credentials, source) = SBX_TRY(find_credentials(reference.domain, *files));
   }
+  if (credentials) impl->credentials_used = "user '" + credentials->username + "' (" + source + ")";
   impl->options = std::move(options);
   impl->auth =
       std::make_unique<detail::Authenticator>(reference.domain, std::move(credentials), impl->http);
@@ -226,8 +242,8 @@ const Reference& RegistryClient::reference() const { return impl_->reference; }
 
 Result<RegistryClient> RegistryClient::create(const Reference& reference, RegistryOptions options) {
   // Errors here already name the registry.
-  auto impl =
-      SBX_TRY(connect(reference, std::move(options), "repository:" + reference.path + ":pull"));
+  std::string scope = "repository:" + reference.path + (options.push ? ":pull,push" : ":pull");
+  auto impl = SBX_TRY(connect(reference, std::move(options), std::move(scope)));
   return RegistryClient(std::move(impl));
 }
 

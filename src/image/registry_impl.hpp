@@ -17,15 +17,20 @@ struct RegistryClient::Impl {
   std::string base_url;  // scheme://endpoint
   std::string scope;     // repository:<path>:pull
   std::unique_ptr<detail::Authenticator> auth;
+  // Which credentials were used, for access errors: "user 'bob' (from F)", "no credentials".
+  std::string credentials_used = "no credentials (anonymous)";
 
   std::string repo_url(std::string_view kind, std::string_view id) const {
     return base_url + "/v2/" + reference.path + "/" + std::string(kind) + "/" + std::string(id);
   }
-  // One GET with authorization; a 401 renews the token (or takes the new
-  // challenge) and tries once more.
-  Result<detail::HttpResponse> send(detail::HttpRequest request) const;
+  // One request with authorization (for `scope_override` when given, else
+  // `scope`); a 401 renews the token (or takes the new challenge) and tries
+  // once more.
+  Result<detail::HttpResponse> send(detail::HttpRequest request,
+                                    const std::string* scope_override = nullptr) const;
   // send() retried with backoff on transient failures, 5xx and 429.
-  Result<detail::HttpResponse> send_with_retries(const detail::HttpRequest& request) const;
+  Result<detail::HttpResponse> send_with_retries(const detail::HttpRequest& request,
+                                                 const std::string* scope_override = nullptr) const;
   // The error for a failed response: which status, what it means, what to do.
   Error response_error(const detail::HttpResponse& response, std::string_view what) const;
   // Sleeps before retry `attempt` (exponential, jittered, honours Retry-After).

@@ -97,7 +97,12 @@ Result<Authenticator::Token> Authenticator::fetch_token(const std::string& scope
   request.url = realm_ + (realm_.find('?') == std::string::npos ? "?" : "&");
   std::vector<std::string> query;
   if (!service_.empty()) query.push_back("service=" + url_encode(service_));
-  if (!scope.empty()) query.push_back("scope=" + url_encode(scope));
+  // Several scopes (a cross-repository mount) are separated by spaces: one parameter each.
+  for (size_t at = 0; at < scope.size();) {
+    size_t end = std::min(scope.find(' ', at), scope.size());
+    if (end > at) query.push_back("scope=" + url_encode(scope.substr(at, end - at)));
+    at = end + 1;
+  }
   if (credentials_) {
     query.push_back("account=" + url_encode(credentials_->username));
     request.headers.push_back("Authorization: " + basic_authorization(*credentials_));

@@ -34,6 +34,8 @@ struct RegistryOptions {
   // A transfer slower than 1 byte/s for this long counts as a time-out.
   std::chrono::seconds stall_timeout{30};
   std::string user_agent = "sandbox/0.1";
+  // Ask for push access too (tokens scoped "repository:<path>:pull,push").
+  bool push = false;
 };
 
 // Media types asked for by default: OCI and Docker index/manifest.
@@ -48,6 +50,15 @@ struct FetchedManifest {
 
 // (bytes done, bytes total)
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+// A blob to upload: `descriptor.size` bytes of `file`, or `bytes` when `file` is empty.
+struct BlobUpload {
+  Descriptor descriptor;
+  std::filesystem::path file;
+  std::string_view bytes;
+  // 0: one monolithic PUT; else PATCH chunks of this size, then PUT ?digest=.
+  uint64_t chunk_size = 0;
+};
 
 class RegistryClient {
  public:
@@ -80,6 +91,23 @@ class RegistryClient {
   // partial is flocked).
   Status fetch_blob(const Descriptor& descriptor, const std::filesystem::path& dest,
                     ProgressFn progress = {}) const;
+
+  // ---- push (create with RegistryOptions::push; blob_upload.cpp)
+  // HEAD /v2/<path>/blobs/<digest>: whether the repository has the blob.
+  Result<bool> has_blob(const Digest& digest) const;
+  // POST /v2/<path>/blobs/uploads/?mount=<digest>&from=<from_path>: true when
+  // the registry linked the blob from the other repository (201); false for
+  // any other answer (a mount only saves an upload).
+  bool mount_blob(const Digest& digest, std::string_view from_path) const;
+  // POST an upload, then one PUT ?digest= with the bytes, or PATCH chunks
+  // (Content-Range) and a closing PUT. A transfer that fails part way goes on
+  // from what the registry reports it holds (GET of the upload's Range), or
+  // starts a new upload; 401/403 errors name the credentials tried.
+  Status push_blob(const BlobUpload& blob, ProgressFn progress = {}) const;
+  // PUT /v2/<path>/manifests/<tag_or_digest>; the digest of `body`, checked
+  // against the registry's Docker-Content-Digest.
+  Result<Digest> push_manifest(std::string_view tag_or_digest, std::string_view media_type,
+                               std::string_view body) const;
 
   // "https://registry-1.docker.io" or "http://127.0.0.1:5000"
   const std::string& base_url() const;
