@@ -118,6 +118,58 @@ std::string oci_manifest_json(const std::vector<store::LayerRecord>& layers,
   return oci_manifest_json(config_blob, blobs);
 }
 
+Result<ManifestFormat> parse_manifest_format(std::string_view text) {
+  if (text == "oci") return ManifestFormat::kOci;
+  if (text == "v2s2" || text == "docker") return ManifestFormat::kDockerV2S2;
+  return fail("unknown manifest format '" + std::string(text) + "' (oci or v2s2)");
+}
+
+std::string_view manifest_media_type(ManifestFormat format) {
+  return format == ManifestFormat::kOci ? image::media_type::kOciManifest
+                                        : image::media_type::kDockerManifest;
+}
+
+namespace {
+
+// A layer's media type in `format`.
+Result<std::string_view> layer_type_in(const image::Descriptor& layer, ManifestFormat format) {
+  namespace mt = image::media_type;
+  std::string_view type = layer.media_type;
+  bool foreign = type == mt::kDockerLayerForeignGzip || type == mt::kOciLayerNondistributableGzip;
+  image::Compression compression = SBX_TRY(image::layer_compression(type));
+  if (format == ManifestFormat::kOci) {
+    if (foreign) return mt::kOciLayerNondistributableGzip;
+    if (compression == image::Compression::kGzip) return mt::kOciLayerGzip;
+    return compression == image::Compression::kZstd ? mt::kOciLayerZstd : mt::kOciLayerTar;
+  }
+  if (compression != image::Compression::kGzip)
+    return fail(Error("layer " + layer.digest.str() + " (" + std::string(type) +
+                      ") cannot be carried by a Docker v2s2 manifest, which knows only gzip layers")
+                    .with_hint("push with --format oci"));
+  return foreign ? mt::kDockerLayerForeignGzip : mt::kDockerLayerGzip;
+}
+
+}  // namespace
+
+Result<std::string> manifest_in_format(const image::ImageManifest& manifest,
+                                       ManifestFormat format) {
+  auto descriptor = [](std::string_view type, const image::Descriptor& d) {
+    json out{{"mediaType", type}, {"digest", d.digest.str()}, {"size", d.size}};
+    if (!d.urls.empty()) out["urls"] = d.urls;
+    return out;
+  };
+  json layers = json::array();
+  for (const image::Descriptor& layer : manifest.layers)
+    layers.push_back(descriptor(SBX_TRY(layer_type_in(layer, format)), layer));
+  std::string_view config_type = format == ManifestFormat::kOci ? image::media_type::kOciConfig
+                                                                : image::media_type::kDockerConfig;
+  json doc{{"schemaVersion", 2},
+           {"mediaType", manifest_media_type(format)},
+           {"config", descriptor(config_type, manifest.config)},
+           {"layers", std::move(layers)}};
+  return doc.dump();
+}
+
 std::string oci_entry_name(const image::Descriptor& entry) {
   auto canonical = [](const std::string& text) -> std::string {
     auto reference = image::parse_reference(text);

@@ -43,4 +43,10 @@ Status unpack_layers(const store::Store& store, const std::vector<LayerToUnpack>
 Result<std::vector<store::LayerRecord>> layer_records(const store::Store& store,
                                                       const std::vector<image::Digest>& diff_ids);
 
+// The stored manifest of `record` when it describes exactly the stored blobs
+// (a pull or an oci-archive load), else an OCI manifest made from the layer
+// records (save.cpp; used by save and push).
+Result<std::string> stored_manifest(const store::Store& store, const store::ImageRecord& record,
+                                    size_t config_size);
+
 }  // namespace sbx::images

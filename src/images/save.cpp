@@ -85,22 +85,6 @@ Status write_docker_archive(const store::Store& store, const std::vector<SaveIte
   return writer.add_bytes("repositories", docker_repositories_json(entries, top_layers));
 }
 
-// The stored manifest when it describes exactly the stored blobs (a pull or
-// an oci-archive load), else one made from the layer records.
-Result<std::string> manifest_for(const store::Store& store, const SaveItem& item) {
-  if (!item.record.manifest_digest.empty() && store.has_blob(item.record.manifest_digest)) {
-    std::string body =
-        SBX_TRY(store.read_blob(item.record.manifest_digest, image::kMaxManifestBytes));
-    auto parsed = image::parse_manifest(body);
-    bool usable = parsed && parsed->config.digest == item.record.id &&
-                  parsed->layers.size() == item.record.layers.size();
-    for (size_t i = 0; usable && i < parsed->layers.size(); ++i)
-      usable = parsed->layers[i].digest == item.record.layers[i].digest;
-    if (usable) return body;
-  }
-  return oci_manifest_json(item.record.layers, item.record.id, item.config.size());
-}
-
 Status write_oci_archive(const store::Store& store, const std::vector<SaveItem>& items,
                          rootfs::TarWriter& writer) {
   SBX_TRY(writer.add_bytes("oci-layout", kOciLayoutJson));
@@ -116,7 +100,7 @@ Status write_oci_archive(const store::Store& store, const std::vector<SaveItem>&
     }
     if (written.insert(item.record.id.hex()).second)
       SBX_TRY(writer.add_bytes("blobs/sha256/" + item.record.id.hex(), item.config));
-    std::string manifest = SBX_TRY(manifest_for(store, item));
+    std::string manifest = SBX_TRY(stored_manifest(store, item.record, item.config.size()));
     image::Descriptor descriptor;
     descriptor.digest = image::sha256_of(manifest);
     descriptor.size = manifest.size();
@@ -148,6 +132,20 @@ Status save(const store::Store& store, const std::vector<std::string>& texts, Ar
 }
 
 }  // namespace
+
+Result<std::string> stored_manifest(const store::Store& store, const store::ImageRecord& record,
+                                    size_t config_size) {
+  if (!record.manifest_digest.empty() && store.has_blob(record.manifest_digest)) {
+    std::string body = SBX_TRY(store.read_blob(record.manifest_digest, image::kMaxManifestBytes));
+    auto parsed = image::parse_manifest(body);
+    bool usable = parsed && parsed->config.digest == record.id &&
+                  parsed->layers.size() == record.layers.size();
+    for (size_t i = 0; usable && i < parsed->layers.size(); ++i)
+      usable = parsed->layers[i].digest == record.layers[i].digest;
+    if (usable) return body;
+  }
+  return oci_manifest_json(record.layers, record.id, config_size);
+}
 
 Result<ArchiveFormat> parse_archive_format(std::string_view text) {
   if (text == "docker-archive" || text == "docker") return ArchiveFormat::kDockerArchive;

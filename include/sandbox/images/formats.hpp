@@ -50,6 +50,17 @@ std::string oci_manifest_json(const image::Descriptor& config,
 std::string oci_manifest_json(const std::vector<store::LayerRecord>& layers,
                               const image::Digest& config, size_t config_size);
 
+// What `push --format` asks for: an OCI image manifest or Docker's v2 schema 2.
+enum class ManifestFormat { kOci, kDockerV2S2 };
+// "oci", "v2s2" (also "docker"); the error lists the choices.
+Result<ManifestFormat> parse_manifest_format(std::string_view text);
+// The manifest media type of a format.
+std::string_view manifest_media_type(ManifestFormat format);
+// `manifest` in `format`: the same config and layer blobs (so the image id and
+// the diff ids stay), with the media types that format uses. Layers the
+// format cannot carry (zstd or uncompressed in v2s2) are refused, naming them.
+Result<std::string> manifest_in_format(const image::ImageManifest& manifest, ManifestFormat format);
+
 // A docker `--change` instruction: CMD, ENTRYPOINT, ENV, WORKDIR, USER,
 // LABEL, EXPOSE, VOLUME, STOPSIGNAL ("CMD echo hi", "CMD=echo hi",
 // `CMD ["a","b"]`).

@@ -1,4 +1,4 @@
-// What long image operations (pull, import, load, commit) report as they go.
+// What long image operations (pull, push, import, load, commit) report as they go.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,12 @@ enum class BlobEvent {
   kVerifying,    // checking the diff id
   kExtracting,   // being unpacked
   kComplete,     // unpacked and recorded
+  // push
+  kPreparing,     // queued for upload
+  kRemoteExists,  // the registry has it already (HEAD)
+  kMounted,       // linked from another repository of the registry
+  kPushing,       // bytes leaving (done/total)
+  kPushed,        // the registry has it now
 };
 
 // Receives progress. Methods may be called from several download threads at

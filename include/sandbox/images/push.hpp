@@ -1,0 +1,51 @@
+// `sandbox push`: an image from the store to a registry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sandbox/base/error.hpp"
+#include "sandbox/image/auth.hpp"
+#include "sandbox/image/digest.hpp"
+#include "sandbox/image/manifest.hpp"
+#include "sandbox/images/formats.hpp"
+#include "sandbox/images/progress.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::images {
+
+struct PushOptions {
+  bool tls_verify = true;
+  // Where credentials are looked up; unset: the default auth files.
+  std::optional<image::AuthFiles> auth_files;
+  // Unset: the manifest as stored (same manifest digest as pulled).
+  std::optional<ManifestFormat> format;
+  // Unset: every layer as stored. Set: layers must already be so compressed
+  // (recompression is not done: such a push is refused, naming the layer).
+  std::optional<image::Compression> compression;
+  int jobs = 3;             // parallel blob uploads
+  uint64_t chunk_size = 0;  // 0: monolithic uploads; else PATCH chunks of this size
+};
+
+struct PushResult {
+  image::Digest digest;     // of the manifest pushed
+  std::string destination;  // canonical: 127.0.0.1:5000/x/y:tag
+  std::string manifest_media_type;
+};
+
+// "gzip", "zstd"; the error lists the choices.
+Result<image::Compression> parse_compression(std::string_view text);
+
+// The stored image `source` -> `destination` (empty: the name `source`).
+// Blobs the registry has (HEAD) are not sent again, nor those it can mount
+// from another repository of the same registry holding the image; the others
+// are uploaded `jobs` at a time, then the config, then the manifest, last.
+// A destination without a registry is docker.io's, as docker and podman
+// push: `progress.warning` says so before anything is sent.
+Result<PushResult> push_image(const store::Store& store, std::string_view source,
+                              std::string_view destination, const PushOptions& options,
+                              ProgressSink& progress);
+
+}  // namespace sbx::images
