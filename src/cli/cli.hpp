@@ -57,6 +57,7 @@ std::string version_text();
 void register_system_commands(Registry& registry);  // version, info, system check
 void register_image_commands(Registry& registry);   // pull, images, rmi, tag, inspect, import,
                                                     // image prune, system df, system reset
+void register_push_commands(Registry& registry);    // push (cmd_push.cpp; with the image group)
 void register_login_commands(Registry& registry);   // login, logout
 // sandbox-runtime (runtime_cli.cpp): main() runs it when called by that name.
 int run_runtime_cli(int argc, char** argv);

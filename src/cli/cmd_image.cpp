@@ -1,4 +1,4 @@
-// `sandbox pull, images, inspect, tag, rmi, import, image prune, system df,
+// `sandbox pull, (push: cmd_push.cpp), images, inspect, tag, rmi, import, image prune, system df,
 // system reset` (and docker's `image ls/rm/...` spellings).
 #include <unistd.h>
 
@@ -272,6 +272,7 @@ void add_system(Registry& registry) {
 void register_image_commands(Registry& registry) {
   add_pull(registry, "pull");
   add_pull(registry, "image pull");
+  register_push_commands(registry);
   add_images(registry, "images");
   add_images(registry, "image ls");
   add_inspect(registry, "inspect");

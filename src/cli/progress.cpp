@@ -34,6 +34,16 @@ std::string_view event_text(BlobEvent event) {
       return "Extracting";
     case BlobEvent::kComplete:
       return "Pull complete";
+    case BlobEvent::kPreparing:
+      return "Preparing";
+    case BlobEvent::kRemoteExists:
+      return "Layer already exists";
+    case BlobEvent::kMounted:
+      return "Mounted from another repository";
+    case BlobEvent::kPushing:
+      return "Pushing";
+    case BlobEvent::kPushed:
+      return "Pushed";
   }
   return "";
 }
@@ -63,7 +73,7 @@ PullProgress::Entry& PullProgress::entry_for(const image::Digest& digest) {
 
 std::string PullProgress::describe(const Entry& entry) const {
   std::string line = entry.digest.short_hex() + ": " + std::string(event_text(entry.event));
-  if (entry.event == BlobEvent::kDownloading) {
+  if (entry.event == BlobEvent::kDownloading || entry.event == BlobEvent::kPushing) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - entry.started).count();
     line += "  " + transfer_text(entry.done, entry.total, seconds);
@@ -77,7 +87,7 @@ void PullProgress::blob(const image::Digest& digest, BlobEvent event, uint64_t d
   std::lock_guard lock(mutex_);
   Entry& entry = entry_for(digest);
   bool changed = entry.event != event;
-  if (event == BlobEvent::kDownloading && !entry.started_set) {
+  if ((event == BlobEvent::kDownloading || event == BlobEvent::kPushing) && !entry.started_set) {
     entry.started = std::chrono::steady_clock::now();
     entry.started_set = true;
     changed = true;
