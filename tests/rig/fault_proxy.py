@@ -7,8 +7,9 @@ prefix removed, so each test picks its own fault and nonce (state is kept per no
 
     sandbox pull 127.0.0.1:5004/fault/<nonce>/blob-500x2/test/busybox:latest
 
-<mode> is <target>-<fault>[x<count>]:
-  target: blob (GET/HEAD /v2/<name>/blobs/...), manifest (/manifests/...), any
+<mode> is <target>-<fault>[x<count>][p<pass>]:
+  target: blob (GET/HEAD /v2/<name>/blobs/...), manifest (/manifests/...), any,
+          upload (PATCH/PUT with a body to /v2/<name>/blobs/uploads/...: a push)
   fault:  500, 502, 503, 429 ... answer that HTTP status (with Retry-After: 0 for 429/503)
           reset    send the headers and half the body, then reset the connection (RST)
           trunc    send the headers and half the body, then close cleanly (FIN)
@@ -16,8 +17,16 @@ prefix removed, so each test picks its own fault and nonce (state is kept per no
           stall    send the headers and half the body, then hang for 600 s
           slow     send the body at 256 KiB/s (no count: every request)
   count:  how many requests per path get the fault before it passes through (default 1).
+  pass:   how many matching requests pass untouched before the faults begin (default 0).
 Only requests without a Range header (or bytes=0-) are faulted, so a resumed download (bytes=N-)
 goes through to the registry, which answers 206.
+
+Uploads: every upload session has its own path, so `upload` counts are kept per nonce and mode
+(not per path); its faults act on the request body: reset (read half the body, then RST, no
+answer), trunc (read half, close), 500... (read the body, answer that status). Location headers
+the registry answers are rewritten to point back through the proxy (with the fault prefix), so a
+client follows its upload session through here. `--listen 127.0.0.1:0` picks a free port and
+prints "listening on HOST:PORT" on stdout (a test's private proxy).
 
 GET /_rig/log?nonce=N answers the JSON list of requests seen for nonce N:
   [{"method", "path" (upstream path), "range", "status", "fault"}...]
@@ -36,7 +45,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULT_PATH = re.compile(r"^/v2/fault/([a-z0-9]+)/([a-z]+)-([a-z0-9]+?)(?:x([0-9]+))?/(.+)$")
+FAULT_PATH = re.compile(
+    r"^/v2/fault/([a-z0-9]+)/([a-z]+)-([a-z0-9]+?)(?:x([0-9]+))?(?:p([0-9]+))?/(.+)$")
 HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                "trailers", "transfer-encoding", "upgrade", "content-length"}
 CHUNK = 65536
@@ -49,13 +59,11 @@ class State:
         self.counts = {}  # (nonce, mode, upstream path) -> faults injected so far
         self.log = {}  # nonce -> [entries]
 
-    def take_fault(self, key, limit):
+    def take_fault(self, key, limit, passes=0):
         with self.lock:
             used = self.counts.get(key, 0)
-            if used >= limit:
-                return False
             self.counts[key] = used + 1
-            return True
+            return passes <= used < passes + limit
 
     def record(self, nonce, entry):
         if not nonce:
@@ -85,18 +93,24 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def parse_fault(self):
-        """(nonce, target, fault, count, upstream path) or None for a plain path."""
+        """(nonce, target, fault, count, passes, upstream path) or None for a plain path."""
         split = urllib.parse.urlsplit(self.path)
         m = FAULT_PATH.match(split.path)
         if not m:
             return None
-        nonce, target, fault, count, rest = m.groups()
+        nonce, target, fault, count, passes, rest = m.groups()
         upstream = "/v2/" + rest + ("?" + split.query if split.query else "")
-        return nonce, target, fault, int(count or 1), upstream
+        return nonce, target, fault, int(count or 1), int(passes or 0), upstream
+
+    def is_upload(self, path):
+        return (self.command in ("PATCH", "PUT") and "/blobs/uploads/" in path and
+                int(self.headers.get("Content-Length") or 0) > 0)
 
     def target_matches(self, target, path):
         if target == "any":
             return True
+        if target == "upload":
+            return self.is_upload(path)
         kind = {"blob": "/blobs/", "manifest": "/manifests/"}.get(target)
         return kind is not None and kind in path
 
@@ -104,6 +118,18 @@ class Handler(BaseHTTPRequestHandler):
         self.forward()
 
     def do_HEAD(self):
+        self.forward()
+
+    def do_POST(self):
+        self.forward()
+
+    def do_PUT(self):
+        self.forward()
+
+    def do_PATCH(self):
+        self.forward()
+
+    def do_DELETE(self):
         self.forward()
 
     def forward(self):
@@ -114,22 +140,57 @@ class Handler(BaseHTTPRequestHandler):
             nonce = urllib.parse.parse_qs(split.query).get("nonce", [""])[0]
             return self.send_json(200, self.state.entries(nonce))
         parsed = self.parse_fault()
-        nonce, fault, upstream_path = "", "", self.path
+        nonce, fault, upstream_path, prefix = "", "", self.path, ""
         if parsed:
-            nonce, target, kind, count, upstream_path = parsed
-            key = (nonce, target + kind, urllib.parse.urlsplit(upstream_path).path)
+            nonce, target, kind, count, passes, upstream_path = parsed
+            prefix = "fault/%s/%s/" % (nonce, self.path.split("/")[4])
+            path_key = "upload" if target == "upload" else urllib.parse.urlsplit(upstream_path).path
+            key = (nonce, target + kind, path_key)
             if (self.target_matches(target, upstream_path) and
                     (kind == "slow" or self.headers.get("Range", "bytes=0-") == "bytes=0-") and
-                    (kind == "slow" or self.state.take_fault(key, count))):
+                    (kind == "slow" or self.state.take_fault(key, count, passes))):
                 fault = kind
         entry = {"method": self.command, "path": upstream_path,
                  "range": self.headers.get("Range", ""), "fault": fault, "status": 0}
         try:
-            self.relay(upstream_path, fault, entry)
+            if fault and self.is_upload(upstream_path):
+                self.fault_upload(fault, entry)
+            else:
+                self.relay(upstream_path, fault, entry, prefix)
         finally:
             self.state.record(nonce, entry)
 
-    def relay(self, path, fault, entry):
+    def read_request_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else None
+
+    def fault_upload(self, fault, entry):
+        """Cuts (or refuses) an upload after taking half of its body."""
+        length = int(self.headers.get("Content-Length") or 0)
+        if fault.isdigit():
+            self.rfile.read(length)
+            entry["status"] = int(fault)
+            self.send_response(int(fault))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.rfile.read(length // 2)
+        if fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def rewrite_location(self, location, prefix):
+        """An upstream Location (absolute or a path) back through this proxy, fault prefix kept."""
+        split = urllib.parse.urlsplit(location)
+        path = split.path
+        if path.startswith("/v2/") and prefix:
+            path = "/v2/" + prefix + path[len("/v2/"):]
+        own = "http://" + self.headers.get("Host", "%s:%d" % self.server.server_address[:2])
+        return own + path + ("?" + split.query if split.query else "")
+
+    def relay(self, path, fault, entry, prefix=""):
+        body = self.read_request_body()
         if fault.isdigit():
             entry["status"] = int(fault)
             self.send_response(int(fault))
@@ -141,8 +202,9 @@ class Handler(BaseHTTPRequestHandler):
         conn = http.client.HTTPConnection(self.upstream, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         headers["Host"] = self.upstream
-        conn.request(self.command, path, headers=headers)
+        conn.request(self.command, path, body=body, headers=headers)
         resp = conn.getresponse()
+        self.location_prefix = prefix
         entry["status"] = resp.status
         body_length = int(resp.getheader("Content-Length") or -1)
         if self.command == "HEAD" or body_length < 0 or fault == "" or fault == "slow":
@@ -164,6 +226,8 @@ class Handler(BaseHTTPRequestHandler):
     def send_headers(self, resp, length):
         self.send_response(resp.status)
         for name, value in resp.getheaders():
+            if name.lower() == "location":
+                value = self.rewrite_location(value, getattr(self, "location_prefix", ""))
             if name.lower() not in HOP_HEADERS:
                 self.send_header(name, value)
         if length >= 0:
@@ -204,6 +268,8 @@ def main():
     host, _, port = args.listen.rpartition(":")
     server = ThreadingHTTPServer((host, int(port)), Handler)
     server.daemon_threads = True
+    if int(port) == 0:
+        print("listening on %s:%d" % server.server_address[:2], flush=True)
     server.serve_forever()
 
 
