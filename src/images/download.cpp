@@ -84,24 +84,30 @@ Status download_layers(const store::Store& store, const image::RegistryClient& c
                        ProgressSink& progress) {
   for (const LayerToUnpack& layer : layers)
     progress.blob(layer.blob.digest, BlobEvent::kWaiting, 0, layer.blob.size);
+  return run_parallel(layers.size(), jobs, [&](size_t i) {
+    return fetch_one(store, client, layers[i], maps, progress);  // errors name the layer
+  });
+}
+
+Status run_parallel(size_t count, int jobs, const std::function<Status(size_t)>& task) {
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::mutex mutex;
   std::optional<Error> first_error;
   auto worker = [&] {
-    for (size_t i; !failed && (i = next++) < layers.size();) {
-      Status status = fetch_one(store, client, layers[i], maps, progress);
+    for (size_t i; !failed && (i = next++) < count;) {
+      Status status = task(i);
       if (status) continue;
       std::lock_guard guard(mutex);
-      if (!first_error) first_error = std::move(status.error());  // names the layer
+      if (!first_error) first_error = std::move(status.error());
       failed = true;
     }
   };
-  size_t count = std::min<size_t>(static_cast<size_t>(std::max(jobs, 1)), layers.size());
+  size_t threads_wanted = std::min<size_t>(static_cast<size_t>(std::max(jobs, 1)), count);
   {
     std::vector<std::jthread> threads;
-    for (size_t i = 0; i < count; ++i) threads.emplace_back(worker);
-  }  // joined: the caller forks next
+    for (size_t i = 0; i < threads_wanted; ++i) threads.emplace_back(worker);
+  }  // joined: callers may fork next
   if (first_error) return fail(std::move(*first_error));
   return {};
 }

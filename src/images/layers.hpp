@@ -1,6 +1,7 @@
 // Steps shared by pull, import, load and commit (private to src/images).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,11 @@ struct LayerToUnpack {
 Status download_layers(const store::Store& store, const image::RegistryClient& client,
                        std::vector<LayerToUnpack>& layers, const userns::IdMaps& maps, int jobs,
                        ProgressSink& progress);
+
+// Runs task(0..count-1) on up to `jobs` threads; after the first failure no
+// new task starts, and that error is returned. All threads have ended when
+// this returns.
+Status run_parallel(size_t count, int jobs, const std::function<Status(size_t)>& task);
 
 // Checks the diff id of a stored layer blob and scans its ids (one pass for
 // gzip layers); the scan's content bytes.

@@ -2,11 +2,10 @@
 // then a cross-repository mount from a repository of the same registry that
 // holds the image) -> layers uploaded a few at a time -> config -> manifest,
 // last, so a pull never sees a manifest whose blobs are not there.
+#include <unistd.h>
+
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "layers.hpp"
 #include "sandbox/images/push.hpp"
@@ -102,26 +101,9 @@ Status push_blobs(const image::RegistryClient& client, const std::vector<BlobToP
                   ProgressSink& progress) {
   for (const BlobToPush& blob : blobs)
     progress.blob(blob.descriptor.digest, BlobEvent::kPreparing, 0, blob.descriptor.size);
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mutex;
-  std::optional<Error> first_error;
-  auto worker = [&] {
-    for (size_t i; !failed && (i = next++) < blobs.size();) {
-      Status status = push_one(client, blobs[i], mount_from, options.chunk_size, progress);
-      if (status) continue;
-      std::lock_guard guard(mutex);
-      if (!first_error) first_error = std::move(status.error());
-      failed = true;
-    }
-  };
-  size_t count = std::min<size_t>(static_cast<size_t>(std::max(options.jobs, 1)), blobs.size());
-  {
-    std::vector<std::jthread> threads;
-    for (size_t i = 0; i < count; ++i) threads.emplace_back(worker);
-  }
-  if (first_error) return fail(std::move(*first_error));
-  return {};
+  return run_parallel(blobs.size(), options.jobs, [&](size_t i) {
+    return push_one(client, blobs[i], mount_from, options.chunk_size, progress);
+  });
 }
 
 // The manifest to push: as stored, or in the format asked for.
@@ -141,6 +123,8 @@ Result<std::pair<std::string, image::ImageManifest>> manifest_to_push(
 Result<PushResult> push(const store::Store& store, std::string_view source,
                         const Destination& destination, const PushOptions& options,
                         ProgressSink& progress) {
+  if (options.auth_files && ::access(options.auth_files->sandbox_file.c_str(), R_OK) != 0)
+    return fail_errno("read auth file", options.auth_files->sandbox_file.native());
   FileLock gc = SBX_TRY(store.lock_gc_shared());  // nothing we send is collected meanwhile
   store::ImageRecord record = SBX_TRY(store.resolve(source));
   std::string config = SBX_TRY(store.read_blob(record.id, image::kMaxConfigBytes));
