@@ -26,7 +26,7 @@ struct PushFlags {
 Result<images::PushOptions> push_options(const PushFlags& flags) {
   images::PushOptions options;
   options.tls_verify = flags.tls_verify;
-  if (!flags.authfile.empty()) options.auth_files = image::AuthFiles{flags.authfile, {}};
+  if (!flags.authfile.empty()) options.auth_file = flags.authfile;
   if (!flags.format.empty()) options.format = SBX_TRY(images::parse_manifest_format(flags.format));
   if (!flags.compression.empty())
     options.compression = SBX_TRY(images::parse_compression(flags.compression));

@@ -193,14 +193,18 @@ Status ping(RegistryClient::Impl& impl) {
   return fail(impl.response_error(response, "/v2/"));
 }
 
-// The credentials for `domain` and where they came from ("from FILE").
+// The credentials for `domain` and where they came from ("from FILE"): each
+// file in the order lookup_credentials reads them.
 Result<std::pair<std::optional<Credentials>, std::string>> find_credentials(
     const std::string& domain, const AuthFiles& files) {
-  AuthFiles own{files.sandbox_file, {}};
-  if (auto found = SBX_TRY(lookup_credentials(domain, own)))
-    return std::pair{found, "from " + files.sandbox_file.string()};
-  auto found = SBX_TRY(lookup_credentials(domain, files));
-  return std::pair{found, "from " + files.docker_file.string()};
+  std::vector<std::filesystem::path> order{files.login_file};
+  order.insert(order.end(), files.read_files.begin(), files.read_files.end());
+  for (const std::filesystem::path& file : order) {
+    if (file.empty()) continue;
+    if (auto found = SBX_TRY(lookup_credentials(domain, auth_file_only(file))))
+      return std::pair{found, "from " + file.string()};
+  }
+  return std::pair{std::optional<Credentials>(), std::string()};
 }
 
 Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,

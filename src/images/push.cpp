@@ -123,8 +123,8 @@ Result<std::pair<std::string, image::ImageManifest>> manifest_to_push(
 Result<PushResult> push(const store::Store& store, std::string_view source,
                         const Destination& destination, const PushOptions& options,
                         ProgressSink& progress) {
-  if (options.auth_files && ::access(options.auth_files->sandbox_file.c_str(), R_OK) != 0)
-    return fail_errno("read auth file", options.auth_files->sandbox_file.native());
+  if (options.auth_file && ::access(options.auth_file->c_str(), R_OK) != 0)
+    return fail_errno("read auth file", options.auth_file->native());
   FileLock gc = SBX_TRY(store.lock_gc_shared());  // nothing we send is collected meanwhile
   store::ImageRecord record = SBX_TRY(store.resolve(source));
   std::string config = SBX_TRY(store.read_blob(record.id, image::kMaxConfigBytes));
@@ -137,8 +137,8 @@ Result<PushResult> push(const store::Store& store, std::string_view source,
     layers.push_back({layer, store.blob_path(layer.digest), {}});
   }
   const image::Reference& reference = destination.reference;
-  image::RegistryOptions registry_options{
-      .tls_verify = options.tls_verify, .auth_files = options.auth_files, .push = true};
+  image::RegistryOptions registry_options{.tls_verify = options.tls_verify, .push = true};
+  if (options.auth_file) registry_options.auth_files = image::auth_file_only(*options.auth_file);
   image::RegistryClient client =
       SBX_TRY(image::RegistryClient::create(reference, registry_options));
   std::vector<std::string> mount_from = mount_sources(record, reference);

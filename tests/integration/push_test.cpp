@@ -86,9 +86,9 @@ class PushTest : public PullTest {
     return registry + "/push-" + token_ + "/" + name;
   }
 
-  RunResult push(std::vector<std::string> args) {
+  RunResult push(std::vector<std::string> args, RunOptions options = {}) {
     args.insert(args.begin(), "push");
-    return sandbox(args);
+    return sandbox(args, std::move(options));
   }
 
   // The image id a fresh store gets from pulling `reference`.
@@ -181,7 +181,9 @@ TEST_F(PushTest, SkopeoAndPodmanReadThePushedImage) {
 TEST_F(PushTest, TokenRegistryNeedsLoginAndSaysWhatWasTried) {
   pull_ok(source_);
   std::string dest = repo(rig().registry_token) + ":v1";
-  RunResult refused = push({source_, dest});
+  // login writes podman's auth file: this test's own, so no other test sees the login.
+  std::string auth_env = "REGISTRY_AUTH_FILE=" + (test_dir() / "auth.json").native();
+  RunResult refused = push({source_, dest}, RunOptions{.env = {auth_env}});
   EXPECT_EQ(refused.exit_code, 125) << refused.describe();
   EXPECT_NE(refused.err.find("push access to " + repo(rig().registry_token) + " denied"),
             std::string::npos)
@@ -190,9 +192,9 @@ TEST_F(PushTest, TokenRegistryNeedsLoginAndSaysWhatWasTried) {
   EXPECT_NE(refused.err.find("sandbox login " + rig().registry_token), std::string::npos)
       << refused.describe();
   RunResult login = sandbox({"login", "-u", rig().user, "--password-stdin", rig().registry_token},
-                            RunOptions{.stdin_data = rig().password});
+                            RunOptions{.stdin_data = rig().password, .env = {auth_env}});
   ASSERT_EQ(login.exit_code, 0) << login.describe();
-  RunResult r = push({source_, dest});
+  RunResult r = push({source_, dest}, RunOptions{.env = {auth_env}});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find("Pushed"), std::string::npos) << r.describe();
   EXPECT_EQ(pulled_id(rig().image("push-" + token_ + "/busybox:v1")), source_id_);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,8 +19,8 @@ namespace sbx::images {
 
 struct PushOptions {
   bool tls_verify = true;
-  // Where credentials are looked up; unset: the default auth files.
-  std::optional<image::AuthFiles> auth_files;
+  // --authfile: credentials from this file alone (else podman's and docker's files).
+  std::optional<std::filesystem::path> auth_file;
   // Unset: the manifest as stored (same manifest digest as pulled).
   std::optional<ManifestFormat> format;
   // Unset: every layer as stored. Set: layers must already be so compressed
