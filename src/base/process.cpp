@@ -162,6 +162,28 @@ Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
   return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
+// write(2) to a pipe whose reader may be gone (a helper that exits without
+// reading its stdin): EPIPE or a short count, never a SIGPIPE that would kill
+// the caller. The signal is blocked in this thread and a pending one taken back.
+ssize_t write_without_sigpipe(int fd, std::string_view data) {
+  sigset_t pipe_only, saved;
+  ::sigemptyset(&pipe_only);
+  ::sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &saved);
+  ssize_t written = ::write(fd, data.data(), data.size());
+  int saved_errno = errno;
+  // Also after a partial write: the reader may have gone half way through.
+  sigset_t pending;
+  if (::sigpending(&pending) == 0 && ::sigismember(&pending, SIGPIPE) == 1) {
+    const timespec no_wait{};
+    while (::sigtimedwait(&pipe_only, nullptr, &no_wait) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  errno = saved_errno;
+  return written;
+}
+
 // Moves data between the child's pipes without deadlocking on full buffers.
 void pump(UniqueFd& in, std::string_view input, UniqueFd& out, std::string& out_data, UniqueFd& err,
           std::string& err_data) {
@@ -178,7 +200,7 @@ void pump(UniqueFd& in, std::string_view input, UniqueFd& out, std::string& out_
       return;
     }
     if (in_index >= 0 && fds[in_index].revents) {
-      ssize_t w = input.empty() ? 0 : ::write(in.get(), input.data(), input.size());
+      ssize_t w = input.empty() ? 0 : write_without_sigpipe(in.get(), input);
       if (w > 0) input.remove_prefix(static_cast<size_t>(w));
       if (w <= 0 || input.empty()) in.reset();
     }
