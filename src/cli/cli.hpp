@@ -35,7 +35,6 @@ class Registry {
   // `action` runs when it was the one chosen.
   CLI::App* add(const std::string& path, const std::string& summary, CommandFn action);
   CommandFn* chosen();
-  // Whether a top-level command or group `name` was added.
   // True when `words` (the command and, for a group, its subcommand) name a command
   // registered so far.
   bool has(const std::vector<std::string_view>& words) const;

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "command_lookup.hpp"
 #include "sandbox/launch/exec.hpp"
 
 namespace sbx::cli {
@@ -16,6 +17,7 @@ struct ExecCommand {
 
 CommandResult exec(ExecCommand& cmd, const GlobalOptions& globals) {
   std::vector<std::string> rest = cmd.app->remaining();
+  SBX_TRY(check_no_unknown_flag(rest, "exec"));
   if (rest.size() < 2)
     return fail(Error("\"sandbox exec\" requires at least 2 arguments")
                     .with_hint("sandbox exec [OPTIONS] CONTAINER COMMAND [ARG...]"));

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "command_lookup.hpp"
 #include "sandbox/launch/run.hpp"
 
 namespace sbx::cli {
@@ -33,6 +34,7 @@ struct RunCommand {
 
 CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   std::vector<std::string> rest = cmd.app->remaining();
+  SBX_TRY(check_no_unknown_flag(rest, "run"));
   if (rest.empty())
     return fail(Error("\"sandbox run\" requires at least 1 argument")
                     .with_hint("sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]"));

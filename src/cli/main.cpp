@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "cli.hpp"
+#include "command_lookup.hpp"
 #include "introspect.hpp"
 #include "sandbox/base/lazy_library.hpp"
 
@@ -82,7 +83,14 @@ std::vector<std::string_view> command_words(int argc, char** argv) {
 // added, ~1 ms for all groups at every start: a command registers the groups
 // up to its own only (all of them for help, or words none of them has). A
 // group's commands may come from several of these (`system df` with the image
-// commands, `system check` with the system ones), so the whole path counts.
+// commands, `system check` with the system ones), so the whole path counts:
+// registration stops only once the words name a command, never at a group.
+//
+// Adding commands: write register_<name>_commands(Registry&) in cmd_<name>.cpp,
+// declare it in cli.hpp and append it here. Paths may share a group with other
+// files ("volume ls", "image save"); nothing else is needed: every path is
+// found, unknown words are reported (check_command_path), and
+// tests/integration/cli_paths_test.cpp walks the help to prove it.
 using RegisterGroup = void (*)(Registry&);
 constexpr RegisterGroup kGroups[] = {register_run_commands,       register_exec_commands,
                                      register_container_commands, register_image_commands,
@@ -119,6 +127,11 @@ int run_main(int argc, char** argv) {
   }
   // __dump-cli and __complete, for the man pages and the shell completions.
   if (std::optional<int> code = run_tool_command(app, argc, argv)) return *code;
+  // `sandbox bogus`: CLI11 would say "A subcommand is required".
+  if (Status known = check_command_path(app, words); !known) {
+    print_error(known.error());
+    return kSandboxFailed;
+  }
 
   try {
     app.parse(argc, argv);

@@ -72,5 +72,85 @@ TEST_F(CliPathsTest, GroupCommandsFromTheReadmeRun) {
   }
 }
 
+// Every command path the README shows is found (its own help works, and the
+// path itself never meets "unknown command" nor CLI11's "A subcommand is required").
+TEST_F(CliPathsTest, EveryCommandPathInTheReadmeIsFound) {
+  for (std::vector<std::string> path : {std::vector<std::string>{"system", "check"},
+                                        {"system", "df"},
+                                        {"system", "reset"},
+                                        {"image", "save"},
+                                        {"image", "load"},
+                                        {"image", "prune"},
+                                        {"container", "export"},
+                                        {"commit"},
+                                        {"exec"},
+                                        {"export"},
+                                        {"images"},
+                                        {"import"},
+                                        {"info"},
+                                        {"inspect"},
+                                        {"load"},
+                                        {"login"},
+                                        {"logout"},
+                                        {"logs"},
+                                        {"port"},
+                                        {"ps"},
+                                        {"pull"},
+                                        {"rm"},
+                                        {"rmi"},
+                                        {"run"},
+                                        {"save"},
+                                        {"stats"},
+                                        {"stop"},
+                                        {"tag"},
+                                        {"top"},
+                                        {"unshare"},
+                                        {"update"},
+                                        {"version"}}) {
+    std::string shown;
+    for (const auto& word : path) shown += (shown.empty() ? "" : " ") + word;
+    path.push_back("--help");
+    auto help = sandbox(path);
+    EXPECT_EQ(help.exit_code, 0) << shown << ": " << help.describe();
+    EXPECT_NE(help.out.find("Usage: sandbox " + shown), std::string::npos) << help.out;
+    path.back() = "--no-such-flag-sbx";
+    auto found = sandbox(path);
+    EXPECT_EQ(found.exit_code, 125) << shown << ": " << found.describe();
+    EXPECT_EQ(found.err.find("A subcommand is required"), std::string::npos) << found.describe();
+    EXPECT_EQ(found.err.find("unknown command"), std::string::npos) << found.describe();
+  }
+}
+
+TEST_F(CliPathsTest, AnUnknownVerbIsNamedAndExits125) {
+  auto bogus = sandbox({"bogus"});
+  EXPECT_EQ(bogus.exit_code, 125) << bogus.describe();
+  EXPECT_NE(bogus.err.find("unknown command \"bogus\" for \"sandbox\""), std::string::npos)
+      << bogus.describe();
+  EXPECT_EQ(bogus.err.find("A subcommand is required"), std::string::npos) << bogus.describe();
+  auto typo = sandbox({"imgaes"});
+  EXPECT_EQ(typo.exit_code, 125) << typo.describe();
+  EXPECT_NE(typo.err.find("did you mean \"images\"?"), std::string::npos) << typo.describe();
+  auto in_group = sandbox({"system", "chekc"});
+  EXPECT_EQ(in_group.exit_code, 125) << in_group.describe();
+  EXPECT_NE(in_group.err.find("unknown command \"chekc\" for \"sandbox system\""),
+            std::string::npos)
+      << in_group.describe();
+  EXPECT_NE(in_group.err.find("did you mean \"check\"?"), std::string::npos) << in_group.describe();
+  auto group_only = sandbox({"system"});
+  EXPECT_EQ(group_only.exit_code, 125) << group_only.describe();
+  EXPECT_NE(group_only.err.find("\"sandbox system\" requires a command"), std::string::npos)
+      << group_only.describe();
+}
+
+TEST_F(CliPathsTest, AnUnknownRunFlagIsNamedNotTakenForTheImage) {
+  auto r = sandbox({"run", "--restart", "always", "alpine"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("unknown flag: --restart"), std::string::npos) << r.describe();
+  EXPECT_EQ(r.err.find("invalid reference format"), std::string::npos) << r.describe();
+  auto e = sandbox({"exec", "--bogus-flag", "c1", "true"});
+  EXPECT_EQ(e.exit_code, 125) << e.describe();
+  EXPECT_NE(e.err.find("unknown flag: --bogus-flag"), std::string::npos) << e.describe();
+}
+
 }  // namespace
 }  // namespace sbx::it
