@@ -142,8 +142,16 @@ void add_load(Registry& registry, const std::string& path) {
       path, "Load images from a docker-archive or oci-archive (file or stdin)",
       [&globals = registry.globals(), flags] -> CommandResult {
         store::Store store = SBX_TRY(store::Store::open(globals.root));
+        PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
         UniqueFd file;
         int fd = STDIN_FILENO;
+        std::error_code ec;
+        if (!flags->input.empty() && std::filesystem::is_directory(flags->input, ec)) {
+          auto loaded = SBX_TRY(images::load_images_from_directory(store, flags->input, progress));
+          if (!flags->quiet)
+            for (const auto& image : loaded) print_loaded(image);
+          return 0;
+        }
         if (!flags->input.empty()) {
           file = SBX_TRY_CTX(open_file(flags->input, O_RDONLY | O_CLOEXEC), "load");
           fd = file.get();
@@ -151,13 +159,13 @@ void add_load(Registry& registry, const std::string& path) {
           return fail(Error("load reads an archive from stdin, but stdin is a terminal")
                           .with_hint("use -i FILE or redirect: sandbox load < FILE"));
         }
-        PullProgress progress(ProgressStyle::kQuiet, stdout, stderr);
         auto loaded = SBX_TRY(images::load_images(store, fd, progress));
         if (!flags->quiet)
           for (const auto& image : loaded) print_loaded(image);
         return 0;
       });
-  cmd->add_option("-i,--input", flags->input, "read from FILE instead of stdin");
+  cmd->add_option("-i,--input", flags->input,
+                  "read from FILE (or an unpacked archive's DIR) instead of stdin");
   cmd->add_flag("-q,--quiet", flags->quiet, "print nothing");
 }
 

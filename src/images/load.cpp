@@ -251,11 +251,14 @@ Result<LoadedImage> record_image(const store::Store& store, const ImagePlan& pla
   return LoadedImage{record.id, plan.names};
 }
 
+// `dir` set: an unpacked archive there; else the archive on `in_fd`.
 Result<std::vector<LoadedImage>> load(const store::Store& store, int in_fd,
-                                      ProgressSink& progress) {
+                                      const std::filesystem::path* dir, ProgressSink& progress) {
   FileLock gc = SBX_TRY(store.lock_gc_shared());
   TempDir staging = SBX_TRY(TempDir::create(store.root() / "tmp", "load-"));
-  rootfs::ArchiveContents contents = SBX_TRY(rootfs::read_image_archive(in_fd, staging.path()));
+  rootfs::ArchiveContents contents =
+      dir ? SBX_TRY(rootfs::read_image_directory(*dir, staging.path()))
+          : SBX_TRY(rootfs::read_image_archive(in_fd, staging.path()));
   std::vector<ImagePlan> plans = SBX_TRY(plan_images(contents));
   SBX_TRY(verify_layers(plans, progress));
   // Nothing entered the store until here.
@@ -274,7 +277,13 @@ Result<std::vector<LoadedImage>> load(const store::Store& store, int in_fd,
 
 Result<std::vector<LoadedImage>> load_images(const store::Store& store, int in_fd,
                                              ProgressSink& progress) {
-  return with_context(load(store, in_fd, progress), "load");
+  return with_context(load(store, in_fd, nullptr, progress), "load");
+}
+
+Result<std::vector<LoadedImage>> load_images_from_directory(const store::Store& store,
+                                                            const std::filesystem::path& dir,
+                                                            ProgressSink& progress) {
+  return with_context(load(store, -1, &dir, progress), "load " + dir.native());
 }
 
 }  // namespace sbx::images

@@ -57,6 +57,35 @@ TEST_F(ArchiveLoadTest, SkopeoOciArchiveLoadsAndRunsByIdWithTheSameIdAsTheDocker
   EXPECT_EQ(image_id("test/busybox:latest"), id) << "the config blob, hence the id, is the same";
 }
 
+// `load -i DIR`: an OCI layout and a docker-archive, unpacked, load as their tars do
+// (the directory's files are copied, never taken).
+TEST_F(ArchiveLoadTest, UnpackedArchiveDirectoriesLoad) {
+  std::string id = loaded_id(load_ok(archive("busybox.oci.tar")));
+  ASSERT_EQ(sandbox({"rmi", id}).exit_code, 0);
+  for (const char* name : {"busybox.oci.tar", "busybox.docker.tar"}) {
+    fs::path dir = test_dir() / (std::string(name) + ".d");
+    fs::create_directories(dir);
+    auto [status, out] = shell("tar -xf " + archive(name) + " -C " + dir.native());
+    ASSERT_EQ(status, 0) << out;
+    size_t files_before = std::distance(fs::recursive_directory_iterator(dir), {});
+    RunResult r = sandbox({"load", "-i", dir.native()});
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.describe();
+    EXPECT_NE(r.out.find("Loaded image"), std::string::npos) << r.describe();
+    EXPECT_EQ(std::distance(fs::recursive_directory_iterator(dir), {}), files_before) << name;
+  }
+  EXPECT_EQ(image_id("test/busybox:latest"), id) << "the same image as from the tar";
+  RunResult run = sandbox({"run", "--rm", "--network", "none", id, "/bin/echo", "from-dir"});
+  EXPECT_EQ(run.exit_code, 0) << run.describe();
+  EXPECT_NE(run.out.find("from-dir"), std::string::npos) << run.describe();
+}
+
+TEST_F(ArchiveLoadTest, ADirectoryLinkOutsideItIsRefused) {
+  fs::path dir = test_dir() / "escape.d";
+  fs::create_directories(dir);
+  fs::create_symlink("/etc/passwd", dir / "manifest.json");
+  expect_load_fails(dir.native(), {"links outside the directory"});
+}
+
 TEST_F(ArchiveLoadTest, CompressedLayeredArchiveFromStdinKeepsWhiteoutsOpaqueDirsAndOwners) {
   std::ifstream in(archive("layered.docker.tar.gz"), std::ios::binary);
   std::stringstream data;

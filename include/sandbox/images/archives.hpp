@@ -4,6 +4,8 @@
 // as pull, so hostile layer paths meet the same rules.
 #pragma once
 
+#include <filesystem>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,5 +38,10 @@ struct LoadedImage {
 // records nothing. Single-threaded callers only.
 Result<std::vector<LoadedImage>> load_images(const store::Store& store, int in_fd,
                                              ProgressSink& progress);
+// The same from such an archive unpacked into `dir` (an OCI layout, or a
+// docker-archive's manifest.json and files), with the same checks.
+Result<std::vector<LoadedImage>> load_images_from_directory(const store::Store& store,
+                                                            const std::filesystem::path& dir,
+                                                            ProgressSink& progress);
 
 }  // namespace sbx::images

@@ -36,5 +36,9 @@ class ArchiveContents {
 };
 
 Result<ArchiveContents> read_image_archive(int fd, const std::filesystem::path& staging);
+// The same from an archive unpacked into `dir` (`load -i DIR`): its files are
+// copied into `staging`, its symlinks must stay inside it.
+Result<ArchiveContents> read_image_directory(const std::filesystem::path& dir,
+                                             const std::filesystem::path& staging);
 
 }  // namespace sbx::rootfs
