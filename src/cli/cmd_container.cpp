@@ -1,11 +1,14 @@
 // `sandbox ps, logs, stop, kill, start, restart, wait, rm, top, rename,
 // container prune, container cleanup` and the container side of `inspect`.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 
 #include "cli.hpp"
+#include "container_filter.hpp"
 #include "container_output.hpp"
+#include "go_template.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/launch/start.hpp"
@@ -49,31 +52,50 @@ CommandResult for_each(const GlobalOptions& globals, const std::vector<std::stri
 
 int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+struct PsFlags {
+  bool all = false, quiet = false, no_trunc = false, latest = false;
+  int last = -1;
+  std::string format = "table";
+  std::vector<std::string> filters;
+};
+
+Result<std::string> ps_output(const PsFlags& f, std::vector<containers::ContainerInfo> shown) {
+  if (f.quiet) return containers_quiet(shown, f.no_trunc);
+  if (f.format == "json") return containers_json(shown, now());
+  if (is_go_template(f.format))
+    return render_rows(f.format, container_rows(shown, now(), f.no_trunc), container_headers());
+  if (f.format == "table" || f.format.empty()) return containers_table(shown, now(), f.no_trunc);
+  return fail(unknown_format(f.format));
+}
+
 void add_ps(Registry& registry, const std::string& path) {
-  struct Flags {
-    bool all = false, quiet = false, no_trunc = false;
-    std::string format = "table";
-  };
-  auto f = std::make_shared<Flags>();
+  auto f = std::make_shared<PsFlags>();
   CLI::App* cmd =
       registry.add(path, "List containers", [&globals = registry.globals(), f]() -> CommandResult {
         auto containers = SBX_TRY(open_containers(globals));
+        ContainerFilter filter = SBX_TRY(ContainerFilter::parse(f->filters));
         std::vector<containers::ContainerInfo> shown;
-        for (auto& info : SBX_TRY(containers.list()))
-          if (f->all || info.status == containers::ContainerStatus::kRunning)
+        int last = f->latest ? 1 : f->last;  // -n and -l show stopped ones too, newest first
+        bool all = f->all || last >= 0 || filter.shows_stopped();
+        std::vector<containers::ContainerInfo> listed = SBX_TRY(containers.list());
+        for (auto& info : SBX_TRY(filter.apply(std::move(listed))))
+          if (all || info.status == containers::ContainerStatus::kRunning)
             shown.push_back(std::move(info));
-        if (f->quiet)
-          std::fputs(containers_quiet(shown, f->no_trunc).c_str(), stdout);
-        else if (f->format == "json")
-          std::fputs(containers_json(shown, now()).c_str(), stdout);
-        else
-          std::fputs(containers_table(shown, now(), f->no_trunc).c_str(), stdout);
+        std::stable_sort(shown.begin(), shown.end(),
+                         [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
+        if (last >= 0 && shown.size() > static_cast<size_t>(last)) shown.resize(last);
+        std::fputs(SBX_TRY(ps_output(*f, std::move(shown))).c_str(), stdout);
         return 0;
       });
   cmd->add_flag("-a,--all", f->all, "Show all containers (default shows just running)");
   cmd->add_flag("-q,--quiet", f->quiet, "Only display container IDs");
   cmd->add_flag("--no-trunc", f->no_trunc, "Don't truncate output");
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("-l,--latest", f->latest, "Show the latest created container (any state)");
+  cmd->add_option("-n,--last", f->last, "Show the N last created containers (any state)");
+  cmd->add_option("-f,--filter", f->filters,
+                  "KEY=VALUE: name, id, status, ancestor, exited, label, before, since");
+  cmd->add_option("--format", f->format,
+                  "table, json, or a Go template ('{{.Names}}', 'table {{.ID}}\\t{{.Status}}')");
 }
 
 void add_logs(Registry& registry) {

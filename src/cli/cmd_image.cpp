@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "go_template.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "sandbox/base/paths.hpp"
@@ -95,9 +96,19 @@ void add_pull(Registry& registry, const std::string& path) {
 }
 
 struct ImagesFlags {
-  bool quiet = false;
+  bool quiet = false, no_trunc = false;
   std::string format = "table";
 };
+
+Result<std::string> images_output(const ImagesFlags& f,
+                                  const std::vector<store::ImageRecord>& images) {
+  if (f.quiet) return images_quiet(images);
+  if (f.format == "json") return images_json(images, now());
+  if (is_go_template(f.format))
+    return render_rows(f.format, image_rows(images, now(), f.no_trunc), image_headers());
+  if (f.format == "table" || f.format.empty()) return images_table(images, now());
+  return fail(unknown_format(f.format));
+}
 
 void add_images(Registry& registry, const std::string& path) {
   auto flags = std::make_shared<ImagesFlags>();
@@ -105,29 +116,35 @@ void add_images(Registry& registry, const std::string& path) {
       registry.add(path, "List images", [&globals = registry.globals(), flags] -> CommandResult {
         store::Store store = SBX_TRY(open_store(globals));
         auto images = SBX_TRY(store.images());
-        if (flags->quiet)
-          std::fputs(images_quiet(images).c_str(), stdout);
-        else if (flags->format == "json")
-          std::fputs(images_json(images, now()).c_str(), stdout);
-        else
-          std::fputs(images_table(images, now()).c_str(), stdout);
+        std::fputs(SBX_TRY(images_output(*flags, images)).c_str(), stdout);
         return 0;
       });
   cmd->add_flag("-q,--quiet", flags->quiet, "print only image ids");
-  cmd->add_option("--format", flags->format, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  cmd->add_flag("--no-trunc", flags->no_trunc, "Don't truncate output");
+  cmd->add_option("--format", flags->format,
+                  "table, json, or a Go template ('{{.Repository}}:{{.Tag}}', 'table ...')");
 }
+
+// The inspect document (an array) as it is, or each element through a Go template.
+Result<std::string> inspect_output(const std::string& document, const std::string& format) {
+  if (format.empty() || format == "json") return document;
+  std::string out;
+  for (const auto& element : nlohmann::json::parse(document))
+    out += SBX_TRY(render_template(format, element)) + "\n";
+  return out;
+}
+
+struct InspectFlags {
+  std::vector<std::string> names;
+  std::string format;
+};
 
 // `inspect` (with_containers) looks for containers first, as docker does;
 // `image inspect` only for images.
-CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::string>& names,
-                          bool with_containers) {
-  if (with_containers) {
-    if (auto containers = inspect_containers(globals, names)) {
-      std::fputs(containers->c_str(), stdout);
-      return 0;
-    }
-  }
+Result<std::string> inspect_document(const GlobalOptions& globals,
+                                     const std::vector<std::string>& names, bool with_containers) {
+  if (with_containers)
+    if (auto containers = inspect_containers(globals, names)) return *containers;
   store::Store store = SBX_TRY(open_store(globals));
   std::vector<std::pair<store::ImageRecord, std::string>> found;
   for (const std::string& name : names) {
@@ -139,21 +156,24 @@ CommandResult run_inspect(const GlobalOptions& globals, const std::vector<std::s
     std::string config = SBX_TRY(store.read_blob(image.id, image::kMaxConfigBytes));
     found.emplace_back(std::move(image), std::move(config));
   }
-  std::fputs(image_inspect_json(found).c_str(), stdout);
-  return 0;
+  return image_inspect_json(found);
 }
 
 void add_inspect(Registry& registry, const std::string& path) {
-  auto names = std::make_shared<std::vector<std::string>>();
+  auto flags = std::make_shared<InspectFlags>();
   bool with_containers = path == "inspect";
-  CLI::App* cmd =
-      registry.add(path,
-                   with_containers ? "Show containers' or images' details as JSON"
-                                   : "Show images' details as JSON",
-                   [&globals = registry.globals(), names, with_containers] -> CommandResult {
-                     return run_inspect(globals, *names, with_containers);
-                   });
-  cmd->add_option(with_containers ? "NAME" : "IMAGE", *names,
+  CLI::App* cmd = registry.add(
+      path,
+      with_containers ? "Show containers' or images' details as JSON"
+                      : "Show images' details as JSON",
+      [&globals = registry.globals(), flags, with_containers] -> CommandResult {
+        std::string document = SBX_TRY(inspect_document(globals, flags->names, with_containers));
+        std::fputs(SBX_TRY(inspect_output(document, flags->format)).c_str(), stdout);
+        return 0;
+      });
+  cmd->add_option("-f,--format", flags->format,
+                  "Go template for each object ('{{.State.Status}}', '{{json .Config.Env}}')");
+  cmd->add_option(with_containers ? "NAME" : "IMAGE", flags->names,
                   with_containers ? "container or image names or ids" : "image names or ids")
       ->required();
 }

@@ -1,5 +1,6 @@
 // `sandbox version`, `sandbox info` and `sandbox system check` (the host, and
 // the store: what is damaged or left over, and --repair).
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "go_template.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/containers/maintenance.hpp"
@@ -34,7 +36,32 @@ std::string version_text() {
   return text;
 }
 
+// `version --format json`: docker's {"Client": {...}} shape.
+nlohmann::json version_json() {
+  nlohmann::json libraries = nlohmann::json::array();
+  for (const OptionalLibrary& library : {rootfs::isal_library(), userns::libsubid_library()})
+    libraries.push_back(
+        {{"Name", library.name}, {"Soname", library.soname}, {"Loaded", library.loaded}});
+  return {{"Client",
+           {{"Version", SANDBOX_VERSION},
+            {"GitCommit", std::string(kBuildCommit)},
+            {"BuildType", SANDBOX_BUILD_TYPE},
+            {"Os", "linux"},
+            {"OptionalLibraries", libraries}}}};
+}
+
 namespace {
+
+// A --format check: one of `words` or a Go template (CLI11 says which words otherwise).
+CLI::Validator template_or(std::vector<std::string> words) {
+  return CLI::Validator(
+      [words](std::string& value) -> std::string {
+        if (is_go_template(value) || std::find(words.begin(), words.end(), value) != words.end())
+          return "";
+        return "not table, json or a Go template: " + value;
+      },
+      "table|json|TEMPLATE");
+}
 
 Result<std::filesystem::path> store_root(const GlobalOptions& globals) {
   if (!globals.root.empty()) return std::filesystem::path(globals.root);
@@ -119,11 +146,23 @@ void print_store_check(const std::filesystem::path& root, const store::StoreChec
 }  // namespace
 
 void register_system_commands(Registry& registry) {
-  registry.add("version", "Show the version, commit, build type and optional libraries",
-               [] -> CommandResult {
-                 std::fputs(version_text().c_str(), stdout);
-                 return 0;
-               });
+  auto version_format = std::make_shared<std::string>();
+  CLI::App* version =
+      registry.add("version", "Show the version, commit, build type and optional libraries",
+                   [version_format] -> CommandResult {
+                     const std::string& f = *version_format;
+                     if (f == "json")
+                       std::printf("%s\n", version_json().dump().c_str());
+                     else if (is_go_template(f))
+                       std::printf("%s\n", SBX_TRY(render_template(f, version_json())).c_str());
+                     else if (f.empty())
+                       std::fputs(version_text().c_str(), stdout);
+                     else
+                       return fail(unknown_format(f));
+                     return 0;
+                   });
+  version->add_option("-f,--format", *version_format,
+                      "json, or a Go template ('{{.Client.Version}}')");
 
   auto format = std::make_shared<std::string>("table");
   auto store_flags = std::make_shared<StoreCheckFlags>();
@@ -132,7 +171,7 @@ void register_system_commands(Registry& registry) {
     launch::HostReport report = launch::check_host(root);
     std::optional<store::StoreCheck> checked;
     if (store && path_exists(root)) checked = SBX_TRY(check_store(root, *store_flags, *format));
-    if (*format == "json") {
+    if (*format == "json" || is_go_template(*format)) {
       auto runtime_dir = runtime_root();
       nlohmann::json out = {{"version", SANDBOX_VERSION},
                             {"store", root.native()},
@@ -140,7 +179,10 @@ void register_system_commands(Registry& registry) {
                             {"ready", report.ready()},
                             {"checks", checks_to_json(report)}};
       if (checked) out["store_check"] = store_check_to_json(*checked, store_flags->repair);
-      std::printf("%s\n", out.dump(2).c_str());
+      if (*format == "json")
+        std::printf("%s\n", out.dump(2).c_str());
+      else
+        std::printf("%s\n", SBX_TRY(render_template(*format, out)).c_str());
     } else {
       std::printf("sandbox %s, store %s\n", SANDBOX_VERSION, root.c_str());
       print_checks(report);
@@ -155,15 +197,16 @@ void register_system_commands(Registry& registry) {
   CLI::App* system_check =
       registry.add("system check", "Check this host and the store (--repair fixes the store)",
                    [check] { return check(true); });
-  system_check->add_option("--format", *format, "table or json")
-      ->check(CLI::IsMember({"table", "json"}));
+  system_check->add_option("--format", *format, "table, json or a Go template ('{{.ready}}')")
+      ->check(template_or({"table", "json"}));
   system_check->add_flag("--repair", store_flags->repair,
                          "remove what is damaged or left over, so that the next pull restores it");
   system_check->add_flag("--full", store_flags->full,
                          "also verify every blob's digest and every layer's files (slow)");
   CLI::App* info = registry.add("info", "Check what this host offers rootless containers",
                                 [check] { return check(false); });
-  info->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  info->add_option("--format", *format, "table, json or a Go template ('{{.runtime_dir}}')")
+      ->check(template_or({"table", "json"}));
 }
 
 }  // namespace sbx::cli

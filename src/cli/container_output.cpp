@@ -78,24 +78,45 @@ std::string containers_quiet(const std::vector<ContainerInfo>& containers, bool 
   return out;
 }
 
-std::string containers_json(const std::vector<ContainerInfo>& containers, int64_t now) {
-  nlohmann::json array = nlohmann::json::array();
+std::vector<nlohmann::json> container_rows(const std::vector<ContainerInfo>& containers,
+                                           int64_t now, bool no_trunc) {
+  std::vector<nlohmann::json> rows;
   for (const auto& c : containers) {
     bool running = c.status == ContainerStatus::kRunning;
     std::string state(containers::to_string(c.status));
     if (c.status == ContainerStatus::kUnknown) state = "exited";
-    array.push_back({{"ID", c.id},
-                     {"Names", c.name},
-                     {"Image", c.image},
-                     {"ImageID", c.image_id},
-                     {"Command", c.spec.argv},
-                     {"CreatedAt", c.created_at},
-                     {"RunningFor", time_ago(store::parse_rfc3339(c.created_at), now)},
-                     {"State", state},
-                     {"Status", container_status_text(c, now)},
-                     {"Ports", ports_text(c)},
-                     {"ExitCode", c.exit ? c.exit->exit_code : (running ? 0 : -1)},
-                     {"Pid", running ? c.runtime->pid : 0}});
+    rows.push_back({{"ID", short_id(c.id, no_trunc)},
+                    {"Names", c.name},
+                    {"Image", c.image},
+                    {"ImageID", c.image_id},
+                    {"Command", command_text(c, no_trunc)},
+                    {"CreatedAt", c.created_at},
+                    {"RunningFor", time_ago(store::parse_rfc3339(c.created_at), now)},
+                    {"State", state},
+                    {"Status", container_status_text(c, now)},
+                    {"Ports", ports_text(c)},
+                    {"ExitCode", c.exit ? c.exit->exit_code : (running ? 0 : -1)},
+                    {"Pid", running ? c.runtime->pid : 0}});
+  }
+  return rows;
+}
+
+const std::map<std::string, std::string>& container_headers() {
+  static const std::map<std::string, std::string> headers = {
+      {"ID", "CONTAINER ID"},    {"Names", "NAMES"},        {"Image", "IMAGE"},
+      {"ImageID", "IMAGE ID"},   {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"},
+      {"RunningFor", "CREATED"}, {"State", "STATE"},        {"Status", "STATUS"},
+      {"Ports", "PORTS"},        {"ExitCode", "EXIT CODE"}, {"Pid", "PID"}};
+  return headers;
+}
+
+std::string containers_json(const std::vector<ContainerInfo>& containers, int64_t now) {
+  nlohmann::json array = nlohmann::json::array();
+  std::vector<nlohmann::json> rows = container_rows(containers, now, true);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i]["Names"] = nlohmann::json::array({containers[i].name});  // podman's shape
+    rows[i]["Command"] = containers[i].spec.argv;
+    array.push_back(std::move(rows[i]));
   }
   return array.dump(4) + "\n";
 }

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
@@ -17,8 +20,15 @@ std::string containers_table(const std::vector<containers::ContainerInfo>& conta
                              bool no_trunc);
 std::string containers_quiet(const std::vector<containers::ContainerInfo>& containers,
                              bool no_trunc);
-// An array of objects (ID, Names, Image, ImageID, Command, CreatedAt, RunningFor,
-// State, Status, Ports, ExitCode, Pid).
+// The rows `ps --format TEMPLATE` renders, as docker names their fields (ID,
+// Names, Image, ImageID, Command, CreatedAt, RunningFor, State, Status, Ports,
+// ExitCode, Pid): short ID and quoted Command unless no_trunc, Names a string.
+std::vector<nlohmann::json> container_rows(const std::vector<containers::ContainerInfo>& containers,
+                                           int64_t now, bool no_trunc);
+// The header of each field in `ps --format 'table ...'`.
+const std::map<std::string, std::string>& container_headers();
+// `ps --format json`: an array of those objects with the full ID, Command as an
+// array and Names an array, as podman prints them.
 std::string containers_json(const std::vector<containers::ContainerInfo>& containers, int64_t now);
 // `inspect`: an array of docker-shaped documents.
 std::string containers_inspect_json(const std::vector<containers::ContainerInfo>& containers);

@@ -108,6 +108,34 @@ std::string images_quiet(const std::vector<store::ImageRecord>& images) {
   return out;
 }
 
+std::vector<json> image_rows(const std::vector<store::ImageRecord>& images, int64_t now,
+                             bool no_trunc) {
+  std::vector<json> out;
+  for (const store::ImageRecord& image : images) {
+    int64_t created = store::parse_rfc3339(image.created);
+    for (const Row& row : rows_of(image)) {
+      std::string digest = image.repo_digests.empty() ? "<none>" : image.repo_digests.front();
+      if (auto at = digest.find('@'); at != std::string::npos) digest.erase(0, at + 1);
+      out.push_back({{"ID", no_trunc ? image.id.str() : image.id.short_hex()},
+                     {"Repository", row.repository},
+                     {"Tag", row.tag},
+                     {"Digest", digest},
+                     {"CreatedAt", image.created},
+                     {"CreatedSince", time_ago(created, now)},
+                     {"Size", human_size(static_cast<double>(image.size()))}});
+    }
+  }
+  return out;
+}
+
+const std::map<std::string, std::string>& image_headers() {
+  static const std::map<std::string, std::string> headers = {
+      {"ID", "IMAGE ID"},   {"Repository", "REPOSITORY"}, {"Tag", "TAG"},
+      {"Digest", "DIGEST"}, {"CreatedAt", "CREATED AT"},  {"CreatedSince", "CREATED"},
+      {"Size", "SIZE"}};
+  return headers;
+}
+
 std::string images_json(const std::vector<store::ImageRecord>& images, int64_t now) {
   json list = json::array();
   for (const store::ImageRecord& image : images) {

@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "sandbox/store/store.hpp"
 
@@ -33,6 +36,13 @@ std::string images_quiet(const std::vector<store::ImageRecord>& images);
 // `images --format json`: an array of objects (Id, Repository, Tag, RepoTags,
 // RepoDigests, Created, CreatedAt, CreatedSince, Size).
 std::string images_json(const std::vector<store::ImageRecord>& images, int64_t now);
+
+// The rows `images --format TEMPLATE` renders, with docker's field names (ID
+// short unless no_trunc, Repository, Tag, Digest, CreatedAt, CreatedSince,
+// Size as docker shows it), and the header of each for 'table ...'.
+std::vector<nlohmann::json> image_rows(const std::vector<store::ImageRecord>& images, int64_t now,
+                                       bool no_trunc);
+const std::map<std::string, std::string>& image_headers();
 
 // `inspect IMAGE...`: docker's shape (an array, one object per image); each
 // image comes with its config blob as stored.

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sandbox/containers/records.hpp"
+#include "sandbox/net/config.hpp"
 
 namespace sbx::containers {
 namespace {
@@ -60,15 +61,62 @@ json config_json(const ContainerInfo& info) {
           {"StopSignal", s.stop_signal}};
 }
 
+std::string network_mode(const ContainerSpec& s) {
+  switch (s.network) {
+    case NetworkMode::kHost:
+      return "host";
+    case NetworkMode::kSlirp4netns:
+      return "slirp4netns";  // podman's name for the default rootless network
+    default:
+      return "none";
+  }
+}
+
+// docker's "HOST:CONTAINER[:ro]" of each bind mount.
+json binds_json(const ContainerSpec& s) {
+  json binds = json::array();
+  for (const auto& m : s.mounts)
+    if (m.type == MountType::kBind)
+      binds.push_back(m.source + ":" + m.destination + (m.read_only ? ":ro" : ""));
+  return binds;
+}
+
+// -p as asked for (HostPort "" when a free one is chosen at start).
+json port_bindings_json(const ContainerSpec& s) {
+  json ports = json::object();
+  for (const auto& p : s.ports) {
+    std::string key = std::to_string(p.container_port) + "/" + p.protocol;
+    if (!ports.contains(key)) ports[key] = json::array();
+    ports[key].push_back(
+        {{"HostIp", p.host_ip}, {"HostPort", p.host_port ? std::to_string(p.host_port) : ""}});
+  }
+  return ports;
+}
+
 json host_config_json(const ContainerInfo& info) {
   const ContainerSpec& s = info.spec;
+  const auto& limits = s.cgroup.limits;
   return {{"AutoRemove", s.remove},
           {"Privileged", s.security.privileged},
           {"ReadonlyRootfs", s.read_only_rootfs},
           {"CapAdd", s.security.cap_add},
           {"CapDrop", s.security.cap_drop},
-          {"NetworkMode", s.network == NetworkMode::kHost ? "host" : "none"},
+          {"NetworkMode", network_mode(s)},
+          {"Binds", binds_json(s)},
+          {"PortBindings", port_bindings_json(s)},
+          {"RestartPolicy", {{"Name", "no"}, {"MaximumRetryCount", 0}}},
+          {"Memory", limits.memory.value_or(0)},
+          {"MemorySwap", limits.memory_swap.value_or(0)},
+          {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
           {"Ulimits", s.security.ulimits}};
+}
+
+// slirp4netns gives the container .100 of its --cidr (10.0.2.100 by default).
+json network_settings_json(const ContainerInfo& info) {
+  std::string address;
+  if (info.spec.network == NetworkMode::kSlirp4netns && info.status == ContainerStatus::kRunning)
+    if (auto addresses = net::slirp_addresses(info.spec.slirp.cidr)) address = addresses->guest;
+  return {{"Ports", ports_json(info)}, {"IPAddress", address}};
 }
 
 }  // namespace
@@ -88,7 +136,7 @@ std::string container_info_to_json(const ContainerInfo& info) {
             {"Mounts", mounts_json(s)},
             {"Config", config_json(info)},
             {"HostConfig", host_config_json(info)},
-            {"NetworkSettings", {{"Ports", ports_json(info)}}},
+            {"NetworkSettings", network_settings_json(info)},
             {"GraphDriver",
              {{"Data",
                {{"UpperDir", (info.store_dir / "upper").string()},

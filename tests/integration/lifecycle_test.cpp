@@ -30,7 +30,7 @@ TEST_F(LifecycleTest, DetachedRunShowsInPsAndInspect) {
   auto parsed = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(parsed.is_array() && parsed.size() == 1) << json.out;
   EXPECT_EQ(parsed[0]["ID"], id);
-  EXPECT_EQ(parsed[0]["Names"], "web");
+  EXPECT_EQ(parsed[0]["Names"], nlohmann::json::array({"web"}));  // podman's shape
   EXPECT_EQ(parsed[0]["State"], "running");
 
   auto doc = inspect(id.substr(0, 5));  // a unique prefix
@@ -198,7 +198,7 @@ TEST_F(LifecycleTest, RenameAndPrune) {
   auto left = sandbox({"ps", "-a", "--format", "json"});
   auto parsed = nlohmann::json::parse(left.out, nullptr, false);
   ASSERT_TRUE(parsed.is_array() && parsed.size() == 1) << left.out;
-  EXPECT_EQ(parsed[0]["Names"], "live");
+  EXPECT_EQ(parsed[0]["Names"], nlohmann::json::array({"live"}));
 }
 
 TEST_F(LifecycleTest, TopListsTheContainersProcesses) {
