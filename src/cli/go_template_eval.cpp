@@ -162,6 +162,16 @@ Result<json> compare(const Args& a, const char* name, const std::function<bool(i
   return json(accept(order));
 }
 
+// lower, upper: `change` applied to each byte of a string.
+Function each_char(const char* name, int (*change)(unsigned char)) {
+  return [name, change](const Args& a) -> Result<json> {
+    SBX_TRY(want_args(a, 1, name));
+    std::string s = SBX_TRY(as_string(a[0], name));
+    for (char& c : s) c = static_cast<char>(change(static_cast<unsigned char>(c)));
+    return json(s);
+  };
+}
+
 const std::map<std::string, Function, std::less<>>& functions() {
   static const std::map<std::string, Function, std::less<>> table = {
       {"json",
@@ -177,22 +187,8 @@ const std::map<std::string, Function, std::less<>>& functions() {
          if (a[0].is_array() || a[0].is_object()) return json(a[0].size());
          return fail(std::string("error calling len: len of type ") + a[0].type_name());
        }},
-      {"lower",
-       [](const Args& a) -> Result<json> {
-         SBX_TRY(want_args(a, 1, "lower"));
-         std::string s = SBX_TRY(as_string(a[0], "lower"));
-         std::transform(s.begin(), s.end(), s.begin(),
-                        [](unsigned char c) { return std::tolower(c); });
-         return json(s);
-       }},
-      {"upper",
-       [](const Args& a) -> Result<json> {
-         SBX_TRY(want_args(a, 1, "upper"));
-         std::string s = SBX_TRY(as_string(a[0], "upper"));
-         std::transform(s.begin(), s.end(), s.begin(),
-                        [](unsigned char c) { return std::toupper(c); });
-         return json(s);
-       }},
+      {"lower", each_char("lower", [](unsigned char c) { return std::tolower(c); })},
+      {"upper", each_char("upper", [](unsigned char c) { return std::toupper(c); })},
       {"title",
        [](const Args& a) -> Result<json> {
          SBX_TRY(want_args(a, 1, "title"));
