@@ -53,7 +53,8 @@ const CLI::App* find_subcommand(const CLI::App& group, std::string_view name) {
 
 }  // namespace
 
-Status check_command_path(const CLI::App& app, const std::vector<std::string_view>& words) {
+Status check_command_path(const CLI::App& app, const std::vector<std::string_view>& words,
+                          bool help_asked) {
   const CLI::App* node = &app;
   std::string path = "sandbox";
   for (std::string_view word : words) {
@@ -69,7 +70,7 @@ Status check_command_path(const CLI::App& app, const std::vector<std::string_vie
     path += " " + std::string(word);
     if (node->get_subcommands([](const CLI::App*) { return true; }).empty()) return {};
   }
-  if (node != &app)
+  if (node != &app && !help_asked)
     return fail(Error("\"" + path + "\" requires a command")
                     .with_hint("see '" + path + " --help' for its commands"));
   return {};

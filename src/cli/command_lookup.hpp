@@ -21,8 +21,10 @@ std::string nearest_word(std::string_view word, const std::vector<std::string>& 
 
 // Checks that `words` (the command's words, as main finds them) walk from `app`
 // to a command: an unknown word is an error naming it and the group it was
-// looked up in; a group without its command ("sandbox system") too.
-Status check_command_path(const CLI::App& app, const std::vector<std::string_view>& words);
+// looked up in; a group without its command ("sandbox system") too, unless
+// `help_asked` (its help is asked for).
+Status check_command_path(const CLI::App& app, const std::vector<std::string_view>& words,
+                          bool help_asked = false);
 
 // `run` and `exec` stop parsing at their first positional word (IMAGE,
 // CONTAINER): a word before it that looks like a flag is one they do not know

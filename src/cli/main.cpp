@@ -63,13 +63,11 @@ void print_error(const Error& error) {
 }
 
 // The command's words: the first two arguments that are neither options nor
-// a global option's value (a group and its command, `system check`); none
-// when help is asked for.
+// a global option's value (a group and its command, `system check`).
 std::vector<std::string_view> command_words(int argc, char** argv) {
   std::vector<std::string_view> words;
   for (int i = 1; i < argc && words.size() < 2; ++i) {
     std::string_view arg = argv[i];
-    if (arg == "-h" || arg == "--help") return {};
     if (arg == "--root" || arg == "--storage-driver") {
       ++i;
       continue;
@@ -77,6 +75,12 @@ std::vector<std::string_view> command_words(int argc, char** argv) {
     if (!arg.starts_with('-')) words.push_back(arg);
   }
   return words;
+}
+
+bool asks_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") return true;
+  return false;
 }
 
 // Command groups, the most used first. CLI11 builds every option as it is
@@ -107,7 +111,30 @@ constexpr RegisterGroup kGroups[] = {register_run_commands,       register_exec_
   ::_exit(kLibraryMissing);
 }
 
+// `sandbox help [COMMAND...]` is `sandbox [COMMAND...] --help`, as docker has it.
+std::vector<char*> help_as_flag(int argc, char** argv) {
+  static char help_flag[] = "--help";
+  std::vector<char*> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--root" || arg == "--storage-driver") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.starts_with('-')) continue;
+    if (arg == "help") {
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+      args.push_back(help_flag);
+    }
+    break;  // only the first word
+  }
+  return args;
+}
+
 int run_main(int argc, char** argv) {
+  std::vector<char*> args = help_as_flag(argc, argv);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   CLI::App app{"sandbox: rootless containers without a daemon", "sandbox"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] {
@@ -121,14 +148,15 @@ int run_main(int argc, char** argv) {
 
   Registry registry(app, globals);
   std::vector<std::string_view> words = command_words(argc, argv);
+  bool help = asks_help(argc, argv);  // help lists every group's commands
   for (RegisterGroup group : kGroups) {
     group(registry);
-    if (registry.has(words)) break;
+    if (!help && registry.has(words)) break;
   }
   // __dump-cli and __complete, for the man pages and the shell completions.
   if (std::optional<int> code = run_tool_command(app, argc, argv)) return *code;
   // `sandbox bogus`: CLI11 would say "A subcommand is required".
-  if (Status known = check_command_path(app, words); !known) {
+  if (Status known = check_command_path(app, words, help); !known) {
     print_error(known.error());
     return kSandboxFailed;
   }

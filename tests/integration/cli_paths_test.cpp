@@ -142,6 +142,19 @@ TEST_F(CliPathsTest, AnUnknownVerbIsNamedAndExits125) {
       << group_only.describe();
 }
 
+TEST_F(CliPathsTest, HelpCommandIsTheHelpFlag) {
+  auto top = sandbox({"help"});
+  EXPECT_EQ(top.exit_code, 0) << top.describe();
+  EXPECT_EQ(top.out, sandbox({"--help"}).out);
+  auto ps = sandbox({"help", "ps"});
+  EXPECT_EQ(ps.exit_code, 0) << ps.describe();
+  EXPECT_NE(ps.out.find("Usage: sandbox ps"), std::string::npos) << ps.describe();
+  auto check = sandbox({"help", "system", "check"});
+  EXPECT_NE(check.out.find("Usage: sandbox system check"), std::string::npos) << check.describe();
+  auto bogus = sandbox({"help", "bogus"});
+  EXPECT_EQ(bogus.exit_code, 125) << bogus.describe();
+}
+
 TEST_F(CliPathsTest, AnUnknownRunFlagIsNamedNotTakenForTheImage) {
   auto r = sandbox({"run", "--restart", "always", "alpine"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();

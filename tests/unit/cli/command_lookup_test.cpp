@@ -71,6 +71,8 @@ TEST_F(CommandPath, AGroupWithoutItsCommandIsAnError) {
   Status r = check_command_path(app, {"system"});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message(), "\"sandbox system\" requires a command");
+  EXPECT_TRUE(check_command_path(app, {"system"}, true));  // `sandbox system --help`
+  EXPECT_FALSE(check_command_path(app, {"bogus"}, true));  // `sandbox bogus --help`
 }
 
 TEST(UnknownFlag, AFlagBeforeTheImageIsNamed) {
