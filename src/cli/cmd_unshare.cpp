@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli.hpp"
+#include "command_lookup.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
@@ -22,6 +23,7 @@ struct UnshareOptions {
 
 CommandResult run_unshare(const UnshareOptions& options) {
   std::vector<std::string> argv = options.app->remaining();
+  SBX_TRY(check_no_unknown_flag(argv, "unshare"));
   if (argv.empty()) {
     const char* shell = std::getenv("SHELL");
     argv.push_back(shell && *shell ? shell : "/bin/sh");
