@@ -199,16 +199,18 @@ void add_wait(Registry& registry) {
 void add_rm(Registry& registry, const std::string& path) {
   struct Flags {
     bool force = false;
+    bool volumes = false;
     std::vector<std::string> names;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = registry.add(
       path, "Remove one or more containers", [&globals = registry.globals(), f]() -> CommandResult {
         return for_each(globals, f->names, [&](const Containers& c, const std::string& id) {
-          return containers::remove_container(c, id, f->force);
+          return containers::remove_container(c, id, f->force, f->volumes);
         });
       });
   cmd->add_flag("-f,--force", f->force, "Force the removal of a running container (SIGKILL)");
+  cmd->add_flag("-v,--volumes", f->volumes, "Remove the container's anonymous volumes too");
   cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
 }
 

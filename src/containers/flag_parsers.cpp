@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "sandbox/base/strings.hpp"
 
@@ -23,8 +24,21 @@ Status check_destination(std::string_view text, const std::string& dest) {
 Status check_source(std::string_view text, const std::string& source) {
   if (source.empty()) return fail("'" + std::string(text) + "': the host path is empty");
   if (source[0] != '/')
-    return fail(Error("'" + std::string(text) + "': named volumes are not supported")
+    return fail(Error("'" + std::string(text) + "': the host path '" + source +
+                      "' must be absolute")
                     .with_hint("give an absolute host path, e.g. -v \"$PWD/dir:/dir\""));
+  return {};
+}
+
+// -v SOURCE: an absolute host path, else a volume name.
+Status classify_source(std::string_view text, MountRequest& m) {
+  if (m.source.starts_with('/')) return check_source(text, m.source);
+  if (!valid_volume_name(m.source))
+    return fail(Error("'" + std::string(text) + "': '" + m.source +
+                      "' is neither an absolute host path nor a volume name")
+                    .with_hint("a volume name is [a-zA-Z0-9][a-zA-Z0-9_.-]*; a host path starts "
+                               "with /, e.g. \"$PWD/dir\""));
+  m.type = MountType::kVolume;
   return {};
 }
 
@@ -50,6 +64,17 @@ bool apply_flag_option(std::string_view opt, MountRequest& m) {
   return false;
 }
 
+// One option of -v after the second colon; false when unknown.
+bool apply_volume_option(std::string_view opt, MountRequest& m) {
+  if (apply_flag_option(opt, m)) return true;
+  if (opt == "U") return m.chown = true;
+  if (opt == "nocopy") return m.no_copy = true;
+  static constexpr std::array<std::string_view, 11> kIgnored{
+      "z", "Z", "bind", "rbind", "private", "rprivate", "slave", "rslave", "shared", "rshared",
+      "copy"};
+  return std::ranges::find(kIgnored, opt) != kIgnored.end();
+}
+
 Result<std::string> tmpfs_data_option(std::string_view text, std::string_view opt) {
   static constexpr std::array<std::string_view, 5> kData{
       "size=", "mode=", "nr_inodes=", "uid=", "gid="};
@@ -66,22 +91,31 @@ bool parse_bool(std::string_view value, bool& out) {
 
 }  // namespace
 
+bool valid_volume_name(std::string_view name) {
+  if (name.empty() || name.size() > 255 || !std::isalnum(static_cast<unsigned char>(name[0])))
+    return false;
+  return std::ranges::all_of(name, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
 Result<MountRequest> parse_volume(std::string_view text) {
   auto parts = split(text, ':');
-  if (parts.size() < 2 || parts.size() > 3)
-    return fail("invalid volume '" + std::string(text) + "': expected HOST:CONTAINER[:OPTIONS]");
-  MountRequest m{.type = MountType::kBind, .source = parts[0], .destination = parts[1]};
-  SBX_TRY(check_source(text, m.source));
-  SBX_TRY(check_destination(text, m.destination));
-  if (parts.size() == 3) {
-    for (const auto& opt : split(parts[2], ',')) {
-      if (apply_flag_option(opt, m)) continue;
-      static constexpr std::array<std::string_view, 10> kIgnored{
-          "z", "Z", "bind", "rbind", "private", "rprivate", "slave", "rslave", "shared", "rshared"};
-      if (std::ranges::find(kIgnored, opt) != kIgnored.end()) continue;
-      return fail("invalid volume '" + std::string(text) + "': unknown option '" + opt + "'");
-    }
+  if (parts.empty() || parts.size() > 3)
+    return fail("invalid volume '" + std::string(text) +
+                "': expected [SOURCE:]CONTAINER-PATH[:OPTIONS]");
+  MountRequest m;
+  if (parts.size() == 1) {  // -v /path: an anonymous volume
+    m = {.type = MountType::kVolume, .destination = parts[0]};
+  } else {
+    m = {.type = MountType::kBind, .source = parts[0], .destination = parts[1]};
+    SBX_TRY(classify_source(text, m));
   }
+  SBX_TRY(check_destination(text, m.destination));
+  if (parts.size() == 3)
+    for (const auto& opt : split(parts[2], ','))
+      if (!apply_volume_option(opt, m))
+        return fail("invalid volume '" + std::string(text) + "': unknown option '" + opt + "'");
   return m;
 }
 
@@ -107,6 +141,7 @@ Result<MountRequest> parse_mount(std::string_view text) {
   MountRequest m;
   std::string type;
   std::vector<std::string> data;
+  bool volume_keys = false;
   auto bad = [&](const std::string& why) {
     return fail("invalid mount '" + std::string(text) + "': " + why);
   };
@@ -126,16 +161,25 @@ Result<MountRequest> parse_mount(std::string_view text) {
       data.push_back("size=" + value);
     else if (key == "tmpfs-mode")
       data.push_back("mode=" + value);
-    else if (key == "bind-propagation" || key == "consistency")
+    else if (key == "volume-nocopy") {
+      if (!parse_bool(value, m.no_copy)) return bad("volume-nocopy takes true or false");
+      volume_keys = true;
+    } else if (key == "bind-propagation" || key == "consistency")
       continue;
     else
       return bad("unknown key '" + key + "'");
   }
   if (m.destination.empty()) return bad("target= is required");
   SBX_TRY(check_destination(text, m.destination));
+  if (volume_keys && type != "volume") return bad("volume options on a " + type + " mount");
   if (type == "bind") {
     if (!data.empty()) return bad("tmpfs options on a bind mount");
     SBX_TRY(check_source(text, m.source));
+  } else if (type == "volume") {
+    if (!data.empty()) return bad("tmpfs options on a volume mount");
+    if (!m.source.empty() && !valid_volume_name(m.source))
+      return bad("'" + m.source + "' is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
+    m.type = MountType::kVolume;
   } else if (type == "tmpfs") {
     if (!m.source.empty()) return bad("a tmpfs mount takes no source");
     m.type = MountType::kTmpfs;

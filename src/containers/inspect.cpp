@@ -29,7 +29,7 @@ json state_json(const ContainerInfo& info) {
 json mounts_json(const ContainerSpec& spec) {
   json mounts = json::array();
   for (const auto& m : spec.mounts)
-    mounts.push_back({{"Type", m.type == MountType::kBind ? "bind" : "tmpfs"},
+    mounts.push_back({{"Type", mount_type_name(m.type)},
                       {"Source", m.source},
                       {"Destination", m.destination},
                       {"Mode", m.data},

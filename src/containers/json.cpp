@@ -84,7 +84,9 @@ constexpr auto kMountFields =
            Field<MountRequest, std::string>{"destination", &MountRequest::destination},
            Field<MountRequest, bool>{"read_only", &MountRequest::read_only},
            Field<MountRequest, unsigned long>{"flags", &MountRequest::flags},
-           Field<MountRequest, std::string>{"data", &MountRequest::data});
+           Field<MountRequest, std::string>{"data", &MountRequest::data},
+           Field<MountRequest, bool>{"no_copy", &MountRequest::no_copy},
+           Field<MountRequest, bool>{"chown", &MountRequest::chown});
 
 using Security = security::SecurityOptions;
 using Strings = std::vector<std::string>;
@@ -147,11 +149,10 @@ NetworkMode network_from_name(const std::string& name) {
   return NetworkMode::kNone;
 }
 
-// The mount table and its type: "bind" or "tmpfs".
+// The mount table and its type: "bind", "tmpfs" or "volume".
 json mounts_to_json(const std::vector<MountRequest>& mounts) {
   json list = write_list(mounts, kMountFields);
-  for (size_t i = 0; i < mounts.size(); ++i)
-    list[i]["type"] = mounts[i].type == MountType::kBind ? "bind" : "tmpfs";
+  for (size_t i = 0; i < mounts.size(); ++i) list[i]["type"] = mount_type_name(mounts[i].type);
   return list;
 }
 
@@ -163,7 +164,9 @@ void mounts_from_json(const json& j, std::vector<MountRequest>& mounts) {
     read_object(item, mount, kMountFields);
     std::string type = "bind";
     get_if(item, "type", type);
-    mount.type = type == "tmpfs" ? MountType::kTmpfs : MountType::kBind;
+    mount.type = type == "tmpfs"    ? MountType::kTmpfs
+                 : type == "volume" ? MountType::kVolume
+                                    : MountType::kBind;
   }
 }
 

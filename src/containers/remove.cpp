@@ -3,12 +3,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/cgroup/cgroup_fs.hpp"
 #include "sandbox/cgroup/placement.hpp"
 #include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/volumes.hpp"
 #include "sandbox/images/tree_remover.hpp"
 
 namespace sbx::containers {
@@ -32,6 +34,16 @@ Status kill_for_removal(const ContainerInfo& info) {
   for (int i = 0; i < 1000 && process_alive(pid, start); ++i) ::usleep(10000);
   if (process_alive(pid, start)) return fail("container " + info.name + " did not die on SIGKILL");
   return {};
+}
+
+// rm -v and --rm: once the container is gone, its anonymous volumes are unused.
+Status remove_volumes_of(const Containers& containers, const ContainerSpec& spec) {
+  if (std::ranges::none_of(spec.mounts, [](const MountRequest& m) {
+        return m.type == MountType::kVolume;
+      }))
+    return {};
+  auto volumes = SBX_TRY(Volumes::open(containers.store_root()));
+  return with_context(remove_anonymous_volumes(volumes, spec), "remove anonymous volumes");
 }
 
 // Nothing was written to the container's rootfs: its upper dir is empty (and
@@ -77,14 +89,17 @@ Status finish_container(const Containers& containers, const std::string& id,
   // --rm: nothing to record, the container goes (one file fewer to create).
   // Untouched, it leaves only our records and empty overlay dirs: deleting
   // them (a synchronous discard per block on some disks) is left for later.
-  if (info.spec.remove)
-    return rootfs_untouched(info.store_dir) ? containers.remove_later(id)
-                                            : containers.remove(id, remove_container_tree);
+  if (info.spec.remove) {
+    SBX_TRY(rootfs_untouched(info.store_dir) ? containers.remove_later(id)
+                                             : containers.remove(id, remove_container_tree));
+    return remove_volumes_of(containers, info.spec);
+  }
   SBX_TRY(containers.write_exit(id, final_record));
   return containers.remove_runtime_state(id);
 }
 
-Status remove_container(const Containers& containers, const std::string& id, bool force) {
+Status remove_container(const Containers& containers, const std::string& id, bool force,
+                        bool volumes) {
   auto lock = SBX_TRY(containers.lock(id));
   auto found = containers.info(id);
   // Records are not fsynced: a machine crash may leave config.json empty.
@@ -103,7 +118,9 @@ Status remove_container(const Containers& containers, const std::string& id, boo
   // The monitor's cleanup finds the container gone: its cgroupfs dirs go here.
   if (info.runtime && !info.runtime->cgroup_path.empty())
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);
-  return with_context(containers.remove(id, remove_container_tree), "remove " + info.name);
+  SBX_TRY_CTX(containers.remove(id, remove_container_tree), "remove " + info.name);
+  if (volumes) SBX_TRY_CTX(remove_volumes_of(containers, info.spec), "remove " + info.name);
+  return {};
 }
 
 Result<std::vector<std::string>> prune_containers(const Containers& containers) {

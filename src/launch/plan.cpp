@@ -50,7 +50,7 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   return m;
 }
 
-PlanMount to_plan_mount(const containers::MountRequest& r) {
+PlanMount to_plan_mount(const containers::MountRequest& r, const LaunchInputs& in) {
   PlanMount p;
   p.destination = r.destination;
   p.flags = r.flags | (r.read_only ? MS_RDONLY : 0);
@@ -60,7 +60,9 @@ PlanMount to_plan_mount(const containers::MountRequest& r) {
     p.data = r.data;
   } else {
     p.type = "bind";
-    p.source = r.source;
+    p.source = r.type == containers::MountType::kVolume
+                   ? in.volumes_dir + "/" + r.source + "/_data"
+                   : r.source;
   }
   return p;
 }
@@ -106,7 +108,7 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
                     (spec.network != containers::NetworkMode::kHost ? CLONE_NEWNET : 0);
   plan.mounts = system_mounts(spec, in);
   std::vector<PlanMount> user;
-  for (const auto& r : spec.mounts) user.push_back(to_plan_mount(r));
+  for (const auto& r : spec.mounts) user.push_back(to_plan_mount(r, in));
   // Parents before children, whatever order the flags came in.
   std::ranges::stable_sort(user, {}, [](const PlanMount& m) { return depth(m.destination); });
   plan.mounts.insert(plan.mounts.end(), user.begin(), user.end());

@@ -10,6 +10,7 @@
 
 #include "launch.hpp"
 #include "run_inputs.hpp"
+#include "sandbox/containers/volumes.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
@@ -88,6 +89,8 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
   spec.stop_signal = config.stop_signal;
   SBX_TRY(check_bind_sources(spec));
+  auto volumes = SBX_TRY(containers::Volumes::open(store.root()));
+  SBX_TRY(containers::name_anonymous_volumes(volumes, spec));
   SBX_TRY(settle_cgroup_limits(spec, progress));
 
   // A container that never started leaves nothing behind, --rm or not.

@@ -11,6 +11,7 @@
 
 #include "host_network.hpp"
 #include "pause_namespace.hpp"
+#include "volume_inputs.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/launch/mount_point_layer.hpp"
@@ -180,6 +181,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   // busy disk). Every kernel with unprivileged overlay (5.11) has it.
   if (spec.remove && in.rootfs.mount.driver == rootfs::StorageDriver::kOverlay)
     in.rootfs.mount.options += ",volatile";
+  in.volumes_dir = SBX_TRY_CTX(prepare_volumes(spec, store, lowers, in.id_maps), "volumes");
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
   in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec), "/etc files");

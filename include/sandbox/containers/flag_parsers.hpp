@@ -13,9 +13,10 @@
 
 namespace sbx::containers {
 
-// -v HOST:CTR[:ro|rw|z|Z|...]; HOST must be absolute (named volumes are not supported).
+// -v HOST:CTR[:OPTS] (HOST absolute), -v NAME:CTR[:OPTS] (a named volume) or
+// -v CTR (an anonymous volume). OPTS: ro, rw, U, nocopy, nosuid, ..., z/Z ignored.
 Result<MountRequest> parse_volume(std::string_view text);
-// --mount type=bind|tmpfs,source=...,target=...,readonly,tmpfs-size=...,tmpfs-mode=...
+// --mount type=bind|volume|tmpfs,source=...,target=...,readonly,tmpfs-size=...,tmpfs-mode=...
 Result<MountRequest> parse_mount(std::string_view text);
 // --tmpfs PATH[:OPTS]; docker's default options rw,noexec,nosuid,nodev.
 Result<MountRequest> parse_tmpfs(std::string_view text);

@@ -46,8 +46,10 @@ Status stop_container(const Containers& containers, const std::string& id,
 Status kill_container(const Containers& containers, const std::string& id, int signal);
 // Blocks until the container is not running; its exit code (-1 when unknown).
 Result<int> wait_container(const Containers& containers, const std::string& id);
-// rm: a running container needs `force` (then it is killed first).
-Status remove_container(const Containers& containers, const std::string& id, bool force);
+// rm: a running container needs `force` (then it is killed first); `volumes`
+// (rm -v) removes its anonymous volumes too.
+Status remove_container(const Containers& containers, const std::string& id, bool force,
+                        bool volumes = false);
 Status rename_container(const Containers& containers, const std::string& id,
                         const std::string& new_name);
 // Removes every container that does not run; returns their ids.

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
@@ -23,18 +24,29 @@ struct ImageDefaults {
   std::string user;
 };
 
-enum class MountType { kBind, kTmpfs };
+enum class MountType { kBind, kTmpfs, kVolume };
 
 // One -v, --mount or --tmpfs, parsed.
 struct MountRequest {
   MountType type = MountType::kBind;
-  std::string source;       // absolute host path (bind)
+  // bind: an absolute host path; volume: the volume's name ("" = anonymous
+  // until the run names it, see name_anonymous_volumes).
+  std::string source;
   std::string destination;  // absolute path in the container
   bool read_only = false;
   unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC
   std::string data;         // tmpfs: "size=...,mode=..."
+  bool no_copy = false;     // volume: do not fill a new volume from the image (nocopy)
+  bool chown = false;       // :U: chown the source to the container's user
   friend bool operator==(const MountRequest&, const MountRequest&) = default;
 };
+
+inline const char* mount_type_name(MountType type) {
+  return type == MountType::kBind ? "bind" : type == MountType::kTmpfs ? "tmpfs" : "volume";
+}
+
+// docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters.
+bool valid_volume_name(std::string_view name);
 
 // kSlirp4netns is the default of `run` (podman's rootless default).
 enum class NetworkMode { kNone, kHost, kSlirp4netns };

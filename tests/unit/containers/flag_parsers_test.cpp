@@ -17,14 +17,39 @@ TEST(ParseVolume, HostContainerAndOptions) {
   EXPECT_EQ(parse_volume("/a:/b:nosuid,noexec")->flags, MS_NOSUID | MS_NOEXEC);
 }
 
+TEST(ParseVolume, NamedAndAnonymousVolumes) {
+  auto named = *parse_volume("data.1_x-y:/data:ro,nocopy");
+  EXPECT_EQ(named.type, MountType::kVolume);
+  EXPECT_EQ(named.source, "data.1_x-y");
+  EXPECT_EQ(named.destination, "/data");
+  EXPECT_TRUE(named.read_only);
+  EXPECT_TRUE(named.no_copy);
+  auto anonymous = *parse_volume("/cache");
+  EXPECT_EQ(anonymous.type, MountType::kVolume);
+  EXPECT_EQ(anonymous.source, "");
+  EXPECT_EQ(anonymous.destination, "/cache");
+  EXPECT_TRUE(parse_volume("/srv:/srv:U")->chown);
+  EXPECT_EQ(parse_volume("/srv:/srv:U")->type, MountType::kBind);
+}
+
 TEST(ParseVolume, MalformedInputIsAClearError) {
-  for (const char* bad : {"/only", "/a:/b:ro:x", "named:/data", ":/data", "/a:relative", "/a:/",
-                          "/a:/x/../y", "/a:/b:bogus"}) {
+  for (const char* bad : {"relative", "/a:/b:ro:x", "./dir:/data", "-x:/data", ":/data",
+                          "/a:relative", "/a:/", "/a:/x/../y", "/a:/b:bogus", "na me:/data"}) {
     auto v = parse_volume(bad);
     ASSERT_FALSE(v) << bad;
     EXPECT_NE(v.error().message().find(bad), std::string::npos) << v.error().message();
   }
-  EXPECT_FALSE(parse_volume("named:/data").error().hint().empty());
+  EXPECT_FALSE(parse_volume("./dir:/data").error().hint().empty());
+}
+
+TEST(VolumeName, DockersGrammar) {
+  EXPECT_TRUE(valid_volume_name("a"));
+  EXPECT_TRUE(valid_volume_name("A1_b.c-d"));
+  EXPECT_FALSE(valid_volume_name(""));
+  EXPECT_FALSE(valid_volume_name(".hidden"));
+  EXPECT_FALSE(valid_volume_name("_x"));
+  EXPECT_FALSE(valid_volume_name("a/b"));
+  EXPECT_FALSE(valid_volume_name(std::string(256, 'a')));
 }
 
 TEST(ParseTmpfs, DefaultsAndOptions) {
@@ -51,9 +76,22 @@ TEST(ParseMount, BindAndTmpfs) {
   EXPECT_EQ(t.data, "size=1m,mode=700");
 }
 
+TEST(ParseMount, Volumes) {
+  auto v = *parse_mount("type=volume,source=data,target=/d,volume-nocopy,ro");
+  EXPECT_EQ(v.type, MountType::kVolume);
+  EXPECT_EQ(v.source, "data");
+  EXPECT_TRUE(v.no_copy);
+  EXPECT_TRUE(v.read_only);
+  auto anonymous = *parse_mount("type=volume,dst=/d");
+  EXPECT_EQ(anonymous.type, MountType::kVolume);
+  EXPECT_EQ(anonymous.source, "");
+}
+
 TEST(ParseMount, MalformedInputIsAClearError) {
   for (const char* bad :
-       {"source=/a,target=/b", "type=volume,source=v,target=/b", "type=bind,source=/a",
+       {"source=/a,target=/b", "type=volume,source=/abs,target=/b",
+        "type=volume,target=/b,tmpfs-size=1m", "type=bind,source=/a,target=/b,volume-nocopy",
+        "type=nfs,target=/b", "type=bind,source=/a",
         "type=bind,target=/b", "type=bind,source=/a,target=/b,colour=red",
         "type=tmpfs,source=/a,target=/b", "type=bind,source=/a,target=/b,readonly=maybe",
         "type=bind,source=/a,target=/b,tmpfs-size=1m"}) {

@@ -17,7 +17,8 @@ ContainerSpec sample_spec() {
   s.hostname = "box";
   s.name = "web";
   s.mounts = {{MountType::kBind, "/host", "/data", true, 0, ""},
-              {MountType::kTmpfs, "", "/tmp", false, 6, "size=64m"}};
+              {MountType::kTmpfs, "", "/tmp", false, 6, "size=64m"},
+              {MountType::kVolume, "cache", "/cache", false, 0, "", true, false}};
   s.read_only_rootfs = true;
   s.network = NetworkMode::kHost;
   s.keep_id = true;

@@ -105,7 +105,7 @@ TEST(MakeContainerSpec, RejectsBadInput) {
   EXPECT_FALSE(with([](RunFlags& f) { f.workdir = "relative"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.network = "bridge0"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.userns = "auto"; }));
-  EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"data:/data"}; }));
+  EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"./data:/data"}; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"/a:/x", "/b:/x"}; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.security_opts = {"apparmor=docker-default"}; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.hostname = std::string(65, 'a'); }));

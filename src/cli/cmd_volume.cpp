@@ -1,0 +1,178 @@
+// `sandbox volume create|ls|inspect|rm|prune`: named volumes in the store
+// (containers/volumes.hpp). Output as docker prints it.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "output.hpp"
+#include "sandbox/containers/volumes.hpp"
+#include "sandbox/store/store.hpp"
+
+namespace sbx::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+using containers::VolumeInfo;
+using containers::Volumes;
+
+constexpr int kFailed = 125;
+
+Result<Volumes> open_volumes(const GlobalOptions& globals) {
+  auto store = SBX_TRY(store::Store::open(globals.root));
+  return Volumes::open(store.root());
+}
+
+void report(const Error& error) {
+  std::fprintf(stderr, "sandbox: %s\n", error.message().c_str());
+  if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
+}
+
+// docker's `volume inspect` object; an anonymous volume carries docker's label.
+json volume_json(const VolumeInfo& v) {
+  json labels = json::object();
+  for (const auto& [k, value] : v.labels) labels[k] = value;
+  if (v.anonymous) labels["com.docker.volume.anonymous"] = "";
+  return {{"CreatedAt", v.created_at}, {"Driver", "local"},   {"Labels", labels},
+          {"Mountpoint", v.mountpoint}, {"Name", v.name},     {"Options", json::object()},
+          {"Scope", "local"},           {"Anonymous", v.anonymous}};
+}
+
+struct CreateFlags {
+  std::string name;
+  std::vector<std::string> labels;
+  std::vector<std::string> options;
+};
+
+void add_create(Registry& registry) {
+  auto f = std::make_shared<CreateFlags>();
+  CLI::App* cmd = registry.add(
+      "volume create", "Create a volume", [&globals = registry.globals(), f]() -> CommandResult {
+        if (!f->options.empty())
+          return fail(Error("volume create: driver options are not supported")
+                          .with_hint("drop -o/--opt: volumes are directories in the store"));
+        auto volumes = SBX_TRY(open_volumes(globals));
+        auto labels = SBX_TRY_CTX(containers::parse_labels(f->labels), "--label");
+        auto v = SBX_TRY(volumes.create({.name = f->name, .labels = labels}));
+        std::printf("%s\n", v.name.c_str());
+        return 0;
+      });
+  cmd->add_option("NAME", f->name, "volume name (default: a random one)");
+  cmd->add_option("-l,--label", f->labels, "KEY=VALUE metadata");
+  cmd->add_option("-o,--opt", f->options, "driver options (not supported)");
+  cmd->add_option("-d,--driver", "volume driver (only local)")
+      ->check(CLI::IsMember({"local"}));
+}
+
+struct ListFlags {
+  bool quiet = false;
+  std::string format = "table";
+  std::vector<std::string> filters;
+};
+
+// A Go-template --format would plug in here, over volume_json's fields.
+std::string render_volumes(const std::vector<VolumeInfo>& list, const ListFlags& f) {
+  std::string out;
+  if (f.quiet) {
+    for (const auto& v : list) out += v.name + "\n";
+  } else if (f.format == "json") {
+    json array = json::array();
+    for (const auto& v : list) array.push_back(volume_json(v));
+    out = array.dump(4) + "\n";
+  } else {
+    Table table({"DRIVER", "VOLUME NAME"});
+    for (const auto& v : list) table.add_row({"local", v.name});
+    out = table.render();
+  }
+  return out;
+}
+
+void add_ls(Registry& registry) {
+  auto f = std::make_shared<ListFlags>();
+  CLI::App* cmd = registry.add(
+      "volume ls", "List volumes", [&globals = registry.globals(), f]() -> CommandResult {
+        auto volumes = SBX_TRY(open_volumes(globals));
+        auto filter = SBX_TRY_CTX(containers::parse_volume_filters(f->filters), "--filter");
+        std::fputs(render_volumes(SBX_TRY(volumes.list(filter)), *f).c_str(), stdout);
+        return 0;
+      });
+  cmd->alias("list");
+  cmd->add_flag("-q,--quiet", f->quiet, "print only volume names");
+  cmd->add_option("-f,--filter", f->filters, "name=NAME, label=KEY[=VALUE], dangling=true|false");
+  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+}
+
+void add_inspect(Registry& registry) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add("volume inspect", "Show volumes in detail (JSON)",
+                               [&globals = registry.globals(), names]() -> CommandResult {
+                                 auto volumes = SBX_TRY(open_volumes(globals));
+                                 json array = json::array();
+                                 for (const auto& name : *names)
+                                   array.push_back(volume_json(SBX_TRY(volumes.inspect(name))));
+                                 std::printf("%s\n", array.dump(4).c_str());
+                                 return 0;
+                               });
+  cmd->add_option("VOLUME", *names, "volume names")->required();
+}
+
+struct RemoveFlags {
+  bool force = false;
+  std::vector<std::string> names;
+};
+
+void add_rm(Registry& registry) {
+  auto f = std::make_shared<RemoveFlags>();
+  CLI::App* cmd = registry.add(
+      "volume rm", "Remove volumes", [&globals = registry.globals(), f]() -> CommandResult {
+        auto volumes = SBX_TRY(open_volumes(globals));
+        int status = 0;
+        for (const auto& name : f->names) {
+          if (auto removed = volumes.remove(name, f->force); !removed) {
+            report(removed.error());
+            status = kFailed;
+            continue;
+          }
+          std::printf("%s\n", name.c_str());
+        }
+        return status;
+      });
+  cmd->alias("remove");
+  cmd->add_flag("-f,--force", f->force, "no error for a volume that does not exist");
+  cmd->add_option("VOLUME", f->names, "volume names")->required();
+}
+
+struct PruneFlags {
+  bool force = false;
+  std::vector<std::string> filters;
+};
+
+void add_prune(Registry& registry) {
+  auto f = std::make_shared<PruneFlags>();
+  CLI::App* cmd = registry.add(
+      "volume prune", "Remove the volumes no container uses",
+      [&globals = registry.globals(), f]() -> CommandResult {
+        auto volumes = SBX_TRY(open_volumes(globals));
+        auto filter = SBX_TRY_CTX(containers::parse_volume_filters(f->filters), "--filter");
+        if (filter.terms.contains("dangling"))
+          return fail("--filter: prune removes dangling volumes only; dangling= is not a filter here");
+        auto removed = SBX_TRY(volumes.prune(filter));
+        if (!removed.empty()) std::printf("Deleted Volumes:\n");
+        for (const auto& name : removed) std::printf("%s\n", name.c_str());
+        return 0;
+      });
+  cmd->add_flag("-f,--force", f->force, "do not ask (sandbox never asks)");
+  cmd->add_option("--filter", f->filters, "name=NAME, label=KEY[=VALUE]");
+}
+
+}  // namespace
+
+void register_volume_commands(Registry& registry) {
+  add_create(registry);
+  add_ls(registry);
+  add_inspect(registry);
+  add_rm(registry);
+  add_prune(registry);
+}
+
+}  // namespace sbx::cli
