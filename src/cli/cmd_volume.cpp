@@ -23,6 +23,12 @@ Result<Volumes> open_volumes(const GlobalOptions& globals) {
   return Volumes::open(store.root());
 }
 
+// `--label a=b NAME`: an option takes one value, the rest are positionals.
+void one_value_per_option(CLI::App* cmd) {
+  for (CLI::Option* option : cmd->get_options())
+    if (!option->get_positional()) option->allow_extra_args(false);
+}
+
 void report(const Error& error) {
   std::fprintf(stderr, "sandbox: %s\n", error.message().c_str());
   if (!error.hint().empty()) std::fprintf(stderr, "hint: %s\n", error.hint().c_str());
@@ -33,8 +39,8 @@ json volume_json(const VolumeInfo& v) {
   json labels = json::object();
   for (const auto& [k, value] : v.labels) labels[k] = value;
   if (v.anonymous) labels["com.docker.volume.anonymous"] = "";
-  return {{"CreatedAt", v.created_at}, {"Driver", "local"},   {"Labels", labels},
-          {"Mountpoint", v.mountpoint}, {"Name", v.name},     {"Options", json::object()},
+  return {{"CreatedAt", v.created_at},  {"Driver", "local"},       {"Labels", labels},
+          {"Mountpoint", v.mountpoint}, {"Name", v.name},          {"Options", json::object()},
           {"Scope", "local"},           {"Anonymous", v.anonymous}};
 }
 
@@ -60,8 +66,8 @@ void add_create(Registry& registry) {
   cmd->add_option("NAME", f->name, "volume name (default: a random one)");
   cmd->add_option("-l,--label", f->labels, "KEY=VALUE metadata");
   cmd->add_option("-o,--opt", f->options, "driver options (not supported)");
-  cmd->add_option("-d,--driver", "volume driver (only local)")
-      ->check(CLI::IsMember({"local"}));
+  cmd->add_option("-d,--driver", "volume driver (only local)")->check(CLI::IsMember({"local"}));
+  one_value_per_option(cmd);
 }
 
 struct ListFlags {
@@ -100,6 +106,7 @@ void add_ls(Registry& registry) {
   cmd->add_flag("-q,--quiet", f->quiet, "print only volume names");
   cmd->add_option("-f,--filter", f->filters, "name=NAME, label=KEY[=VALUE], dangling=true|false");
   cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  one_value_per_option(cmd);
 }
 
 void add_inspect(Registry& registry) {
@@ -123,20 +130,20 @@ struct RemoveFlags {
 
 void add_rm(Registry& registry) {
   auto f = std::make_shared<RemoveFlags>();
-  CLI::App* cmd = registry.add(
-      "volume rm", "Remove volumes", [&globals = registry.globals(), f]() -> CommandResult {
-        auto volumes = SBX_TRY(open_volumes(globals));
-        int status = 0;
-        for (const auto& name : f->names) {
-          if (auto removed = volumes.remove(name, f->force); !removed) {
-            report(removed.error());
-            status = kFailed;
-            continue;
-          }
-          std::printf("%s\n", name.c_str());
-        }
-        return status;
-      });
+  CLI::App* cmd = registry.add("volume rm", "Remove volumes",
+                               [&globals = registry.globals(), f]() -> CommandResult {
+                                 auto volumes = SBX_TRY(open_volumes(globals));
+                                 int status = 0;
+                                 for (const auto& name : f->names) {
+                                   if (auto removed = volumes.remove(name, f->force); !removed) {
+                                     report(removed.error());
+                                     status = kFailed;
+                                     continue;
+                                   }
+                                   std::printf("%s\n", name.c_str());
+                                 }
+                                 return status;
+                               });
   cmd->alias("remove");
   cmd->add_flag("-f,--force", f->force, "no error for a volume that does not exist");
   cmd->add_option("VOLUME", f->names, "volume names")->required();
@@ -155,7 +162,8 @@ void add_prune(Registry& registry) {
         auto volumes = SBX_TRY(open_volumes(globals));
         auto filter = SBX_TRY_CTX(containers::parse_volume_filters(f->filters), "--filter");
         if (filter.terms.contains("dangling"))
-          return fail("--filter: prune removes dangling volumes only; dangling= is not a filter here");
+          return fail(
+              "--filter: prune removes dangling volumes only; dangling= is not a filter here");
         auto removed = SBX_TRY(volumes.prune(filter));
         if (!removed.empty()) std::printf("Deleted Volumes:\n");
         for (const auto& name : removed) std::printf("%s\n", name.c_str());
@@ -163,16 +171,13 @@ void add_prune(Registry& registry) {
       });
   cmd->add_flag("-f,--force", f->force, "do not ask (sandbox never asks)");
   cmd->add_option("--filter", f->filters, "name=NAME, label=KEY[=VALUE]");
+  one_value_per_option(cmd);
 }
 
 }  // namespace
 
 void register_volume_commands(Registry& registry) {
-  add_create(registry);
-  add_ls(registry);
-  add_inspect(registry);
-  add_rm(registry);
-  add_prune(registry);
+  for (auto add : {add_create, add_ls, add_inspect, add_rm, add_prune}) add(registry);
 }
 
 }  // namespace sbx::cli

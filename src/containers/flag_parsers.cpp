@@ -24,9 +24,9 @@ Status check_destination(std::string_view text, const std::string& dest) {
 Status check_source(std::string_view text, const std::string& source) {
   if (source.empty()) return fail("'" + std::string(text) + "': the host path is empty");
   if (source[0] != '/')
-    return fail(Error("'" + std::string(text) + "': the host path '" + source +
-                      "' must be absolute")
-                    .with_hint("give an absolute host path, e.g. -v \"$PWD/dir:/dir\""));
+    return fail(
+        Error("'" + std::string(text) + "': the host path '" + source + "' must be absolute")
+            .with_hint("give an absolute host path, e.g. -v \"$PWD/dir:/dir\""));
   return {};
 }
 
@@ -70,8 +70,8 @@ bool apply_volume_option(std::string_view opt, MountRequest& m) {
   if (opt == "U") return m.chown = true;
   if (opt == "nocopy") return m.no_copy = true;
   static constexpr std::array<std::string_view, 11> kIgnored{
-      "z", "Z", "bind", "rbind", "private", "rprivate", "slave", "rslave", "shared", "rshared",
-      "copy"};
+      "z",     "Z",      "bind",   "rbind",   "private", "rprivate",
+      "slave", "rslave", "shared", "rshared", "copy"};
   return std::ranges::find(kIgnored, opt) != kIgnored.end();
 }
 

@@ -38,9 +38,8 @@ Status kill_for_removal(const ContainerInfo& info) {
 
 // rm -v and --rm: once the container is gone, its anonymous volumes are unused.
 Status remove_volumes_of(const Containers& containers, const ContainerSpec& spec) {
-  if (std::ranges::none_of(spec.mounts, [](const MountRequest& m) {
-        return m.type == MountType::kVolume;
-      }))
+  if (std::ranges::none_of(spec.mounts,
+                           [](const MountRequest& m) { return m.type == MountType::kVolume; }))
     return {};
   auto volumes = SBX_TRY(Volumes::open(containers.store_root()));
   return with_context(remove_anonymous_volumes(volumes, spec), "remove anonymous volumes");

@@ -36,8 +36,11 @@ Status check_name(const std::string& name) {
 }
 
 json to_json(const VolumeInfo& v) {
-  return {{"name", v.name},         {"created_at", v.created_at}, {"labels", v.labels},
-          {"anonymous", v.anonymous}, {"populated", v.populated}};
+  return {{"name", v.name},
+          {"created_at", v.created_at},
+          {"labels", v.labels},
+          {"anonymous", v.anonymous},
+          {"populated", v.populated}};
 }
 
 bool label_matches(const std::string& term, const VolumeInfo& v) {

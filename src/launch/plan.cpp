@@ -60,9 +60,8 @@ PlanMount to_plan_mount(const containers::MountRequest& r, const LaunchInputs& i
     p.data = r.data;
   } else {
     p.type = "bind";
-    p.source = r.type == containers::MountType::kVolume
-                   ? in.volumes_dir + "/" + r.source + "/_data"
-                   : r.source;
+    p.source = r.type == containers::MountType::kVolume ? in.volumes_dir + "/" + r.source + "/_data"
+                                                        : r.source;
   }
   return p;
 }

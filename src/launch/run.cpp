@@ -10,7 +10,6 @@
 
 #include "launch.hpp"
 #include "run_inputs.hpp"
-#include "sandbox/containers/volumes.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
@@ -18,6 +17,7 @@
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/containers/spec.hpp"
+#include "sandbox/containers/volumes.hpp"
 #include "sandbox/images/tree_remover.hpp"
 #include "sandbox/launch/plan.hpp"
 #include "sandbox/store/lookup.hpp"

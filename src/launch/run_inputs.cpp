@@ -11,7 +11,6 @@
 
 #include "host_network.hpp"
 #include "pause_namespace.hpp"
-#include "volume_inputs.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/launch/mount_point_layer.hpp"
@@ -19,6 +18,7 @@
 #include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
+#include "volume_inputs.hpp"
 
 namespace sbx::launch {
 namespace {

@@ -69,7 +69,7 @@ TEST_F(VolumeTest, CreateListInspectRemove) {
 }
 
 TEST_F(VolumeTest, BadNamesAndUnknownVolumesAreClearErrors) {
-  RunResult bad = sandbox({"volume", "create", "-bad"});
+  RunResult bad = sandbox({"volume", "create", "bad/name"});
   EXPECT_EQ(bad.exit_code, 125);
   EXPECT_NE(bad.err.find("invalid volume name"), std::string::npos) << bad.describe();
   RunResult missing = sandbox({"volume", "rm", "nosuch"});
@@ -81,18 +81,19 @@ TEST_F(VolumeTest, BadNamesAndUnknownVolumesAreClearErrors) {
   EXPECT_NE(filter.err.find("invalid filter"), std::string::npos) << filter.describe();
   RunResult relative = sh({"-v", "./dir:/data"}, "true");
   EXPECT_EQ(relative.exit_code, 125);
-  EXPECT_NE(relative.err.find("neither an absolute host path nor a volume name"),
-            std::string::npos)
+  EXPECT_NE(relative.err.find("neither an absolute host path nor a volume name"), std::string::npos)
       << relative.describe();
 }
 
 TEST_F(VolumeTest, NamedVolumeIsMadeOnFirstUseAndKeepsData) {
   std::string name = "v" + unique_token();
-  RunResult w = sh({"--rm", "-v", name + ":/data"}, "echo kept > /data/f && chown 1000:1000 /data/f");
+  RunResult w =
+      sh({"--rm", "-v", name + ":/data"}, "echo kept > /data/f && chown 1000:1000 /data/f");
   ASSERT_EQ(w.exit_code, 0) << w.describe();
   EXPECT_EQ(names(), Names{name});
-  RunResult r = sh({"--rm", "-v", name + ":/mnt:ro"}, "cat /mnt/f; stat -c %u:%g /mnt/f; "
-                                                       "touch /mnt/g 2>/dev/null || echo ro");
+  RunResult r = sh({"--rm", "-v", name + ":/mnt:ro"},
+                   "cat /mnt/f; stat -c %u:%g /mnt/f; "
+                   "touch /mnt/g 2>/dev/null || echo ro");
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out, "kept\n1000:1000\nro\n");
   // On the host, container root is the user; container uid 1000 a subordinate id.
@@ -111,7 +112,8 @@ TEST_F(VolumeTest, NewVolumeIsFilledFromTheImageOnce) {
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.rfind("root:", 0), 0u) << r.describe();
   // Not filled again: the deletion stays.
-  RunResult again = sh({"--rm", "-v", name + ":/etc"}, "test -e /etc/group && echo back || echo gone");
+  RunResult again =
+      sh({"--rm", "-v", name + ":/etc"}, "test -e /etc/group && echo back || echo gone");
   EXPECT_EQ(again.out, "gone\n") << again.describe();
   RunResult nocopy = sh({"--rm", "-v", "n" + name + ":/etc:nocopy"}, "ls /etc | wc -l");
   EXPECT_EQ(nocopy.out.find_first_not_of(" \n0"), std::string::npos) << nocopy.describe();
@@ -155,9 +157,9 @@ TEST_F(VolumeTest, AnonymousVolumesGoWithRmVAndRunRm) {
 TEST_F(VolumeTest, MountFlagTakesVolumesBindsAndTmpfs) {
   std::string host = (test_dir() / "bind").string();
   std::filesystem::create_directories(host);
-  RunResult r = sh({"--rm", "--mount", "type=volume,source=mv,target=/v",
-                    "--mount", "type=bind,src=" + host + ",dst=/b,readonly",
-                    "--mount", "type=tmpfs,destination=/t,tmpfs-size=1m"},
+  RunResult r = sh({"--rm", "--mount", "type=volume,source=mv,target=/v", "--mount",
+                    "type=bind,src=" + host + ",dst=/b,readonly", "--mount",
+                    "type=tmpfs,destination=/t,tmpfs-size=1m"},
                    "echo in > /v/f && cat /v/f && (touch /b/x 2>/dev/null || echo ro) && "
                    "grep ' /t ' /proc/mounts | cut -d' ' -f3");
   ASSERT_EQ(r.exit_code, 0) << r.describe();

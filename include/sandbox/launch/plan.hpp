@@ -81,9 +81,9 @@ struct LaunchInputs {
   std::string container_id;
   RootfsPlan rootfs;
   userns::IdMaps id_maps;
-  std::string passwd;   // the image's /etc/passwd ("" when it has none)
-  std::string group;    // the image's /etc/group
-  std::string etc_dir;  // host dir with hostname, hosts, resolv.conf for the container
+  std::string passwd;       // the image's /etc/passwd ("" when it has none)
+  std::string group;        // the image's /etc/group
+  std::string etc_dir;      // host dir with hostname, hosts, resolv.conf for the container
   std::string volumes_dir;  // the store's volumes/: a volume NAME is volumes_dir/NAME/_data
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program

@@ -91,9 +91,9 @@ TEST(ParseMount, MalformedInputIsAClearError) {
   for (const char* bad :
        {"source=/a,target=/b", "type=volume,source=/abs,target=/b",
         "type=volume,target=/b,tmpfs-size=1m", "type=bind,source=/a,target=/b,volume-nocopy",
-        "type=nfs,target=/b", "type=bind,source=/a",
-        "type=bind,target=/b", "type=bind,source=/a,target=/b,colour=red",
-        "type=tmpfs,source=/a,target=/b", "type=bind,source=/a,target=/b,readonly=maybe",
+        "type=nfs,target=/b", "type=bind,source=/a", "type=bind,target=/b",
+        "type=bind,source=/a,target=/b,colour=red", "type=tmpfs,source=/a,target=/b",
+        "type=bind,source=/a,target=/b,readonly=maybe",
         "type=bind,source=/a,target=/b,tmpfs-size=1m"}) {
     auto m = parse_mount(bad);
     ASSERT_FALSE(m) << bad;
