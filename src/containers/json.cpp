@@ -84,9 +84,7 @@ constexpr auto kMountFields =
            Field<MountRequest, std::string>{"destination", &MountRequest::destination},
            Field<MountRequest, bool>{"read_only", &MountRequest::read_only},
            Field<MountRequest, unsigned long>{"flags", &MountRequest::flags},
-           Field<MountRequest, std::string>{"data", &MountRequest::data},
-           Field<MountRequest, bool>{"no_copy", &MountRequest::no_copy},
-           Field<MountRequest, bool>{"chown", &MountRequest::chown});
+           Field<MountRequest, std::string>{"data", &MountRequest::data});
 
 using Security = security::SecurityOptions;
 using Strings = std::vector<std::string>;
@@ -152,7 +150,12 @@ NetworkMode network_from_name(const std::string& name) {
 // The mount table and its type: "bind", "tmpfs" or "volume".
 json mounts_to_json(const std::vector<MountRequest>& mounts) {
   json list = write_list(mounts, kMountFields);
-  for (size_t i = 0; i < mounts.size(); ++i) list[i]["type"] = mount_type_name(mounts[i].type);
+  for (size_t i = 0; i < mounts.size(); ++i) {
+    list[i]["type"] = mount_type_name(mounts[i].type);
+    // Written only when set: older records read (and write back) the same bytes.
+    if (mounts[i].no_copy) list[i]["no_copy"] = true;
+    if (mounts[i].chown) list[i]["chown"] = true;
+  }
   return list;
 }
 
@@ -164,6 +167,8 @@ void mounts_from_json(const json& j, std::vector<MountRequest>& mounts) {
     read_object(item, mount, kMountFields);
     std::string type = "bind";
     get_if(item, "type", type);
+    get_if(item, "no_copy", mount.no_copy);
+    get_if(item, "chown", mount.chown);
     mount.type = type == "tmpfs"    ? MountType::kTmpfs
                  : type == "volume" ? MountType::kVolume
                                     : MountType::kBind;
