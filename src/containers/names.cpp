@@ -48,4 +48,13 @@ bool valid_container_name(std::string_view name) {
   return true;
 }
 
+Result<std::string> new_random_id() {
+  unsigned char bytes[32];
+  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) return fail_errno("getrandom", "");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) id += {kHex[b >> 4], kHex[b & 15]};
+  return id;
+}
+
 }  // namespace sbx::containers

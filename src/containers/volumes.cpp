@@ -2,8 +2,6 @@
 // container specs, removal through the store's trash.
 #include "sandbox/containers/volumes.hpp"
 
-#include <sys/random.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -18,15 +16,6 @@ using json = nlohmann::json;
 
 constexpr const char* kRecord = "volume.json";
 constexpr const char* kData = "_data";
-
-Result<std::string> random_name() {
-  unsigned char bytes[32];
-  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) return fail_errno("getrandom", "");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name;
-  for (unsigned char b : bytes) name += {kHex[b >> 4], kHex[b & 15]};
-  return name;
-}
 
 Status check_name(const std::string& name) {
   if (!valid_volume_name(name))
@@ -131,7 +120,7 @@ Status Volumes::write(const VolumeInfo& info) const {
 
 Result<VolumeInfo> Volumes::create_locked(const VolumeCreate& request) const {
   VolumeInfo v;
-  v.name = request.name.empty() ? SBX_TRY(random_name()) : request.name;
+  v.name = request.name.empty() ? SBX_TRY(new_random_id()) : request.name;
   SBX_TRY(check_name(v.name));
   if (path_exists(dir() / v.name))
     return fail(Error("volume " + v.name + " already exists")

@@ -1,7 +1,6 @@
 // `sandbox run`, one fallible step per line (docs/architecture.md, "The run path").
 #include "sandbox/launch/run.hpp"
 
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,15 +26,6 @@
 
 namespace sbx::launch {
 namespace {
-
-Result<std::string> new_container_id() {
-  unsigned char bytes[32];
-  if (::getrandom(bytes, sizeof bytes, 0) != sizeof bytes) return fail_errno("getrandom", "");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) id += {kHex[b >> 4], kHex[b & 15]};
-  return id;
-}
 
 Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
                                            images::ProgressSink& progress) {
@@ -83,7 +73,7 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto containers = SBX_TRY(containers::Containers::open(store.root()));
   auto image = SBX_TRY(resolve_or_pull(store, flags.image, progress));
   auto config = SBX_TRY(store.image_config(image.id));
-  std::string id = SBX_TRY(new_container_id());
+  std::string id = SBX_TRY(containers::new_random_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
   flags.env = SBX_TRY(collect_env(flags.env_files, flags.env, flags.http_proxy));
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));

@@ -148,6 +148,8 @@ bool process_alive(pid_t pid, uint64_t start_time);
 uint64_t process_start_time(pid_t pid);
 // Now as RFC 3339 with nanoseconds, UTC ("2026-01-02T03:04:05.123456789Z").
 std::string now_rfc3339();
+// 64 random hex characters: a new container's id, an anonymous volume's name.
+Result<std::string> new_random_id();
 // docker-style adjective_noun.
 std::string generate_container_name();
 // Name rule as docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+.
