@@ -113,6 +113,11 @@ containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
 
 Status check_bind_sources(const containers::ContainerSpec& spec) {
   for (const auto& m : spec.mounts) {
+    if (m.chown)
+      return fail(Error("-v " + m.source + ":" + m.destination +
+                        ":U: the U option is not "
+                        "supported yet")
+                      .with_hint("chown the files in the container instead"));
     if (m.type != containers::MountType::kBind) continue;
     struct stat st;
     if (::stat(m.source.c_str(), &st) < 0)
