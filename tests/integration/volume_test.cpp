@@ -83,6 +83,13 @@ TEST_F(VolumeTest, BadNamesAndUnknownVolumesAreClearErrors) {
   EXPECT_EQ(relative.exit_code, 125);
   EXPECT_NE(relative.err.find("neither an absolute host path nor a volume name"), std::string::npos)
       << relative.describe();
+  RunResult chown = sh({"--rm", "-v", "u" + unique_token() + ":/u:U"}, "true");
+  EXPECT_EQ(chown.exit_code, 125);
+  EXPECT_NE(chown.err.find("not supported yet"), std::string::npos) << chown.describe();
+  RunResult overlay = sh({"--rm", "-v", "/tmp:/o:O"}, "true");
+  EXPECT_EQ(overlay.exit_code, 125);
+  EXPECT_NE(overlay.err.find("unknown option 'O'"), std::string::npos) << overlay.describe();
+  EXPECT_TRUE(names().empty());
 }
 
 TEST_F(VolumeTest, NamedVolumeIsMadeOnFirstUseAndKeepsData) {
