@@ -74,5 +74,6 @@ std::optional<std::string> inspect_containers(const GlobalOptions& globals,
 void register_archive_commands(Registry& registry);  // commit, save, load, export
 void register_network_commands(Registry& registry);  // port
 void register_volume_commands(Registry& registry);   // volume create, ls, inspect, rm, prune
+void register_build_commands(Registry& registry);    // build
 
 }  // namespace sbx::cli

@@ -118,7 +118,9 @@ Result<CommitResult> commit(const store::Store& store, std::string_view containe
   SBX_TRY(pack_upper(target, layer.tar, options.pause, progress));
   layer.info = images::CommitInfo{store::format_rfc3339(static_cast<int64_t>(std::time(nullptr))),
                                   options.author, options.message,
-                                  "sandbox commit " + target.info.id.substr(0, 12)};
+                                  options.created_by.empty()
+                                      ? "sandbox commit " + target.info.id.substr(0, 12)
+                                      : options.created_by};
   layer.changes = std::move(changes);
   image::Digest id = SBX_TRY(images::add_layer_to_image(store, target.parent, target.parent_config,
                                                         layer, canonical, progress));

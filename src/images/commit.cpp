@@ -2,6 +2,8 @@
 // recorded on top of its parent with a new config and manifest.
 #include "sandbox/images/commit.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "layers.hpp"
 
 namespace sbx::images {
@@ -23,6 +25,25 @@ Result<LayerToUnpack> store_layer(const store::Store& store, const fs::path& tar
   return layer;
 }
 
+// Writes `config` and a manifest for `record`'s layers and records the image
+// under `name` (empty: dangling).
+Result<image::Digest> record_image(const store::Store& store, store::ImageRecord record,
+                                   const std::string& config, const CommitInfo& info,
+                                   const std::string& name) {
+  record.id = SBX_TRY(store.write_blob(config));
+  record.manifest_media_type = std::string(image::media_type::kOciManifest);
+  record.manifest_digest =
+      SBX_TRY(store.write_blob(oci_manifest_json(record.layers, record.id, config.size())));
+  record.created = info.created;
+  record.stored_at = static_cast<int64_t>(std::time(nullptr));
+  record.repo_tags.clear();
+  record.repo_digests.clear();
+  std::vector<std::string> names;
+  if (!name.empty()) names.push_back(name);
+  SBX_TRY(store.add_image(record, names));
+  return record.id;
+}
+
 }  // namespace
 
 Result<image::Digest> add_layer_to_image(const store::Store& store,
@@ -38,19 +59,32 @@ Result<image::Digest> add_layer_to_image(const store::Store& store,
   std::string config = SBX_TRY(
       committed_config_json(parent_config.raw_json, stored.diff_id, layer.info, layer.changes));
   store::ImageRecord record = parent;
-  record.id = SBX_TRY(store.write_blob(config));
   record.layers.push_back(SBX_TRY(layer_records(store, {stored.diff_id})).front());
-  record.manifest_media_type = std::string(image::media_type::kOciManifest);
-  record.manifest_digest =
-      SBX_TRY(store.write_blob(oci_manifest_json(record.layers, record.id, config.size())));
-  record.created = layer.info.created;
-  record.stored_at = static_cast<int64_t>(std::time(nullptr));
-  record.repo_tags.clear();
-  record.repo_digests.clear();
-  std::vector<std::string> names;
-  if (!name.empty()) names.push_back(name);
-  SBX_TRY(store.add_image(record, names));
-  return record.id;
+  return record_image(store, std::move(record), config, layer.info, name);
+}
+
+Result<image::Digest> change_image_config(const store::Store& store,
+                                          const store::ImageRecord& parent,
+                                          const image::ImageConfig& parent_config,
+                                          const CommitInfo& info,
+                                          const std::vector<ConfigChange>& changes) {
+  std::string config =
+      SBX_TRY(committed_config_json(parent_config.raw_json, image::Digest(), info, changes));
+  return record_image(store, parent, config, info, "");
+}
+
+Result<store::ImageRecord> scratch_image(const store::Store& store) {
+  image::Platform platform = image::host_platform();
+  nlohmann::json doc{{"architecture", platform.architecture},
+                     {"os", "linux"},
+                     {"config", nlohmann::json::object()},
+                     {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}}};
+  std::string config = doc.dump();
+  store::ImageRecord record;
+  record.os = "linux";
+  record.architecture = platform.architecture;
+  image::Digest id = SBX_TRY(record_image(store, record, config, CommitInfo{}, ""));
+  return store.image(id);
 }
 
 }  // namespace sbx::images

@@ -64,6 +64,24 @@ std::string port_key(std::string port) {
   return port;
 }
 
+// Only `build` makes these: SHELL and HEALTHCHECK carry JSON, ONBUILD a trigger.
+Status apply_build_change(json& config, const ConfigChange& change) {
+  if (change.instruction == "ONBUILD") {
+    if (!config["OnBuild"].is_array()) config["OnBuild"] = json::array();
+    config["OnBuild"].push_back(change.value);
+    return {};
+  }
+  json parsed = json::parse(change.value, nullptr, false);
+  if (parsed.is_discarded()) return fail(change.instruction + ": not JSON: " + change.value);
+  if (change.instruction == "SHELL")
+    config["Shell"] = std::move(parsed);
+  else if (parsed.is_null())
+    config.erase("Healthcheck");
+  else
+    config["Healthcheck"] = std::move(parsed);
+  return {};
+}
+
 Status apply_change(json& config, const ConfigChange& change) {
   const std::string& v = change.value;
   const std::string& what = change.instruction;
@@ -82,6 +100,8 @@ Status apply_change(json& config, const ConfigChange& change) {
     config["WorkingDir"] = unquote(v);
   } else if (what == "USER") {
     config["User"] = unquote(v);
+  } else if (what == "SHELL" || what == "ONBUILD" || what == "HEALTHCHECK") {
+    SBX_TRY(apply_build_change(config, change));
   } else if (what == "STOPSIGNAL") {
     config["StopSignal"] = unquote(v);
   } else if (what == "EXPOSE" || what == "VOLUME") {
@@ -142,8 +162,11 @@ Result<std::string> committed_config_json(std::string_view parent_config,
   if (!rootfs.is_object()) rootfs = json::object();
   rootfs["type"] = "layers";
   if (!rootfs["diff_ids"].is_array()) rootfs["diff_ids"] = json::array();
-  rootfs["diff_ids"].push_back(new_diff_id.str());
   json entry{{"created", info.created}};
+  if (new_diff_id.empty())
+    entry["empty_layer"] = true;
+  else
+    rootfs["diff_ids"].push_back(new_diff_id.str());
   if (!info.created_by.empty()) entry["created_by"] = info.created_by;
   if (!info.author.empty()) entry["author"] = info.author;
   if (!info.comment.empty()) entry["comment"] = info.comment;

@@ -16,6 +16,7 @@ struct CommitOptions {
   std::string message;               // -m: history comment
   std::string author;                // -a
   std::vector<std::string> changes;  // -c 'CMD ["x"]', 'ENV K=V', ...
+  std::string created_by;            // the history entry's; empty: "sandbox commit ID"
   // Freeze the container's cgroup while its upper dir is read (as docker
   // pauses); without a cgroup the files are read while it runs.
   bool pause = true;

@@ -31,4 +31,15 @@ Result<image::Digest> add_layer_to_image(const store::Store& store,
                                          const NewLayer& layer, const std::string& name,
                                          ProgressSink& progress);
 
+// A new image with `parent`'s layers and its config changed as `changes` say
+// (`build`'s ENV, CMD, LABEL... steps): an "empty_layer" history entry.
+Result<image::Digest> change_image_config(const store::Store& store,
+                                          const store::ImageRecord& parent,
+                                          const image::ImageConfig& parent_config,
+                                          const CommitInfo& info,
+                                          const std::vector<ConfigChange>& changes);
+
+// An image with no layers and an empty config: FROM scratch.
+Result<store::ImageRecord> scratch_image(const store::Store& store);
+
 }  // namespace sbx::images

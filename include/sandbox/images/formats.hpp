@@ -80,7 +80,9 @@ struct CommitInfo {
 };
 
 // The committed image's config: the parent's config document with the new
-// diff id appended to rootfs.diff_ids, a history entry, "created", "author"
+// diff id appended to rootfs.diff_ids (none: an "empty_layer" history entry;
+// build's config-only steps; build also passes SHELL, HEALTHCHECK (JSON) and
+// ONBUILD changes), a history entry, "created", "author"
 // and the changes applied to its "config" object.
 Result<std::string> committed_config_json(std::string_view parent_config,
                                           const image::Digest& new_diff_id, const CommitInfo& info,

@@ -1,0 +1,177 @@
+// COPY and ADD from the build context: the chosen files become one layer
+// tar (owners 0:0 unless --chown, modes kept unless --chmod), keyed in the
+// cache on their names, modes, owners, link targets and bytes. The layer is
+// unpacked by the same confined unpacker as a pulled layer, so nothing in it
+// lands outside the image's root.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "build_state.hpp"
+#include "context_files.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/images/commit.hpp"
+#include "sandbox/rootfs/tar_writer.hpp"
+#include "sandbox/store/records.hpp"
+
+namespace sbx::build {
+
+namespace {
+
+struct CopyRequest {
+  std::vector<std::string> sources;
+  std::string dest;  // cleaned, no leading '/'
+  bool dest_is_dir = false;
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  std::optional<mode_t> mode;
+};
+
+Result<std::pair<uid_t, gid_t>> parse_chown(const std::string& text) {
+  std::string user = text.substr(0, text.find(':'));
+  std::string group = text.find(':') == std::string::npos ? user : text.substr(text.find(':') + 1);
+  auto id = [&](const std::string& part) -> Result<unsigned> {
+    if (part == "root") return 0u;
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
+      return fail(Error("--chown=" + text + ": only numeric ids (and root) are supported", EINVAL));
+    return static_cast<unsigned>(std::stoul(part));
+  };
+  return std::pair<uid_t, gid_t>{SBX_TRY(id(user)), SBX_TRY(id(group))};
+}
+
+Result<CopyRequest> copy_request(const Build& build, const StageState& state,
+                                 const images::Instruction& ins) {
+  std::vector<std::string> words;
+  if (ins.exec_form) {
+    words = *ins.exec_form;
+  } else {
+    std::string text =
+        SBX_TRY(images::expand_variables(ins.args, stage_variables(state), build.file.escape));
+    words = SBX_TRY(images::split_words(text, build.file.escape));
+  }
+  if (words.size() < 2) return fail(Error(ins.keyword + " needs SOURCE... DEST", EINVAL));
+  CopyRequest request;
+  request.sources.assign(words.begin(), words.end() - 1);
+  std::string dest = words.back();
+  request.dest_is_dir = dest.ends_with("/") || request.sources.size() > 1 || dest == ".";
+  if (!dest.starts_with("/")) {
+    std::string workdir = state.config.working_dir.empty() ? "/" : state.config.working_dir;
+    dest = workdir + "/" + dest;
+  }
+  request.dest = clean_in_context(dest);
+  if (request.dest.empty()) request.dest_is_dir = true;
+  if (auto chown = ins.flag("chown")) request.owner = SBX_TRY(parse_chown(*chown));
+  if (auto chmod = ins.flag("chmod")) {
+    if (chmod->empty() || chmod->find_first_not_of("01234567") != std::string::npos)
+      return fail(Error("--chmod=" + *chmod + ": only octal modes are supported", EINVAL));
+    request.mode = static_cast<mode_t>(std::stoul(*chmod, nullptr, 8));
+  }
+  if (ins.flag("from")) return fail(Error(ins.keyword + " --from is not supported yet", ENOTSUP));
+  for (const std::string& source : request.sources)
+    if (source.starts_with("http://") || source.starts_with("https://") ||
+        source.starts_with("git@"))
+      return fail(Error("ADD of a URL is not supported: " + source, ENOTSUP));
+  return request;
+}
+
+// Heredoc sources (<<EOF) become files named after their terminator.
+std::vector<ContextEntry> heredoc_entries(const images::Instruction& ins, CopyRequest& request) {
+  std::vector<ContextEntry> out;
+  std::vector<std::string> rest;
+  for (const std::string& source : request.sources) {
+    auto doc = std::find_if(ins.heredocs.begin(), ins.heredocs.end(), [&](const auto& d) {
+      return source == "<<" + d.name || source == "<<-" + d.name;
+    });
+    if (doc == ins.heredocs.end()) {
+      rest.push_back(source);
+      continue;
+    }
+    ContextEntry entry;
+    entry.name = request.dest_is_dir ? request.dest + "/" + doc->name : request.dest;
+    entry.data = doc->body;
+    entry.st.st_mode = S_IFREG | 0644;
+    entry.st.st_size = static_cast<off_t>(doc->body.size());
+    out.push_back(std::move(entry));
+  }
+  request.sources = rest;
+  return out;
+}
+
+void apply_owner_and_mode(const CopyRequest& request, std::vector<ContextEntry>& entries) {
+  for (ContextEntry& entry : entries) {
+    auto [uid, gid] = request.owner.value_or(std::pair<uid_t, gid_t>{0, 0});
+    entry.st.st_uid = uid;
+    entry.st.st_gid = gid;
+    if (request.mode && !S_ISLNK(entry.st.st_mode))
+      entry.st.st_mode = (entry.st.st_mode & S_IFMT) | *request.mode;
+  }
+}
+
+// The cache's view of the files: names, types, modes, owners, link targets, bytes.
+Result<std::string> content_digest(const std::vector<ContextEntry>& entries) {
+  image::Sha256 hash;
+  for (const ContextEntry& entry : entries) {
+    const struct stat& st = entry.st;
+    std::string head = entry.name + '\0' + std::to_string(st.st_mode) + ' ' +
+                       std::to_string(st.st_uid) + ' ' + std::to_string(st.st_gid) + ' ' +
+                       std::to_string(st.st_size) + '\0';
+    hash.update(head);
+    if (!entry.dir) {
+      hash.update(entry.data);
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t n = ::readlinkat(entry.dir->get(), entry.base.c_str(), target, sizeof target);
+      if (n < 0) return fail_errno("readlink", entry.name);
+      hash.update(target, static_cast<size_t>(n));
+    } else if (S_ISREG(st.st_mode)) {
+      int fd = ::openat(entry.dir->get(), entry.base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) return fail_errno("open", entry.name);
+      UniqueFd file(fd);
+      char buf[65536];
+      for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) != 0;) {
+        if (n < 0) return fail_errno("read", entry.name);
+        hash.update(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  return hash.finish_hex();
+}
+
+Status write_layer(const std::vector<ContextEntry>& entries, const std::filesystem::path& tar) {
+  UniqueFd out = SBX_TRY(open_file(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  rootfs::TarWriter writer = SBX_TRY(rootfs::TarWriter::open(out.get()));
+  for (const ContextEntry& entry : entries) {
+    if (!entry.dir)
+      SBX_TRY(writer.add_bytes(entry.name, entry.data));
+    else if (S_ISREG(entry.st.st_mode) || S_ISDIR(entry.st.st_mode) || S_ISLNK(entry.st.st_mode))
+      SBX_TRY(writer.add_tree_entry(entry.name, entry.dir->get(), entry.base, entry.st));
+  }
+  return writer.close();
+}
+
+}  // namespace
+
+Result<StepResult> run_copy_step(Build& build, StageState& state, const images::Instruction& ins) {
+  CopyRequest request = SBX_TRY(copy_request(build, state, ins));
+  std::vector<ContextEntry> entries = heredoc_entries(ins, request);
+  auto from_context = SBX_TRY(collect_context_files(
+      build.context.get(), build.ignore, request.sources, request.dest, request.dest_is_dir));
+  entries.insert(entries.end(), from_context.begin(), from_context.end());
+  apply_owner_and_mode(request, entries);
+  std::string digest = SBX_TRY(content_digest(entries));
+  std::string key = ins.keyword + "\n" + request.dest + "\n" + std::to_string(request.dest_is_dir);
+  std::string created_by = ins.keyword + " " + ins.args;
+  return cached_step(build, state, key, digest, [&]() -> Result<StepResult> {
+    TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
+    images::NewLayer layer;
+    layer.tar = staging.path() / "layer.tar";
+    SBX_TRY(write_layer(entries, layer.tar));
+    layer.info = images::CommitInfo{store::format_rfc3339(static_cast<int64_t>(std::time(nullptr))),
+                                    state.config.author, "", created_by};
+    image::Digest id = SBX_TRY(images::add_layer_to_image(build.store, state.image, state.config,
+                                                          layer, "", build.output));
+    return StepResult{id, false, 0, {}};
+  });
+}
+
+}  // namespace sbx::build

@@ -1,0 +1,261 @@
+// `sandbox build`: Dockerfiles built from the rig's busybox image. RUN steps run
+// in containers, COPY reads the context (confined to it), the layer cache makes
+// an unchanged rebuild reuse every step, and bad input gets a clear error.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness.hpp"
+
+namespace sbx::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BuildTest : public SandboxTest {
+ protected:
+  void SetUp() override {
+    SandboxTest::SetUp();
+    if (IsSkipped()) return;
+    SBX_REQUIRES_SUBIDS();
+    SBX_REQUIRES_IMAGE("test/busybox:latest");
+    RunResult pull = sandbox({"pull", "-q", base()});
+    ASSERT_EQ(pull.exit_code, 0) << pull.describe();
+    context_ = test_dir() / "context";
+    fs::create_directories(context_);
+  }
+  static std::string base() { return rig().image("test/busybox:latest"); }
+
+  void write(const std::string& rel, const std::string& text) {
+    fs::path path = context_ / rel;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  // `sandbox build --network none ARGS... CONTEXT`.
+  RunResult build(std::vector<std::string> args) {
+    std::vector<std::string> all{"build", "--network", "none"};
+    all.insert(all.end(), args.begin(), args.end());
+    all.push_back(context_.native());
+    return sandbox(all);
+  }
+  RunResult run_image(const std::string& image, const std::string& script) {
+    return sandbox({"run", "--rm", "--network", "none", image, "/bin/sh", "-c", script});
+  }
+  // The last line of a build's stdout: the image id.
+  static std::string last_line(const std::string& out) {
+    std::string text = out;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text.substr(text.rfind('\n') + 1);
+  }
+  static int count(const std::string& text, const std::string& what) {
+    int n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  }
+  nlohmann::json config_of(const std::string& image) {
+    RunResult r = sandbox({"inspect", image});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    if (doc.is_array() && !doc.empty()) doc = doc[0];
+    return doc.is_object() ? doc : nlohmann::json::object();
+  }
+
+  fs::path context_;
+};
+
+TEST_F(BuildTest, RunCopyAndConfigInstructions) {
+  write("app/one.txt", "one\n");
+  write("app/sub/two.txt", "two\n");
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "ARG GREETING=hello\n"
+                          "ENV APP_HOME=/srv/app\n"
+                          "WORKDIR $APP_HOME\n"
+                          "COPY app/ ./\n"
+                          "COPY --chown=1000:1000 --chmod=600 app/one.txt /owned.txt\n"
+                          "RUN echo \"$GREETING from run\" > made.txt && echo streamed-output\n"
+                          "LABEL org.example.kind=\"test build\"\n"
+                          "EXPOSE 8080\n"
+                          "USER 0:0\n"
+                          "CMD [\"cat\", \"made.txt\"]\n");
+  std::string tag = "test/built:" + unique_token();
+  RunResult r = build({"-t", tag, "--build-arg", "GREETING=hi"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("STEP 1/11: FROM " + base()), std::string::npos) << r.describe();
+  EXPECT_NE(r.out.find("streamed-output"), std::string::npos) << "RUN output is shown";
+  RunResult run = sandbox({"run", "--rm", "--network", "none", tag});
+  EXPECT_EQ(run.out, "hi from run\n") << run.describe();
+  RunResult files = run_image(tag, "pwd; cat one.txt sub/two.txt; stat -c '%u:%g %a' /owned.txt");
+  EXPECT_EQ(files.out, "/srv/app\none\ntwo\n1000:1000 600\n") << files.describe();
+  nlohmann::json doc = config_of(tag);
+  auto& config = doc["Config"];
+  EXPECT_EQ(config["WorkingDir"], "/srv/app") << doc.dump();
+  EXPECT_EQ(config["Labels"]["org.example.kind"], "test build") << doc.dump();
+  EXPECT_TRUE(config["ExposedPorts"].contains("8080/tcp")) << doc.dump();
+  std::string env = config["Env"].dump();
+  EXPECT_NE(env.find("APP_HOME=/srv/app"), std::string::npos) << env;
+  EXPECT_EQ(env.find("GREETING"), std::string::npos) << "build args stay out of the image";
+}
+
+TEST_F(BuildTest, UnchangedRebuildIsCachedAndCopyChangeInvalidatesFromThere) {
+  write("data/file.txt", "v1\n");
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "RUN echo first > /first\n"
+                          "COPY data /data\n"
+                          "RUN cat /data/file.txt > /copy\n");
+  RunResult first = build({});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  EXPECT_EQ(count(first.out, "--> Using cache"), 0) << first.describe();
+  RunResult second = build({});
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  EXPECT_EQ(count(second.out, "--> Using cache"), 3) << second.describe();
+  EXPECT_EQ(last_line(first.out), last_line(second.out)) << "same image id";
+  write("data/file.txt", "v2\n");
+  RunResult third = build({"-t", "test/cache:" + unique_token()});
+  ASSERT_EQ(third.exit_code, 0) << third.describe();
+  EXPECT_EQ(count(third.out, "--> Using cache"), 1) << "only the RUN before the COPY\n"
+                                                    << third.describe();
+  EXPECT_NE(last_line(first.out), last_line(third.out));
+  RunResult run = run_image(last_line(third.out), "cat /copy");
+  EXPECT_EQ(run.out, "v2\n") << run.describe();
+  RunResult no_cache = build({"--no-cache"});
+  ASSERT_EQ(no_cache.exit_code, 0) << no_cache.describe();
+  EXPECT_EQ(count(no_cache.out, "--> Using cache"), 0) << no_cache.describe();
+}
+
+TEST_F(BuildTest, FailingRunNamesTheStepExitsWithItsStatusAndTagsNothing) {
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "RUN echo ok > /ok\n"
+                          "RUN exit 7\n");
+  std::string tag = "test/failed:" + unique_token();
+  RunResult r = build({"-t", tag});
+  EXPECT_EQ(r.exit_code, 7) << r.describe();
+  EXPECT_NE(r.err.find("step 3/3 'RUN exit 7': exit status 7"), std::string::npos) << r.describe();
+  RunResult inspect = sandbox({"inspect", tag});
+  EXPECT_NE(inspect.exit_code, 0) << "no image is tagged: " << inspect.describe();
+  RunResult ps = sandbox({"ps", "-a", "-q"});
+  EXPECT_EQ(ps.out, "") << "the step's container is removed";
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "RUN echo ok > /ok\n"
+                          "RUN true\n");
+  RunResult fixed = build({"-t", tag});
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.describe();
+  EXPECT_EQ(count(fixed.out, "--> Using cache"), 1) << "the step that succeeded stays cached";
+}
+
+TEST_F(BuildTest, MultiStageBuildsOnlyTheStagesTheTargetNeeds) {
+  write("Dockerfile", "FROM " + base() +
+                          " AS builder\n"
+                          "RUN echo built > /artifact\n"
+                          "FROM " +
+                          base() +
+                          " AS broken\n"
+                          "RUN exit 1\n"
+                          "FROM builder AS final\n"
+                          "RUN cat /artifact > /final\n");
+  RunResult r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.rfind("sha256:", 0), 0u) << "-q prints the id only: " << r.describe();
+  EXPECT_EQ(count(r.out, "\n"), 1) << r.describe();
+  RunResult run = run_image(last_line(r.out), "cat /final");
+  EXPECT_EQ(run.out, "built\n") << run.describe();
+  RunResult target = build({"--target", "builder"});
+  ASSERT_EQ(target.exit_code, 0) << target.describe();
+  EXPECT_EQ(target.out.find("RUN cat /artifact"), std::string::npos) << target.describe();
+  RunResult broken = build({"--target", "broken"});
+  EXPECT_EQ(broken.exit_code, 1) << broken.describe();
+  RunResult missing = build({"--target", "nope"});
+  EXPECT_EQ(missing.exit_code, 125) << missing.describe();
+  EXPECT_NE(missing.err.find("target stage 'nope' not found"), std::string::npos)
+      << missing.describe();
+}
+
+TEST_F(BuildTest, DockerignoreExcludesFiles) {
+  write("keep.txt", "keep\n");
+  write("secret.key", "secret\n");
+  write("logs/a.log", "log\n");
+  write(".dockerignore", "*.key\nlogs\n");
+  write("Dockerfile", "FROM " + base() + "\nCOPY . /ctx/\n");
+  RunResult r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult run = run_image(last_line(r.out), "ls -A /ctx");
+  EXPECT_EQ(run.out, ".dockerignore\nDockerfile\nkeep.txt\n") << run.describe();
+  write("Dockerfile", "FROM " + base() + "\nCOPY secret.key /\n");
+  RunResult excluded = build({});
+  EXPECT_EQ(excluded.exit_code, 125) << excluded.describe();
+  EXPECT_NE(excluded.err.find("excluded by .dockerignore"), std::string::npos)
+      << excluded.describe();
+}
+
+TEST_F(BuildTest, ContextIsConfinedSymlinksAndDotDot) {
+  write("dir/plain.txt", "plain\n");
+  fs::create_symlink("/etc", context_ / "dir" / "etc-link");
+  fs::create_symlink("/etc/passwd", context_ / "passwd-link");
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "COPY dir /copied/\n"
+                          "COPY ../../../../etc/hostname* /dotdot/\n");
+  RunResult r = build({"-q"});
+  EXPECT_EQ(r.exit_code, 125) << "../ stays in the context, which has no etc/: " << r.describe();
+  write("Dockerfile", "FROM " + base() +
+                          "\n"
+                          "COPY dir /copied/\n");
+  r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult run = run_image(last_line(r.out), "readlink /copied/etc-link; ls /copied");
+  EXPECT_EQ(run.out, "/etc\netc-link\nplain.txt\n")
+      << "the link itself is copied: " << run.describe();
+  write("Dockerfile", "FROM " + base() + "\nCOPY passwd-link /p\n");
+  r = build({});
+  EXPECT_EQ(r.exit_code, 125) << "a link out of the context resolves inside it (no etc/passwd "
+                                 "there): "
+                              << r.describe();
+}
+
+TEST_F(BuildTest, BadInputGetsClearErrors) {
+  write("Dockerfile", "FROM " + base() + "\nRUN true\nBOGUS thing\n");
+  RunResult r = build({});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("line 3: unknown instruction: BOGUS"), std::string::npos) << r.describe();
+  write("Dockerfile", "FROM " + base() + "\nCOPY missing.txt /\n");
+  r = build({});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("line 2: COPY"), std::string::npos) << r.describe();
+  EXPECT_NE(r.err.find("missing.txt"), std::string::npos) << r.describe();
+  fs::remove(context_ / "Dockerfile");
+  r = build({});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("no Containerfile or Dockerfile"), std::string::npos) << r.describe();
+}
+
+TEST_F(BuildTest, ContainerfilePreferredHeredocsAndStdinDockerfile) {
+  write("Dockerfile", "FROM " + base() + "\nRUN echo dockerfile > /which\n");
+  write("Containerfile", "FROM " + base() +
+                             "\n"
+                             "RUN <<EOF\n"
+                             "echo containerfile > /which\n"
+                             "echo second >> /which\n"
+                             "EOF\n"
+                             "COPY <<CONF /etc/app.conf\n"
+                             "key=value\n"
+                             "CONF\n");
+  RunResult r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult run = run_image(last_line(r.out), "cat /which /etc/app.conf");
+  EXPECT_EQ(run.out, "containerfile\nsecond\nkey=value\n") << run.describe();
+  RunOptions in;
+  in.stdin_data = "FROM " + base() + "\nRUN echo stdin > /which\n";
+  RunResult piped = sandbox({"build", "-q", "--network", "none", "-f", "-", context_.native()}, in);
+  ASSERT_EQ(piped.exit_code, 0) << piped.describe();
+  run = run_image(last_line(piped.out), "cat /which");
+  EXPECT_EQ(run.out, "stdin\n") << run.describe();
+}
+
+}  // namespace
+}  // namespace sbx::it
