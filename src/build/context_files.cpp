@@ -17,16 +17,6 @@ namespace {
 
 bool has_glob(std::string_view path) { return path.find_first_of("*?[") != std::string::npos; }
 
-Result<UniqueFd> open_in_context(int context_fd, const std::string& path, int flags) {
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  std::string rel = path.empty() ? "." : path;
-  long fd = ::syscall(SYS_openat2, context_fd, rel.c_str(), &how, sizeof how);
-  if (fd < 0) return fail_errno("open", rel);
-  return UniqueFd(static_cast<int>(fd));
-}
-
 Result<std::vector<std::string>> names_in(int dir_fd) {
   int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return fail_errno("open", "directory");
@@ -139,6 +129,16 @@ Status add_source(int context_fd, const images::IgnoreRules& ignore, const std::
 }
 
 }  // namespace
+
+Result<UniqueFd> open_in_context(int context_fd, const std::string& path, int flags) {
+  struct open_how how {};
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  std::string rel = path.empty() ? "." : path;
+  long fd = ::syscall(SYS_openat2, context_fd, rel.c_str(), &how, sizeof how);
+  if (fd < 0) return fail_errno("open", rel);
+  return UniqueFd(static_cast<int>(fd));
+}
 
 std::string clean_in_context(const std::string& path) {
   std::vector<std::string> out;

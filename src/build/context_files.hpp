@@ -36,6 +36,9 @@ Result<std::vector<ContextEntry>> collect_context_files(int context_fd,
                                                         const std::vector<std::string>& sources,
                                                         const std::string& dest, bool dest_is_dir);
 
+// openat2(RESOLVE_IN_ROOT) of `path` inside the context.
+Result<UniqueFd> open_in_context(int context_fd, const std::string& path, int flags);
+
 // The context-relative form of a source ("../a/./b" -> "a/b", "/x" -> "x").
 std::string clean_in_context(const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <ctime>
 
 #include "build_state.hpp"
@@ -13,6 +14,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/images/commit.hpp"
 #include "sandbox/rootfs/tar_writer.hpp"
+#include "sandbox/rootfs/unpack.hpp"
 #include "sandbox/store/records.hpp"
 
 namespace sbx::build {
@@ -137,6 +139,60 @@ Result<std::string> content_digest(const std::vector<ContextEntry>& entries) {
   return hash.finish_hex();
 }
 
+// ADD's local archives: a tar (plain, gzip, zstd, xz, bzip2) by its first bytes.
+Result<bool> is_archive(int context_fd, const std::string& rel) {
+  UniqueFd fd = SBX_TRY(open_in_context(context_fd, rel, O_RDONLY));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  unsigned char head[512] = {};
+  ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
+  if (n < 6) return false;
+  auto starts = [&](std::string_view magic) {
+    return std::memcmp(head, magic.data(), magic.size()) == 0;
+  };
+  if (starts("\x1f\x8b") || starts("\x28\xb5\x2f\xfd") ||
+      starts("\xfd"
+             "7zXZ") ||
+      starts("BZh"))
+    return true;
+  return n == 512 && std::memcmp(head + 257, "ustar", 5) == 0;
+}
+
+// Each local archive among ADD's sources unpacked (by rootfs's confined
+// unpacker, as a layer is: no entry leaves the staging dir) into `staging`;
+// the other sources are returned.
+Result<std::vector<std::string>> unpack_archives(const Build& build, CopyRequest& request,
+                                                 const std::filesystem::path& staging,
+                                                 std::vector<ContextEntry>& entries) {
+  std::vector<std::string> rest;
+  int index = 0;
+  for (const std::string& source : request.sources) {
+    std::string rel = clean_in_context(source);
+    if (rel.find_first_of("*?[") != std::string::npos ||
+        !SBX_TRY(is_archive(build.context.get(), rel))) {
+      rest.push_back(source);
+      continue;
+    }
+    UniqueFd fd = SBX_TRY(open_in_context(build.context.get(), rel, O_RDONLY));
+    auto dir = staging / ("archive-" + std::to_string(index++));
+    SBX_TRY(make_dirs(dir, 0700));
+    rootfs::UnpackOptions options;
+    options.whiteouts = rootfs::WhiteoutForm::kApply;
+    options.layer_name = source;
+    options.ignore_ownership = true;
+    std::vector<std::string> warnings;
+    SBX_TRY_CTX(
+        rootfs::unpack_layer("/proc/self/fd/" + std::to_string(fd.get()), dir, options, warnings),
+        "ADD " + source);
+    for (const std::string& warning : warnings) build.output.warning(warning);
+    UniqueFd root = SBX_TRY(open_file(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    auto unpacked =
+        SBX_TRY(collect_context_files(root.get(), images::IgnoreRules{}, {""}, request.dest, true));
+    entries.insert(entries.end(), unpacked.begin(), unpacked.end());
+  }
+  return rest;
+}
+
 Status write_layer(const std::vector<ContextEntry>& entries, const std::filesystem::path& tar) {
   UniqueFd out = SBX_TRY(open_file(tar, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   rootfs::TarWriter writer = SBX_TRY(rootfs::TarWriter::open(out.get()));
@@ -154,6 +210,9 @@ Status write_layer(const std::vector<ContextEntry>& entries, const std::filesyst
 Result<StepResult> run_copy_step(Build& build, StageState& state, const images::Instruction& ins) {
   CopyRequest request = SBX_TRY(copy_request(build, state, ins));
   std::vector<ContextEntry> entries = heredoc_entries(ins, request);
+  TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
+  if (ins.keyword == "ADD")
+    request.sources = SBX_TRY(unpack_archives(build, request, staging.path(), entries));
   auto from_context = SBX_TRY(collect_context_files(
       build.context.get(), build.ignore, request.sources, request.dest, request.dest_is_dir));
   entries.insert(entries.end(), from_context.begin(), from_context.end());
@@ -162,7 +221,6 @@ Result<StepResult> run_copy_step(Build& build, StageState& state, const images::
   std::string key = ins.keyword + "\n" + request.dest + "\n" + std::to_string(request.dest_is_dir);
   std::string created_by = ins.keyword + " " + ins.args;
   return cached_step(build, state, key, digest, [&]() -> Result<StepResult> {
-    TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
     images::NewLayer layer;
     layer.tar = staging.path() / "layer.tar";
     SBX_TRY(write_layer(entries, layer.tar));
