@@ -257,5 +257,36 @@ TEST_F(BuildTest, ContainerfilePreferredHeredocsAndStdinDockerfile) {
   EXPECT_EQ(run.out, "stdin\n") << run.describe();
 }
 
+// ADD of a local tar: extracted into the destination by the confined unpacker; a tar whose
+// entry climbs out with ../ fails the build, naming the entry, and writes nothing outside.
+TEST_F(BuildTest, AddExtractsLocalTarsAndRefusesHostileOnes) {
+  SBX_REQUIRES(have_program("python3"), "python3 (to write the test tars)");
+  std::string script =
+      "import io, sys, tarfile\n"
+      "def add(t, name, data):\n"
+      "    info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))\n"
+      "with tarfile.open(sys.argv[1] + '/good.tar.gz', 'w:gz') as t:\n"
+      "    add(t, 'top/inner.txt', b'inner\\n')\n"
+      "with tarfile.open(sys.argv[1] + '/evil.tar', 'w') as t:\n"
+      "    add(t, '../../../../escaped-by-add', b'evil\\n')\n";
+  std::ofstream(test_dir() / "mktar.py") << script;
+  ASSERT_EQ(
+      std::system(
+          ("python3 " + (test_dir() / "mktar.py").native() + " " + context_.native()).c_str()),
+      0);
+  write("Dockerfile", "FROM " + base() + "\nADD good.tar.gz /x/\nCOPY good.tar.gz /y/\n");
+  RunResult r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult run = run_image(last_line(r.out), "cat /x/top/inner.txt; ls /y");
+  EXPECT_EQ(run.out, "inner\ngood.tar.gz\n") << "ADD extracts, COPY does not: " << run.describe();
+  write("Dockerfile", "FROM " + base() + "\nADD evil.tar /z/\n");
+  r = build({});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_NE(r.err.find("escaped-by-add"), std::string::npos)
+      << "the entry is named: " << r.describe();
+  EXPECT_FALSE(fs::exists(test_dir().parent_path() / "escaped-by-add"));
+  EXPECT_FALSE(fs::exists(context_.parent_path() / "escaped-by-add"));
+}
+
 }  // namespace
 }  // namespace sbx::it
