@@ -8,6 +8,7 @@
 # small files. Cold: `build --no-cache` with the base image already stored (both tools pull it
 # once before timing). Cached: the same build again, every step from the cache (buildah --layers).
 # Targets from the issue: cold <= 0.7x buildah, cached <= 0.3x buildah (tests/bench/README.md).
+# BUILDAH_DRIVER=vfs compares with buildah's rootless default instead of overlay.
 # Needs the rig (tests/rig/start.sh), the test user and buildah (apt-get install buildah).
 set -euo pipefail
 
@@ -41,9 +42,12 @@ measure sandbox-cold "${SBX[@]}" build -q --no-cache --network none "$CTX"
 measure sandbox-cached "${SBX[@]}" build -q --network none "$CTX"
 
 if command -v buildah >/dev/null; then
-  BUILDAH=(buildah --root "$WORK/buildah-root" --runroot "$TMP/buildah-run")
+  # overlay (kernel rootless overlay), as sandbox uses; buildah's rootless default would be vfs.
+  BUILDAH=(buildah --root "$WORK/buildah-overlay" --runroot "$TMP/buildah-run"
+    --storage-driver "${BUILDAH_DRIVER:-overlay}")
   BUD=("${BUILDAH[@]}" bud --tls-verify=false --network none -q --layers)
   if as_user env HOME="$USER_HOME" "${BUD[@]}" "$CTX" >"$TMP/buildah.out" 2>&1; then
+    echo "buildah $(buildah --version | cut -d' ' -f3), storage driver ${BUILDAH_DRIVER:-overlay}"
     measure buildah-cold "${BUD[@]}" --no-cache "$CTX"
     measure buildah-cached "${BUD[@]}" "$CTX"
   else
