@@ -13,9 +13,15 @@
 #include "context_files.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/images/commit.hpp"
+#include "sandbox/images/pull.hpp"
+#include "sandbox/images/tree_remover.hpp"
+#include "sandbox/rootfs/storage.hpp"
 #include "sandbox/rootfs/tar_writer.hpp"
 #include "sandbox/rootfs/unpack.hpp"
+#include "sandbox/store/lookup.hpp"
 #include "sandbox/store/records.hpp"
+#include "sandbox/userns/id_map.hpp"
+#include "sandbox/userns/run_in_userns.hpp"
 
 namespace sbx::build {
 
@@ -68,7 +74,6 @@ Result<CopyRequest> copy_request(const Build& build, const StageState& state,
       return fail(Error("--chmod=" + *chmod + ": only octal modes are supported", EINVAL));
     request.mode = static_cast<mode_t>(std::stoul(*chmod, nullptr, 8));
   }
-  if (ins.flag("from")) return fail(Error(ins.keyword + " --from is not supported yet", ENOTSUP));
   for (const std::string& source : request.sources)
     if (source.starts_with("http://") || source.starts_with("https://") ||
         source.starts_with("git@"))
@@ -205,10 +210,83 @@ Status write_layer(const std::vector<ContextEntry>& entries, const std::filesyst
   return writer.close();
 }
 
+// The image COPY --from names: a stage built before, else an image (pulled if missing).
+Result<store::ImageRecord> from_image(const Build& build, const std::string& name) {
+  if (auto stage = images::find_stage(build.file, name)) {
+    auto built = build.stage_images.find(*stage);
+    if (built == build.stage_images.end())
+      return fail(Error("--from=" + name + ": the stage is not built before this one", EINVAL));
+    return build.store.image(built->second);
+  }
+  auto found = build.store.resolve(name);
+  if (found || !store::is_not_found(found.error())) return found;
+  auto pulled = SBX_TRY(images::pull_image(build.store, name, images::PullOptions{}, build.output));
+  return build.store.image(pulled.id);
+}
+
+// COPY --from: inside the user namespace (the layers' files belong to
+// subordinate ids), the image's layers mounted read-only with overlay and the
+// sources read from there as from a context; writes the layer tar and the
+// content digest (to `staging`/digest: the body runs in a child).
+Result<std::string> layer_from_image(const Build& build, const store::ImageRecord& image,
+                                     const CopyRequest& request,
+                                     const std::filesystem::path& staging,
+                                     const std::filesystem::path& tar) {
+  std::vector<std::filesystem::path> lowers;
+  for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
+    lowers.push_back(build.store.layer_diff_dir(it->diff_id));
+  auto layout =
+      SBX_TRY(rootfs::make_container_layout(staging / "rootfs", staging / "merged", lowers));
+  rootfs::PreparedMount mount = SBX_TRY(rootfs::prepare_overlay_mount(layout));
+  std::vector<std::string> warnings;
+  userns::IdMaps maps = SBX_TRY(userns::id_maps_for_current_user(userns::Mode::kDefault, warnings));
+  auto body = [&](std::vector<std::string>&) -> Status {
+    if (int err = rootfs::mount_prepared(mount); err != 0)
+      return fail_errno("mount(overlay)", mount.target, err);
+    UniqueFd root = SBX_TRY(open_file(layout.merged, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    auto entries = SBX_TRY(collect_context_files(root.get(), images::IgnoreRules{}, request.sources,
+                                                 request.dest, request.dest_is_dir));
+    apply_owner_and_mode(request, entries);
+    std::string digest = SBX_TRY(content_digest(entries));
+    SBX_TRY(write_layer(entries, tar));
+    return write_file_atomic(staging / "digest", digest, 0600, Durability::kVolatile);
+  };
+  SBX_TRY_CTX(userns::run_in_user_namespace(maps, body), "read the files of " + image.id.str());
+  return read_file(staging / "digest");
+}
+
+Result<StepResult> add_layer(Build& build, const StageState& state,
+                             const std::filesystem::path& tar, const std::string& created_by) {
+  images::NewLayer layer;
+  layer.tar = tar;
+  layer.info = images::CommitInfo{store::format_rfc3339(static_cast<int64_t>(std::time(nullptr))),
+                                  state.config.author, "", created_by};
+  image::Digest id = SBX_TRY(
+      images::add_layer_to_image(build.store, state.image, state.config, layer, "", build.output));
+  return StepResult{id, false, 0, {}};
+}
+
+Result<StepResult> copy_from_image(Build& build, StageState& state, const images::Instruction& ins,
+                                   const CopyRequest& request) {
+  std::string from = *ins.flag("from");
+  store::ImageRecord image = SBX_TRY(from_image(build, from));
+  TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
+  auto tar = staging.path() / "layer.tar";
+  std::string digest = SBX_TRY(layer_from_image(build, image, request, staging.path(), tar));
+  std::string key =
+      ins.keyword + " --from\n" + request.dest + "\n" + std::to_string(request.dest_is_dir);
+  std::string created_by = ins.keyword + " --from=" + from + " " + ins.args;
+  auto done = cached_step(build, state, key, digest,
+                          [&] { return add_layer(build, state, tar, created_by); });
+  (void)images::userns_tree_remover()({staging.path() / "rootfs"});
+  return done;
+}
+
 }  // namespace
 
 Result<StepResult> run_copy_step(Build& build, StageState& state, const images::Instruction& ins) {
   CopyRequest request = SBX_TRY(copy_request(build, state, ins));
+  if (ins.flag("from")) return copy_from_image(build, state, ins, request);
   std::vector<ContextEntry> entries = heredoc_entries(ins, request);
   TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
   if (ins.keyword == "ADD")
@@ -221,14 +299,8 @@ Result<StepResult> run_copy_step(Build& build, StageState& state, const images::
   std::string key = ins.keyword + "\n" + request.dest + "\n" + std::to_string(request.dest_is_dir);
   std::string created_by = ins.keyword + " " + ins.args;
   return cached_step(build, state, key, digest, [&]() -> Result<StepResult> {
-    images::NewLayer layer;
-    layer.tar = staging.path() / "layer.tar";
-    SBX_TRY(write_layer(entries, layer.tar));
-    layer.info = images::CommitInfo{store::format_rfc3339(static_cast<int64_t>(std::time(nullptr))),
-                                    state.config.author, "", created_by};
-    image::Digest id = SBX_TRY(images::add_layer_to_image(build.store, state.image, state.config,
-                                                          layer, "", build.output));
-    return StepResult{id, false, 0, {}};
+    SBX_TRY(write_layer(entries, staging.path() / "layer.tar"));
+    return add_layer(build, state, staging.path() / "layer.tar", created_by);
   });
 }
 

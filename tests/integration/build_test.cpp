@@ -158,13 +158,21 @@ TEST_F(BuildTest, MultiStageBuildsOnlyTheStagesTheTargetNeeds) {
                           " AS broken\n"
                           "RUN exit 1\n"
                           "FROM builder AS final\n"
-                          "RUN cat /artifact > /final\n");
+                          "RUN cat /artifact > /final\n"
+                          "FROM " +
+                          base() +
+                          "\n"
+                          "COPY --from=final /final /artifact /from-stage/\n"
+                          "COPY --from=" +
+                          base() + " /bin/busybox /from-image\n");
   RunResult r = build({"-q"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.rfind("sha256:", 0), 0u) << "-q prints the id only: " << r.describe();
   EXPECT_EQ(count(r.out, "\n"), 1) << r.describe();
-  RunResult run = run_image(last_line(r.out), "cat /final");
-  EXPECT_EQ(run.out, "built\n") << run.describe();
+  RunResult run = run_image(last_line(r.out),
+                            "cat /from-stage/final /from-stage/artifact; "
+                            "test -x /from-image && test ! -e /final && echo ok");
+  EXPECT_EQ(run.out, "built\nbuilt\nok\n") << run.describe();
   RunResult target = build({"--target", "builder"});
   ASSERT_EQ(target.exit_code, 0) << target.describe();
   EXPECT_EQ(target.out.find("RUN cat /artifact"), std::string::npos) << target.describe();
@@ -255,6 +263,31 @@ TEST_F(BuildTest, ContainerfilePreferredHeredocsAndStdinDockerfile) {
   ASSERT_EQ(piped.exit_code, 0) << piped.describe();
   run = run_image(last_line(piped.out), "cat /which");
   EXPECT_EQ(run.out, "stdin\n") << run.describe();
+}
+
+// ARG before FROM picks the base; RUN --mount: a cache dir kept between builds, a tmpfs, and a
+// read-only bind of the context.
+TEST_F(BuildTest, GlobalArgsAndRunMounts) {
+  write("input.txt", "from the context\n");
+  write("Dockerfile",
+        "ARG BASE\n"
+        "FROM ${BASE}\n"
+        "ARG N=1\n"
+        "RUN --mount=type=cache,target=/cache echo run$N >> /cache/log && cat /cache/log > /log\n"
+        "RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && test ! -e /x\n"
+        "RUN --mount=type=bind,source=input.txt,target=/in cat /in > /read && "
+        "! touch /in 2>/dev/null\n");
+  RunResult r = build({"-q", "--build-arg", "BASE=" + base()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult again = build({"-q", "--build-arg", "BASE=" + base(), "--build-arg", "N=2"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  RunResult run =
+      run_image(last_line(again.out), "cat /log /read; test ! -e /scratch/x && echo clean");
+  EXPECT_EQ(run.out, "run1\nrun2\nfrom the context\nclean\n") << run.describe();
+  write("Dockerfile", "FROM " + base() + "\nRUN --mount=type=bind,source=../..,target=/x true\n");
+  RunResult out = build({});
+  EXPECT_EQ(out.exit_code, 125) << out.describe();
+  EXPECT_NE(out.err.find("leaves the build context"), std::string::npos) << out.describe();
 }
 
 // ADD of a local tar: extracted into the destination by the confined unpacker; a tar whose
