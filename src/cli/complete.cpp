@@ -52,6 +52,7 @@ constexpr ArgumentKinds kArguments[] = {
     {"tag", Values::kImages, Values::kImages},
     {"save", Values::kImages, Values::kImages},
     {"import", Values::kFiles, Values::kNone},
+    {"build", Values::kFiles, Values::kNone},
 };
 // clang-format on
 
