@@ -1,10 +1,13 @@
 // `sandbox port CONTAINER [PRIVATE_PORT[/PROTO]]`: the published ports of a
 // running container, as docker prints them ("80/tcp -> 0.0.0.0:8080").
+// `sandbox network create|ls|inspect|rm|prune`: user-defined networks.
 #include <cstdio>
 #include <memory>
 
 #include "cli.hpp"
+#include "sandbox/containers/networks.hpp"
 #include "sandbox/containers/records.hpp"
+#include "sandbox/net/networks.hpp"
 
 namespace sbx::cli {
 namespace {
@@ -42,9 +45,126 @@ CommandResult print_ports(const PortCommand& cmd, const GlobalOptions& globals) 
   return 0;
 }
 
+void add_network_create(Registry& registry) {
+  auto o = std::make_shared<net::NetworkCreateOptions>();
+  CLI::App* cmd = registry.add("network create", "Create a network",
+                               [&globals = registry.globals(), o] -> CommandResult {
+                                 auto networks = SBX_TRY(net::Networks::open(globals.root));
+                                 auto network = SBX_TRY(networks.create(*o));
+                                 std::printf("%s\n", network.name.c_str());
+                                 return 0;
+                               });
+  cmd->add_option("NAME", o->name, "Network name")->required();
+  cmd->add_option("--subnet", o->subnet, "IPv4 subnet in CIDR form (default: a free 10.89.N.0/24)");
+  cmd->add_option("--gateway", o->gateway, "Gateway address (default: the subnet's first)");
+  cmd->add_flag("--internal", o->internal, "No route out of the network");
+  cmd->add_option("--label", o->labels, "KEY=VALUE label");
+  cmd->add_flag("--ipv6", o->ipv6, "IPv6 (not supported yet)");
+}
+
+// A --filter name=X (substring) or label=K[=V]; "" keeps all.
+bool network_matches(const net::NetworkConfig& n, const std::string& filter) {
+  if (filter.starts_with("name=")) return n.name.find(filter.substr(5)) != std::string::npos;
+  if (filter.starts_with("label=")) {
+    std::string want = filter.substr(6);
+    size_t eq = want.find('=');
+    auto it = n.labels.find(want.substr(0, eq));
+    return it != n.labels.end() && (eq == std::string::npos || it->second == want.substr(eq + 1));
+  }
+  return filter.empty();
+}
+
+void add_network_ls(Registry& registry) {
+  struct Flags {
+    std::string format = "table";
+    std::vector<std::string> filters;
+    bool quiet = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add("network ls", "List networks",
+                               [&globals = registry.globals(), f] -> CommandResult {
+                                 auto networks = SBX_TRY(net::Networks::open(globals.root));
+                                 std::vector<net::NetworkConfig> shown;
+                                 for (auto& n : SBX_TRY(networks.list())) {
+                                   bool keep = true;
+                                   for (const auto& filter : f->filters)
+                                     keep = keep && network_matches(n, filter);
+                                   if (keep) shown.push_back(std::move(n));
+                                 }
+                                 // A Go template for --format plugs in here once the CLI has one.
+                                 if (f->quiet)
+                                   for (const auto& n : shown) std::printf("%s\n", n.name.c_str());
+                                 else if (f->format == "json")
+                                   std::fputs(containers::networks_json(shown).c_str(), stdout);
+                                 else
+                                   std::fputs(containers::networks_table(shown).c_str(), stdout);
+                                 return 0;
+                               });
+  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("-f,--filter", f->filters, "name=TEXT or label=KEY[=VALUE]")
+      ->check([](const std::string& v) {
+        return v.starts_with("name=") || v.starts_with("label=")
+                   ? std::string()
+                   : std::string("expected name=TEXT or label=KEY[=VALUE]");
+      });
+  cmd->add_flag("-q,--quiet", f->quiet, "Print only the names");
+}
+
+void add_network_inspect(Registry& registry) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add(
+      "network inspect", "Show networks as JSON",
+      [&globals = registry.globals(), names] -> CommandResult {
+        auto networks = SBX_TRY(net::Networks::open(globals.root));
+        auto containers = SBX_TRY(containers::Containers::open(globals.root));
+        std::vector<net::NetworkConfig> found;
+        for (const auto& name : *names) found.push_back(SBX_TRY(networks.get(name)));
+        std::fputs(SBX_TRY(containers::inspect_networks_json(containers, found)).c_str(), stdout);
+        return 0;
+      });
+  cmd->add_option("NAME", *names, "Network names")->required();
+}
+
+void add_network_rm(Registry& registry) {
+  struct Flags {
+    std::vector<std::string> names;
+    bool force = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      "network rm", "Remove networks", [&globals = registry.globals(), f] -> CommandResult {
+        auto containers = SBX_TRY(containers::Containers::open(globals.root));
+        for (const auto& name : f->names) {
+          SBX_TRY(containers::remove_network(containers, name, f->force));
+          std::printf("%s\n", name.c_str());
+        }
+        return 0;
+      });
+  cmd->add_option("NAME", f->names, "Network names")->required();
+  cmd->add_flag("-f,--force", f->force, "Remove the containers that use it too");
+}
+
+void add_network_prune(Registry& registry) {
+  auto force = std::make_shared<bool>(false);
+  CLI::App* cmd =
+      registry.add("network prune", "Remove networks no container uses",
+                   [&globals = registry.globals()] -> CommandResult {
+                     auto containers = SBX_TRY(containers::Containers::open(globals.root));
+                     for (const auto& name : SBX_TRY(containers::prune_networks(containers)))
+                       std::printf("%s\n", name.c_str());
+                     return 0;
+                   });
+  cmd->add_flag("-f,--force", *force, "Do not prompt (never prompts)");
+}
+
 }  // namespace
 
 void register_network_commands(Registry& registry) {
+  add_network_create(registry);
+  add_network_ls(registry);
+  add_network_inspect(registry);
+  add_network_rm(registry);
+  add_network_prune(registry);
   auto cmd = std::make_shared<PortCommand>();
   GlobalOptions& globals = registry.globals();
   CLI::App* sub = registry.add("port", "List the published ports of a container",

@@ -87,9 +87,19 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--ulimit", f.ulimits, "Resource limit NAME=SOFT[:HARD]");
   sub->add_flag("--privileged", f.privileged,
                 "All capabilities of the user namespace, no seccomp, no masked paths");
-  sub->add_option("--network,--net", f.network,
-                  "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..] "
-                  "(default), none or host");
+  sub->add_option_function<std::vector<std::string>>(
+         "--network,--net",
+         [&f](const std::vector<std::string>& values) {
+           f.network = values.front();
+           f.more_networks.assign(values.begin() + 1, values.end());
+         },
+         "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..] "
+         "(default), none, host, or a network NAME (repeatable)")
+      ->type_name("MODE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("--network-alias", f.network_aliases, "Another name on the user networks");
+  sub->add_option("--ip", f.ip, "The container's IPv4 address on its user network");
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
   sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");

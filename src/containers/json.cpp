@@ -137,12 +137,14 @@ std::string network_name(NetworkMode mode) {
   if (mode == NetworkMode::kNone) return "none";
   if (mode == NetworkMode::kHost) return "host";
   if (mode == NetworkMode::kSlirp4netns) return "slirp4netns";
+  if (mode == NetworkMode::kBridge) return "bridge";
   return "mode-" + std::to_string(static_cast<int>(mode));
 }
 
 NetworkMode network_from_name(const std::string& name) {
   if (name == "host") return NetworkMode::kHost;
   if (name == "slirp4netns") return NetworkMode::kSlirp4netns;
+  if (name == "bridge") return NetworkMode::kBridge;
   if (name.starts_with("mode-")) return static_cast<NetworkMode>(std::atoi(name.c_str() + 5));
   return NetworkMode::kNone;
 }
@@ -181,6 +183,10 @@ json network_to_json(const ContainerSpec& spec) {
   j["ports"] = write_list(spec.ports, port_fields<net::PortRequest>());
   j["dns"] = spec.dns;
   j["extra_hosts"] = write_list(spec.extra_hosts, kHostFields);
+  json networks = json::array();
+  for (const auto& n : spec.networks)
+    networks.push_back({{"name", n.network}, {"aliases", n.aliases}, {"ip", n.ip}});
+  j["networks"] = networks;
   return j;
 }
 
@@ -189,6 +195,10 @@ void network_from_json(const json& j, ContainerSpec& spec) {
   read_list(j, "ports", spec.ports, port_fields<net::PortRequest>());
   get_if(j, "dns", spec.dns);
   read_list(j, "extra_hosts", spec.extra_hosts, kHostFields);
+  if (auto it = j.find("networks"); it != j.end() && it->is_array())
+    for (const json& n : *it)
+      spec.networks.push_back(
+          {n.value("name", ""), n.value("aliases", std::vector<std::string>{}), n.value("ip", "")});
 }
 
 // Every file is written the same way: two-space indents, keys sorted, a

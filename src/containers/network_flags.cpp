@@ -76,6 +76,39 @@ Result<std::pair<std::string, std::string_view>> split_host_ip(std::string_view 
   return std::pair{parts[0], text.substr(parts[0].size() + 1)};
 }
 
+// The repeated --network NAMEs, --network-alias and --ip.
+Status apply_user_networks(const RunFlags& flags, ContainerSpec& spec) {
+  bool user = spec.network == NetworkMode::kBridge;
+  if (!user &&
+      (!flags.more_networks.empty() || !flags.network_aliases.empty() || !flags.ip.empty()))
+    return fail(Error("--network-alias, --ip and a second --network need a network of yours")
+                    .with_hint("create one (sandbox network create NAME) and run with "
+                               "--network NAME"));
+  if (!user) return {};
+  for (const auto& name : flags.more_networks) {
+    auto more = SBX_TRY(parse_network(name));
+    if (more.mode != NetworkMode::kBridge)
+      return fail(Error("--network " + name + " cannot be combined with another --network")
+                      .with_hint("only network names may be repeated"));
+    for (const auto& n : spec.networks)
+      if (n.network == name) return fail("--network " + name + " is given twice");
+    spec.networks.push_back(more.networks.front());
+  }
+  if (!flags.ip.empty()) {
+    if (spec.networks.size() > 1)
+      return fail(Error("--ip with more than one --network: which network is it for?")
+                      .with_hint("give --ip with one --network, then sandbox network connect "
+                                 "--ip for the others"));
+    if (!net::parse_ipv4(flags.ip)) return fail("--ip " + flags.ip + ": not an IPv4 address");
+    spec.networks.front().ip = flags.ip;
+  }
+  for (const auto& alias : flags.network_aliases)
+    SBX_TRY(net::check_dns_label(alias, "--network-alias"));
+  for (auto& n : spec.networks) n.aliases = flags.network_aliases;
+  if (!flags.name.empty()) SBX_TRY(net::check_dns_label(flags.name, "container name"));
+  return {};
+}
+
 }  // namespace
 
 Result<NetworkChoice> parse_network(std::string_view text) {
@@ -83,9 +116,15 @@ Result<NetworkChoice> parse_network(std::string_view text) {
   if (text == "none") choice.mode = NetworkMode::kNone;
   if (text == "host") choice.mode = NetworkMode::kHost;
   if (text == "none" || text == "host" || text.empty() || text == "slirp4netns") return choice;
-  if (!text.starts_with("slirp4netns:"))
-    return fail(Error("unsupported network mode '" + std::string(text) + "'")
-                    .with_hint("use --network slirp4netns[:OPTIONS] (the default), none or host"));
+  if (!text.starts_with("slirp4netns:")) {
+    if (text.find(':') != std::string_view::npos || !net::check_network_name(text))
+      return fail(Error("unsupported network mode '" + std::string(text) + "'")
+                      .with_hint("use --network slirp4netns[:OPTIONS] (the default), none, "
+                                 "host, or the name of a network (sandbox network ls)"));
+    choice.mode = NetworkMode::kBridge;
+    choice.networks.push_back({std::string(text), {}, {}});
+    return choice;
+  }
   for (const auto& option : split(text.substr(12), ','))
     if (!option.empty())
       SBX_TRY_CTX(apply_slirp_option(option, choice.slirp), "--network " + std::string(text));
@@ -148,8 +187,11 @@ Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec) {
   auto choice = SBX_TRY(parse_network(flags.network));
   spec.network = choice.mode;
   spec.slirp = choice.slirp;
+  spec.networks = choice.networks;
+  SBX_TRY(apply_user_networks(flags, spec));
   for (const auto& p : flags.publish) spec.ports.push_back(SBX_TRY(parse_publish(p)));
-  if (!spec.ports.empty() && spec.network != NetworkMode::kSlirp4netns)
+  if (!spec.ports.empty() && spec.network != NetworkMode::kSlirp4netns &&
+      spec.network != NetworkMode::kBridge)
     return fail(Error("-p needs the container's own network: --network " + flags.network +
                       " has no ports to publish")
                     .with_hint("drop -p, or use --network slirp4netns (the default)"));

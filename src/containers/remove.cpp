@@ -12,6 +12,7 @@
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/volumes.hpp"
 #include "sandbox/images/tree_remover.hpp"
+#include "sandbox/net/user_netns.hpp"
 
 namespace sbx::containers {
 
@@ -74,13 +75,22 @@ Status empty_trash(const Containers& containers) {
   return images::userns_tree_remover()(dirs);
 }
 
+// Its place on user networks (netavark teardown); best effort: the
+// namespace's next start forgets what a failed one leaves.
+void detach_user_networks(const Containers& containers, const ContainerInfo& info) {
+  if (info.spec.network != NetworkMode::kBridge) return;
+  if (auto dir = net::user_netns_dir(containers.store_root()))
+    (void)net::detach_container(*dir, info.id);
+}
+
 Status finish_container(const Containers& containers, const std::string& id,
                         const ExitRecord& record) {
   auto lock = SBX_TRY(containers.lock(id));
   if (!path_exists(containers.store_dir(id) / "config.json")) return {};  // removed meanwhile
   auto info = SBX_TRY(containers.info(id));
   if (info.status == ContainerStatus::kRunning) return {};  // a newer start already runs it
-  ExitRecord final_record = record;                         // OOMKilled from the container's cgroup
+  detach_user_networks(containers, info);
+  ExitRecord final_record = record;  // OOMKilled from the container's cgroup
   if (info.runtime && !info.runtime->cgroup_path.empty()) {
     final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);  // cgroupfs dirs; best effort
@@ -114,6 +124,7 @@ Status remove_container(const Containers& containers, const std::string& id, boo
                                  ") or force the removal with rm -f"));
     SBX_TRY(kill_for_removal(info));
   }
+  detach_user_networks(containers, info);
   // The monitor's cleanup finds the container gone: its cgroupfs dirs go here.
   if (info.runtime && !info.runtime->cgroup_path.empty())
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);

@@ -1,6 +1,7 @@
 #include "host_network.hpp"
 
 #include "sandbox/net/ports.hpp"
+#include "sandbox/net/user_netns.hpp"
 
 namespace sbx::launch {
 namespace {
@@ -26,11 +27,15 @@ void NetworkAttachment::describe(containers::RuntimeState& state) const {
 }
 
 void NetworkAttachment::release() {
+  user_.release();
   if (slirp_) slirp_->release();
 }
 
 Status check_network_host(const containers::ContainerSpec& spec) {
-  if (spec.network != containers::NetworkMode::kSlirp4netns) return {};
+  bool bridge = spec.network == containers::NetworkMode::kBridge;
+  if (spec.network != containers::NetworkMode::kSlirp4netns && !bridge) return {};
+  if (bridge) SBX_TRY(net::find_netavark());
+  if (bridge) SBX_TRY(net::find_aardvark_dns());
   SBX_TRY(net::find_slirp4netns());
   SBX_TRY(net::check_tun_usable());
   for (const auto& port : spec.ports)

@@ -13,6 +13,7 @@
 #include "sandbox/containers/records.hpp"
 #include "sandbox/containers/spec.hpp"
 #include "sandbox/net/slirp.hpp"
+#include "user_network.hpp"
 
 namespace sbx::launch {
 
@@ -31,6 +32,8 @@ class NetworkAttachment {
   void describe(containers::RuntimeState& state) const;
   // Hands the helper over (the monitor ends it); the destructor then leaves it.
   void release();
+  // The container's user networks, detached by the destructor unless released.
+  void hold_user_networks(UserNetworkLease lease) { user_ = std::move(lease); }
   // Once the container is gone: starts ending slirp4netns (see Slirp4netns::begin_stop).
   void begin_stop() const {
     if (slirp_) slirp_->begin_stop();
@@ -40,6 +43,7 @@ class NetworkAttachment {
   std::optional<net::Slirp4netns> slirp_;
   std::vector<net::PortRequest> requested_;
   std::vector<containers::PortBinding> ports_;
+  UserNetworkLease user_;
 };
 
 // While planning, before anything starts: slirp4netns installed, /dev/net/tun

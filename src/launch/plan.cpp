@@ -99,6 +99,7 @@ Result<ProcessPlan> make_process(const containers::ContainerSpec& spec, const La
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const LaunchInputs& in) {
   LaunchPlan plan;
   plan.id = in.container_id;
+  plan.user_networks = in.user_networks;
   plan.hostname = spec.hostname.empty() ? in.container_id.substr(0, 12) : spec.hostname;
   plan.root = in.rootfs;
   plan.root.read_only = spec.read_only_rootfs;
@@ -147,10 +148,12 @@ std::string make_hosts_file(const containers::ContainerSpec& spec) {
 }
 
 std::string make_resolv_conf(const std::string& host_resolv_conf,
-                             const containers::ContainerSpec& spec) {
+                             const containers::ContainerSpec& spec,
+                             const std::string& network_dns) {
   if (spec.network == containers::NetworkMode::kNone && spec.dns.empty()) return "";
   net::ResolvConfInput in{.dns_servers = spec.dns};
   if (spec.network == containers::NetworkMode::kSlirp4netns) in.forwarder = addresses_of(spec).dns;
+  if (spec.network == containers::NetworkMode::kBridge) in.forwarder = network_dns;
   return net::make_resolv_conf(host_resolv_conf, in);
 }
 

@@ -162,6 +162,8 @@ Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec&
   if (meanwhile) SBX_TRY(meanwhile());
   SBX_TRY(process.await_host_wait());
   SBX_TRY_CTX(network.attach(), "network");
+  network.hold_user_networks(
+      SBX_TRY_CTX(attach_user_networks(plan, spec, process.pid()), "network"));
   auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
   SBX_TRY(process.release_and_await_exec());
   return Launched{std::move(process), std::move(network), std::move(cgroup)};

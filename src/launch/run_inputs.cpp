@@ -14,6 +14,8 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/launch/mount_point_layer.hpp"
+#include "sandbox/net/networks.hpp"
+#include "sandbox/net/user_netns.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
@@ -63,15 +65,16 @@ Result<RootfsPlan> prepare_rootfs(const store::Store& store, const std::filesyst
 // runtime dir: they are rewritten at every start, and a tmpfs there spares the
 // store's filesystem four inodes per start (and no fsync: kVolatile).
 Result<std::string> write_etc_files(const std::filesystem::path& runtime_dir,
-                                    const containers::ContainerSpec& spec) {
+                                    const containers::ContainerSpec& spec,
+                                    const std::string& network_dns) {
   auto etc = runtime_dir / "etc";
   SBX_TRY(make_dirs(etc, 0755));
   std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
   constexpr auto kVolatile = Durability::kVolatile;
   SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n", 0644, kVolatile));
   SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec), 0644, kVolatile));
-  SBX_TRY(
-      write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec), 0644, kVolatile));
+  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec, network_dns),
+                            0644, kVolatile));
   return etc.string();
 }
 
@@ -153,6 +156,16 @@ std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top
 
 namespace {
 
+Result<UserNetworks> resolve_user_networks(const std::filesystem::path& store_root,
+                                           const containers::ContainerSpec& spec) {
+  UserNetworks u;
+  if (spec.network != containers::NetworkMode::kBridge) return u;
+  auto networks = SBX_TRY(net::Networks::open(store_root));
+  for (const auto& n : spec.networks) u.networks.push_back(SBX_TRY(networks.get(n.network)));
+  u.netns_dir = SBX_TRY(net::user_netns_dir(store_root));
+  return u;
+}
+
 // The rootfs layout under containers/<id> (its mount point and the /etc
 // files in `runtime_dir`), the image's passwd and group, capabilities and the
 // compiled seccomp program; `maps` go into the plan.
@@ -189,7 +202,9 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.volumes_dir = SBX_TRY_CTX(prepare_volumes(spec, store, lowers, in.id_maps), "volumes");
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
-  in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec), "/etc files");
+  in.user_networks = SBX_TRY_CTX(resolve_user_networks(store.root(), spec), "network");
+  std::string dns = in.user_networks.networks.empty() ? "" : in.user_networks.networks[0].gateway;
+  in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec, dns), "/etc files");
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }

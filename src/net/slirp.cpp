@@ -54,10 +54,10 @@ struct ChildFds {
 // After fork: die with our parent (sandbox run, or the monitor it becomes),
 // leave the terminal's process group (a ^C is the container's business), and
 // keep only stdio and the ready fd.
-[[noreturn]] void exec_slirp(pid_t parent, const char* dir, const ChildFds& fds,
-                             char* const* argv) noexcept {
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (::getppid() != parent) ::_exit(127);
+[[noreturn]] void exec_slirp(pid_t parent, const char* dir, const ChildFds& fds, char* const* argv,
+                             bool detached) noexcept {
+  if (!detached) ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (!detached && ::getppid() != parent) ::_exit(127);
   ::setsid();
   sigset_t none;
   sigemptyset(&none);
@@ -185,7 +185,7 @@ Result<Slirp4netns> Slirp4netns::spawn(const SlirpLaunch& launch) {
 
   pid_t pid = ::fork();
   if (pid < 0) return fail_errno("fork", "slirp4netns");
-  if (pid == 0) exec_slirp(parent, dir.c_str(), fds, argv.data());
+  if (pid == 0) exec_slirp(parent, dir.c_str(), fds, argv.data(), launch.detached);
   ready_w.reset();
   return Slirp4netns(ChildProcess(pid), launch.dir, std::move(ready_r));
 }

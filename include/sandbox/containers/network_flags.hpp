@@ -9,12 +9,14 @@
 #include "sandbox/containers/run_flags.hpp"
 #include "sandbox/containers/spec.hpp"
 #include "sandbox/net/config.hpp"
+#include "sandbox/net/networks.hpp"
 
 namespace sbx::containers {
 
 struct NetworkChoice {
   NetworkMode mode = NetworkMode::kSlirp4netns;
   net::SlirpOptions slirp;
+  std::vector<net::NetworkAttachRequest> networks;  // kBridge: the one named
 };
 
 // "" or "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..]", "none", "host".

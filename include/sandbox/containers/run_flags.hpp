@@ -36,8 +36,11 @@ struct RunFlags {
   std::vector<std::string> security_opts;  // seccomp=..., no-new-privileges[=bool], ...
   std::vector<std::string> ulimits;        // NAME=SOFT[:HARD]
   bool privileged = false;
-  std::string network;        // "" (slirp4netns), none, host, slirp4netns[:OPTIONS]
-  std::string userns;         // "", keep-id
+  std::string network;  // "" (slirp4netns), none, host, slirp4netns[:OPTIONS], NAME
+  std::vector<std::string> more_networks;    // a repeated --network NAME
+  std::vector<std::string> network_aliases;  // --network-alias, on every user network
+  std::string ip;                            // --ip on the (one) user network
+  std::string userns;                        // "", keep-id
   bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
   cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits
 

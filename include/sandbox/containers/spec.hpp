@@ -11,6 +11,7 @@
 #include "sandbox/cgroup/limits.hpp"
 #include "sandbox/containers/run_flags.hpp"
 #include "sandbox/net/config.hpp"
+#include "sandbox/net/networks.hpp"
 #include "sandbox/security/policy.hpp"
 
 namespace sbx::containers {
@@ -48,8 +49,9 @@ inline const char* mount_type_name(MountType type) {
 // docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 255 characters.
 bool valid_volume_name(std::string_view name);
 
-// kSlirp4netns is the default of `run` (podman's rootless default).
-enum class NetworkMode { kNone, kHost, kSlirp4netns };
+// kSlirp4netns is the default of `run` (podman's rootless default);
+// kBridge: user-defined networks (`networks`), in the per-user namespace.
+enum class NetworkMode { kNone, kHost, kSlirp4netns, kBridge };
 
 struct ContainerSpec {
   std::vector<std::string> argv;  // entrypoint + cmd
@@ -61,10 +63,11 @@ struct ContainerSpec {
   std::vector<MountRequest> mounts;
   bool read_only_rootfs = false;
   NetworkMode network = NetworkMode::kNone;
-  net::SlirpOptions slirp;                  // with kSlirp4netns
-  std::vector<net::PortRequest> ports;      // -p (kSlirp4netns only)
-  std::vector<std::string> dns;             // --dns servers
-  std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
+  net::SlirpOptions slirp;                          // with kSlirp4netns
+  std::vector<net::NetworkAttachRequest> networks;  // with kBridge
+  std::vector<net::PortRequest> ports;              // -p (kSlirp4netns and kBridge)
+  std::vector<std::string> dns;                     // --dns servers
+  std::vector<net::HostEntry> extra_hosts;          // --add-host (ip "host-gateway": the host)
   bool keep_id = false;
   // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
   // the security module turns them into a SecurityPlan while planning.

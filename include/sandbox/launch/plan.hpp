@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,6 +53,12 @@ struct ProcessPlan {
   std::optional<mode_t> umask;  // OCI process.user.umask; else inherited
 };
 
+// The user-defined networks a container joins, resolved from the store.
+struct UserNetworks {
+  std::filesystem::path netns_dir;           // net::user_netns_dir of the store
+  std::vector<net::NetworkConfig> networks;  // in the spec's order
+};
+
 struct LaunchPlan {
   std::string id;
   std::string hostname;
@@ -74,6 +81,7 @@ struct LaunchPlan {
   // OCI "domainname" and "linux.sysctl" (as /proc/sys paths), set after pivot_root.
   std::string domainname;
   std::vector<std::pair<std::string, std::string>> sysctls;
+  UserNetworks user_networks;  // --network NAME
 };
 
 // What the parent learned before planning (I/O done, results as values).
@@ -87,6 +95,7 @@ struct LaunchInputs {
   std::string volumes_dir;  // the store's volumes/: a volume NAME is volumes_dir/NAME/_data
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
+  UserNetworks user_networks;
 };
 
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,
@@ -94,7 +103,9 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,
 
 // The contents of the per-container /etc files (network: net/etc_files.hpp).
 std::string make_hosts_file(const containers::ContainerSpec& spec);
+// `network_dns`: aardvark-dns on the first user network's gateway.
 std::string make_resolv_conf(const std::string& host_resolv_conf,
-                             const containers::ContainerSpec& spec);
+                             const containers::ContainerSpec& spec,
+                             const std::string& network_dns = "");
 
 }  // namespace sbx::launch

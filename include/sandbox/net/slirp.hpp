@@ -21,6 +21,8 @@ struct SlirpLaunch {
   pid_t target_pid = 0;  // a process in the namespaces (the container's PID 1)
   SlirpOptions options;
   std::filesystem::path dir;  // the container's runtime dir: API socket and log live here
+  // It outlives us (the per-user network namespace's): no death signal.
+  bool detached = false;
 };
 
 class Slirp4netns {

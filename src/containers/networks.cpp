@@ -1,0 +1,101 @@
+#include "sandbox/containers/networks.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/net/user_netns.hpp"
+
+namespace sbx::containers {
+namespace {
+
+using json = nlohmann::json;
+
+json network_object(const net::NetworkConfig& n) {
+  return {{"name", n.name},        {"id", n.id},
+          {"driver", "bridge"},    {"network_interface", n.bridge},
+          {"created", n.created},  {"subnets", {{{"subnet", n.subnet}, {"gateway", n.gateway}}}},
+          {"ipv6_enabled", false}, {"internal", n.internal},
+          {"dns_enabled", true},   {"labels", n.labels}};
+}
+
+bool names_network(const ContainerInfo& info, const std::string& network) {
+  if (info.spec.network != NetworkMode::kBridge) return false;
+  for (const auto& n : info.spec.networks)
+    if (n.network == network) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<std::string> inspect_networks_json(const Containers& containers,
+                                          const std::vector<net::NetworkConfig>& networks) {
+  auto dir = SBX_TRY(net::user_netns_dir(containers.store_root()));
+  json out = json::array();
+  for (const auto& n : networks) {
+    json j = network_object(n);
+    j["containers"] = json::object();
+    for (const auto& c : net::attached_containers(dir, n.name))
+      j["containers"][c.id] = {{"name", c.name}, {"ip", c.ip}};
+    out.push_back(j);
+  }
+  return out.dump(2) + "\n";
+}
+
+std::string networks_json(const std::vector<net::NetworkConfig>& networks) {
+  json out = json::array();
+  for (const auto& n : networks) out.push_back(network_object(n));
+  return out.dump(2) + "\n";
+}
+
+std::string networks_table(const std::vector<net::NetworkConfig>& networks) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-14s %-20s %-8s %-18s %s\n", "NETWORK ID", "NAME", "DRIVER",
+                "SUBNET", "INTERNAL");
+  out += line;
+  for (const auto& n : networks) {
+    std::snprintf(line, sizeof line, "%-14s %-20s %-8s %-18s %s\n", n.id.substr(0, 12).c_str(),
+                  n.name.c_str(), "bridge", n.subnet.c_str(), n.internal ? "true" : "false");
+    out += line;
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> containers_on_network(const Containers& containers,
+                                                       const std::string& network) {
+  std::vector<std::string> names;
+  for (const auto& info : SBX_TRY(containers.list()))
+    if (names_network(info, network)) names.push_back(info.name);
+  return names;
+}
+
+Status remove_network(const Containers& containers, const std::string& name, bool force) {
+  auto networks = SBX_TRY(net::Networks::open(containers.store_root()));
+  auto network = SBX_TRY(networks.get(name));
+  for (const auto& info : SBX_TRY(containers.list())) {
+    if (!names_network(info, network.name)) continue;
+    if (!force)
+      return fail(Error("network " + network.name + " is in use by container " + info.name)
+                      .with_hint("remove the container first (sandbox rm -f " + info.name +
+                                 "), or use network rm -f to remove it with the network"));
+    SBX_TRY_CTX(remove_container(containers, info.id, true), "network rm -f");
+  }
+  return networks.remove(network.name);
+}
+
+Result<std::vector<std::string>> prune_networks(const Containers& containers) {
+  auto networks = SBX_TRY(net::Networks::open(containers.store_root()));
+  auto all = SBX_TRY(containers.list());
+  std::vector<std::string> removed;
+  for (const auto& n : SBX_TRY(networks.list())) {
+    bool used = false;
+    for (const auto& info : all) used |= names_network(info, n.name);
+    if (used) continue;
+    SBX_TRY(networks.remove(n.name));
+    removed.push_back(n.name);
+  }
+  return removed;
+}
+
+}  // namespace sbx::containers

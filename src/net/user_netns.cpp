@@ -1,0 +1,356 @@
+// The per-user network namespace: its state file, addresses, and netavark
+// run in it through nsenter. Layout of `dir`:
+//   lock                 flock for every change
+//   state                "holder_pid holder_start slirp_pid slirp_start"
+//   netavark/            netavark's --config (aardvark-dns's records and pid)
+//   ips/<network>/<ip>   one file per address in use, holding the container id
+//   containers/<id>.json what netavark was given for the container (teardown reads it)
+//   netns/<id>           bind mount of the container's netns (in the holder's mount ns)
+#include "sandbox/net/user_netns.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "sandbox/base/files.hpp"
+#include "sandbox/base/paths.hpp"
+#include "sandbox/base/process.hpp"
+#include "sandbox/base/strings.hpp"
+#include "sandbox/net/slirp.hpp"
+
+namespace sbx::net {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+bool alive(pid_t pid, uint64_t start) {
+  if (pid <= 0) return false;
+  auto stat = read_proc_stat(pid);
+  return stat && stat->state != 'Z' && stat->start_time == start;
+}
+
+std::optional<UserNetnsState> read_state(const fs::path& dir) {
+  auto text = read_file(dir / "state");
+  if (!text) return std::nullopt;
+  UserNetnsState s;
+  unsigned long long hs = 0, ss = 0;
+  if (std::sscanf(text->c_str(), "%d %llu %d %llu", &s.holder_pid, &hs, &s.slirp_pid, &ss) != 4)
+    return std::nullopt;
+  s.holder_start = hs;
+  s.slirp_start = ss;
+  return s;
+}
+
+Status write_state(const fs::path& dir, const UserNetnsState& s) {
+  std::string text = std::to_string(s.holder_pid) + " " + std::to_string(s.holder_start) + " " +
+                     std::to_string(s.slirp_pid) + " " + std::to_string(s.slirp_start) + "\n";
+  return write_file_atomic(dir / "state", text, 0600, Durability::kVolatile);
+}
+
+uint64_t start_time_of(pid_t pid) {
+  auto stat = read_proc_stat(pid);
+  return stat ? stat->start_time : 0;
+}
+
+void kill_recorded(pid_t pid, uint64_t start) {
+  if (alive(pid, start)) ::kill(pid, SIGKILL);
+}
+
+// aardvark-dns daemonizes inside the namespace; its pid file is netavark's.
+void kill_aardvark(const fs::path& dir) {
+  auto text = read_file(dir / "netavark/aardvark-dns/aardvark.pid");
+  if (!text) return;
+  pid_t pid = std::atoi(text->c_str());
+  auto comm = read_file("/proc/" + std::to_string(pid) + "/comm");
+  if (pid > 0 && comm && comm->starts_with("aardvark-dns")) ::kill(pid, SIGKILL);
+}
+
+// Ends the holder, slirp4netns and aardvark-dns and forgets every attachment.
+void stop_user_netns(const fs::path& dir) {
+  if (auto s = read_state(dir)) {
+    kill_recorded(s->slirp_pid, s->slirp_start);
+    kill_recorded(s->holder_pid, s->holder_start);
+  }
+  kill_aardvark(dir);
+  for (const char* name : {"state", "slirp.sock", "slirp4netns.log"})
+    ::unlink((dir / name).c_str());
+  (void)remove_tree(dir / "ips");
+  (void)remove_tree(dir / "containers");
+  (void)remove_tree(dir / "netavark");
+  (void)remove_tree(dir / "netns");
+}
+
+Status isolate_networks(pid_t holder);
+
+// The live state, started or repaired with `starter` (under the lock).
+Result<UserNetnsState> ensure_running(const fs::path& dir, const UserNetnsStarter& starter) {
+  auto state = read_state(dir);
+  if (!state || !alive(state->holder_pid, state->holder_start)) {
+    stop_user_netns(dir);  // whatever was left of a dead one
+    state = UserNetnsState{};
+    state->holder_pid = SBX_TRY(starter.holder());
+    state->holder_start = start_time_of(state->holder_pid);
+    SBX_TRY(write_state(dir, *state));  // a failure below still ends it
+    SBX_TRY(make_dirs(dir / "netavark", 0700));
+    SBX_TRY(isolate_networks(state->holder_pid));
+  }
+  if (!alive(state->slirp_pid, state->slirp_start)) {
+    state->slirp_pid = SBX_TRY(starter.slirp(state->holder_pid));
+    state->slirp_start = start_time_of(state->slirp_pid);
+  }
+  SBX_TRY(write_state(dir, *state));
+  return *state;
+}
+
+constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n";
+
+// Runs `script` (sh -c) as root in the holder's user, mount and net namespaces.
+Result<CommandResult> run_in_netns(pid_t holder, const std::string& script,
+                                   const std::vector<std::string>& args,
+                                   std::optional<std::string> input) {
+  std::vector<std::string> argv = {
+      "nsenter", "--target", std::to_string(holder),      "--user", "--mount", "--net", "--",
+      "/bin/sh", "-c",       std::string(kPath) + script, "sh"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandOptions options;
+  options.stdin_data = std::move(input);
+  return run_command(argv, options);
+}
+
+std::string last_error(const CommandResult& r) {
+  // netavark prints {"error": "..."} on stdout or stderr.
+  for (const std::string* text : {&r.out, &r.err}) {
+    json j = json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("error") && j["error"].is_string())
+      return j["error"].get<std::string>();
+  }
+  std::string last;
+  for (const auto& line : split(r.err + "\n" + r.out, '\n'))
+    if (!trim(line).empty()) last = std::string(trim(line));
+  return last;
+}
+
+// Bridges of different networks do not forward to each other: a chain in
+// the namespace's own firewall (netavark does not use the mangle table) that
+// drops what goes from one bridge to another, and lets through what stays on
+// one (seen there when the kernel's br_netfilter is on), one rule per bridge.
+Status isolate_networks(pid_t holder) {
+  auto ran = SBX_TRY(run_in_netns(holder,
+                                  "iptables -t mangle -N SBX-ISOLATE &&"
+                                  " iptables -t mangle -A SBX-ISOLATE -j DROP &&"
+                                  " iptables -t mangle -A FORWARD -i sbx+ -o sbx+ -j SBX-ISOLATE",
+                                  {}, std::nullopt));
+  if (!ran.succeeded())
+    return fail(Error("iptables in the user network namespace failed: " + last_error(ran))
+                    .with_hint("apt-get install iptables (netavark needs it too)"));
+  return {};
+}
+
+// The requested or the first free host address of `network`, claimed by
+// creating ips/<network>/<ip> exclusively.
+Result<std::string> claim_address(const fs::path& dir, const NetworkConfig& network,
+                                  const std::string& requested, const std::string& id) {
+  auto subnet = SBX_TRY(parse_ipv4_net(network.subnet));
+  fs::path ips = dir / "ips" / network.name;
+  SBX_TRY(make_dirs(ips, 0700));
+  uint32_t gateway = SBX_TRY(parse_ipv4(network.gateway));
+  uint32_t broadcast = subnet.address | ~subnet.mask();
+  auto claim = [&](uint32_t a) -> bool {
+    UniqueFd fd(
+        ::open((ips / format_ipv4(a)).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return false;
+    (void)write_all(fd.get(), id);
+    return true;
+  };
+  if (!requested.empty()) {
+    uint32_t a = SBX_TRY_CTX(parse_ipv4(requested), "--ip");
+    if (!subnet.contains(a) || a == gateway || a == subnet.address || a == broadcast)
+      return fail(Error("--ip " + requested + " is not a free host address of network " +
+                        network.name + " (" + network.subnet + ")")
+                      .with_hint("give an address inside the subnet other than the gateway " +
+                                 network.gateway));
+    if (!claim(a))
+      return fail(Error("--ip " + requested + " is in use on network " + network.name)
+                      .with_hint("leave --ip out to get a free address"));
+    return requested;
+  }
+  for (uint32_t a = subnet.address + 1; a < broadcast; ++a)
+    if (a != gateway && claim(a)) return format_ipv4(a);
+  return fail(Error("network " + network.name + " has no free address left")
+                  .with_hint("remove containers from it, or create a network with a larger "
+                             "--subnet"));
+}
+
+void release_addresses(const fs::path& dir, const json& record) {
+  auto nets = record.find("networks");
+  if (nets == record.end() || !nets->is_object()) return;
+  for (auto it = nets->begin(); it != nets->end(); ++it) {
+    auto ips = it->find("static_ips");
+    if (ips == it->end() || !ips->is_array()) continue;
+    for (const auto& ip : *ips)
+      if (ip.is_string()) ::unlink((dir / "ips" / it.key() / ip.get<std::string>()).c_str());
+  }
+}
+
+constexpr const char* kSetupScript =
+    "for br in $6; do iptables -t mangle -C SBX-ISOLATE -i $br -o $br -j RETURN 2>/dev/null ||"
+    " iptables -t mangle -I SBX-ISOLATE -i $br -o $br -j RETURN || exit 1; done\n"
+    ": > \"$1\" && mount --bind \"/proc/$2/ns/net\" \"$1\" || exit 1\n"
+    "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" setup \"$1\" && exit 0\n"
+    "rc=$?; umount \"$1\"; exit $rc";
+constexpr const char* kTeardownScript =
+    "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" teardown \"$1\"\n"
+    "rc=$?; umount \"$1\"; rm -f \"$1\"; exit $rc";
+
+Result<std::vector<std::string>> netavark_args(const fs::path& dir, const std::string& id,
+                                               pid_t container_pid) {
+  return std::vector<std::string>{(dir / "netns" / id).string(), std::to_string(container_pid),
+                                  SBX_TRY(find_netavark()), (dir / "netavark").string(),
+                                  SBX_TRY(find_aardvark_dns())};
+}
+
+Status forward_ports(const fs::path& dir, const std::vector<PortRequest>& ports) {
+  for (const auto& p : ports) {
+    // slirp4netns -> the namespace's tap0 (10.0.2.100) at the host port,
+    // where netavark's DNAT sends it on to the container.
+    json request = {{"execute", "add_hostfwd"},
+                    {"arguments",
+                     {{"proto", p.protocol},
+                      {"host_addr", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
+                      {"host_port", p.host_port},
+                      {"guest_port", p.host_port}}}};
+    SBX_TRY_CTX(slirp_api_request(dir / "slirp.sock", request.dump()),
+                "publish port " + std::to_string(p.host_port));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<fs::path> user_netns_dir(const fs::path& store_root) {
+  fs::path root = SBX_TRY(runtime_root());
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : fs::absolute(store_root).lexically_normal().string()) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  char key[17];
+  std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(hash));
+  fs::path dir = root / (std::string("netns-") + key);
+  SBX_TRY(make_dirs(dir, 0700));
+  return dir;
+}
+
+Result<std::string> find_netavark() {
+  for (const char* p : {"/usr/lib/podman/netavark", "/usr/libexec/podman/netavark"})
+    if (::access(p, X_OK) == 0) return std::string(p);
+  if (auto p = find_program("netavark")) return *p;
+  return fail(Error("netavark is not installed: user-defined networks need it")
+                  .with_hint("apt-get install netavark aardvark-dns (or dnf install netavark)"));
+}
+
+Result<std::string> find_aardvark_dns() {
+  for (const char* p : {"/usr/lib/podman/aardvark-dns", "/usr/libexec/podman/aardvark-dns"})
+    if (::access(p, X_OK) == 0) return std::string(p);
+  if (auto p = find_program("aardvark-dns")) return *p;
+  return fail(Error("aardvark-dns is not installed: containers on a network find each other "
+                    "by name through it")
+                  .with_hint("apt-get install aardvark-dns (or dnf install aardvark-dns)"));
+}
+
+std::optional<UserNetnsState> live_user_netns(const fs::path& dir) {
+  auto s = read_state(dir);
+  if (!s || !alive(s->holder_pid, s->holder_start)) return std::nullopt;
+  return s;
+}
+
+Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarter& starter,
+                                      pid_t container_pid, const std::string& id,
+                                      const std::string& name,
+                                      const std::vector<NetworkConfig>& networks,
+                                      const std::vector<NetworkAttachRequest>& requests,
+                                      const std::vector<PortRequest>& ports) {
+  auto args = SBX_TRY(netavark_args(dir, id, container_pid));
+  auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
+  auto state = SBX_TRY(ensure_running(dir, starter));
+  SBX_TRY(make_dirs(dir / "containers", 0700));
+  SBX_TRY(make_dirs(dir / "netns", 0700));
+  AttachResult result{.slirp_pid = state.slirp_pid};
+  json record = {{"name", name}, {"networks", json::object()}};
+  auto undo = [&] { release_addresses(dir, record); };
+  for (size_t i = 0; i < requests.size(); ++i) {
+    auto ip = claim_address(dir, networks[i], requests[i].ip, id);
+    if (!ip) {
+      undo();
+      return fail(std::move(ip.error()));
+    }
+    record["networks"][networks[i].name]["static_ips"] = {*ip};
+    result.attachments.push_back(
+        {networks[i], requests[i].aliases, *ip, "eth" + std::to_string(i)});
+  }
+  std::string input = netavark_options_json(id, name, result.attachments, ports);
+  record["options"] = json::parse(input);
+  auto file = dir / "containers" / (id + ".json");
+  if (auto w = write_file_atomic(file, record.dump(), 0600, Durability::kVolatile); !w) {
+    undo();
+    return fail(std::move(w.error()));
+  }
+  std::string bridges;
+  for (const auto& n : networks) bridges += n.bridge + " ";
+  args.push_back(bridges);
+  auto ran = run_in_netns(state.holder_pid, kSetupScript, args, input);
+  if (!ran || !ran->succeeded()) {
+    undo();
+    ::unlink(file.c_str());
+    if (!ran) return fail(std::move(ran.error()).context("nsenter netavark setup"));
+    return fail(Error("netavark setup failed: " + last_error(*ran))
+                    .with_hint("sandbox system check shows whether networks can work here"));
+  }
+  SBX_TRY(forward_ports(dir, ports));
+  return result;
+}
+
+Status detach_container(const fs::path& dir, const std::string& id) {
+  auto file = dir / "containers" / (id + ".json");
+  if (!path_exists(file)) return {};
+  auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
+  auto text = read_file(file);
+  if (!text) return {};  // detached meanwhile
+  json record = json::parse(*text, nullptr, false);
+  Status status;
+  if (auto state = live_user_netns(dir); state && record.is_object()) {
+    auto args = SBX_TRY(netavark_args(dir, id, 0));
+    auto ran = run_in_netns(state->holder_pid, kTeardownScript, args, record["options"].dump());
+    if (!ran)
+      status = fail(std::move(ran.error()));
+    else if (!ran->succeeded())
+      status = fail("netavark teardown failed: " + last_error(*ran));
+  }
+  if (record.is_object()) release_addresses(dir, record);
+  ::unlink(file.c_str());
+  std::error_code ec;
+  if (fs::is_empty(dir / "containers", ec) || ec) stop_user_netns(dir);
+  return status;
+}
+
+std::vector<AttachedContainer> attached_containers(const fs::path& dir,
+                                                   const std::string& network) {
+  std::vector<AttachedContainer> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "containers", ec)) {
+    json record = json::parse(read_file(entry.path()).value_or(""), nullptr, false);
+    if (!record.is_object()) continue;
+    auto nets = record.find("networks");
+    if (nets == record.end() || !nets->contains(network)) continue;
+    const json& ips = (*nets)[network]["static_ips"];
+    std::string ip = ips.is_array() && !ips.empty() ? ips[0].get<std::string>() : "";
+    out.push_back({entry.path().stem().string(), record.value("name", ""), ip});
+  }
+  return out;
+}
+
+}  // namespace sbx::net
