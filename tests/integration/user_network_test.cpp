@@ -1,0 +1,155 @@
+// User-defined networks as the unprivileged test user: containers on one
+// network reach each other by name and address, another network cannot
+// reach them, a container on both reaches both, an internal network has no
+// way out, and the per-user network namespace and its helpers go with the
+// last container. Each test has its own store root, hence its own namespace.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "run_fixture.hpp"
+
+namespace fs = std::filesystem;
+
+namespace sbx::it {
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class UserNetworkTest : public RunTest {
+ protected:
+  void SetUp() override {
+    RunTest::SetUp();
+    if (IsSkipped()) return;
+    for (const char* p : {"/usr/lib/podman/netavark", "/usr/libexec/podman/netavark"})
+      if (::access(p, X_OK) == 0) return;
+    GTEST_SKIP() << "requires: netavark and aardvark-dns (apt-get install netavark)";
+  }
+
+  // A detached echo server named `name` on `networks`.
+  void start_server(const std::string& name, const std::vector<std::string>& networks,
+                    const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args{"run", "-d", "--name", name};
+    for (const auto& n : networks) args.insert(args.end(), {"--network", n});
+    args.insert(args.end(), more.begin(), more.end());
+    args.insert(args.end(), {payload(), "payload", "echo-server", "8080"});
+    auto r = sandbox(args);
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+  }
+
+  RunResult probe(const std::vector<std::string>& networks, const std::string& host) {
+    std::vector<std::string> flags;
+    for (const auto& n : networks) flags.insert(flags.end(), {"--network", n});
+    return payload_run({"net-probe", host, "8080", "3"}, flags);
+  }
+
+  // The address `container` has on `network` (from network inspect).
+  std::string address_of(const std::string& network, const std::string& container) {
+    auto r = sandbox({"network", "inspect", network});
+    size_t at = r.out.find("\"name\": \"" + container + "\"");
+    if (at == std::string::npos) return "";
+    size_t ip = r.out.rfind("\"ip\": \"", at);
+    if (ip == std::string::npos) return "";
+    ip += 7;
+    return r.out.substr(ip, r.out.find('"', ip) - ip);
+  }
+
+  // The namespace's helpers named in its state file, if any runs.
+  bool helpers_alive() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
+      if (!entry.path().filename().string().starts_with("netns-")) continue;
+      std::ifstream state(entry.path() / "state");
+      pid_t holder = 0, slirp = 0;
+      unsigned long long a, b;
+      if (state >> holder >> a >> slirp >> b)
+        for (pid_t pid : {holder, slirp})
+          if (pid > 0 && ::kill(pid, 0) == 0) {
+            std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+            std::string line;
+            std::getline(stat, line);
+            if (!contains(line, ") Z")) return true;
+          }
+    }
+    return false;
+  }
+};
+
+TEST_F(UserNetworkTest, ContainersOnOneNetworkReachEachOtherByNameAndOnlyThere) {
+  ASSERT_EQ(sandbox({"network", "create", "front"}).exit_code, 0);
+  ASSERT_EQ(sandbox({"network", "create", "back"}).exit_code, 0);
+  start_server("web", {"front"}, {"--network-alias", "www"});
+  std::string ip = address_of("front", "web");
+  ASSERT_FALSE(ip.empty()) << sandbox({"network", "inspect", "front"}).describe();
+
+  // By IP on the same network (payload resolves through /etc/hosts only).
+  auto same = probe({"front"}, ip);
+  EXPECT_EQ(same.out, "connected\n") << same.describe();
+  // By name and alias through aardvark-dns (busybox's nslookup asks the DNS).
+  if (rig_has_image("test/busybox:latest")) {
+    auto names = run({"--network", "front"}, rig().image("test/busybox:latest"),
+                     {"sh", "-c", "nslookup web && nslookup www"});
+    EXPECT_EQ(names.exit_code, 0) << names.describe();
+    EXPECT_TRUE(contains(names.out, "Address: " + ip)) << names.describe();
+  }
+  // Another network cannot reach it.
+  auto other = probe({"back"}, ip);
+  EXPECT_EQ(other.exit_code, 1) << other.describe();
+  EXPECT_NE(other.out, "connected\n") << other.describe();
+  // A container on both networks reaches it.
+  auto both = probe({"back", "front"}, ip);
+  EXPECT_EQ(both.out, "connected\n") << both.describe();
+
+  EXPECT_EQ(sandbox({"rm", "-f", "web"}).exit_code, 0);
+  EXPECT_FALSE(helpers_alive())
+      << "slirp4netns or the namespace holder outlived the last container";
+}
+
+TEST_F(UserNetworkTest, InternalNetworkHasNoRouteOut) {
+  ASSERT_EQ(sandbox({"network", "create", "--internal", "sealed"}).exit_code, 0);
+  // 10.0.2.2 is slirp4netns's gateway, reachable from any network that has a way out.
+  auto out = payload_run({"net-probe", "10.0.2.2", "9", "2"}, {"--network", "sealed"});
+  EXPECT_TRUE(contains(out.out, "ENETUNREACH")) << out.describe();
+}
+
+TEST_F(UserNetworkTest, CrudAndBadInput) {
+  auto created = sandbox({"network", "create", "--subnet", "10.99.0.0/24", "--label", "a=b", "n1"});
+  ASSERT_EQ(created.exit_code, 0) << created.describe();
+  auto taken = sandbox({"network", "create", "n1"});
+  EXPECT_EQ(taken.exit_code, 125);
+  EXPECT_TRUE(contains(taken.err, "already exists")) << taken.describe();
+  auto overlap = sandbox({"network", "create", "--subnet", "10.99.0.128/25", "n2"});
+  EXPECT_EQ(overlap.exit_code, 125);
+  EXPECT_TRUE(contains(overlap.err, "overlaps network n1")) << overlap.describe();
+  auto bad_name = sandbox({"network", "create", "-bad"});
+  EXPECT_NE(bad_name.exit_code, 0) << bad_name.describe();
+  auto ls = sandbox({"network", "ls", "--format", "json", "--filter", "label=a=b"});
+  EXPECT_TRUE(contains(ls.out, "\"subnet\": \"10.99.0.0/24\"")) << ls.describe();
+  auto bad_ctr = payload_run({"net-probe", "127.0.0.1", "9", "1"},
+                             {"--network", "n1", "--name", "under_score"});
+  EXPECT_EQ(bad_ctr.exit_code, 125);
+  EXPECT_TRUE(contains(bad_ctr.err, "not a valid DNS name")) << bad_ctr.describe();
+  auto missing = payload_run({"net-probe", "127.0.0.1", "9", "1"}, {"--network", "nope"});
+  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_TRUE(contains(missing.err, "no such network: nope")) << missing.describe();
+
+  // In use: refused, then -f removes the container with it.
+  auto made = sandbox({"run", "--name", "user1", "--network", "n1", payload(), "payload",
+                       "net-probe", "127.0.0.1", "9", "1"});
+  ASSERT_EQ(made.exit_code, 1) << made.describe();
+  auto in_use = sandbox({"network", "rm", "n1"});
+  EXPECT_EQ(in_use.exit_code, 125);
+  EXPECT_TRUE(contains(in_use.err, "in use by container user1")) << in_use.describe();
+  EXPECT_EQ(sandbox({"network", "rm", "-f", "n1"}).exit_code, 0);
+  EXPECT_EQ(sandbox({"network", "ls", "-q"}).out, "");
+  ASSERT_EQ(sandbox({"network", "create", "unused"}).exit_code, 0);
+  EXPECT_EQ(sandbox({"network", "prune"}).out, "unused\n");
+}
+
+}  // namespace
+}  // namespace sbx::it
