@@ -22,6 +22,8 @@ BUILD_PACKAGES=(
   debhelper dpkg-dev
   # run: id mapping, overlay, network
   uidmap fuse-overlayfs slirp4netns
+  # user-defined networks (sandbox network create): bridges, names, NAT in the user's namespace
+  netavark aardvark-dns iptables
   # the quickstart's busybox image
   busybox-static
 )
