@@ -3,7 +3,11 @@
 // reach them, a container on both reaches both, an internal network has no
 // way out, and the per-user network namespace and its helpers go with the
 // last container. Each test has its own store root, hence its own namespace.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +23,39 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+// Sends "ping\n" to 127.0.0.1:port and returns what comes back ("" on failure).
+std::string echo_through(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::write(fd, "ping\n", 5) == 5) {
+    char buf[16];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) got.assign(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got;
+}
+
+// A port that was free a moment ago.
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 class UserNetworkTest : public RunTest {
@@ -115,6 +152,15 @@ TEST_F(UserNetworkTest, InternalNetworkHasNoRouteOut) {
   // 10.0.2.2 is slirp4netns's gateway, reachable from any network that has a way out.
   auto out = payload_run({"net-probe", "10.0.2.2", "9", "2"}, {"--network", "sealed"});
   EXPECT_TRUE(contains(out.out, "ENETUNREACH")) << out.describe();
+}
+
+TEST_F(UserNetworkTest, PublishedPortReachesContainerOnNetwork) {
+  ASSERT_EQ(sandbox({"network", "create", "pub"}).exit_code, 0);
+  uint16_t port = free_port();
+  start_server("srv", {"pub"}, {"-p", "127.0.0.1:" + std::to_string(port) + ":8080"});
+  EXPECT_EQ(echo_through(port), "ping\n");
+  EXPECT_EQ(sandbox({"rm", "-f", "srv"}).exit_code, 0);
+  EXPECT_FALSE(helpers_alive());
 }
 
 TEST_F(UserNetworkTest, CrudAndBadInput) {
