@@ -96,6 +96,19 @@ class UserNetworkTest : public RunTest {
     return r.out.substr(ip, r.out.find('"', ip) - ip);
   }
 
+  // The slirp4netns pid in the namespace's state file (0 when none).
+  pid_t recorded_slirp() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
+      if (!entry.path().filename().string().starts_with("netns-")) continue;
+      std::ifstream state(entry.path() / "state");
+      pid_t holder = 0, slirp = 0;
+      unsigned long long a, b;
+      if (state >> holder >> a >> slirp >> b) return slirp;
+    }
+    return 0;
+  }
+
   // The namespace's helpers named in its state file, if any runs.
   bool helpers_alive() {
     std::error_code ec;
@@ -160,6 +173,21 @@ TEST_F(UserNetworkTest, PublishedPortReachesContainerOnNetwork) {
   start_server("srv", {"pub"}, {"-p", "127.0.0.1:" + std::to_string(port) + ":8080"});
   EXPECT_EQ(echo_through(port), "ping\n");
   EXPECT_EQ(sandbox({"rm", "-f", "srv"}).exit_code, 0);
+  EXPECT_FALSE(helpers_alive());
+}
+
+TEST_F(UserNetworkTest, KilledSlirpIsRestartedByTheNextRun) {
+  ASSERT_EQ(sandbox({"network", "create", "heal"}).exit_code, 0);
+  start_server("web", {"heal"});
+  pid_t slirp = recorded_slirp();
+  ASSERT_GT(slirp, 0);
+  ASSERT_EQ(::kill(slirp, SIGKILL), 0);
+  auto again = probe({"heal"}, address_of("heal", "web"));
+  EXPECT_EQ(again.out, "connected\n") << again.describe();
+  pid_t restarted = recorded_slirp();
+  EXPECT_NE(restarted, slirp);
+  EXPECT_EQ(::kill(restarted, 0), 0) << "no slirp4netns runs for the namespace";
+  EXPECT_EQ(sandbox({"rm", "-f", "web"}).exit_code, 0);
   EXPECT_FALSE(helpers_alive());
 }
 
