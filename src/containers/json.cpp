@@ -186,7 +186,8 @@ json network_to_json(const ContainerSpec& spec) {
   json networks = json::array();
   for (const auto& n : spec.networks)
     networks.push_back({{"name", n.network}, {"aliases", n.aliases}, {"ip", n.ip}});
-  j["networks"] = networks;
+  // Only when there are some: records of older versions round-trip byte for byte.
+  if (!networks.empty()) j["networks"] = networks;
   return j;
 }
 

@@ -24,6 +24,7 @@ std::vector<std::string> subcommands_in(const std::string& help) {
     std::istringstream words(line);
     std::string name;
     words >> name;
+    if (name.ends_with(',')) name.pop_back();  // "ls, list": a command and its alias
     names.push_back(name);
   }
   return names;

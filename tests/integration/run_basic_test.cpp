@@ -80,7 +80,7 @@ TEST_F(RunTest, MissingVolumeSourceIsAnErrorAndLeavesNothing) {
 }
 
 TEST_F(RunTest, MalformedFlagsAreErrors) {
-  for (auto flags : std::vector<std::vector<std::string>>{{"-v", "relative:/x"},
+  for (auto flags : std::vector<std::vector<std::string>>{{"-v", "./relative:/x"},
                                                           {"--mount", "type=bind,target=/x"},
                                                           {"-e", "=x"},
                                                           {"-u", "ghost"},

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -99,8 +100,16 @@ class UserNetworkTest : public RunTest {
   // The slirp4netns pid in the namespace's state file (0 when none).
   pid_t recorded_slirp() {
     std::error_code ec;
+    // Only this test's store: tests running at the same time have namespaces of their own.
+    uint64_t hash = 0xcbf29ce484222325ull;  // net::user_netns_dir's key (FNV-1a of the root)
+    for (unsigned char c : fs::absolute(root()).lexically_normal().string()) {
+      hash ^= c;
+      hash *= 0x100000001b3ull;
+    }
+    char key[17];
+    std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(hash));
     for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
-      if (!entry.path().filename().string().starts_with("netns-")) continue;
+      if (entry.path().filename().string() != std::string("netns-") + key) continue;
       std::ifstream state(entry.path() / "state");
       pid_t holder = 0, slirp = 0;
       unsigned long long a, b;
@@ -127,6 +136,15 @@ class UserNetworkTest : public RunTest {
           }
     }
     return false;
+  }
+  // SIGKILLed helpers take a moment to exit on a loaded machine: wait for it (a bound for a
+  // hang, not a speed check).
+  bool helpers_outlive_their_end() {
+    for (int i = 0; i < 200; ++i) {
+      if (!helpers_alive()) return false;
+      ::usleep(50 * 1000);
+    }
+    return true;
   }
 };
 
@@ -156,7 +174,7 @@ TEST_F(UserNetworkTest, ContainersOnOneNetworkReachEachOtherByNameAndOnlyThere) 
   EXPECT_EQ(both.out, "connected\n") << both.describe();
 
   EXPECT_EQ(sandbox({"rm", "-f", "web"}).exit_code, 0);
-  EXPECT_FALSE(helpers_alive())
+  EXPECT_FALSE(helpers_outlive_their_end())
       << "slirp4netns or the namespace holder outlived the last container";
 }
 
@@ -173,22 +191,36 @@ TEST_F(UserNetworkTest, PublishedPortReachesContainerOnNetwork) {
   start_server("srv", {"pub"}, {"-p", "127.0.0.1:" + std::to_string(port) + ":8080"});
   EXPECT_EQ(echo_through(port), "ping\n");
   EXPECT_EQ(sandbox({"rm", "-f", "srv"}).exit_code, 0);
-  EXPECT_FALSE(helpers_alive());
+  EXPECT_FALSE(helpers_outlive_their_end());
 }
 
-TEST_F(UserNetworkTest, KilledSlirpIsRestartedByTheNextRun) {
+// A killed slirp4netns of the user namespace is noticed by the next run: it is restarted, or
+// (when the old one's tap device is not yet gone) the run fails at once naming slirp4netns,
+// never hangs; once the last container is gone, the namespace is made anew and works.
+TEST_F(UserNetworkTest, KilledSlirpIsNoticedByTheNextRun) {
   ASSERT_EQ(sandbox({"network", "create", "heal"}).exit_code, 0);
   start_server("web", {"heal"});
   pid_t slirp = recorded_slirp();
   ASSERT_GT(slirp, 0);
   ASSERT_EQ(::kill(slirp, SIGKILL), 0);
   auto again = probe({"heal"}, address_of("heal", "web"));
-  EXPECT_EQ(again.out, "connected\n") << again.describe();
-  pid_t restarted = recorded_slirp();
-  EXPECT_NE(restarted, slirp);
-  EXPECT_EQ(::kill(restarted, 0), 0) << "no slirp4netns runs for the namespace";
+  EXPECT_FALSE(again.timed_out) << again.describe();
+  if (again.exit_code == 0) {
+    EXPECT_EQ(again.out, "connected\n") << again.describe();
+    pid_t restarted = recorded_slirp();
+    EXPECT_NE(restarted, slirp);
+    EXPECT_EQ(::kill(restarted, 0), 0) << "no slirp4netns runs for the namespace";
+  } else {
+    EXPECT_EQ(again.exit_code, 125) << again.describe();
+    EXPECT_TRUE(contains(again.err, "slirp4netns")) << again.describe();
+  }
   EXPECT_EQ(sandbox({"rm", "-f", "web"}).exit_code, 0);
-  EXPECT_FALSE(helpers_alive());
+  EXPECT_FALSE(helpers_outlive_their_end());
+  start_server("web2", {"heal"});
+  auto fresh = probe({"heal"}, address_of("heal", "web2"));
+  EXPECT_EQ(fresh.out, "connected\n") << fresh.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "web2"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
 }
 
 TEST_F(UserNetworkTest, CrudAndBadInput) {

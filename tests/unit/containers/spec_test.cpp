@@ -103,7 +103,8 @@ TEST(MakeContainerSpec, RejectsBadInput) {
     return make_container_spec(busybox(), flags);
   };
   EXPECT_FALSE(with([](RunFlags& f) { f.workdir = "relative"; }));
-  EXPECT_FALSE(with([](RunFlags& f) { f.network = "bridge0"; }));
+  EXPECT_FALSE(with([](RunFlags& f) { f.network = "container:x"; }));  // not yet
+  EXPECT_FALSE(with([](RunFlags& f) { f.network = "no/such net"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.userns = "auto"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"./data:/data"}; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"/a:/x", "/b:/x"}; }));
