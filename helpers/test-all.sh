@@ -52,7 +52,11 @@ fi
 
 step "build ($BUILD_DIR)"
 mkdir -p "$BUILD_DIR"
+# -g1 (line tables and functions: enough for a backtrace) instead of -g: ~30% less compile
+# time for our template-heavy code, which the 40-minute CI budget needs.
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSANDBOX_WERROR=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
   -DSANDBOX_TESTS=ON >"$BUILD_DIR/configure.log" 2>&1 || {
   cat "$BUILD_DIR/configure.log"
   echo "test-all: cmake configure failed" >&2
