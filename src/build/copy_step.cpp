@@ -44,7 +44,9 @@ Result<std::pair<uid_t, gid_t>> parse_chown(const std::string& text) {
       return fail(Error("--chown=" + text + ": only numeric ids (and root) are supported", EINVAL));
     return static_cast<unsigned>(std::stoul(part));
   };
-  return std::pair<uid_t, gid_t>{SBX_TRY(id(user)), SBX_TRY(id(group))};
+  unsigned uid = SBX_TRY(id(user));
+  unsigned gid = SBX_TRY(id(group));
+  return std::pair<uid_t, gid_t>{uid, gid};
 }
 
 Result<CopyRequest> copy_request(const Build& build, const StageState& state,

@@ -80,9 +80,10 @@ Result<std::vector<PullSource>> pull_sources(const RegistriesConf& conf,
     return fail(Error("registry " + entry->prefix + " is blocked (" + files_of(conf) + ")")
                     .with_hint("pull from another registry, or remove `blocked = true` there"));
   std::vector<PullSource> sources;
-  for (const RegistryMirror& mirror : entry->mirrors)
-    sources.push_back({SBX_TRY(rewrite(*entry, reference, mirror.location)), mirror.insecure,
-                       /*mirror=*/true});
+  for (const RegistryMirror& mirror : entry->mirrors) {
+    Reference rewritten = SBX_TRY(rewrite(*entry, reference, mirror.location));
+    sources.push_back({std::move(rewritten), mirror.insecure, /*mirror=*/true});
+  }
   Reference origin =
       entry->location.empty() ? reference : SBX_TRY(rewrite(*entry, reference, entry->location));
   sources.push_back({std::move(origin), entry->insecure, false});

@@ -36,7 +36,8 @@ bool names_registry(std::string_view text) {
 }
 
 Result<Destination> parse_destination(std::string_view text) {
-  Destination out{SBX_TRY(image::parse_reference(text)), names_registry(text)};
+  image::Reference reference = SBX_TRY(image::parse_reference(text));
+  Destination out{std::move(reference), names_registry(text)};
   if (!out.reference.digest.empty())
     return fail(Error("cannot push to a digest (" + std::string(text) + ")")
                     .with_hint("name a tag: the registry computes the digest"));

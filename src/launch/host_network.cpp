@@ -58,7 +58,8 @@ Status NetworkAttachment::attach() {
 Result<NetworkAttachment> start_network(const containers::ContainerSpec& spec, pid_t container_pid,
                                         const std::filesystem::path& runtime_dir) {
   if (spec.network != containers::NetworkMode::kSlirp4netns) return NetworkAttachment{};
-  net::SlirpLaunch launch{SBX_TRY(net::find_slirp4netns()), container_pid, spec.slirp, runtime_dir};
+  std::string program = SBX_TRY(net::find_slirp4netns());
+  net::SlirpLaunch launch{std::move(program), container_pid, spec.slirp, runtime_dir};
   return NetworkAttachment(SBX_TRY(net::Slirp4netns::spawn(launch)), spec.ports);
 }
 

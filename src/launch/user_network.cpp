@@ -94,7 +94,10 @@ Result<pid_t> start_holder(const fs::path& dir, pid_t container_pid) {
 }
 
 Result<pid_t> start_slirp(const fs::path& dir, pid_t holder) {
-  net::SlirpLaunch launch{SBX_TRY(net::find_slirp4netns()), holder, {}, dir, true};
+  // The program is looked up first: an early return from inside the aggregate
+  // makes GCC's -O2 warn about destroying the half-built struct.
+  std::string program = SBX_TRY(net::find_slirp4netns());
+  net::SlirpLaunch launch{std::move(program), holder, {}, dir, true};
   auto slirp = SBX_TRY(net::Slirp4netns::start(launch));
   pid_t pid = slirp.pid();
   slirp.release();
