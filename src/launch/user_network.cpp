@@ -94,10 +94,13 @@ Result<pid_t> start_holder(const fs::path& dir, pid_t container_pid) {
 }
 
 Result<pid_t> start_slirp(const fs::path& dir, pid_t holder) {
-  // The program is looked up first: an early return from inside the aggregate
-  // makes GCC's -O2 warn about destroying the half-built struct.
-  std::string program = SBX_TRY(net::find_slirp4netns());
-  net::SlirpLaunch launch{std::move(program), holder, {}, dir, true};
+  // Filled member by member: GCC 12 at -O3 takes the brace-initialised default
+  // SlirpOptions for uninitialised on the early-return paths below.
+  net::SlirpLaunch launch;
+  launch.program = SBX_TRY(net::find_slirp4netns());
+  launch.target_pid = holder;
+  launch.dir = dir;
+  launch.detached = true;
   auto slirp = SBX_TRY(net::Slirp4netns::start(launch));
   pid_t pid = slirp.pid();
   slirp.release();
