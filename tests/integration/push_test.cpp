@@ -473,6 +473,8 @@ TEST_F(PushTest, RegistriesConfInsecureAllowsPlainHttp) {
   EXPECT_EQ(refused.exit_code, 125) << refused.describe();
   EXPECT_NE(refused.err.find("(https://" + proxy.address() + ")"), std::string::npos)
       << refused.describe();
+  EXPECT_NE(refused.err.find("`insecure = true` for it in registries.conf"), std::string::npos)
+      << refused.describe();
   EXPECT_EQ(registry_manifest(rig().registry, "push-" + token_ + "/busybox", "v1").status, 404);
   std::string insecure =
       registries_conf("[[registry]]\nlocation = \"" + proxy.address() + "\"\ninsecure = true\n");
