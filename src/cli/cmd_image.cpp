@@ -1,5 +1,5 @@
-// `sandbox pull, (push: cmd_push.cpp), images, inspect, tag, rmi, import, image prune, system df,
-// system reset` (and docker's `image ls/rm/...` spellings).
+// `sandbox pull, (push: cmd_push.cpp), images, history, inspect, tag, rmi, import, image prune,
+// system df, system reset` (and docker's `image ls/rm/...` spellings).
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +10,8 @@
 
 #include "cli.hpp"
 #include "go_template.hpp"
+#include "image_filter.hpp"
+#include "image_history.hpp"
 #include "output.hpp"
 #include "progress.hpp"
 #include "sandbox/base/paths.hpp"
@@ -96,18 +98,38 @@ void add_pull(Registry& registry, const std::string& path) {
 }
 
 struct ImagesFlags {
-  bool quiet = false, no_trunc = false;
+  bool quiet = false, no_trunc = false, all = false, digests = false;
   std::string format = "table";
+  std::vector<std::string> filters;
+  std::string repository;
 };
 
 Result<std::string> images_output(const ImagesFlags& f,
                                   const std::vector<store::ImageRecord>& images) {
-  if (f.quiet) return images_quiet(images);
+  if (f.quiet) return images_quiet(images, f.no_trunc);
   if (f.format == "json") return images_json(images, now());
   if (is_go_template(f.format))
     return render_rows(f.format, image_rows(images, now(), f.no_trunc), image_headers());
-  if (f.format == "table" || f.format.empty()) return images_table(images, now());
+  if (f.format == "table" || f.format.empty())
+    return images_table(images, now(), {.no_trunc = f.no_trunc, .digests = f.digests});
   return fail(unknown_format(f.format));
+}
+
+// The images `images` lists: intermediate ones hidden unless --all, then the filters.
+Result<std::vector<store::ImageRecord>> listed_images(const store::Store& store,
+                                                      const ImagesFlags& flags) {
+  ImageFilter filter = SBX_TRY(ImageFilter::parse(flags.filters, flags.repository));
+  std::vector<ListedImage> listed;
+  for (store::ImageRecord& record : SBX_TRY(store.images())) {
+    // A damaged config blob (`system check` reports it) still lists its image.
+    auto config = store.image_config(record.id);
+    listed.push_back({std::move(record), config ? std::move(*config) : image::ImageConfig{}});
+  }
+  if (!flags.all) listed = without_intermediate(std::move(listed));
+  listed = SBX_TRY(filter.apply(std::move(listed)));
+  std::vector<store::ImageRecord> out;
+  for (ListedImage& image : listed) out.push_back(std::move(image.record));
+  return out;
 }
 
 void add_images(Registry& registry, const std::string& path) {
@@ -115,14 +137,66 @@ void add_images(Registry& registry, const std::string& path) {
   CLI::App* cmd =
       registry.add(path, "List images", [&globals = registry.globals(), flags] -> CommandResult {
         store::Store store = SBX_TRY(open_store(globals));
-        auto images = SBX_TRY(store.images());
+        auto images = SBX_TRY(listed_images(store, *flags));
         std::fputs(SBX_TRY(images_output(*flags, images)).c_str(), stdout);
         return 0;
       });
   cmd->add_flag("-q,--quiet", flags->quiet, "print only image ids");
+  cmd->add_flag("-a,--all", flags->all,
+                "also show intermediate images (untagged parents of others, as build leaves)");
+  cmd->add_flag("--digests", flags->digests, "show a DIGEST column");
   cmd->add_flag("--no-trunc", flags->no_trunc, "Don't truncate output");
+  cmd->add_option("-f,--filter", flags->filters,
+                  "KEY=VALUE: dangling=true|false, label=K[=V], reference=GLOB, before=IMAGE, "
+                  "since=IMAGE");
   cmd->add_option("--format", flags->format,
                   "table, json, or a Go template ('{{.Repository}}:{{.Tag}}', 'table ...')");
+  cmd->add_option("REPOSITORY", flags->repository,
+                  "only this repository[:tag] (a glob, as reference=)");
+}
+
+struct HistoryFlags {
+  std::string image;
+  std::string format;
+  bool quiet = false, no_trunc = false, human = true;
+};
+
+CommandResult run_history(const GlobalOptions& globals, const HistoryFlags& flags) {
+  store::Store store = SBX_TRY(open_store(globals));
+  store::ImageRecord record = SBX_TRY(store.resolve(flags.image));
+  image::ImageConfig config = SBX_TRY(store.image_config(record.id));
+  HistoryOptions options{.no_trunc = flags.no_trunc, .human = flags.human};
+  std::vector<nlohmann::json> rows = history_rows(record, config, now(), options);
+  std::string out;
+  if (flags.quiet) {
+    for (const nlohmann::json& row : rows) out += row["ID"].get<std::string>() + "\n";
+  } else if (flags.format == "json") {
+    for (const nlohmann::json& row : rows) out += row.dump() + "\n";
+  } else if (flags.format.empty() || flags.format == "table") {
+    out = SBX_TRY(render_rows(kHistoryTable, rows, history_headers()));
+  } else if (is_go_template(flags.format)) {
+    out = SBX_TRY(render_rows(flags.format, rows, history_headers()));
+  } else {
+    return fail(unknown_format(flags.format));
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+void add_history(Registry& registry, const std::string& path) {
+  auto flags = std::make_shared<HistoryFlags>();
+  CLI::App* cmd = registry.add(path, "Show the history of an image",
+                               [&globals = registry.globals(), flags] -> CommandResult {
+                                 return run_history(globals, *flags);
+                               });
+  cmd->add_flag("-q,--quiet", flags->quiet, "print only the ids");
+  cmd->add_flag("--no-trunc", flags->no_trunc, "Don't truncate output");
+  cmd->add_flag("-H,--human", flags->human,
+                "sizes and dates for people (default true; =false: bytes and RFC 3339)");
+  cmd->add_option("--format", flags->format,
+                  "table, json, or a Go template over ID, CreatedAt, CreatedSince, CreatedBy, "
+                  "Size, Comment");
+  cmd->add_option("IMAGE", flags->image, "image name or id")->required();
 }
 
 // The inspect document (an array) as it is, or each element through a Go template.
@@ -295,6 +369,8 @@ void register_image_commands(Registry& registry) {
   register_push_commands(registry);
   add_images(registry, "images");
   add_images(registry, "image ls");
+  add_history(registry, "history");
+  add_history(registry, "image history");
   add_inspect(registry, "inspect");
   add_inspect(registry, "image inspect");
   add_tag(registry, "tag");

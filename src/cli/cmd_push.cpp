@@ -21,6 +21,7 @@ struct PushFlags {
   int jobs = 3;
   bool quiet = false;
   bool tls_verify = true;
+  bool disable_compression = false;
 };
 
 Result<images::PushOptions> push_options(const PushFlags& flags) {
@@ -30,6 +31,9 @@ Result<images::PushOptions> push_options(const PushFlags& flags) {
   if (!flags.format.empty()) options.format = SBX_TRY(images::parse_manifest_format(flags.format));
   if (!flags.compression.empty())
     options.compression = SBX_TRY(images::parse_compression(flags.compression));
+  if (options.compression && flags.disable_compression)
+    return fail("--compression-format and --disable-compression exclude each other");
+  options.disable_compression = flags.disable_compression;
   if (flags.jobs < 1) return fail("--jobs must be at least 1");
   options.jobs = flags.jobs;
   options.chunk_size = flags.chunk_size;
@@ -67,7 +71,10 @@ void add_push(Registry& registry, const std::string& path) {
   cmd->add_option("-f,--format", flags->format,
                   "manifest format: oci or v2s2 (default: as stored)");
   cmd->add_option("--compression-format", flags->compression,
-                  "gzip or zstd: the layers' compression (must be as stored)");
+                  "gzip or zstd: layers stored otherwise are recompressed (default: as "
+                  "stored, uncompressed ones gzipped)");
+  cmd->add_flag("--disable-compression", flags->disable_compression,
+                "send uncompressed layers uncompressed (default: gzip them)");
   cmd->add_option("--digestfile", flags->digestfile, "write the manifest digest to this file");
   cmd->add_option("--jobs", flags->jobs, "parallel blob uploads (default 3)");
   cmd->add_option("--chunk-size", flags->chunk_size,

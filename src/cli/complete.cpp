@@ -51,6 +51,10 @@ constexpr ArgumentKinds kArguments[] = {
     {"image rm", Values::kImages, Values::kImages},
     {"tag", Values::kImages, Values::kImages},
     {"save", Values::kImages, Values::kImages},
+    {"history", Values::kImages, Values::kNone},
+    {"image history", Values::kImages, Values::kNone},
+    {"push", Values::kImages, Values::kNone},
+    {"image push", Values::kImages, Values::kNone},
     {"import", Values::kFiles, Values::kNone},
     {"build", Values::kFiles, Values::kNone},
 };

@@ -89,22 +89,39 @@ std::vector<std::string> familiar(const std::vector<std::string>& names) {
   return out;
 }
 
+// The manifest digest `image` has in `repository` ("<none>" when not pulled from it).
+std::string digest_in(const store::ImageRecord& image, const std::string& repository) {
+  for (const std::string& name : image.repo_digests) {
+    store::DisplayName shown = store::display_name(name);
+    if (shown.repository == repository) return shown.tag;
+  }
+  return "<none>";
+}
+
 }  // namespace
 
-std::string images_table(const std::vector<store::ImageRecord>& images, int64_t now) {
-  Table table({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+std::string images_table(const std::vector<store::ImageRecord>& images, int64_t now,
+                         ImagesTableOptions options) {
+  std::vector<std::string> headers{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+  if (options.digests) headers.insert(headers.begin() + 2, "DIGEST");
+  Table table(headers);
   for (const store::ImageRecord& image : images) {
     int64_t created = store::parse_rfc3339(image.created);
-    for (const Row& row : rows_of(image))
-      table.add_row({row.repository, row.tag, image.id.short_hex(), time_ago(created, now),
-                     human_size(static_cast<double>(image.size()))});
+    for (const Row& row : rows_of(image)) {
+      std::vector<std::string> cells{
+          row.repository, row.tag, options.no_trunc ? image.id.str() : image.id.short_hex(),
+          time_ago(created, now), human_size(static_cast<double>(image.size()))};
+      if (options.digests) cells.insert(cells.begin() + 2, digest_in(image, row.repository));
+      table.add_row(std::move(cells));
+    }
   }
   return table.render();
 }
 
-std::string images_quiet(const std::vector<store::ImageRecord>& images) {
+std::string images_quiet(const std::vector<store::ImageRecord>& images, bool no_trunc) {
   std::string out;
-  for (const store::ImageRecord& image : images) out += image.id.short_hex() + "\n";
+  for (const store::ImageRecord& image : images)
+    out += (no_trunc ? image.id.str() : image.id.short_hex()) + "\n";
   return out;
 }
 
@@ -114,8 +131,7 @@ std::vector<json> image_rows(const std::vector<store::ImageRecord>& images, int6
   for (const store::ImageRecord& image : images) {
     int64_t created = store::parse_rfc3339(image.created);
     for (const Row& row : rows_of(image)) {
-      std::string digest = image.repo_digests.empty() ? "<none>" : image.repo_digests.front();
-      if (auto at = digest.find('@'); at != std::string::npos) digest.erase(0, at + 1);
+      std::string digest = digest_in(image, row.repository);
       out.push_back({{"ID", no_trunc ? image.id.str() : image.id.short_hex()},
                      {"Repository", row.repository},
                      {"Tag", row.tag},
@@ -156,6 +172,22 @@ std::string images_json(const std::vector<store::ImageRecord>& images, int64_t n
 }
 
 namespace {
+
+// The image's "config" in docker's shape: every field docker always prints
+// (Entrypoint apart from Cmd, Labels, Env... null when unset), then what the
+// image sets (ExposedPorts, StopSignal, Healthcheck only when set, as docker).
+json docker_image_config(const json& image_config) {
+  json out{{"Hostname", ""},       {"Domainname", ""},      {"User", ""},
+           {"AttachStdin", false}, {"AttachStdout", false}, {"AttachStderr", false},
+           {"Tty", false},         {"OpenStdin", false},    {"StdinOnce", false},
+           {"Env", nullptr},       {"Cmd", nullptr},        {"Image", ""},
+           {"Volumes", nullptr},   {"WorkingDir", ""},      {"Entrypoint", nullptr},
+           {"OnBuild", nullptr},   {"Labels", nullptr}};
+  if (image_config.is_object())
+    for (const auto& [key, value] : image_config.items()) out[key] = value;
+  return out;
+}
+
 json inspect_object(const store::ImageRecord& image, const std::string& config_json) {
   json config = json::parse(config_json, nullptr, false);
   if (!config.is_object()) config = json::object();
@@ -168,7 +200,7 @@ json inspect_object(const store::ImageRecord& image, const std::string& config_j
               {"Comment", config.value("comment", "")},
               {"Created", config.value("created", image.created)},
               {"Author", config.value("author", "")},
-              {"Config", config.value("config", json::object())},
+              {"Config", docker_image_config(config.value("config", json::object()))},
               {"Architecture", image.architecture},
               {"Os", image.os},
               {"Size", image.size()},

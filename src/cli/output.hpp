@@ -28,11 +28,16 @@ class Table {
 // "Less than a second ago", "3 minutes ago", "About an hour ago", "2 weeks ago".
 std::string time_ago(int64_t then, int64_t now);
 
+struct ImagesTableOptions {
+  bool no_trunc = false;  // IMAGE ID as sha256:<64 hex>
+  bool digests = false;   // a DIGEST column (the row's repository's manifest digest)
+};
 // `sandbox images`: one row per tag (a digest-only image shows its repository
 // with tag <none>; an unnamed one <none> <none>), newest first.
-std::string images_table(const std::vector<store::ImageRecord>& images, int64_t now);
-// `images -q`: unique short ids, one per line.
-std::string images_quiet(const std::vector<store::ImageRecord>& images);
+std::string images_table(const std::vector<store::ImageRecord>& images, int64_t now,
+                         ImagesTableOptions options = {});
+// `images -q`: unique ids (short unless no_trunc), one per line.
+std::string images_quiet(const std::vector<store::ImageRecord>& images, bool no_trunc = false);
 // `images --format json`: an array of objects (Id, Repository, Tag, RepoTags,
 // RepoDigests, Created, CreatedAt, CreatedSince, Size).
 std::string images_json(const std::vector<store::ImageRecord>& images, int64_t now);

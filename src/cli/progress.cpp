@@ -34,6 +34,10 @@ std::string_view event_text(BlobEvent event) {
       return "Extracting";
     case BlobEvent::kComplete:
       return "Pull complete";
+    case BlobEvent::kCompressing:
+      return "Compressing";
+    case BlobEvent::kCompressed:
+      return "Compressed";
     case BlobEvent::kPreparing:
       return "Preparing";
     case BlobEvent::kRemoteExists:

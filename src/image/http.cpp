@@ -188,6 +188,8 @@ bool HttpResponse::tls_verification_failed() const {
          curl_code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
+bool HttpResponse::tls_handshake_failed() const { return curl_code == CURLE_SSL_CONNECT_ERROR; }
+
 std::string HttpResponse::transport_message() const {
   if (!curl_error.empty()) return curl_error;
   return curl_easy_strerror(static_cast<CURLcode>(curl_code));

@@ -70,6 +70,8 @@ struct HttpResponse {
   bool transient_failure() const;
   // The server's certificate (or host name) did not verify.
   bool tls_verification_failed() const;
+  // No TLS session at all (a plain-HTTP server answers "wrong version number").
+  bool tls_handshake_failed() const;
   // "connection refused", "timed out", ... with curl's detail.
   std::string transport_message() const;
 };

@@ -179,6 +179,11 @@ Status ping(RegistryClient::Impl& impl) {
                     .with_hint("put its CA certificate in ~/.config/containers/certs.d/" +
                                registry_endpoint(impl.reference.domain) +
                                "/ca.crt, or use --tls-verify=false if you trust the network"));
+  if (!http_allowed && response.tls_handshake_failed())
+    return fail(impl.response_error(response, "/v2/")
+                    .with_hint("if " + impl.reference.domain +
+                               " serves plain HTTP: --tls-verify=false, or `insecure = true` "
+                               "for it in registries.conf"));
   if (response.curl_code != 0) return fail(impl.response_error(response, "/v2/"));
   if (response.status == 401) {
     std::string challenge = response.header("www-authenticate");

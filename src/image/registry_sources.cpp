@@ -1,5 +1,5 @@
-// What registries.conf makes of a name: its candidates when it is short, and
-// the mirrors and location a reference is pulled from.
+// What registries.conf makes of a name: its candidates when it is short, the
+// mirrors and location a reference is pulled from, and how it is pushed.
 #include <algorithm>
 
 #include "sandbox/image/registries_conf.hpp"
@@ -88,6 +88,15 @@ Result<std::vector<PullSource>> pull_sources(const RegistriesConf& conf,
       entry->location.empty() ? reference : SBX_TRY(rewrite(*entry, reference, entry->location));
   sources.push_back({std::move(origin), entry->insecure, false});
   return sources;
+}
+
+Result<PushTarget> push_target(const RegistriesConf& conf, const Reference& reference) {
+  const RegistryEntry* entry = find_registry(conf, reference);
+  if (!entry) return PushTarget{};
+  if (entry->blocked)
+    return fail(Error("registry " + entry->prefix + " is blocked (" + files_of(conf) + ")")
+                    .with_hint("push to another registry, or remove `blocked = true` there"));
+  return PushTarget{entry->insecure};
 }
 
 bool is_short_name(std::string_view text) {

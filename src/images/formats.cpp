@@ -145,7 +145,7 @@ Result<std::string_view> layer_type_in(const image::Descriptor& layer, ManifestF
   if (compression != image::Compression::kGzip)
     return fail(Error("layer " + layer.digest.str() + " (" + std::string(type) +
                       ") cannot be carried by a Docker v2s2 manifest, which knows only gzip layers")
-                    .with_hint("push with --format oci"));
+                    .with_hint("push with --format oci, or with --compression-format gzip"));
   return foreign ? mt::kDockerLayerForeignGzip : mt::kDockerLayerGzip;
 }
 

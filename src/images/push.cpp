@@ -1,4 +1,5 @@
-// `sandbox push`: the stored image -> which blobs the registry lacks (HEAD,
+// `sandbox push`: the stored image -> layers recompressed where asked (or
+// gzipped where stored uncompressed) -> which blobs the registry lacks (HEAD,
 // then a cross-repository mount from a repository of the same registry that
 // holds the image) -> layers uploaded a few at a time -> config -> manifest,
 // last, so a pull never sees a manifest whose blobs are not there.
@@ -8,7 +9,10 @@
 #include <set>
 
 #include "layers.hpp"
+#include "sandbox/base/files.hpp"
+#include "sandbox/image/registries_conf.hpp"
 #include "sandbox/images/push.hpp"
+#include "sandbox/store/layer_compress.hpp"
 #include "sandbox/store/lookup.hpp"
 
 namespace sbx::images {
@@ -24,6 +28,7 @@ struct BlobToPush {
 struct Destination {
   image::Reference reference;
   bool registry_given = false;  // the text named a registry
+  image::PushTarget target;     // what registries.conf says of it
 };
 
 // docker's rule: the first path component names a registry when it has a '.'
@@ -37,11 +42,14 @@ bool names_registry(std::string_view text) {
 
 Result<Destination> parse_destination(std::string_view text) {
   image::Reference reference = SBX_TRY(image::parse_reference(text));
-  Destination out{std::move(reference), names_registry(text)};
+  Destination out{std::move(reference), names_registry(text), {}};
   if (!out.reference.digest.empty())
     return fail(Error("cannot push to a digest (" + std::string(text) + ")")
                     .with_hint("name a tag: the registry computes the digest"));
   if (out.reference.tag.empty()) out.reference.tag = std::string(image::kDefaultTag);
+  // Before anything is read or sent: a blocked registry is refused at once.
+  image::RegistriesConf conf = SBX_TRY(image::load_registries_conf());
+  out.target = SBX_TRY(image::push_target(conf, out.reference));
   return out;
 }
 
@@ -60,17 +68,69 @@ std::vector<std::string> mount_sources(const store::ImageRecord& record,
   return {paths.begin(), paths.end()};
 }
 
-Status check_compression(const image::ImageManifest& manifest, const PushOptions& options) {
-  if (!options.compression) return {};
-  for (const image::Descriptor& layer : manifest.layers) {
-    image::Compression has = SBX_TRY(image::layer_compression(layer.media_type));
-    if (has != *options.compression)
-      return fail(Error("layer " + layer.digest.str() + " is stored as " + layer.media_type +
-                        "; recompressing layers is not supported")
-                      .with_hint("push without --compression-format to send the layers as "
-                                 "stored"));
+// How a layer stored as `stored` goes up.
+image::Compression compression_to_push(image::Compression stored, const PushOptions& options) {
+  if (options.compression) return *options.compression;
+  if (stored == image::Compression::kNone && !options.disable_compression)
+    return image::Compression::kGzip;  // as docker and podman push a committed layer
+  return stored;
+}
+
+// The manifest format to push: as asked, else as stored; zstd layers need OCI's.
+Result<ManifestFormat> format_to_push(const image::ImageManifest& stored,
+                                      const PushOptions& options) {
+  bool zstd = options.compression == image::Compression::kZstd;
+  if (options.format) {
+    if (*options.format == ManifestFormat::kDockerV2S2 && zstd)
+      return fail(Error("--compression-format zstd with --format v2s2: a Docker v2s2 manifest "
+                        "knows only gzip layers")
+                      .with_hint("push zstd layers with --format oci, or v2s2 with "
+                                 "--compression-format gzip"));
+    return *options.format;
   }
-  return {};
+  if (zstd || stored.media_type != image::media_type::kDockerManifest) return ManifestFormat::kOci;
+  return ManifestFormat::kDockerV2S2;
+}
+
+std::string_view layer_media_type(image::Compression compression) {
+  return compression == image::Compression::kZstd ? image::media_type::kOciLayerZstd
+                                                  : image::media_type::kOciLayerGzip;
+}
+
+// The layers whose compression changes are recompressed, `jobs` at a time,
+// into `scratch`; their entries in `manifest` and `layers` then describe the
+// new blobs. True when any was.
+Result<bool> recompress_layers(const store::ImageRecord& record, image::ImageManifest& manifest,
+                               std::vector<BlobToPush>& layers, const PushOptions& options,
+                               const std::filesystem::path& scratch, ProgressSink& progress) {
+  if (record.layers.size() != layers.size())  // stored_manifest keeps them in step
+    return fail("the manifest and the image record list different layers");
+  std::vector<size_t> changing;
+  std::vector<image::Compression> from(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    from[i] = SBX_TRY(image::layer_compression(layers[i].descriptor.media_type));
+    if (compression_to_push(from[i], options) != from[i]) changing.push_back(i);
+  }
+  for (size_t i : changing)
+    progress.blob(layers[i].descriptor.digest, BlobEvent::kCompressing, 0,
+                  layers[i].descriptor.size);
+  Status done = run_parallel(changing.size(), options.jobs, [&](size_t k) -> Status {
+    size_t i = changing[k];
+    BlobToPush& layer = layers[i];
+    image::Compression to = compression_to_push(from[i], options);
+    // By position: an image may hold the same layer twice.
+    std::filesystem::path out = scratch / std::to_string(i);
+    store::CompressedBlob blob =
+        SBX_TRY_CTX(store::recompress_layer(layer.file, from[i], record.layers[i].diff_id, to, out),
+                    "layer " + layer.descriptor.digest.str());
+    progress.blob(layer.descriptor.digest, BlobEvent::kCompressed, blob.size, blob.size);
+    layer.descriptor = {std::string(layer_media_type(to)), blob.digest, blob.size, {}, {}, {}};
+    layer.file = out;
+    manifest.layers[i] = layer.descriptor;
+    return {};
+  });
+  if (!done) return std::unexpected(std::move(done).error());
+  return !changing.empty();
 }
 
 Status push_one(const image::RegistryClient& client, const BlobToPush& blob,
@@ -107,18 +167,17 @@ Status push_blobs(const image::RegistryClient& client, const std::vector<BlobToP
   });
 }
 
-// The manifest to push: as stored, or in the format asked for.
-Result<std::pair<std::string, image::ImageManifest>> manifest_to_push(
-    const store::Store& store, const store::ImageRecord& record, size_t config_size,
-    const PushOptions& options) {
-  std::string body = SBX_TRY(stored_manifest(store, record, config_size));
-  image::ImageManifest manifest = SBX_TRY(image::parse_manifest(body));
-  SBX_TRY(check_compression(manifest, options));
-  if (options.format && manifest.media_type != manifest_media_type(*options.format)) {
-    body = SBX_TRY(manifest_in_format(manifest, *options.format));
-    manifest = SBX_TRY(image::parse_manifest(body));
+// The stored blob of each layer of `manifest`; an error names a missing one.
+Result<std::vector<BlobToPush>> stored_layers(const store::Store& store,
+                                              const image::ImageManifest& manifest) {
+  std::vector<BlobToPush> layers;
+  for (const image::Descriptor& layer : manifest.layers) {
+    if (!store.has_blob(layer.digest))
+      return fail(Error("the blob of layer " + layer.digest.str() + " is not in the store")
+                      .with_hint("pull the image again, then push"));
+    layers.push_back({layer, store.blob_path(layer.digest), {}});
   }
-  return std::pair{std::move(body), std::move(manifest)};
+  return layers;
 }
 
 Result<PushResult> push(const store::Store& store, std::string_view source,
@@ -129,16 +188,22 @@ Result<PushResult> push(const store::Store& store, std::string_view source,
   FileLock gc = SBX_TRY(store.lock_gc_shared());  // nothing we send is collected meanwhile
   store::ImageRecord record = SBX_TRY(store.resolve(source));
   std::string config = SBX_TRY(store.read_blob(record.id, image::kMaxConfigBytes));
-  auto [body, manifest] = SBX_TRY(manifest_to_push(store, record, config.size(), options));
-  std::vector<BlobToPush> layers;
-  for (const image::Descriptor& layer : manifest.layers) {
-    if (!store.has_blob(layer.digest))
-      return fail(Error("the blob of layer " + layer.digest.str() + " is not in the store")
-                      .with_hint("pull the image again, then push"));
-    layers.push_back({layer, store.blob_path(layer.digest), {}});
+  // The stored manifest goes up byte for byte (same digest) unless its layers
+  // or its format change.
+  std::string body = SBX_TRY(stored_manifest(store, record, config.size()));
+  image::ImageManifest manifest = SBX_TRY(image::parse_manifest(body));
+  ManifestFormat format = SBX_TRY(format_to_push(manifest, options));
+  std::vector<BlobToPush> layers = SBX_TRY(stored_layers(store, manifest));
+  TempDir scratch = SBX_TRY(TempDir::create(store.root() / "tmp", "push-"));
+  bool recompressed =
+      SBX_TRY(recompress_layers(record, manifest, layers, options, scratch.path(), progress));
+  if (recompressed || manifest.media_type != manifest_media_type(format)) {
+    body = SBX_TRY(manifest_in_format(manifest, format));
+    manifest = SBX_TRY(image::parse_manifest(body));
   }
   const image::Reference& reference = destination.reference;
-  image::RegistryOptions registry_options{.tls_verify = options.tls_verify, .push = true};
+  image::RegistryOptions registry_options{
+      .tls_verify = options.tls_verify && !destination.target.insecure, .push = true};
   if (options.auth_file) registry_options.auth_files = image::auth_file_only(*options.auth_file);
   image::RegistryClient client =
       SBX_TRY(image::RegistryClient::create(reference, registry_options));

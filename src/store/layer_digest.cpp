@@ -1,6 +1,8 @@
 // sha256 of a layer's uncompressed stream (its diff id), with zlib and zstd.
 #include "sandbox/store/layer_digest.hpp"
 
+#include "decompress.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -35,13 +37,13 @@ Status read_chunks(const fs::path& path, Feed&& feed) {
   }
 }
 
-Status gunzip_into(const fs::path& path, image::Sha256& hash) {
+Status gunzip_into(const fs::path& path, const ChunkSink& sink) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return fail("inflateInit2 failed");
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
   std::vector<unsigned char> out(kChunk);
   bool ended = false;  // the last member ended with nothing after it
-  SBX_TRY(read_chunks(path, [&](const char* data, size_t size) -> Status {
+  Status read = read_chunks(path, [&](const char* data, size_t size) -> Status {
     zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
     zs.avail_in = static_cast<uInt>(size);
     while (zs.avail_in > 0) {
@@ -54,57 +56,64 @@ Status gunzip_into(const fs::path& path, image::Sha256& hash) {
       int rc = inflate(&zs, Z_NO_FLUSH);
       if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
         return fail(std::string("gzip: ") + (zs.msg ? zs.msg : "corrupt stream"));
-      hash.update(out.data(), out.size() - zs.avail_out);
+      SBX_TRY(sink(out.data(), out.size() - zs.avail_out));
       if (rc == Z_STREAM_END) ended = true;
       if (rc == Z_BUF_ERROR && zs.avail_out != 0) break;
     }
     return {};
-  }));
+  });
+  if (!read) return read;
   if (!ended) return fail("gzip: truncated stream");
   return {};
 }
 
-Status unzstd_into(const fs::path& path, image::Sha256& hash) {
+Status unzstd_into(const fs::path& path, const ChunkSink& sink) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!ctx) return fail("ZSTD_createDCtx failed");
   std::vector<char> out(ZSTD_DStreamOutSize());
   size_t last = 0;  // 0 when a frame just ended
-  SBX_TRY(read_chunks(path, [&](const char* data, size_t size) -> Status {
+  Status read = read_chunks(path, [&](const char* data, size_t size) -> Status {
     ZSTD_inBuffer in{data, size, 0};
-    // Until the input is used up and zstd stopped filling the whole output.
-    for (bool full = true; in.pos < in.size || full;) {
+    // Until the input is used up and zstd stopped filling the whole output,
+    // or a frame ended: asked again then, zstd would start a next frame and
+    // return that header's size, as if this one were cut short (a frame whose
+    // output ends on a buffer boundary).
+    for (bool full = true; in.pos < in.size || (full && last != 0);) {
       ZSTD_outBuffer output{out.data(), out.size(), 0};
       last = ZSTD_decompressStream(ctx.get(), &output, &in);
       if (ZSTD_isError(last)) return fail(std::string("zstd: ") + ZSTD_getErrorName(last));
-      hash.update(out.data(), output.pos);
+      SBX_TRY(sink(out.data(), output.pos));
       full = output.pos == output.size;
     }
     return {};
-  }));
+  });
+  if (!read) return read;
   if (last != 0) return fail("zstd: truncated stream");
   return {};
 }
 
 }  // namespace
 
+Status decompress_file(const fs::path& blob, image::Compression compression,
+                       const ChunkSink& sink) {
+  switch (compression) {
+    case image::Compression::kNone:
+      return read_chunks(blob, sink);
+    case image::Compression::kGzip:
+      return gunzip_into(blob, sink);
+    case image::Compression::kZstd:
+      return unzstd_into(blob, sink);
+  }
+  return fail("unknown compression");
+}
+
 Result<UncompressedDigest> uncompressed_digest(const fs::path& blob,
                                                image::Compression compression) {
   image::Sha256 hash;
-  Status status;
-  switch (compression) {
-    case image::Compression::kNone:
-      status = read_chunks(blob, [&](const char* data, size_t size) -> Status {
-        hash.update(data, size);
-        return {};
-      });
-      break;
-    case image::Compression::kGzip:
-      status = gunzip_into(blob, hash);
-      break;
-    case image::Compression::kZstd:
-      status = unzstd_into(blob, hash);
-      break;
-  }
+  Status status = decompress_file(blob, compression, [&](const void* data, size_t size) -> Status {
+    hash.update(data, size);
+    return {};
+  });
   if (!status) return std::unexpected(std::move(status).error().context(blob.native()));
   UncompressedDigest result;
   result.size = hash.size();

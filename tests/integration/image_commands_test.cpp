@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -76,6 +77,36 @@ class ImageCommandsTest : public SandboxTest {
     while (std::getline(lines, line)) rows.push_back(line);
     return rows;
   }
+
+  // `sandbox build` of `dockerfile` (with a file `hello` in the context) as `tag`.
+  std::string build_ok(const std::string& dockerfile, const std::string& tag) {
+    fs::path context = test_dir() / ("context-" + unique_token());
+    fs::create_directories(context);
+    std::ofstream(context / "Dockerfile") << dockerfile;
+    std::ofstream(context / "hello") << "hello\n";
+    RunResult r = sandbox({"build", "-q", "--network", "none", "-t", tag, context.native()});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    std::string id = r.out;
+    while (!id.empty() && id.back() == '\n') id.pop_back();
+    return id.substr(id.rfind('\n') + 1);
+  }
+
+  // `images ARGS... --format {{.Repository}}:{{.Tag}}`, one name per line.
+  std::string listed(std::vector<std::string> args) {
+    args.insert(args.begin(), "images");
+    args.insert(args.end(), {"--format", "{{.Repository}}:{{.Tag}}"});
+    RunResult r = sandbox(args);
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return r.out;
+  }
+
+  static constexpr const char* kWebDockerfile =
+      "FROM scratch\n"
+      "COPY hello /hello\n"
+      "LABEL org.example.role=web org.example.note=\"a label long enough to be cut short\"\n"
+      "EXPOSE 8080/tcp\n"
+      "ENTRYPOINT [\"/hello\"]\n"
+      "CMD [\"arg\"]\n";
 
   size_t layer_dirs() {
     size_t n = 0;
@@ -263,6 +294,13 @@ TEST_F(ImageCommandsTest, PulledImageIsListedInspectedAndRemovedByDigest) {
   nlohmann::json info = inspect(rig().image("test/busybox:latest"));
   ASSERT_EQ(info["RepoDigests"].size(), 1u) << info.dump(2);
   std::string by_digest = info["RepoDigests"][0];
+  // --digests: the manifest digest of the row's repository.
+  RunResult digests = sandbox({"images", "--digests"});
+  ASSERT_EQ(digests.exit_code, 0) << digests.describe();
+  EXPECT_TRUE(digests.out.starts_with("REPOSITORY")) << digests.out;
+  EXPECT_NE(digests.out.find("DIGEST"), std::string::npos) << digests.out;
+  EXPECT_NE(digests.out.find(by_digest.substr(by_digest.find('@') + 1)), std::string::npos)
+      << digests.out;
   EXPECT_EQ(inspect(by_digest).value("Id", ""), info.value("Id", ""));
   EXPECT_EQ(info["Config"].is_object(), true) << info.dump(2);
   RunResult rmi = sandbox({"rmi", rig().image("test/busybox:latest")});
@@ -279,6 +317,120 @@ TEST_F(ImageCommandsTest, InspectOfAnUnknownNameNamesBothKinds) {
   RunResult image = sandbox({"image", "inspect", "nosuch"});
   EXPECT_EQ(image.exit_code, 125);
   EXPECT_NE(image.err.find("no such image"), std::string::npos) << image.describe();
+}
+
+// images REPO[:TAG], -a, and every --filter key docker has, on a built image
+// (its build steps leave intermediate images), an imported one and a dangling one.
+TEST_F(ImageCommandsTest, ImagesFiltersAllAndRepositoryArgument) {
+  std::string web = build_ok(kWebDockerfile, "local/web:1");
+  ::sleep(1);  // created times one second apart, for before= and since=
+  import_ok(make_tarball("plain"), "local/plain:1");
+  ::sleep(1);
+  std::string dangling = import_ok(make_tarball("dangling"));
+  EXPECT_EQ(listed({}), "<none>:<none>\nlocal/plain:1\nlocal/web:1\n");
+  RunResult all = sandbox({"images", "-a", "-q"});
+  size_t rows = static_cast<size_t>(std::count(all.out.begin(), all.out.end(), '\n'));
+  EXPECT_GE(rows, 6u) << "the build's steps are listed with -a\n" << all.out;
+  RunResult shown = sandbox({"images", "-q"});
+  EXPECT_EQ(std::count(shown.out.begin(), shown.out.end(), '\n'), 3) << shown.out;
+
+  EXPECT_EQ(listed({"local/web"}), "local/web:1\n");
+  EXPECT_EQ(listed({"local/web:1"}), "local/web:1\n");
+  EXPECT_EQ(listed({"local/web:2"}), "");
+  EXPECT_EQ(listed({"local/*"}), "local/plain:1\nlocal/web:1\n");
+  EXPECT_EQ(listed({"--filter", "reference=local/pl*"}), "local/plain:1\n");
+  EXPECT_EQ(listed({"--filter", "label=org.example.role"}), "local/web:1\n");
+  EXPECT_EQ(listed({"--filter", "label=org.example.role=web"}), "local/web:1\n");
+  EXPECT_EQ(listed({"--filter", "label=org.example.role=db"}), "");
+  EXPECT_EQ(listed({"--filter", "dangling=true"}), "<none>:<none>\n");
+  EXPECT_EQ(listed({"--filter", "dangling=false"}), "local/plain:1\nlocal/web:1\n");
+  EXPECT_EQ(listed({"--filter", "since=local/web:1"}), "<none>:<none>\nlocal/plain:1\n");
+  EXPECT_EQ(listed({"--filter", "before=local/plain:1"}), "local/web:1\n");
+  EXPECT_EQ(listed({"-f", "since=local/web:1", "-f", "dangling=false"}), "local/plain:1\n");
+
+  RunResult full = sandbox({"images", "--no-trunc", "local/web"});
+  EXPECT_NE(full.out.find(web), std::string::npos) << full.describe();
+  RunResult full_quiet = sandbox({"images", "-q", "--no-trunc", "--filter", "dangling=true"});
+  EXPECT_EQ(full_quiet.out, dangling + "\n") << full_quiet.describe();
+  RunResult digests = sandbox({"images", "--digests", "local/web"});
+  EXPECT_NE(digests.out.find("<none>"), std::string::npos) << digests.describe();
+
+  RunResult bad_key = sandbox({"images", "--filter", "colour=red"});
+  EXPECT_EQ(bad_key.exit_code, 125) << bad_key.describe();
+  EXPECT_NE(bad_key.err.find("invalid filter 'colour'"), std::string::npos) << bad_key.describe();
+  RunResult bad_value = sandbox({"images", "--filter", "dangling=maybe"});
+  EXPECT_EQ(bad_value.exit_code, 125) << bad_value.describe();
+  EXPECT_NE(bad_value.err.find("want true or false"), std::string::npos) << bad_value.describe();
+  RunResult bad_image = sandbox({"images", "--filter", "since=no-such-image"});
+  EXPECT_EQ(bad_image.exit_code, 125) << bad_image.describe();
+  EXPECT_NE(bad_image.err.find("no such image"), std::string::npos) << bad_image.describe();
+}
+
+// history: the build's steps newest first, as docker prints them.
+TEST_F(ImageCommandsTest, HistoryShowsTheStepsNewestFirst) {
+  std::string id = build_ok(kWebDockerfile, "local/web:1");
+  RunResult table = sandbox({"history", "local/web:1"});
+  ASSERT_EQ(table.exit_code, 0) << table.describe();
+  std::istringstream lines(table.out);
+  std::string header, top;
+  std::getline(lines, header);
+  std::getline(lines, top);
+  EXPECT_TRUE(header.starts_with("IMAGE")) << table.out;
+  for (const char* column : {"CREATED", "CREATED BY", "SIZE", "COMMENT"})
+    EXPECT_NE(header.find(column), std::string::npos) << table.out;
+  EXPECT_TRUE(top.starts_with(id.substr(7, 12))) << table.out;
+  EXPECT_NE(top.find("CMD"), std::string::npos) << table.out;
+  // The long LABEL step is cut at 45 characters, the last one an ellipsis.
+  EXPECT_NE(table.out.find("LABEL org.example.role=web org.example.note=…"), std::string::npos)
+      << table.out;
+
+  RunResult quiet = sandbox({"image", "history", "-q", "local/web:1"});
+  EXPECT_EQ(quiet.out, id.substr(7, 12) + "\n<missing>\n<missing>\n<missing>\n<missing>\n")
+      << quiet.describe();
+  RunResult steps =
+      sandbox({"history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "local/web:1"});
+  ASSERT_EQ(steps.exit_code, 0) << steps.describe();
+  std::vector<std::string> rows;
+  std::istringstream step_lines(steps.out);
+  for (std::string line; std::getline(step_lines, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 5u) << steps.out;
+  EXPECT_TRUE(rows[0].starts_with("CMD [\"arg\"]|0B")) << steps.out;
+  EXPECT_NE(rows[2].find("8080/tcp"), std::string::npos) << steps.out;
+  EXPECT_NE(rows[3].find("a label long enough to be cut short"), std::string::npos) << steps.out;
+  EXPECT_TRUE(rows[4].starts_with("COPY hello /hello|")) << steps.out;
+  EXPECT_FALSE(rows[4].ends_with("|0B")) << "the COPY step made a layer\n" << steps.out;
+  RunResult json = sandbox({"history", "--format", "json", "--no-trunc", "local/web:1"});
+  ASSERT_EQ(json.exit_code, 0) << json.describe();
+  auto first = nlohmann::json::parse(json.out.substr(0, json.out.find('\n')), nullptr, false);
+  EXPECT_EQ(first.value("ID", ""), id) << json.out;
+  RunResult bytes = sandbox({"history", "--human=false", "--format", "{{.Size}}", "local/web:1"});
+  EXPECT_TRUE(bytes.out.starts_with("0\n")) << bytes.describe();
+
+  RunResult missing = sandbox({"history", "no-such-image"});
+  EXPECT_EQ(missing.exit_code, 125) << missing.describe();
+  EXPECT_NE(missing.err.find("no such image"), std::string::npos) << missing.describe();
+  RunResult bad = sandbox({"history", "--format", "yaml", "local/web:1"});
+  EXPECT_EQ(bad.exit_code, 125) << bad.describe();
+  EXPECT_NE(bad.err.find("unknown --format \"yaml\""), std::string::npos) << bad.describe();
+}
+
+// image inspect: Entrypoint apart from Cmd, Labels and ExposedPorts as docker
+// shows them, and null (not missing) where an image sets none.
+TEST_F(ImageCommandsTest, InspectShowsEntrypointLabelsAndPorts) {
+  build_ok(kWebDockerfile, "local/web:1");
+  RunResult r = sandbox({"image", "inspect", "-f",
+                         "{{json .Config.Entrypoint}} {{json .Config.Cmd}} "
+                         "{{index .Config.Labels \"org.example.role\"}} "
+                         "{{json .Config.ExposedPorts}}",
+                         "local/web:1"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "[\"/hello\"] [\"arg\"] web {\"8080/tcp\":{}}\n");
+  import_ok(make_tarball("bare"), "local/bare:1");
+  RunResult bare = sandbox({"inspect", "-f",
+                            "{{json .Config.Entrypoint}} {{json .Config.Labels}} {{.Config.User}}.",
+                            "local/bare:1"});
+  ASSERT_EQ(bare.exit_code, 0) << bare.describe();
+  EXPECT_EQ(bare.out, "null null .\n");
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 // cross-repository mount), monolithic and chunked uploads, the three kinds of
 // auth, formats, a push cut off and repeated, and what independent tools
 // (skopeo, podman) make of the result.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -30,11 +33,29 @@ size_t count_of(const std::string& text, const std::string& word) {
   return count;
 }
 
+// An IPv4 address of this host outside 127/8 (empty: none): a registry there
+// is not loopback, so plain HTTP to it needs --tls-verify=false or `insecure`.
+std::string host_address() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return {};
+  std::string found;
+  for (ifaddrs* it = list; it && found.empty(); it = it->ifa_next) {
+    if (!it->ifa_addr || it->ifa_addr->sa_family != AF_INET) continue;
+    in_addr address = reinterpret_cast<sockaddr_in*>(it->ifa_addr)->sin_addr;
+    if ((ntohl(address.s_addr) >> 24) == 127) continue;
+    char text[INET_ADDRSTRLEN];
+    if (::inet_ntop(AF_INET, &address, text, sizeof text)) found = text;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
 // A private fault proxy (tests/rig/fault_proxy.py from this tree) in front of
 // the anonymous registry: its upload faults, and no state shared with others.
 class FaultProxy {
  public:
-  FaultProxy() {
+  explicit FaultProxy(const std::string& host = "127.0.0.1") {
+    std::string listen = host + ":0";
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return;
     pid_ = ::fork();
@@ -42,7 +63,7 @@ class FaultProxy {
       ::dup2(fds[1], STDOUT_FILENO);
       std::string script = std::string(SBX_SOURCE_DIR) + "/tests/rig/fault_proxy.py";
       std::string upstream = "--upstream=" + rig().registry;
-      ::execl("/usr/bin/python3", "python3", script.c_str(), "--listen", "127.0.0.1:0",
+      ::execl("/usr/bin/python3", "python3", script.c_str(), "--listen", listen.c_str(),
               upstream.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -111,6 +132,36 @@ class PushTest : public PullTest {
     return file.native();
   }
 
+  // skopeo's raw manifest of `dest` (null JSON when skopeo fails).
+  nlohmann::json skopeo_manifest(const std::string& dest) {
+    auto [status, raw] = shell("skopeo inspect --raw --tls-verify=false docker://" + dest, false);
+    EXPECT_EQ(status, 0) << raw;
+    return nlohmann::json::parse(raw, nullptr, false);
+  }
+
+  // podman (when installed) pulls `dest` and runs a command in it.
+  void expect_podman_runs(const std::string& dest) {
+    if (!have_program("podman")) return;  // podman is optional here; skopeo is the proof
+    std::string env = "HOME=" + home().native() +
+                      " XDG_RUNTIME_DIR=" + (test_dir() / "run").native() +
+                      " XDG_CONFIG_HOME=" + (home() / ".config").native() +
+                      " XDG_DATA_HOME=" + (home() / ".local/share").native();
+    fs::create_directories(test_dir() / "run");
+    fs::permissions(test_dir() / "run", fs::perms::owner_all);
+    auto [run_status, run_out] = shell(env + " podman --runtime runc run --rm --tls-verify=false " +
+                                       dest + " echo podman-ran-it");
+    EXPECT_EQ(run_status, 0) << run_out;
+    EXPECT_NE(run_out.find("podman-ran-it"), std::string::npos) << run_out;
+    shell(env + " podman system reset -f");
+  }
+
+  // A registries.conf of this test holding `text`, as the environment entry naming it.
+  std::string registries_conf(const std::string& text) {
+    fs::path file = test_dir() / ("registries-" + unique_token() + ".conf");
+    std::ofstream(file) << text;
+    return "CONTAINERS_REGISTRIES_CONF=" + file.native();
+  }
+
   const std::string source_ = rig().image("test/busybox:latest");
   const std::string source_id_ =
       "sha256:07223efe0d6768605df22a71e253ca3a9afd8adc9b2438cc662cab9cb5f9018b";
@@ -161,18 +212,7 @@ TEST_F(PushTest, SkopeoAndPodmanReadThePushedImage) {
   EXPECT_EQ(config_status, 0) << config;
   EXPECT_EQ(image::sha256_of(config).str(), source_id_) << config;
   EXPECT_EQ(pulled_id(dest), source_id_);
-  if (!have_program("podman")) return;  // podman is optional here; skopeo is the proof
-  std::string env = "HOME=" + home().native() +
-                    " XDG_RUNTIME_DIR=" + (test_dir() / "run").native() +
-                    " XDG_CONFIG_HOME=" + (home() / ".config").native() +
-                    " XDG_DATA_HOME=" + (home() / ".local/share").native();
-  fs::create_directories(test_dir() / "run");
-  fs::permissions(test_dir() / "run", fs::perms::owner_all);
-  auto [run_status, run_out] = shell(env + " podman --runtime runc run --rm --tls-verify=false " +
-                                     dest + " echo podman-ran-it");
-  EXPECT_EQ(run_status, 0) << run_out;
-  EXPECT_NE(run_out.find("podman-ran-it"), std::string::npos) << run_out;
-  shell(env + " podman system reset -f");
+  expect_podman_runs(dest);
 }
 
 // Bearer tokens (:5001): anonymous push is refused naming what was tried;
@@ -286,10 +326,17 @@ TEST_F(PushTest, BadInputIsRefusedClearly) {
   RunResult format = push({"--format", "v2s1", source_, dest});
   EXPECT_EQ(format.exit_code, 125) << format.describe();
   EXPECT_NE(format.err.find("oci or v2s2"), std::string::npos) << format.describe();
-  RunResult zstd = push({"--compression-format", "zstd", source_, dest});
+  RunResult zstd = push({"--format", "v2s2", "--compression-format", "zstd", source_, dest});
   EXPECT_EQ(zstd.exit_code, 125) << zstd.describe();
-  EXPECT_NE(zstd.err.find(layer_), std::string::npos) << zstd.describe();
-  EXPECT_NE(zstd.err.find("recompress"), std::string::npos) << zstd.describe();
+  EXPECT_NE(zstd.err.find("v2s2 manifest knows only gzip layers"), std::string::npos)
+      << zstd.describe();
+  RunResult xz = push({"--compression-format", "xz", source_, dest});
+  EXPECT_EQ(xz.exit_code, 125) << xz.describe();
+  EXPECT_NE(xz.err.find("unknown compression format 'xz' (gzip or zstd)"), std::string::npos)
+      << xz.describe();
+  RunResult both = push({"--compression-format", "gzip", "--disable-compression", source_, dest});
+  EXPECT_EQ(both.exit_code, 125) << both.describe();
+  EXPECT_NE(both.err.find("exclude each other"), std::string::npos) << both.describe();
   RunResult missing = push({"no-such-image-" + token_, dest});
   EXPECT_EQ(missing.exit_code, 125) << missing.describe();
   EXPECT_NE(missing.err.find("no such image"), std::string::npos) << missing.describe();
@@ -298,6 +345,142 @@ TEST_F(PushTest, BadInputIsRefusedClearly) {
   EXPECT_NE(digest.err.find("digest"), std::string::npos) << digest.describe();
   // Nothing of these reached the registry.
   EXPECT_EQ(registry_manifest(rig().registry, "push-" + token_ + "/busybox", "bad").status, 404);
+}
+
+// --compression-format zstd recompresses the gzip layer: new digest, size and
+// media type (OCI: v2s2 has no zstd), same config, so a pull gives the same
+// image id; a repeated push makes the same bytes and finds them there. Pulled
+// into a store of its own, the zstd image goes up again as gzip.
+TEST_F(PushTest, CompressionFormatRecompressesLayersKeepingTheImageId) {
+  SBX_REQUIRES(have_program("skopeo"), "skopeo");
+  pull_ok(source_);
+  std::string dest = repo(rig().registry, "zstd") + ":v1";
+  RunResult r = push({"--compression-format", "zstd", source_, dest});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("Compressed"), std::string::npos) << r.describe();
+  nlohmann::json manifest = skopeo_manifest(dest);
+  EXPECT_EQ(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json") << manifest;
+  EXPECT_EQ(manifest["config"]["digest"], source_id_) << manifest;
+  ASSERT_EQ(manifest["layers"].size(), 1u) << manifest;
+  const nlohmann::json& layer = manifest["layers"][0];
+  EXPECT_EQ(layer["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd") << manifest;
+  std::string zstd_digest = layer["digest"];
+  EXPECT_NE(zstd_digest, layer_);
+  HttpReply blob = http_get(rig().registry, "/v2/push-" + token_ + "/zstd/blobs/" + zstd_digest);
+  ASSERT_EQ(blob.status, 200);
+  EXPECT_EQ(image::sha256_of(blob.body).str(), zstd_digest);
+  EXPECT_EQ(blob.body.size(), layer["size"].get<size_t>());
+  EXPECT_EQ(blob.body.substr(0, 4), std::string("\x28\xb5\x2f\xfd"));  // zstd's magic
+  EXPECT_EQ(pulled_id(dest), source_id_);
+  RunResult again = push({"--compression-format", "zstd", source_, dest});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_EQ(count_of(again.out, "Layer already exists"), 2u) << again.describe();
+  expect_podman_runs(dest);
+
+  // A store holding the layer as zstd, pushed as gzip (in docker's format too).
+  fs::path zstd_store = test_dir() / ("zstd-" + unique_token());
+  RunResult pulled = sandbox({"pull", "-q", dest}, RunOptions{.root = zstd_store});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.describe();
+  std::string gzip_dest = repo(rig().registry, "gzip") + ":v1";
+  RunResult gzip =
+      sandbox({"push", "--format", "v2s2", "--compression-format", "gzip", dest, gzip_dest},
+              RunOptions{.root = zstd_store});
+  ASSERT_EQ(gzip.exit_code, 0) << gzip.describe();
+  nlohmann::json docker = skopeo_manifest(gzip_dest);
+  EXPECT_EQ(docker["mediaType"], "application/vnd.docker.distribution.manifest.v2+json") << docker;
+  ASSERT_EQ(docker["layers"].size(), 1u) << docker;
+  EXPECT_EQ(docker["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip")
+      << docker;
+  EXPECT_NE(docker["layers"][0]["digest"], zstd_digest) << docker;
+  EXPECT_EQ(pulled_id(gzip_dest), source_id_);
+  remove_store_root(zstd_store);
+}
+
+// An imported (uncompressed) layer goes up gzipped, as docker and podman push
+// it, unless --disable-compression; either way a pull gives the same image.
+TEST_F(PushTest, UncompressedLayersAreGzippedUnlessDisabled) {
+  SBX_REQUIRES(have_program("skopeo"), "skopeo");
+  fs::path src = test_dir() / "tree";
+  fs::create_directories(src / "etc");
+  std::ofstream(src / "etc/hello") << "hello from an imported layer\n";
+  fs::path tar = test_dir() / "tree.tar";
+  std::string cmd = "tar -C " + src.native() + " -cf " + tar.native() + " ./etc";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  RunResult imported = sandbox({"import", tar.native(), "push-" + token_ + "/plain:1"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.describe();
+  std::string id = imported.out.substr(0, imported.out.find('\n'));
+  std::string source = "push-" + token_ + "/plain:1";
+
+  std::string gzipped = repo(rig().registry, "plain") + ":gzip";
+  RunResult r = push({"--format", "v2s2", source, gzipped});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  nlohmann::json manifest = skopeo_manifest(gzipped);
+  ASSERT_EQ(manifest["layers"].size(), 1u) << manifest;
+  EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip")
+      << manifest;
+  EXPECT_EQ(pulled_id(gzipped), id);
+
+  std::string plain = repo(rig().registry, "plain") + ":tar";
+  RunResult kept = push({"--disable-compression", source, plain});
+  ASSERT_EQ(kept.exit_code, 0) << kept.describe();
+  manifest = skopeo_manifest(plain);
+  ASSERT_EQ(manifest["layers"].size(), 1u) << manifest;
+  EXPECT_EQ(manifest["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar")
+      << manifest;
+  EXPECT_EQ(pulled_id(plain), id);
+  // Docker's manifest has no uncompressed layers: said, with what to do.
+  RunResult refused = push({"--disable-compression", "--format", "v2s2", source, plain});
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_NE(refused.err.find("cannot be carried by a Docker v2s2 manifest"), std::string::npos)
+      << refused.describe();
+}
+
+// registries.conf applies to push as podman applies it: a blocked registry is
+// refused before anything is sent; a location does not redirect a push.
+TEST_F(PushTest, RegistriesConfBlocksAndDoesNotRedirect) {
+  pull_ok(source_);
+  std::string dest = repo(rig().registry) + ":v1";
+  std::string blocked = registries_conf("[[registry]]\nlocation = \"" + rig().registry + "/push-" +
+                                        token_ + "\"\nblocked = true\n");
+  RunResult refused = push({source_, dest}, RunOptions{.env = {blocked}});
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_NE(refused.err.find("registry " + rig().registry + "/push-" + token_ + " is blocked"),
+            std::string::npos)
+      << refused.describe();
+  EXPECT_EQ(registry_manifest(rig().registry, "push-" + token_ + "/busybox", "v1").status, 404);
+
+  std::string moved =
+      registries_conf("[[registry]]\nprefix = \"" + rig().registry + "/push-" + token_ +
+                      "\"\nlocation = \"" + rig().registry + "/elsewhere-" + token_ + "\"\n");
+  RunResult r = push({source_, dest}, RunOptions{.env = {moved}});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(registry_manifest(rig().registry, "push-" + token_ + "/busybox", "v1").status, 200);
+  EXPECT_EQ(registry_manifest(rig().registry, "elsewhere-" + token_ + "/busybox", "v1").status,
+            404);
+}
+
+// A plain-HTTP registry at a non-loopback address: refused while TLS is
+// verified; `insecure = true` in registries.conf lets the push through, as
+// --tls-verify=false does.
+TEST_F(PushTest, RegistriesConfInsecureAllowsPlainHttp) {
+  std::string address = host_address();
+  SBX_REQUIRES(!address.empty(), "an IPv4 address outside 127/8");
+  FaultProxy proxy(address);
+  ASSERT_FALSE(proxy.address().empty()) << "tests/rig/fault_proxy.py did not start on " << address;
+  pull_ok(source_);
+  std::string dest = proxy.address() + "/push-" + token_ + "/busybox:v1";
+  RunResult refused = push({source_, dest});
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_NE(refused.err.find("(https://" + proxy.address() + ")"), std::string::npos)
+      << refused.describe();
+  EXPECT_NE(refused.err.find("`insecure = true` for it in registries.conf"), std::string::npos)
+      << refused.describe();
+  EXPECT_EQ(registry_manifest(rig().registry, "push-" + token_ + "/busybox", "v1").status, 404);
+  std::string insecure =
+      registries_conf("[[registry]]\nlocation = \"" + proxy.address() + "\"\ninsecure = true\n");
+  RunResult r = push({source_, dest}, RunOptions{.env = {insecure}});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(pulled_id(rig().image("push-" + token_ + "/busybox:v1")), source_id_);
 }
 
 }  // namespace

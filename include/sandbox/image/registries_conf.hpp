@@ -71,6 +71,13 @@ struct PullSource {
 Result<std::vector<PullSource>> pull_sources(const RegistriesConf& conf,
                                              const Reference& reference);
 
+// How a push reaches `reference`: as named (no mirror or location applies to
+// a push, as in podman), insecure when its entry says so. Blocked: an error.
+struct PushTarget {
+  bool insecure = false;
+};
+Result<PushTarget> push_target(const RegistriesConf& conf, const Reference& reference);
+
 // A short name is one whose first component names no registry (no '.' or
 // ':' and not "localhost"): `busybox`, `user/app:1`.
 bool is_short_name(std::string_view text);

@@ -19,6 +19,8 @@ enum class BlobEvent {
   kExtracting,   // being unpacked
   kComplete,     // unpacked and recorded
   // push
+  kCompressing,   // a stored layer being recompressed (push --compression-format)
+  kCompressed,    // recompressed: it goes up under its new digest
   kPreparing,     // queued for upload
   kRemoteExists,  // the registry has it already (HEAD)
   kMounted,       // linked from another repository of the registry

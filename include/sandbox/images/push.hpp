@@ -23,11 +23,14 @@ struct PushOptions {
   std::optional<std::filesystem::path> auth_file;
   // Unset: the manifest as stored (same manifest digest as pulled).
   std::optional<ManifestFormat> format;
-  // Unset: every layer as stored. Set: layers must already be so compressed
-  // (recompression is not done: such a push is refused, naming the layer).
+  // Set: every layer goes up so compressed, recompressed where stored
+  // otherwise (new digest and size; the config and its diff ids stay). Unset:
+  // as stored, but uncompressed layers (commit, build) are gzipped, as docker
+  // and podman push them, unless `disable_compression`.
   std::optional<image::Compression> compression;
-  int jobs = 3;             // parallel blob uploads
-  uint64_t chunk_size = 0;  // 0: monolithic uploads; else PATCH chunks of this size
+  bool disable_compression = false;  // --disable-compression: every layer as stored
+  int jobs = 3;                      // parallel blob uploads
+  uint64_t chunk_size = 0;           // 0: monolithic uploads; else PATCH chunks of this size
 };
 
 struct PushResult {

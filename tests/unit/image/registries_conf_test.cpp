@@ -192,6 +192,40 @@ TEST(RegistriesConfTest, ABlockedRegistryIsRefusedWithTheFile) {
       << sources.error().message();
 }
 
+// A push goes to the name given (no mirror, no location), as containers/image
+// pushes; the entry's insecure and blocked still apply, by the longest prefix.
+TEST(RegistriesConfTest, APushUsesTheEntrysInsecureAndBlockedOnly) {
+  RegistriesConf conf = parse(R"(
+[[registry]]
+prefix = "example.com/foo"
+location = "internal.example.com/bar"
+insecure = true
+[[registry.mirror]]
+location = "mirror.example.com/cache"
+[[registry]]
+location = "example.com/foo/secret"
+blocked = true
+)");
+  auto pushed = [&](const std::string& text) {
+    auto reference = parse_reference(text);
+    EXPECT_TRUE(reference) << text;
+    return push_target(conf, *reference);
+  };
+  auto insecure = pushed("example.com/foo/app:2");
+  ASSERT_TRUE(insecure) << insecure.error().message();
+  EXPECT_TRUE(insecure->insecure);
+  auto plain = pushed("example.com/other:1");
+  ASSERT_TRUE(plain) << plain.error().message();
+  EXPECT_FALSE(plain->insecure);
+  auto blocked = pushed("example.com/foo/secret/app:1");
+  ASSERT_FALSE(blocked);
+  EXPECT_NE(blocked.error().message().find("registry example.com/foo/secret is blocked "
+                                           "(/etc/containers/registries.conf)"),
+            std::string::npos)
+      << blocked.error().message();
+  EXPECT_NE(blocked.error().hint().find("push to another registry"), std::string::npos);
+}
+
 TEST(RegistriesConfTest, ShortNames) {
   EXPECT_TRUE(is_short_name("busybox"));
   EXPECT_TRUE(is_short_name("busybox:1.36"));

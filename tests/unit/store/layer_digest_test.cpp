@@ -55,6 +55,19 @@ TEST_F(LayerDigestTest, MultiMemberGzipAndMultiFrameZstd) {
   EXPECT_EQ(zst->digest, image::sha256_of("abcdef"));
 }
 
+// A frame whose output ends exactly on zstd's output buffer (128 KiB) is whole:
+// asking zstd for more then would start the next frame's header.
+TEST_F(LayerDigestTest, ZstdFrameEndingOnABufferBoundary) {
+  std::string exact(4 << 20, 'y');
+  auto zst = uncompressed_digest(write("exact.zst", zstd(exact)), image::Compression::kZstd);
+  ASSERT_TRUE(zst) << zst.error().message();
+  EXPECT_EQ(zst->digest, image::sha256_of(exact));
+  auto two =
+      uncompressed_digest(write("two.zst", zstd(exact) + zstd("next")), image::Compression::kZstd);
+  ASSERT_TRUE(two) << two.error().message();
+  EXPECT_EQ(two->digest, image::sha256_of(exact + "next"));
+}
+
 TEST_F(LayerDigestTest, TruncatedAndCorruptStreamsFail) {
   std::string gz = gzip(payload_);
   EXPECT_FALSE(
