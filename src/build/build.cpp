@@ -91,8 +91,8 @@ Result<store::ImageRecord> resolve_base(Build& build, const images::Stage& stage
                                         const std::string& base) {
   if (auto other = images::find_stage(build.file, base); other && *other < size_t(stage.index))
     return build.store.image(build.stage_images.at(*other));
-  if (base == "scratch") return images::scratch_image(build.store);
   image::Platform platform = SBX_TRY(stage_platform(build, stage));
+  if (base == "scratch") return images::scratch_image(build.store, platform);
   if (!build.options.pull) {
     // A stored image for another platform is pulled again for this one.
     auto found = build.store.resolve(base);

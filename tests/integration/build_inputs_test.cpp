@@ -356,6 +356,13 @@ TEST_F(BuildTest, PlatformPicksFromAnIndexAndRefusesEmulation) {
   run = run_image(last_line(r.out), "cat /target /etc/platform-marker");
   EXPECT_EQ(run.out, "linux/arm64\nlinux/amd64\n") << run.describe();
 
+  // FROM scratch is the target platform's.
+  write("Dockerfile", "FROM scratch\nCOPY Dockerfile /\n");
+  std::string scratch = "test/scratch-arm:" + unique_token();
+  r = build({"-t", scratch, "--platform", "linux/arm64"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(config_of(scratch)["Architecture"], "arm64") << config_of(scratch).dump();
+
   write("Dockerfile", "FROM " + multi + "\n");
   r = build({"--platform", "linux/s390x"});
   EXPECT_EQ(r.exit_code, 125) << r.describe();
