@@ -23,11 +23,20 @@ struct Build {
   images::Dockerfile file;
   images::IgnoreRules ignore;
   UniqueFd context;                                // O_PATH of the context directory
+  bool has_context = true;                         // false: the Dockerfile came on stdin, alone
   std::map<std::string, std::string> global_args;  // ARG before FROM, with --build-arg
   std::map<size_t, image::Digest> stage_images;    // finished stages
+  image::Platform target_platform;                 // --platform, else the host's
   int step = 0;
   int total = 0;
 };
+
+// The image a --from= (COPY, RUN --mount) names: a stage built before, else
+// an image (pulled if missing).
+Result<store::ImageRecord> image_for_from(const Build& build, const std::string& name);
+
+// Fails when the build has no context (a Dockerfile on stdin): `what` needs one.
+Status require_context(const Build& build, const std::string& what);
 
 // One stage as it goes: the image so far and the variables in scope.
 struct StageState {

@@ -117,8 +117,10 @@ Result<std::vector<images::ConfigChange>> changes_for(const Build& build, StageS
     state.shell = *ins.exec_form;
     return std::vector<images::ConfigChange>{{kw, json_array(*ins.exec_form)}};
   }
-  if (kw == "HEALTHCHECK")
-    return std::vector<images::ConfigChange>{{kw, SBX_TRY(healthcheck_json(ins))}};
+  if (kw == "HEALTHCHECK") {
+    std::string check = SBX_TRY(healthcheck_json(ins));  // not inside the braces: GCC 12 -O2
+    return std::vector<images::ConfigChange>{{kw, check}};
+  }
   if (kw == "ONBUILD") return std::vector<images::ConfigChange>{{kw, ins.args}};
   std::string text = SBX_TRY(images::expand_variables(ins.args, vars, escape));
   if (kw == "ENV" || kw == "LABEL") {

@@ -140,6 +140,29 @@ Result<UniqueFd> open_in_context(int context_fd, const std::string& path, int fl
   return UniqueFd(static_cast<int>(fd));
 }
 
+bool looks_like_archive(std::string_view head) {
+  for (std::string_view magic : {std::string_view("\x1f\x8b"), std::string_view("\x28\xb5\x2f\xfd"),
+                                 std::string_view("\xfd"
+                                                  "7zXZ"),
+                                 std::string_view("BZh")})
+    if (head.starts_with(magic)) return true;
+  return head.size() >= 262 && head.substr(257, 5) == "ustar";
+}
+
+Result<std::string> read_context_file(int context_fd, const std::string& path) {
+  UniqueFd fd = SBX_TRY(open_in_context(context_fd, clean_in_context(path), O_RDONLY));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return fail_errno("stat", path);
+  if (!S_ISREG(st.st_mode)) return fail(Error(path + " is not a regular file", EINVAL));
+  std::string text;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) return fail_errno("read", path);
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
 std::string clean_in_context(const std::string& path) {
   std::vector<std::string> out;
   for (const std::string& part : split(path, '/')) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
@@ -22,6 +23,7 @@ struct ContextEntry {
   std::string base;               // its name there
   struct stat st {};              // lstat, owner and mode as they go in the layer
   std::string data;               // a heredoc's bytes (dir is null)
+  bool keep_owner = false;        // from a tar ADD unpacked: its owners stay (unless --chown)
 };
 
 struct CopySource {
@@ -38,6 +40,13 @@ Result<std::vector<ContextEntry>> collect_context_files(int context_fd,
 
 // openat2(RESOLVE_IN_ROOT) of `path` inside the context.
 Result<UniqueFd> open_in_context(int context_fd, const std::string& path, int flags);
+
+// Whether `head` (a file's first bytes, up to 512) starts a tar archive:
+// gzip, zstd, xz or bzip2 magic, or "ustar" at offset 257.
+bool looks_like_archive(std::string_view head);
+
+// The regular file `path` inside the context (resolved in it), read whole.
+Result<std::string> read_context_file(int context_fd, const std::string& path);
 
 // The context-relative form of a source ("../a/./b" -> "a/b", "/x" -> "x").
 std::string clean_in_context(const std::string& path);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -15,6 +16,7 @@
 #include "sandbox/images/commit.hpp"
 #include "sandbox/images/pull.hpp"
 #include "sandbox/images/tree_remover.hpp"
+#include "sandbox/launch/users.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/rootfs/tar_writer.hpp"
 #include "sandbox/rootfs/unpack.hpp"
@@ -22,6 +24,7 @@
 #include "sandbox/store/records.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
+#include "url_sources.hpp"
 
 namespace sbx::build {
 
@@ -35,18 +38,56 @@ struct CopyRequest {
   std::optional<mode_t> mode;
 };
 
-Result<std::pair<uid_t, gid_t>> parse_chown(const std::string& text) {
-  std::string user = text.substr(0, text.find(':'));
-  std::string group = text.find(':') == std::string::npos ? user : text.substr(text.find(':') + 1);
-  auto id = [&](const std::string& part) -> Result<unsigned> {
-    if (part == "root") return 0u;
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos)
-      return fail(Error("--chown=" + text + ": only numeric ids (and root) are supported", EINVAL));
-    return static_cast<unsigned>(std::stoul(part));
+bool is_number(std::string_view text) {
+  return !text.empty() && text.size() < 10 && text.find_first_not_of("0123456789") == text.npos;
+}
+
+// --chown=USER[:GROUP] as BuildKit reads it: a number is used as is (GROUP
+// defaults to USER's number), a user name gives its uid and primary gid, a
+// group name its gid, from the image's own /etc/passwd and /etc/group (read
+// inside its layers; a link out of the image reads nothing).
+Result<std::pair<uid_t, gid_t>> resolve_chown(const Build& build, const StageState& state,
+                                              const std::string& text) {
+  size_t colon = text.find(':');
+  std::string user = text.substr(0, colon);
+  std::optional<std::string> group;
+  if (colon != std::string::npos) group = text.substr(colon + 1);
+  if (user.empty() || (group && group->empty()))
+    return fail(Error("--chown=" + text + ": want USER[:GROUP]", EINVAL));
+  std::vector<std::filesystem::path> lowers;
+  for (auto it = state.image.layers.rbegin(); it != state.image.layers.rend(); ++it)
+    lowers.push_back(build.store.layer_diff_dir(it->diff_id));
+  auto missing = [&](const std::string& what, const std::string& name, const char* file) {
+    return fail(
+        Error("--chown=" + text + ": no " + what + " '" + name + "' in the image's " + file, ENOENT)
+            .with_hint("add it to " + std::string(file) + " in an earlier step, or give a number"));
   };
-  unsigned uid = SBX_TRY(id(user));
-  unsigned gid = SBX_TRY(id(group));
-  return std::pair<uid_t, gid_t>{uid, gid};
+  std::pair<uid_t, gid_t> ids{0, 0};
+  if (is_number(user)) {
+    ids.first = ids.second = static_cast<uid_t>(std::stoul(user));
+  } else {
+    auto users = launch::parse_passwd(launch::read_image_file(lowers, "etc/passwd"));
+    auto found = std::find_if(users.begin(), users.end(), [&](auto& u) { return u.name == user; });
+    if (found != users.end())
+      ids = {found->uid, found->gid};
+    else if (user != "root")  // root is 0:0 even in an image without /etc/passwd
+      return missing("user", user, "/etc/passwd");
+  }
+  if (!group) return ids;
+  if (is_number(*group)) {
+    ids.second = static_cast<gid_t>(std::stoul(*group));
+    return ids;
+  }
+  auto groups = launch::parse_group(launch::read_image_file(lowers, "etc/group"));
+  auto found =
+      std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.name == *group; });
+  if (found != groups.end())
+    ids.second = found->gid;
+  else if (*group == "root")
+    ids.second = 0;
+  else
+    return missing("group", *group, "/etc/group");
+  return ids;
 }
 
 Result<CopyRequest> copy_request(const Build& build, const StageState& state,
@@ -70,16 +111,22 @@ Result<CopyRequest> copy_request(const Build& build, const StageState& state,
   }
   request.dest = clean_in_context(dest);
   if (request.dest.empty()) request.dest_is_dir = true;
-  if (auto chown = ins.flag("chown")) request.owner = SBX_TRY(parse_chown(*chown));
+  if (auto chown = ins.flag("chown")) {
+    std::string text =
+        SBX_TRY(images::expand_variables(*chown, stage_variables(state), build.file.escape));
+    request.owner = SBX_TRY(resolve_chown(build, state, text));
+  }
   if (auto chmod = ins.flag("chmod")) {
     if (chmod->empty() || chmod->find_first_not_of("01234567") != std::string::npos)
       return fail(Error("--chmod=" + *chmod + ": only octal modes are supported", EINVAL));
     request.mode = static_cast<mode_t>(std::stoul(*chmod, nullptr, 8));
   }
-  for (const std::string& source : request.sources)
-    if (source.starts_with("http://") || source.starts_with("https://") ||
-        source.starts_with("git@"))
-      return fail(Error("ADD of a URL is not supported: " + source, ENOTSUP));
+  for (const std::string& source : request.sources) {
+    if (source.starts_with("git@") || (is_url_source(source) && source.ends_with(".git")))
+      return fail(Error("ADD of a git repository is not supported: " + source, ENOTSUP));
+    if (is_url_source(source) && ins.keyword == "COPY")
+      return fail(Error("COPY does not take URLs: " + source, EINVAL).with_hint("use ADD"));
+  }
   return request;
 }
 
@@ -108,9 +155,11 @@ std::vector<ContextEntry> heredoc_entries(const images::Instruction& ins, CopyRe
 
 void apply_owner_and_mode(const CopyRequest& request, std::vector<ContextEntry>& entries) {
   for (ContextEntry& entry : entries) {
-    auto [uid, gid] = request.owner.value_or(std::pair<uid_t, gid_t>{0, 0});
-    entry.st.st_uid = uid;
-    entry.st.st_gid = gid;
+    if (request.owner || !entry.keep_owner) {
+      auto [uid, gid] = request.owner.value_or(std::pair<uid_t, gid_t>{0, 0});
+      entry.st.st_uid = uid;
+      entry.st.st_gid = gid;
+    }
     if (request.mode && !S_ISLNK(entry.st.st_mode))
       entry.st.st_mode = (entry.st.st_mode & S_IFMT) | *request.mode;
   }
@@ -151,53 +200,51 @@ Result<bool> is_archive(int context_fd, const std::string& rel) {
   UniqueFd fd = SBX_TRY(open_in_context(context_fd, rel, O_RDONLY));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  unsigned char head[512] = {};
+  char head[512] = {};
   ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
   if (n < 6) return false;
-  auto starts = [&](std::string_view magic) {
-    return std::memcmp(head, magic.data(), magic.size()) == 0;
-  };
-  if (starts("\x1f\x8b") || starts("\x28\xb5\x2f\xfd") ||
-      starts("\xfd"
-             "7zXZ") ||
-      starts("BZh"))
-    return true;
-  return n == 512 && std::memcmp(head + 257, "ustar", 5) == 0;
+  return looks_like_archive(std::string_view(head, static_cast<size_t>(n)));
 }
 
-// Each local archive among ADD's sources unpacked (by rootfs's confined
-// unpacker, as a layer is: no entry leaves the staging dir) into `staging`;
-// the other sources are returned.
-Result<std::vector<std::string>> unpack_archives(const Build& build, CopyRequest& request,
-                                                 const std::filesystem::path& staging,
-                                                 std::vector<ContextEntry>& entries) {
+// ADD's sources that are local archives (globs never are); removed from `request`.
+Result<std::vector<std::string>> take_local_archives(const Build& build, CopyRequest& request) {
+  std::vector<std::string> archives;
   std::vector<std::string> rest;
-  int index = 0;
   for (const std::string& source : request.sources) {
     std::string rel = clean_in_context(source);
-    if (rel.find_first_of("*?[") != std::string::npos ||
-        !SBX_TRY(is_archive(build.context.get(), rel))) {
-      rest.push_back(source);
-      continue;
-    }
-    UniqueFd fd = SBX_TRY(open_in_context(build.context.get(), rel, O_RDONLY));
+    bool archive = rel.find_first_of("*?[") == std::string::npos &&
+                   SBX_TRY(is_archive(build.context.get(), rel));
+    (archive ? archives : rest).push_back(source);
+  }
+  request.sources = std::move(rest);
+  return archives;
+}
+
+// Each archive unpacked by rootfs's confined unpacker, as a layer is (no
+// entry leaves staging/archive-N, no link out), into entries under the
+// destination. Runs as root of the user namespace, so the archive's owners
+// land on the container's ids and are kept.
+Status unpack_archives(const Build& build, const std::vector<std::string>& archives,
+                       const CopyRequest& request, const std::filesystem::path& staging,
+                       std::vector<ContextEntry>& entries, std::vector<std::string>& warnings) {
+  int index = 0;
+  for (const std::string& source : archives) {
+    UniqueFd fd = SBX_TRY(open_in_context(build.context.get(), clean_in_context(source), O_RDONLY));
     auto dir = staging / ("archive-" + std::to_string(index++));
     SBX_TRY(make_dirs(dir, 0700));
     rootfs::UnpackOptions options;
     options.whiteouts = rootfs::WhiteoutForm::kApply;
     options.layer_name = source;
-    options.ignore_ownership = true;
-    std::vector<std::string> warnings;
     SBX_TRY_CTX(
         rootfs::unpack_layer("/proc/self/fd/" + std::to_string(fd.get()), dir, options, warnings),
         "ADD " + source);
-    for (const std::string& warning : warnings) build.output.warning(warning);
     UniqueFd root = SBX_TRY(open_file(dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
     auto unpacked =
         SBX_TRY(collect_context_files(root.get(), images::IgnoreRules{}, {""}, request.dest, true));
+    for (ContextEntry& entry : unpacked) entry.keep_owner = true;
     entries.insert(entries.end(), unpacked.begin(), unpacked.end());
   }
-  return rest;
+  return {};
 }
 
 Status write_layer(const std::vector<ContextEntry>& entries, const std::filesystem::path& tar) {
@@ -210,20 +257,6 @@ Status write_layer(const std::vector<ContextEntry>& entries, const std::filesyst
       SBX_TRY(writer.add_tree_entry(entry.name, entry.dir->get(), entry.base, entry.st));
   }
   return writer.close();
-}
-
-// The image COPY --from names: a stage built before, else an image (pulled if missing).
-Result<store::ImageRecord> from_image(const Build& build, const std::string& name) {
-  if (auto stage = images::find_stage(build.file, name)) {
-    auto built = build.stage_images.find(*stage);
-    if (built == build.stage_images.end())
-      return fail(Error("--from=" + name + ": the stage is not built before this one", EINVAL));
-    return build.store.image(built->second);
-  }
-  auto found = build.store.resolve(name);
-  if (found || !store::is_not_found(found.error())) return found;
-  auto pulled = SBX_TRY(images::pull_image(build.store, name, images::PullOptions{}, build.output));
-  return build.store.image(pulled.id);
 }
 
 // COPY --from: inside the user namespace (the layers' files belong to
@@ -271,7 +304,7 @@ Result<StepResult> add_layer(Build& build, const StageState& state,
 Result<StepResult> copy_from_image(Build& build, StageState& state, const images::Instruction& ins,
                                    const CopyRequest& request) {
   std::string from = *ins.flag("from");
-  store::ImageRecord image = SBX_TRY(from_image(build, from));
+  store::ImageRecord image = SBX_TRY(image_for_from(build, from));
   TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
   auto tar = staging.path() / "layer.tar";
   std::string digest = SBX_TRY(layer_from_image(build, image, request, staging.path(), tar));
@@ -284,15 +317,70 @@ Result<StepResult> copy_from_image(Build& build, StageState& state, const images
   return done;
 }
 
+// ADD with local archives: inside the user namespace (the unpacked files
+// belong to the container's ids), the archives unpacked, the other sources
+// read from the context, the layer tar and its content digest written.
+Result<StepResult> add_archives(Build& build, StageState& state, const images::Instruction& ins,
+                                const CopyRequest& request,
+                                const std::vector<std::string>& archives,
+                                const std::vector<ContextEntry>& extra) {
+  TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
+  auto tar = staging.path() / "layer.tar";
+  std::vector<std::string> unused;
+  userns::IdMaps maps = SBX_TRY(userns::id_maps_for_current_user(userns::Mode::kDefault, unused));
+  auto body = [&](std::vector<std::string>& warnings) -> Status {
+    std::vector<ContextEntry> entries = extra;  // heredocs and downloads
+    SBX_TRY(unpack_archives(build, archives, request, staging.path(), entries, warnings));
+    auto from_context = SBX_TRY(collect_context_files(
+        build.context.get(), build.ignore, request.sources, request.dest, request.dest_is_dir));
+    entries.insert(entries.end(), from_context.begin(), from_context.end());
+    apply_owner_and_mode(request, entries);
+    std::string digest = SBX_TRY(content_digest(entries));
+    SBX_TRY(write_layer(entries, tar));
+    return write_file_atomic(staging.path() / "digest", digest, 0600, Durability::kVolatile);
+  };
+  auto outcome = userns::run_in_user_namespace(maps, body);
+  std::vector<std::filesystem::path> unpacked;
+  for (size_t i = 0; i < archives.size(); ++i)
+    unpacked.push_back(staging.path() / ("archive-" + std::to_string(i)));
+  (void)images::userns_tree_remover()(unpacked);
+  if (!outcome) return std::unexpected(outcome.error());
+  for (const std::string& warning : outcome->warnings) build.output.warning(warning);
+  std::string digest = SBX_TRY(read_file(staging.path() / "digest"));
+  std::string key = ins.keyword + "\n" + request.dest + "\n" + std::to_string(request.dest_is_dir);
+  std::string created_by = ins.keyword + " " + ins.args;
+  return cached_step(build, state, key, digest,
+                     [&] { return add_layer(build, state, tar, created_by); });
+}
+
 }  // namespace
+
+// The image COPY --from names: a stage built before, else an image (pulled if missing).
+Result<store::ImageRecord> image_for_from(const Build& build, const std::string& name) {
+  if (auto stage = images::find_stage(build.file, name)) {
+    auto built = build.stage_images.find(*stage);
+    if (built == build.stage_images.end())
+      return fail(Error("--from=" + name + ": the stage is not built before this one", EINVAL));
+    return build.store.image(built->second);
+  }
+  auto found = build.store.resolve(name);
+  if (found || !store::is_not_found(found.error())) return found;
+  auto pulled = SBX_TRY(images::pull_image(build.store, name, images::PullOptions{}, build.output));
+  return build.store.image(pulled.id);
+}
 
 Result<StepResult> run_copy_step(Build& build, StageState& state, const images::Instruction& ins) {
   CopyRequest request = SBX_TRY(copy_request(build, state, ins));
   if (ins.flag("from")) return copy_from_image(build, state, ins, request);
   std::vector<ContextEntry> entries = heredoc_entries(ins, request);
   TempDir staging = SBX_TRY(TempDir::create(build.store.root() / "tmp", "build-"));
-  if (ins.keyword == "ADD")
-    request.sources = SBX_TRY(unpack_archives(build, request, staging.path(), entries));
+  auto downloads = SBX_TRY(download_url_sources(request.sources, request.dest, request.dest_is_dir,
+                                                ins.flag("checksum"), staging.path()));
+  entries.insert(entries.end(), downloads.begin(), downloads.end());
+  if (!request.sources.empty()) SBX_TRY(require_context(build, ins.keyword + " from the context"));
+  std::vector<std::string> archives;
+  if (ins.keyword == "ADD") archives = SBX_TRY(take_local_archives(build, request));
+  if (!archives.empty()) return add_archives(build, state, ins, request, archives, entries);
   auto from_context = SBX_TRY(collect_context_files(
       build.context.get(), build.ignore, request.sources, request.dest, request.dest_is_dir));
   entries.insert(entries.end(), from_context.begin(), from_context.end());

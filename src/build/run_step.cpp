@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "build_state.hpp"
+#include "platforms.hpp"
+#include "run_mounts.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/containers/commit.hpp"
@@ -89,47 +91,6 @@ Result<std::string> random_name() {
   return name;
 }
 
-// RUN --mount=type=cache|bind|tmpfs,... as run's --mount values. Bind
-// sources are in the context and read-only unless rw; caches live in the store.
-Result<std::vector<std::string>> run_mounts(const Build& build, const images::Instruction& ins) {
-  std::vector<std::string> out;
-  for (const std::string& spec : ins.flag_all("mount")) {
-    std::map<std::string, std::string> fields;
-    for (const std::string& field : split(spec, ',')) {
-      size_t eq = field.find('=');
-      fields[field.substr(0, eq)] = eq == std::string::npos ? "true" : field.substr(eq + 1);
-    }
-    std::string type = fields.contains("type") ? fields["type"] : "bind";
-    std::string target = fields.contains("target") ? fields["target"]
-                         : fields.contains("dst")  ? fields["dst"]
-                                                   : fields["destination"];
-    if (target.empty()) return fail(Error("RUN --mount " + spec + ": target= is required", EINVAL));
-    if (fields.contains("from"))
-      return fail(Error("RUN --mount from= is not supported yet", ENOTSUP));
-    if (type == "tmpfs") {
-      out.push_back("type=tmpfs,target=" + target);
-    } else if (type == "cache") {
-      std::string id = fields.contains("id") ? fields["id"] : target;
-      auto dir = build.store.root() / "build-mounts" / image::sha256_of(id).hex();
-      SBX_TRY(make_dirs(dir, 0700));
-      out.push_back("type=bind,source=" + dir.string() + ",target=" + target);
-    } else if (type == "bind") {
-      std::string source = fields.contains("source") ? fields["source"] : fields["src"];
-      auto real = std::filesystem::weakly_canonical(build.options.context / source);
-      auto root = std::filesystem::weakly_canonical(build.options.context);
-      auto rel = real.lexically_relative(root);
-      if (rel.empty() || rel.native().starts_with(".."))
-        return fail(Error("RUN --mount source " + source + " leaves the build context", EINVAL));
-      bool rw = fields.contains("rw") || fields.contains("readwrite");
-      out.push_back("type=bind,source=" + real.string() + ",target=" + target +
-                    (rw ? "" : ",readonly=true"));
-    } else {
-      return fail(Error("RUN --mount type=" + type + " is not supported", ENOTSUP));
-    }
-  }
-  return out;
-}
-
 // Runs the container and commits it; removes it either way.
 Result<StepResult> run_and_commit(Build& build, const StageState& state,
                                   const launch::RunOptions& run, const std::string& created_by) {
@@ -163,6 +124,7 @@ Result<StepResult> run_and_commit(Build& build, const StageState& state,
 }  // namespace
 
 Result<StepResult> run_run_step(Build& build, StageState& state, const images::Instruction& ins) {
+  SBX_TRY(check_runs_here(state.config));
   launch::RunOptions run;
   run.store_root = build.store.root();
   run.storage_driver = build.options.storage_driver;
@@ -172,15 +134,20 @@ Result<StepResult> run_run_step(Build& build, StageState& state, const images::I
   run.flags.env = run_env(build, state);
   run.flags.network = ins.flag("network").value_or(build.options.network);
   if (run.flags.network == "default") run.flags.network = "";
-  run.flags.mounts = SBX_TRY(run_mounts(build, ins));
+  RunMounts mounts = SBX_TRY(plan_run_mounts(build, ins));
+  run.flags.mounts = mounts.specs;
   run.flags.name = SBX_TRY(random_name());
   nlohmann::json key{{"argv", run.flags.command},
                      {"env", run.flags.env},
                      {"network", run.flags.network},
-                     {"mounts", ins.flag_all("mount")}};
+                     {"mounts", ins.flag_all("mount")},
+                     {"mounted_images", mounts.from_ids}};
   std::string created_by = "RUN " + ins.args;
-  return cached_step(build, state, "RUN\n" + key.dump(), "",
-                     [&] { return run_and_commit(build, state, run, created_by); });
+  return cached_step(build, state, "RUN\n" + key.dump(), "", [&]() -> Result<StepResult> {
+    SBX_TRY(mounts.copy_bound_images(build));
+    run.flags.mounts = mounts.specs;
+    return run_and_commit(build, state, run, created_by);
+  });
 }
 
 }  // namespace sbx::build

@@ -21,6 +21,11 @@ class BuildPrinter : public build::BuildOutput {
     std::printf("STEP %d/%d: %.*s\n", number, total, static_cast<int>(text.size()), text.data());
     std::fflush(stdout);
   }
+  void trigger(std::string_view text) override {
+    if (quiet_) return;
+    std::printf("ONBUILD trigger: %.*s\n", static_cast<int>(text.size()), text.data());
+    std::fflush(stdout);
+  }
   void step_done(const image::Digest& id, bool cached) override {
     if (quiet_) return;
     if (cached) std::printf("--> Using cache %s\n", id.hex().c_str());
@@ -60,10 +65,12 @@ CommandResult run_build(BuildCommand& cmd, const GlobalOptions& globals) {
     options.build_args[arg.substr(0, eq)] = arg.substr(eq + 1);
   }
   if (cmd.context == "-")
-    return fail(Error("a context from stdin is not supported")
-                    .with_hint("give a directory; -f - reads the Dockerfile from stdin"));
-  options.context = cmd.context;
-  if (cmd.file == "-") {
+    options.context_from_stdin = true;  // the build module reads stdin
+  else
+    options.context = cmd.context;
+  if (cmd.file == "-" && options.context_from_stdin) {
+    options.dockerfile_from_stdin = true;  // refused by the build, naming both
+  } else if (cmd.file == "-") {
     options.dockerfile_from_stdin = true;
     options.dockerfile_text.assign(std::istreambuf_iterator<char>(std::cin), {});
   } else {
@@ -101,7 +108,10 @@ void register_build_commands(Registry& registry) {
   sub->add_option("--label", o.labels, "Add a label K=V to the image");
   sub->add_option("--platform", o.platform, "The platform of FROM images (os/arch[/variant])");
   sub->add_flag("-q,--quiet", o.quiet, "Print only the image id");
-  sub->add_option("context", cmd->context, "The build context directory")->required();
+  sub->add_option("context", cmd->context,
+                  "The build context directory; - reads a tar of it (or a Dockerfile and no "
+                  "context) from stdin")
+      ->required();
   for (CLI::Option* option : sub->get_options()) option->allow_extra_args(false);
 }
 

@@ -78,17 +78,30 @@ bool match_element(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
-bool match_elements(const std::vector<std::string_view>& pat, size_t pi,
-                    const std::vector<std::string_view>& path, size_t ni) {
-  if (pi == pat.size()) return ni == path.size();
-  if (pat[pi] == "**") {
-    for (size_t skip = ni; skip <= path.size(); ++skip)
-      if (match_elements(pat, pi + 1, path, skip)) return true;
-    return false;
+// Pattern elements from `pi` against path elements from `ni`. Each (pi, ni)
+// is decided once (`memo`), so "**/**/**/..." stays linear in each size.
+struct ElementMatcher {
+  const std::vector<std::string_view>& pat;
+  const std::vector<std::string_view>& path;
+  std::vector<signed char> memo =
+      std::vector<signed char>((pat.size() + 1) * (path.size() + 1), -1);
+
+  bool match(size_t pi, size_t ni) {
+    signed char& known = memo[pi * (path.size() + 1) + ni];
+    if (known < 0) known = decide(pi, ni) ? 1 : 0;
+    return known == 1;
   }
-  if (ni == path.size() || !match_element(pat[pi], path[ni])) return false;
-  return match_elements(pat, pi + 1, path, ni + 1);
-}
+  bool decide(size_t pi, size_t ni) {
+    if (pi == pat.size()) return ni == path.size();
+    if (pat[pi] == "**") {
+      for (size_t skip = ni; skip <= path.size(); ++skip)
+        if (match(pi + 1, skip)) return true;
+      return false;
+    }
+    if (ni == path.size() || !match_element(pat[pi], path[ni])) return false;
+    return match(pi + 1, ni + 1);
+  }
+};
 
 // filepath.Clean for a relative pattern: no "./", no "x/..", no leading '/'.
 std::string clean(std::string_view text) {
@@ -112,7 +125,9 @@ std::string clean(std::string_view text) {
 }  // namespace
 
 bool match_glob(std::string_view pattern, std::string_view path) {
-  return match_elements(elements(pattern), 0, elements(path), 0);
+  std::vector<std::string_view> pat = elements(pattern);
+  std::vector<std::string_view> names = elements(path);
+  return ElementMatcher{pat, names}.match(0, 0);
 }
 
 IgnoreRules IgnoreRules::parse(std::string_view text) {
@@ -139,8 +154,10 @@ bool IgnoreRules::excluded(std::string_view path) const {
     std::vector<std::string_view> pat = elements(pattern.glob);
     bool hit = false;
     // The path itself or one of its parent directories.
-    for (size_t len = parts.size(); len > 0 && !hit; --len)
-      hit = match_elements(pat, 0, std::vector(parts.begin(), parts.begin() + len), 0);
+    for (size_t len = parts.size(); len > 0 && !hit; --len) {
+      std::vector<std::string_view> prefix(parts.begin(), parts.begin() + len);
+      hit = ElementMatcher{pat, prefix}.match(0, 0);
+    }
     if (hit) out = !pattern.exception;
   }
   return out;

@@ -73,16 +73,19 @@ Result<image::Digest> change_image_config(const store::Store& store,
   return record_image(store, parent, config, info, "");
 }
 
-Result<store::ImageRecord> scratch_image(const store::Store& store) {
-  image::Platform platform = image::host_platform();
+Result<store::ImageRecord> scratch_image(const store::Store& store,
+                                         const image::Platform& platform) {
+  std::string os = platform.os.empty() ? "linux" : platform.os;
   nlohmann::json doc{{"architecture", platform.architecture},
-                     {"os", "linux"},
+                     {"os", os},
                      {"config", nlohmann::json::object()},
                      {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::json::array()}}}};
+  if (!platform.variant.empty()) doc["variant"] = platform.variant;
   std::string config = doc.dump();
   store::ImageRecord record;
-  record.os = "linux";
+  record.os = os;
   record.architecture = platform.architecture;
+  record.variant = platform.variant;
   image::Digest id = SBX_TRY(record_image(store, record, config, CommitInfo{}, ""));
   return store.image(id);
 }

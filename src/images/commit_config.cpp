@@ -67,6 +67,11 @@ std::string port_key(std::string port) {
 // Only `build` makes these: SHELL and HEALTHCHECK carry JSON, ONBUILD a trigger.
 Status apply_build_change(json& config, const ConfigChange& change) {
   if (change.instruction == "ONBUILD") {
+    // No trigger: the base's triggers ran and are not inherited (docker's rule).
+    if (change.value.empty()) {
+      config.erase("OnBuild");
+      return {};
+    }
     if (!config["OnBuild"].is_array()) config["OnBuild"] = json::array();
     config["OnBuild"].push_back(change.value);
     return {};

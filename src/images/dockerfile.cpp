@@ -174,6 +174,17 @@ bool takes_flags(std::string_view keyword) {
          keyword == "HEALTHCHECK";
 }
 
+Result<Instruction> parse_instruction(std::string_view text, int line);
+
+// What ONBUILD may hold, as docker: any instruction but ONBUILD, FROM and MAINTAINER.
+Status check_trigger(std::string_view text, int line) {
+  std::string_view body = trim(text);
+  std::string keyword = upper(body.substr(0, body.find_first_of(" \t")));
+  if (keyword == "ONBUILD" || keyword == "FROM" || keyword == "MAINTAINER")
+    return fail(line_error(line, "ONBUILD " + keyword + " is not allowed"));
+  return {};
+}
+
 Result<Instruction> parse_instruction(std::string_view text, int line) {
   std::string_view body = trim(text);
   size_t end = 0;
@@ -195,6 +206,11 @@ Result<Instruction> parse_instruction(std::string_view text, int line) {
     return fail(line_error(line, "SHELL requires a JSON array of strings"));
   if (ins.keyword == "RUN" || ins.keyword == "COPY" || ins.keyword == "ADD")
     ins.heredocs = heredoc_markers(rest);
+  if (ins.keyword == "ONBUILD") {
+    // The trigger is checked now, as docker does (it cannot nest: no ONBUILD ONBUILD).
+    SBX_TRY(check_trigger(ins.args, line));
+    SBX_TRY(parse_instruction(ins.args, line));
+  }
   return ins;
 }
 
@@ -211,6 +227,7 @@ Result<Stage> parse_from(const Instruction& ins, int index) {
     return fail(line_error(ins.line, "FROM takes IMAGE [AS NAME], got '" + ins.args + "'"));
   }
   stage.base = words[0];
+  if (stage.base.empty()) return fail(line_error(ins.line, "FROM needs an image name"));
   if (!stage.name.empty() && (std::isdigit(static_cast<unsigned char>(stage.name[0]))))
     return fail(line_error(ins.line, "invalid stage name '" + stage.name + "'"));
   return stage;
@@ -234,6 +251,15 @@ Status add_instruction(Dockerfile& file, Instruction ins) {
 }
 
 }  // namespace
+
+Result<Instruction> parse_trigger(std::string_view text) {
+  SBX_TRY(check_trigger(text, 0));
+  Instruction ins = SBX_TRY(parse_instruction(text, 0));
+  if (!ins.heredocs.empty())
+    return fail(
+        Error("ONBUILD trigger '" + std::string(text) + "': heredocs are not supported", ENOTSUP));
+  return ins;
+}
 
 std::optional<std::string> Instruction::flag(std::string_view name) const {
   std::optional<std::string> out;

@@ -8,6 +8,7 @@
 #include "sandbox/image/manifest.hpp"
 #include "sandbox/images/pull.hpp"
 #include "sandbox/launch/plan.hpp"
+#include "sandbox/launch/users.hpp"
 #include "sandbox/store/store.hpp"
 #include "sandbox/userns/namespace_holder.hpp"
 
@@ -49,10 +50,5 @@ Result<LaunchPlan> plan_container(const store::Store& store, const store::ImageR
 // then read from the cache under the store). Shared by run and exec.
 Result<security::SecurityPlan> plan_security(security::SecurityOptions options,
                                              const std::filesystem::path& store_root);
-
-// The newest version of `path` (relative, e.g. "etc/passwd") in layers given
-// top first, resolved inside each layer; "" when absent or deleted.
-std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,
-                            const char* path);
 
 }  // namespace sbx::launch

@@ -110,7 +110,14 @@ Result<RootfsLayout> make_container_layout(const fs::path& container_dir, const 
     SBX_TRY(make_dirs(empty, 0755));
     lower_dirs_top_first.push_back(empty);
   }
-  layout.lower_dirs = std::move(lower_dirs_top_first);
+  // A layer twice in one image (two RUN steps that changed nothing commit the
+  // same empty layer) would be the same lowerdir twice, which overlay refuses
+  // with ELOOP. Only its topmost copy is kept: it already covers (and hides
+  // for) everything a lower copy of the same files would.
+  for (const fs::path& dir : lower_dirs_top_first)
+    if (std::find(layout.lower_dirs.begin(), layout.lower_dirs.end(), dir) ==
+        layout.lower_dirs.end())
+      layout.lower_dirs.push_back(dir);
   return layout;
 }
 

@@ -8,63 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "harness.hpp"
+#include "build_fixture.hpp"
 
 namespace sbx::it {
 namespace {
-
-namespace fs = std::filesystem;
-
-class BuildTest : public SandboxTest {
- protected:
-  void SetUp() override {
-    SandboxTest::SetUp();
-    if (IsSkipped()) return;
-    SBX_REQUIRES_SUBIDS();
-    SBX_REQUIRES_IMAGE("test/busybox:latest");
-    RunResult pull = sandbox({"pull", "-q", base()});
-    ASSERT_EQ(pull.exit_code, 0) << pull.describe();
-    context_ = test_dir() / "context";
-    fs::create_directories(context_);
-  }
-  static std::string base() { return rig().image("test/busybox:latest"); }
-
-  void write(const std::string& rel, const std::string& text) {
-    fs::path path = context_ / rel;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-  }
-  // `sandbox build --network none ARGS... CONTEXT`.
-  RunResult build(std::vector<std::string> args) {
-    std::vector<std::string> all{"build", "--network", "none"};
-    all.insert(all.end(), args.begin(), args.end());
-    all.push_back(context_.native());
-    return sandbox(all);
-  }
-  RunResult run_image(const std::string& image, const std::string& script) {
-    return sandbox({"run", "--rm", "--network", "none", image, "/bin/sh", "-c", script});
-  }
-  // The last line of a build's stdout: the image id.
-  static std::string last_line(const std::string& out) {
-    std::string text = out;
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text.substr(text.rfind('\n') + 1);
-  }
-  static int count(const std::string& text, const std::string& what) {
-    int n = 0;
-    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  }
-  nlohmann::json config_of(const std::string& image) {
-    RunResult r = sandbox({"inspect", image});
-    EXPECT_EQ(r.exit_code, 0) << r.describe();
-    auto doc = nlohmann::json::parse(r.out, nullptr, false);
-    if (doc.is_array() && !doc.empty()) doc = doc[0];
-    return doc.is_object() ? doc : nlohmann::json::object();
-  }
-
-  fs::path context_;
-};
 
 TEST_F(BuildTest, RunCopyAndConfigInstructions) {
   write("app/one.txt", "one\n");
@@ -98,6 +45,16 @@ TEST_F(BuildTest, RunCopyAndConfigInstructions) {
   std::string env = config["Env"].dump();
   EXPECT_NE(env.find("APP_HOME=/srv/app"), std::string::npos) << env;
   EXPECT_EQ(env.find("GREETING"), std::string::npos) << "build args stay out of the image";
+}
+
+// RUN steps that change nothing each commit the same empty layer; the image
+// (one layer directory twice) must still mount for the next step and for run.
+TEST_F(BuildTest, RunStepsThatChangeNothingStillStack) {
+  write("Dockerfile", "FROM " + base() + "\nRUN true\nRUN true\nRUN true\nRUN echo ok > /ok\n");
+  RunResult r = build({"-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  RunResult run = run_image(last_line(r.out), "cat /ok");
+  EXPECT_EQ(run.out, "ok\n") << run.describe();
 }
 
 TEST_F(BuildTest, UnchangedRebuildIsCachedAndCopyChangeInvalidatesFromThere) {

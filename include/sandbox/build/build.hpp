@@ -21,6 +21,9 @@ struct BuildOptions {
   std::filesystem::path store_root;  // empty: the default store
   std::string storage_driver;        // empty: the probed best for this host
   std::filesystem::path context;     // the context directory
+  // `sandbox build -`: stdin holds the context as a tar (plain or compressed;
+  // `dockerfile` then names a file in it), or a Dockerfile and no context.
+  bool context_from_stdin = false;
   // The Dockerfile: a path (relative to the cwd), or empty to look in the
   // context for Containerfile, then Dockerfile.
   std::filesystem::path dockerfile;
@@ -42,6 +45,8 @@ class BuildOutput : public images::ProgressSink {
  public:
   // "STEP 2/5: RUN make"
   virtual void step(int /*number*/, int /*total*/, std::string_view /*text*/) {}
+  // One of the FROM image's ONBUILD triggers, about to run: "RUN make"
+  virtual void trigger(std::string_view /*text*/) {}
   // "--> Using cache <id>" / "--> <id>"
   virtual void step_done(const image::Digest& /*id*/, bool /*cached*/) {}
 };

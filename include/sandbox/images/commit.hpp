@@ -8,6 +8,7 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/image/digest.hpp"
+#include "sandbox/image/manifest.hpp"
 #include "sandbox/images/formats.hpp"
 #include "sandbox/images/progress.hpp"
 #include "sandbox/store/store.hpp"
@@ -39,7 +40,8 @@ Result<image::Digest> change_image_config(const store::Store& store,
                                           const CommitInfo& info,
                                           const std::vector<ConfigChange>& changes);
 
-// An image with no layers and an empty config: FROM scratch.
-Result<store::ImageRecord> scratch_image(const store::Store& store);
+// An image with no layers and an empty config for `platform`: FROM scratch.
+Result<store::ImageRecord> scratch_image(const store::Store& store,
+                                         const image::Platform& platform = image::host_platform());
 
 }  // namespace sbx::images

@@ -52,6 +52,10 @@ struct Dockerfile {
 // Parses `text`; errors name the line: "line 3: unknown instruction: FOO".
 Result<Dockerfile> parse_dockerfile(std::string_view text);
 
+// One ONBUILD trigger from an image's config ("RUN make"): not ONBUILD,
+// FROM or MAINTAINER, as docker rules; errors say why.
+Result<Instruction> parse_trigger(std::string_view text);
+
 // Expands $VAR, ${VAR}, ${VAR:-word}, ${VAR:+word} (and the forms without
 // ':') in `text` from `vars`; the escape character keeps a '$' literal.
 // Quotes are kept. Unknown variables become "".

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,5 +41,12 @@ struct ResolvedUser {
 // missing from passwd or group is an error.
 Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd_text,
                                   std::string_view group_text);
+
+// The newest version of `path` (relative, e.g. "etc/passwd") in layers given
+// top first, resolved inside each layer and never through a final symlink,
+// so a link pointing out of the image reads nothing; "" when absent, deleted
+// or not a regular file. Capped at 1 MiB.
+std::string read_image_file(const std::vector<std::filesystem::path>& lowers_top_first,
+                            const char* path);
 
 }  // namespace sbx::launch

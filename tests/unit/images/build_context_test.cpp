@@ -26,6 +26,16 @@ TEST(MatchGlob, DoubleStar) {
   EXPECT_TRUE(match_glob("**", "anything/at/all"));
 }
 
+// Many "**" against a deep path: each (pattern, path) position is decided once.
+TEST(MatchGlob, ManyDoubleStarsStayFast) {
+  std::string pattern, path;
+  for (int i = 0; i < 40; ++i) pattern += "**/";
+  pattern += "z";
+  for (int i = 0; i < 200; ++i) path += "d/";
+  EXPECT_FALSE(match_glob(pattern, path + "y"));
+  EXPECT_TRUE(match_glob(pattern, path + "z"));
+}
+
 TEST(IgnoreRules, LastMatchWinsAndParentsCover) {
   IgnoreRules rules = IgnoreRules::parse(
       "# comment\n"

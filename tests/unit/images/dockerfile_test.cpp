@@ -186,5 +186,32 @@ TEST(DockerfileWords, KeyValues) {
   EXPECT_FALSE(parse_key_values("=x", false));
 }
 
+TEST(DockerfileParse, OnbuildTriggersFollowDockersRules) {
+  auto file = parse_dockerfile("FROM a\nONBUILD RUN make\nonbuild copy . /app\n");
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_EQ(file->stages[0].instructions[1].args, "copy . /app");
+  for (const char* bad : {"ONBUILD ONBUILD RUN x", "ONBUILD FROM x", "ONBUILD maintainer me"}) {
+    auto refused = parse_dockerfile(std::string("FROM a\n") + bad + "\n");
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().message().find("line 2: ONBUILD"), std::string::npos)
+        << refused.error().message();
+  }
+  EXPECT_FALSE(parse_dockerfile("FROM a\nONBUILD BOGUS x\n"));
+  auto trigger = parse_trigger("copy --chown=1:2 a /b");
+  ASSERT_TRUE(trigger) << trigger.error().message();
+  EXPECT_EQ(trigger->keyword, "COPY");
+  EXPECT_EQ(trigger->flag("chown"), "1:2");
+  EXPECT_EQ(trigger->args, "a /b");
+  EXPECT_FALSE(parse_trigger("FROM x"));
+  EXPECT_FALSE(parse_trigger("RUN <<EOF"));
+}
+
+TEST(DockerfileParse, FromNeedsAnImageName) {
+  auto file = parse_dockerfile("FROM \"\"\n");
+  ASSERT_FALSE(file);
+  EXPECT_NE(file.error().message().find("line 1: FROM needs an image name"), std::string::npos)
+      << file.error().message();
+}
+
 }  // namespace
 }  // namespace sbx::images

@@ -101,6 +101,15 @@ TEST_F(UnpackTest, MakeContainerLayoutCreatesTheDirs) {
   EXPECT_TRUE(fs::is_directory(layout->lower_dirs[0]));
 }
 
+// Two RUN steps that change nothing commit the same empty layer twice: overlay
+// refuses a lowerdir given twice (ELOOP), so only the topmost copy stays.
+TEST_F(UnpackTest, MakeContainerLayoutKeepsARepeatedLayerOnce) {
+  auto layout = make_container_layout(base_ / "c1", base_ / "run" / "merged",
+                                      {"/s/l/empty", "/s/l/b", "/s/l/empty", "/s/l/a"});
+  ASSERT_TRUE(layout) << layout.error().message();
+  EXPECT_EQ(layout->lower_dirs, (std::vector<fs::path>{"/s/l/empty", "/s/l/b", "/s/l/a"}));
+}
+
 TEST_F(UnpackTest, VfsCopyAppliesWhiteoutsOpaqueDirsAndKeepsHardlinks) {
   fs::path lower = base_ / "lower";
   fs::path upper = base_ / "upper";
