@@ -150,7 +150,7 @@ containers::RuntimeState describe_launched(const Launched& launched, pid_t watch
   return state;
 }
 
-// spawn -> child mounts and pivots -> host side -> exec. Shared by foreground
+// spawn -> child mounts -> host side -> child pivots -> exec. Shared by foreground
 // and detached runs (and `start`): the caller watches the result.
 Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec& spec,
                         const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,

@@ -54,6 +54,25 @@ std::vector<std::string> init_arguments(const LaunchPlan& plan, int sync_fd) {
   return args;
 }
 
+// The hooks' argv and env as the child needs them: null-terminated arrays
+// that point into the plan, kept alive here until the clone.
+struct HookCalls {
+  std::vector<std::vector<char*>> arrays;
+  std::vector<detail::HookCall> create_container, start_container;
+
+  explicit HookCalls(const ContainerHooks& hooks) {
+    arrays.reserve(2 * (hooks.create_container.size() + hooks.start_container.size()));
+    for (const ContainerHook& hook : hooks.create_container) create_container.push_back(call(hook));
+    for (const ContainerHook& hook : hooks.start_container) start_container.push_back(call(hook));
+  }
+
+  detail::HookCall call(const ContainerHook& hook) {
+    auto& argv = arrays.emplace_back(c_string_array(hook.argv));
+    auto& envp = arrays.emplace_back(c_string_array(hook.env));
+    return {hook.path.c_str(), argv.data(), envp.data(), hook.timeout_seconds};
+  }
+};
+
 }  // namespace
 
 Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::span<const char> init,
@@ -70,6 +89,7 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   std::vector<char*> argv = c_string_array(init_args);  // points into init_args
   std::vector<char*> envp = c_string_array(plan.process.env);
   std::vector<char*> command_paths = c_string_array(plan.command_paths);
+  HookCalls hooks(plan.hooks);
   std::vector<int> join_fds;
   int join_fd_namespaces = 0;
   for (auto [fd, type] : options.join_fds) {
@@ -89,6 +109,9 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   ctx.null_fd = null_fd.get();
   ctx.init_argv = argv.data();
   ctx.envp = envp.data();
+  ctx.create_container_hooks = hooks.create_container;
+  ctx.start_container_hooks = hooks.start_container;
+  ctx.hook_state_prefix = plan.hooks.state_prefix.c_str();
   ctx.join_fds = join_fds.data();
   ctx.join_fd_count = join_fds.size();
   ctx.join_fd_namespaces = join_fd_namespaces;

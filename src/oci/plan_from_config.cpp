@@ -11,6 +11,7 @@
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/oci/plan.hpp"
+#include "sandbox/oci/state.hpp"
 #include "sandbox/security/capabilities.hpp"
 
 namespace sbx::oci {
@@ -129,6 +130,25 @@ Result<launch::ProcessPlan> plan_process(const Process& p) {
 
 namespace {
 
+// createContainer and startContainer run in the container (launch's child):
+// args as execve's argv, args[0] included.
+launch::ContainerHooks plan_container_hooks(const Config& config, const std::string& id,
+                                            const std::filesystem::path& bundle) {
+  auto convert = [](const std::vector<Hook>& hooks) {
+    std::vector<launch::ContainerHook> out;
+    for (const Hook& hook : hooks)
+      out.push_back({hook.path, hook.args.empty() ? std::vector{hook.path} : hook.args, hook.env,
+                     hook.timeout.value_or(0)});
+    return out;
+  };
+  launch::ContainerHooks hooks;
+  hooks.create_container = convert(config.hooks.create_container);
+  hooks.start_container = convert(config.hooks.start_container);
+  if (!hooks.empty())
+    hooks.state_prefix = hook_state_prefix(id, bundle.string(), config.annotations);
+  return hooks;
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> plan_sysctls(const Config& config) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [key, value] : config.linux.sysctl) {
@@ -143,9 +163,6 @@ Result<std::vector<std::pair<std::string, std::string>>> plan_sysctls(const Conf
 
 // What the launcher cannot do yet is refused, never silently dropped.
 Status check_supported(const Config& config) {
-  const Hooks& h = config.hooks;
-  if (!h.create_container.empty() || !h.start_container.empty())
-    return fail("hooks: createContainer and startContainer hooks are not supported yet");
   if (config.linux.personality && *config.linux.personality != "LINUX")
     return fail("linux.personality: only the LINUX domain is supported");
   if (!config.linux.time_offsets.empty())
@@ -197,6 +214,7 @@ Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
   plan.sysctls = SBX_TRY(plan_sysctls(config));
   plan.init = false;
   plan.command_paths = launch::command_search_paths(plan.process.args[0], plan.process.env);
+  plan.hooks = plan_container_hooks(config, id, bundle);
   return out;
 }
 

@@ -181,4 +181,13 @@ std::string state_json(const ContainerState& s, ContainerStatus status) {
   return j.dump(2);
 }
 
+std::string hook_state_prefix(const std::string& id, const std::string& bundle,
+                              const std::map<std::string, std::string>& annotations) {
+  nlohmann::ordered_json j = {{"ociVersion", "1.0.2"}, {"id", id}, {"bundle", bundle}};
+  if (!annotations.empty()) j["annotations"] = annotations;
+  std::string text = j.dump();
+  text.pop_back();  // the closing brace: status and pid follow
+  return text + ",\"status\":\"";
+}
+
 }  // namespace sbx::oci

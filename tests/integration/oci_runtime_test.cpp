@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -16,6 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
 
 std::string runtime_bin() { return (fs::path(sandbox_bin()).parent_path() / "sandbox-runtime"); }
 
@@ -110,6 +116,79 @@ TEST_F(OciRuntimeTest, CreateWaitsForStartAndStateFollowsTheProcess) {
   auto gone = runtime({"state", "box"});
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+}
+
+// config.json's createContainer hooks run in the container's namespaces
+// before pivot_root (the path is the host's), startContainer ones in the
+// container after `start` (the path is the container's); both read the state
+// on stdin, and the command runs only after them.
+TEST_F(OciRuntimeTest, InContainerHooksRunInTheContainersNamespaces) {
+  fs::copy_file("/bin/busybox", bundle_ / "rootfs/bin/busybox");
+  fs::path out = test_dir() / "hook-out";
+  fs::create_directories(out);
+  std::string create_script = "cat > " + (out / "create.json").string() +
+                              "; readlink /proc/self/ns/user > " + (out / "user").string() +
+                              "; readlink /proc/self/ns/mnt > " + (out / "mnt").string();
+  config_["hooks"]["createContainer"] =
+      json::array({{{"path", "/bin/sh"}, {"args", {"sh", "-c", create_script}}}});
+  config_["hooks"]["startContainer"] = json::array(
+      {{{"path", "/bin/busybox"}, {"args", {"busybox", "sh", "-c", "cat > /start.json"}}}});
+  write_config({"/bin/payload", "write", "/started", "yes"});
+  auto c = runtime({"create", "-b", bundle_.string(), "hooked"});
+  ASSERT_EQ(c.exit_code, 0) << c.describe();
+  std::string created = read_all(out / "create.json");
+  auto create_state = json::parse(created);
+  EXPECT_EQ(create_state["id"], "hooked");
+  EXPECT_EQ(create_state["status"], "creating");
+  EXPECT_EQ(create_state["bundle"], fs::canonical(bundle_).string());
+  EXPECT_GT(create_state["pid"].get<int>(), 0);
+  EXPECT_NE(read_all(out / "user"), fs::read_symlink("/proc/self/ns/user").string() + "\n");
+  EXPECT_NE(read_all(out / "mnt"), fs::read_symlink("/proc/self/ns/mnt").string() + "\n");
+  EXPECT_FALSE(fs::exists(bundle_ / "rootfs/start.json"));  // not before start
+
+  ASSERT_EQ(runtime({"start", "hooked"}).exit_code, 0);
+  for (int i = 0; i < 100 && status("hooked") != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto start_state = json::parse(read_all(bundle_ / "rootfs/start.json"));
+  EXPECT_EQ(start_state["id"], "hooked");
+  EXPECT_EQ(start_state["status"], "created");
+  EXPECT_TRUE(fs::exists(bundle_ / "rootfs/started"));
+  EXPECT_EQ(runtime({"delete", "hooked"}).exit_code, 0);
+}
+
+// A failing or hanging in-container hook fails its container, says which hook
+// and how, and the command never runs.
+TEST_F(OciRuntimeTest, AFailingInContainerHookStopsTheContainer) {
+  fs::copy_file("/bin/busybox", bundle_ / "rootfs/bin/busybox");
+  config_["hooks"]["createContainer"] =
+      json::array({{{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}}});
+  write_config({"/bin/payload", "write", "/started", "yes"});
+  auto failing = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(failing.exit_code, 0);
+  EXPECT_NE(failing.err.find("createContainer hooks: /bin/sh exited with status 3"),
+            std::string::npos)
+      << failing.err;
+  expect_no_containers();
+
+  config_["hooks"]["createContainer"] =
+      json::array({{{"path", "/bin/sleep"}, {"args", {"sleep", "30"}}, {"timeout", 1}}});
+  write_config({"/bin/payload", "write", "/started", "yes"});
+  auto hanging = runtime({"create", "-b", bundle_.string(), "a"});
+  EXPECT_NE(hanging.exit_code, 0);
+  EXPECT_NE(hanging.err.find("/bin/sleep still ran after 1 s"), std::string::npos) << hanging.err;
+  expect_no_containers();
+
+  config_["hooks"].erase("createContainer");
+  config_["hooks"]["startContainer"] =
+      json::array({{{"path", "/bin/busybox"}, {"args", {"busybox", "false"}}}});
+  write_config({"/bin/payload", "write", "/started", "yes"});
+  ASSERT_EQ(runtime({"create", "-b", bundle_.string(), "b"}).exit_code, 0);
+  EXPECT_EQ(runtime({"start", "b"}).exit_code, 0);  // as runc: the gate opened
+  for (int i = 0; i < 100 && status("b") != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(status("b"), "stopped");
+  EXPECT_FALSE(fs::exists(bundle_ / "rootfs/started"));
+  EXPECT_EQ(runtime({"delete", "b"}).exit_code, 0);
 }
 
 TEST_F(OciRuntimeTest, DuplicateIdsRunningDeletesAndSignals) {

@@ -59,6 +59,24 @@ struct UserNetworks {
   std::vector<net::NetworkConfig> networks;  // in the spec's order
 };
 
+// An OCI hook the child runs inside the container's namespaces, its state JSON
+// on stdin: createContainer before pivot_root (its path is the host's),
+// startContainer after the start gate (its path is the container's).
+struct ContainerHook {
+  std::string path;
+  std::vector<std::string> argv;  // args[0] included; {path} when the config gives none
+  std::vector<std::string> env;
+  int timeout_seconds = 0;  // 0: waits as long as it takes
+};
+
+struct ContainerHooks {
+  std::vector<ContainerHook> create_container, start_container;
+  // The state JSON up to the value of "status": the child adds the status,
+  // its pid (as its own pid namespace sees it, as runc gives it) and the end.
+  std::string state_prefix;
+  bool empty() const { return create_container.empty() && start_container.empty(); }
+};
+
 struct LaunchPlan {
   std::string id;
   std::string hostname;
@@ -82,6 +100,7 @@ struct LaunchPlan {
   std::string domainname;
   std::vector<std::pair<std::string, std::string>> sysctls;
   UserNetworks user_networks;  // --network NAME
+  ContainerHooks hooks;        // the OCI runtime mode's in-container hooks
 };
 
 // What the parent learned before planning (I/O done, results as values).

@@ -72,6 +72,11 @@ ContainerStatus status_of(const StateDir& dir, const ContainerState& state);
 // The OCI state JSON (`state` prints it; hooks get it on stdin).
 std::string state_json(const ContainerState& state, ContainerStatus status);
 
+// The state JSON the in-container hooks get, up to the value of "status":
+// the container's child adds the status and its pid (launch::ContainerHooks).
+std::string hook_state_prefix(const std::string& id, const std::string& bundle,
+                              const std::map<std::string, std::string>& annotations);
+
 // An id as runc accepts them: [A-Za-z0-9_+.-], not "." or "..", no slash.
 Status check_container_id(const std::string& id);
 

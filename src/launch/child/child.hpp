@@ -26,6 +26,14 @@
 namespace sbx::launch::detail {
 
 // Everything the steps need, prepared by the parent before clone() or fork().
+// A hook as the child runs it (ContainerHook, made ready by the parent).
+struct HookCall {
+  const char* path = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  int timeout_seconds = 0;
+};
+
 struct ChildContext {
   Kernel* kernel = &linux_kernel();
   const LaunchPlan* plan = nullptr;  // run: rootfs, mounts, hostname; exec: none
@@ -54,6 +62,11 @@ struct ChildContext {
   int null_fd = -1;                  // /dev/null
   char* const* init_argv = nullptr;  // init's argv, null-terminated
   char* const* envp = nullptr;       // the process env, null-terminated
+  // OCI createContainer and startContainer hooks, and the state JSON up to
+  // the status value (ContainerHooks::state_prefix).
+  std::span<const HookCall> create_container_hooks;
+  std::span<const HookCall> start_container_hooks;
+  const char* hook_state_prefix = "";
 
   // Filled by run's joiner: the child's pid, or the failure below.
   pid_t joined_pid = -1;
@@ -126,6 +139,10 @@ bool write_sysctls(ChildContext& ctx) noexcept;
 
 // network.cpp: lo up in a new net namespace.
 bool bring_up_loopback(ChildContext& ctx) noexcept;
+
+// hook_steps.cpp: the OCI hooks that run inside the container.
+bool run_create_container_hooks(ChildContext& ctx) noexcept;
+bool run_start_container_hooks(ChildContext& ctx) noexcept;
 
 // cgroup.cpp: a cgroup namespace rooted at the placed cgroup.
 bool enter_cgroup_namespace(ChildContext& ctx) noexcept;

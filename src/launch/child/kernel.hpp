@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,13 @@ class Kernel : public security::SecurityCalls {
   virtual int bring_up_loopback() noexcept = 0;  // SIOCSIFFLAGS IFF_UP on "lo"
   // Returns only on failure (the fake returns 0: "it would have run").
   virtual int execveat(int fd, char* const* argv, char* const* envp) noexcept = 0;
+  virtual pid_t getpid() noexcept = 0;
+  // Runs `path` as a child with `input` on its stdin and waits for it: its
+  // wait status, or -1 with errno (ETIMEDOUT: killed after timeout_seconds;
+  // 0 waits as long as it takes).
+  virtual int run_program(const char* path, char* const* argv, char* const* envp,
+                          const struct iovec* input, int input_count,
+                          int timeout_seconds) noexcept = 0;
 
   // Files and descriptors.
   virtual int open(const char* path, int flags) noexcept = 0;

@@ -1,7 +1,7 @@
 // run's container child, top to bottom as the kernel sees it, and the joiner
 // that clones it. The steps only run here are the ones that build the
-// container: root in the user namespace, the rootfs and its mounts, the
-// hostname, the host side's turn (network, cgroup).
+// container: root in the user namespace, the rootfs and its mounts, the host
+// side's turn (network, cgroup), the OCI in-container hooks, the hostname.
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -65,6 +65,10 @@ constexpr Step kRunChildSteps[] = {
     {"make /dev links", make_dev_symlinks},
     {"make working directory", make_workdir},
     {"open pty", open_pty},
+    // The host side (network, cgroup, prestart and createRuntime hooks) sees
+    // the rootfs mounted and not yet pivoted into, as runc's does.
+    {"wait for host side", hand_over_to_host},
+    {"createContainer hooks", run_create_container_hooks},
     {"pivot_root", pivot_into_rootfs},
     {"write sysctls", write_sysctls},
     {"mask paths", mask_paths},
@@ -72,7 +76,6 @@ constexpr Step kRunChildSteps[] = {
     {"read-only rootfs", make_rootfs_read_only},
     {"set hostname", set_hostname},
     {"bring up lo", bring_up_loopback},
-    {"wait for host side", hand_over_to_host},
     {"enter cgroup namespace", enter_cgroup_namespace},
     {"start a session", new_session},
     {"set stdio", set_stdio},
@@ -81,6 +84,7 @@ constexpr Step kRunChildSteps[] = {
     {"switch user", switch_user},
     {"find the command", find_command},
     {"wait for start", wait_for_start},
+    {"startContainer hooks", run_start_container_hooks},
     {"apply security", apply_security},
     {"hand the sync socket to init", hand_sync_socket_to_init},
     {"exec init", exec_init},

@@ -21,7 +21,9 @@ namespace {
 class RecordingKernel final : public Kernel {
  public:
   std::vector<std::string> calls;
-  std::string fail_call;  // "pivot_root": that call fails with EPERM
+  std::string fail_call;   // "pivot_root": that call fails with EPERM
+  int hook_status = 0;     // the wait status run_program reports
+  std::string hook_stdin;  // what the hooks were given, all together
 
   int close_fds_on_exec(unsigned) noexcept override { return record("close_range"); }
   int reset_signals() noexcept override { return record("reset_signals"); }
@@ -41,6 +43,13 @@ class RecordingKernel final : public Kernel {
   }
   int bring_up_loopback() noexcept override { return record("lo up"); }
   int execveat(int, char* const*, char* const*) noexcept override { return record("execveat"); }
+  pid_t getpid() noexcept override { return 1; }
+  int run_program(const char* path, char* const*, char* const*, const struct iovec* input,
+                  int input_count, int) noexcept override {
+    for (int i = 0; i < input_count; ++i)
+      hook_stdin.append(static_cast<const char*>(input[i].iov_base), input[i].iov_len);
+    return record(std::string("hook ") + path) < 0 ? -1 : hook_status;
+  }
 
   int open(const char* path, int) noexcept override { return fd(std::string("open ") + path); }
   int open_in_root(int, const char* path, int) noexcept override {
@@ -290,6 +299,45 @@ TEST_F(ChildStepsTest, ACreatedContainerWaitsAtTheGateBeforeSecurity) {
   EXPECT_LT(k.at("seccomp"), k.at("keep sync fd"));
   EXPECT_EQ(k.calls.back(), "execveat");
   EXPECT_FALSE(k.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+// OCI hooks in the container: createContainer once the host side has had its
+// turn and before pivot_root (its path is the host's), startContainer after
+// the gate and before the container's security; each gets the state.
+TEST_F(ChildStepsTest, InContainerHooksRunWhereTheSpecPutsThem) {
+  LaunchPlan plan = container_plan();
+  char create_path[] = "/hooks/create";
+  char start_path[] = "/hooks/start";
+  char* no_strings[] = {nullptr};
+  HookCall create{create_path, no_strings, no_strings, 0};
+  HookCall start{start_path, no_strings, no_strings, 5};
+  ctx_.create_container_hooks = std::span(&create, 1);
+  ctx_.start_container_hooks = std::span(&start, 1);
+  ctx_.hook_state_prefix = R"({"ociVersion":"1.0.2","id":"x","status":")";
+  ctx_.start_gate_fd = 7;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  EXPECT_LT(k.at("mount rootfs"), k.at("hook /hooks/create"));
+  EXPECT_LT(k.at("hook /hooks/create"), k.at("pivot_root"));
+  EXPECT_LT(k.at("read"), k.at("hook /hooks/start"));
+  EXPECT_LT(k.at("hook /hooks/start"), k.at("no_new_privs"));
+  EXPECT_EQ(k.hook_stdin, R"({"ociVersion":"1.0.2","id":"x","status":"creating","pid":1})"
+                          R"({"ociVersion":"1.0.2","id":"x","status":"created","pid":1})");
+}
+
+TEST_F(ChildStepsTest, AFailingHookStopsTheContainerAndSaysHow) {
+  LaunchPlan plan = container_plan();
+  char path[] = "/hooks/create";
+  char* no_strings[] = {nullptr};
+  HookCall create{path, no_strings, no_strings, 0};
+  ctx_.create_container_hooks = std::span(&create, 1);
+  kernel_.hook_status = 3 << 8;  // exited with status 3
+  const Step* failed = run(plan, run_child_steps());
+  ASSERT_NE(failed, nullptr);
+  EXPECT_STREQ(failed->name, "createContainer hooks");
+  EXPECT_STREQ(ctx_.failed_syscall, "/hooks/create exited with status 3");
+  EXPECT_FALSE(kernel_.has("pivot_root"));
+  EXPECT_FALSE(kernel_.has("execveat"));
 }
 
 TEST_F(ChildStepsTest, AMissingCommandFailsBeforeTheGate) {
