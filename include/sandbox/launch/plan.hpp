@@ -82,6 +82,9 @@ struct LaunchPlan {
   std::string domainname;
   std::vector<std::pair<std::string, std::string>> sysctls;
   UserNetworks user_networks;  // --network NAME
+  // --network container:NAME or ns:PATH: the network namespace joined (by
+  // the spawn, through the pause process's user namespace), e.g. /proc/PID/ns/net.
+  std::string join_netns;
 };
 
 // What the parent learned before planning (I/O done, results as values).
@@ -96,6 +99,7 @@ struct LaunchInputs {
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
   UserNetworks user_networks;
+  std::string join_netns;  // see LaunchPlan
 };
 
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,
