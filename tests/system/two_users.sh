@@ -144,7 +144,7 @@ for c in json.load(sys.stdin)[0]["containers"].values():
     print(c["ip"])'
 }
 if [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]]; then
-  check "$USER_A creates a network" as "$USER_A" network create "$NAME-net"
+  check "$USER_A creates a network" as "$USER_A" network create "$NAME-net" >/dev/null
   subnet_a=$(as "$USER_A" network inspect "$NAME-net" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["subnets"][0]["subnet"])')
   served=$(as "$USER_A" run -d --name "$NAME-srv" --network "$NAME-net" "$IMAGE" \
@@ -162,7 +162,7 @@ if [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]]; then
     env -i PATH=/usr/bin:/bin HOME="/home/$USER_B" "$SANDBOX" run --rm --network "$NAME-net" \
     "$IMAGE" true
   check "$USER_B makes one of the same name and subnet" \
-    as "$USER_B" network create --subnet "$subnet_a" "$NAME-net"
+    as "$USER_B" network create --subnet "$subnet_a" "$NAME-net" >/dev/null
   check "$USER_B's containers do not reach $USER_A's server" \
     bash -c '! "$@" 2>/dev/null | grep -q secret-of-a' _ runuser -u "$USER_B" -- env -i \
     PATH=/usr/bin:/bin HOME="/home/$USER_B" "$SANDBOX" run --rm --network "$NAME-net" "$IMAGE" \
@@ -174,8 +174,8 @@ if [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]]; then
     fails as_raw "$USER_B" nsenter -t "$holder" -U -n --preserve-credentials true
   check "$USER_A can" status_is 0 as_raw "$USER_A" nsenter -t "$holder" -U -n --preserve-credentials true
   as "$USER_A" rm -f "$NAME-srv" >/dev/null
-  check "$USER_A removes its network" as "$USER_A" network rm "$NAME-net"
-  check "$USER_B removes its network" as "$USER_B" network rm "$NAME-net"
+  check "$USER_A removes its network" as "$USER_A" network rm "$NAME-net" >/dev/null
+  check "$USER_B removes its network" as "$USER_B" network rm "$NAME-net" >/dev/null
 else
   echo "ok - user networks skipped: netavark is not installed"
 fi
