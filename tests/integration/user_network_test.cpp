@@ -431,6 +431,15 @@ TEST_F(UserNetworkTest, BadInputNamesTheFix) {
     EXPECT_EQ(r.exit_code, 125) << r.describe();
     EXPECT_TRUE(contains(r.err, "overlaps the host's route")) << r.describe();
   }
+  // IPv6 is not there yet: said so, and nothing is made.
+  auto v6 = sandbox({"network", "create", "--ipv6", "six"});
+  EXPECT_EQ(v6.exit_code, 125);
+  EXPECT_TRUE(contains(v6.err, "not supported yet")) << v6.describe();
+  auto v6_subnet = sandbox({"network", "create", "--subnet", "fd00:1::/64", "six"});
+  EXPECT_EQ(v6_subnet.exit_code, 125);
+  EXPECT_TRUE(contains(v6_subnet.err, "IPv6 subnets are not supported yet"))
+      << v6_subnet.describe();
+  EXPECT_EQ(sandbox({"network", "ls", "-q"}).out, "");
   ASSERT_EQ(sandbox({"network", "create", "fine"}).exit_code, 0);
   for (const char* variable : {"SANDBOX_NETAVARK", "SANDBOX_AARDVARK_DNS"}) {
     RunOptions options;
