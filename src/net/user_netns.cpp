@@ -142,9 +142,11 @@ constexpr const char* kTeardownScript =
 
 Result<std::vector<std::string>> netavark_args(const fs::path& dir, const std::string& id,
                                                pid_t container_pid) {
+  // Looked up first: no SBX_TRY inside a braced list (GCC 12 -O2 warns on the early return).
+  std::string netavark = SBX_TRY(find_netavark());
+  std::string aardvark = SBX_TRY(find_aardvark_dns());
   return std::vector<std::string>{(dir / "netns" / id).string(), std::to_string(container_pid),
-                                  SBX_TRY(find_netavark()), (dir / "netavark").string(),
-                                  SBX_TRY(find_aardvark_dns())};
+                                  netavark, (dir / "netavark").string(), aardvark};
 }
 
 // Publishes `ports`: slirp4netns -> the namespace's tap0 (10.0.2.100) at

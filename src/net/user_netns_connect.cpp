@@ -68,12 +68,11 @@ std::string free_interface(const json& record) {
 
 Status run_netavark(const fs::path& dir, pid_t holder, const std::string& id,
                     const std::string& verb, const std::string& bridge, const json& options) {
-  std::vector<std::string> args{(dir / "netns" / id).string(),
-                                SBX_TRY(find_netavark()),
-                                (dir / "netavark").string(),
-                                SBX_TRY(find_aardvark_dns()),
-                                verb,
-                                bridge};
+  // Looked up first: no SBX_TRY inside a braced list (GCC 12 -O2 warns on the early return).
+  std::string netavark = SBX_TRY(find_netavark());
+  std::string aardvark = SBX_TRY(find_aardvark_dns());
+  std::vector<std::string> args{
+      (dir / "netns" / id).string(), netavark, (dir / "netavark").string(), aardvark, verb, bridge};
   auto ran = SBX_TRY_CTX(detail::run_in_netns(holder, kNetavarkScript, args, options.dump()),
                          "nsenter netavark " + verb);
   if (!ran.succeeded())
