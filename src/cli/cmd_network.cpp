@@ -1,10 +1,12 @@
 // `sandbox port CONTAINER [PRIVATE_PORT[/PROTO]]`: the published ports of a
 // running container, as docker prints them ("80/tcp -> 0.0.0.0:8080").
-// `sandbox network create|ls|inspect|rm|prune`: user-defined networks.
+// `sandbox network create|ls|inspect|rm|prune|connect|disconnect`:
+// user-defined networks.
 #include <cstdio>
 #include <memory>
 
 #include "cli.hpp"
+#include "go_template.hpp"
 #include "sandbox/containers/networks.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/net/networks.hpp"
@@ -62,9 +64,12 @@ void add_network_create(Registry& registry) {
   cmd->add_flag("--ipv6", o->ipv6, "IPv6 (not supported yet)");
 }
 
-// A --filter name=X (substring) or label=K[=V]; "" keeps all.
+// A --filter name=X (substring), id=X (prefix), driver=bridge or
+// label=K[=V]; "" keeps all.
 bool network_matches(const net::NetworkConfig& n, const std::string& filter) {
   if (filter.starts_with("name=")) return n.name.find(filter.substr(5)) != std::string::npos;
+  if (filter.starts_with("id=")) return n.id.starts_with(filter.substr(3));
+  if (filter.starts_with("driver=")) return filter.substr(7) == "bridge";
   if (filter.starts_with("label=")) {
     std::string want = filter.substr(6);
     size_t eq = want.find('=');
@@ -74,6 +79,31 @@ bool network_matches(const net::NetworkConfig& n, const std::string& filter) {
   return filter.empty();
 }
 
+// One row of `network ls --format TEMPLATE`: podman's field names.
+nlohmann::json network_row(const net::NetworkConfig& n) {
+  return {{"Name", n.name},     {"ID", n.id.substr(0, 12)}, {"Driver", "bridge"},
+          {"Subnet", n.subnet}, {"Gateway", n.gateway},     {"Internal", n.internal},
+          {"Labels", n.labels}, {"Created", n.created},     {"NetworkInterface", n.bridge},
+          {"DNSEnabled", true}, {"IPv6Enabled", false}};
+}
+
+Result<std::string> network_list_output(const std::vector<net::NetworkConfig>& shown,
+                                        const std::string& format, bool quiet) {
+  std::string out;
+  if (quiet) {
+    for (const auto& n : shown) out += n.name + "\n";
+  } else if (format == "json") {
+    out = containers::networks_json(shown);
+  } else if (format == "table") {
+    out = containers::networks_table(shown);
+  } else {
+    std::vector<nlohmann::json> rows;
+    for (const auto& n : shown) rows.push_back(network_row(n));
+    out = SBX_TRY(render_rows(format, rows, {{"ID", "NETWORK ID"}}));
+  }
+  return out;
+}
+
 void add_network_ls(Registry& registry) {
   struct Flags {
     std::string format = "table";
@@ -81,33 +111,69 @@ void add_network_ls(Registry& registry) {
     bool quiet = false;
   };
   auto f = std::make_shared<Flags>();
-  CLI::App* cmd = registry.add("network ls", "List networks",
-                               [&globals = registry.globals(), f] -> CommandResult {
-                                 auto networks = SBX_TRY(net::Networks::open(globals.root));
-                                 std::vector<net::NetworkConfig> shown;
-                                 for (auto& n : SBX_TRY(networks.list())) {
-                                   bool keep = true;
-                                   for (const auto& filter : f->filters)
-                                     keep = keep && network_matches(n, filter);
-                                   if (keep) shown.push_back(std::move(n));
-                                 }
-                                 // A Go template for --format plugs in here once the CLI has one.
-                                 if (f->quiet)
-                                   for (const auto& n : shown) std::printf("%s\n", n.name.c_str());
-                                 else if (f->format == "json")
-                                   std::fputs(containers::networks_json(shown).c_str(), stdout);
-                                 else
-                                   std::fputs(containers::networks_table(shown).c_str(), stdout);
-                                 return 0;
-                               });
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
-  cmd->add_option("-f,--filter", f->filters, "name=TEXT or label=KEY[=VALUE]")
+  CLI::App* cmd = registry.add(
+      "network ls", "List networks", [&globals = registry.globals(), f] -> CommandResult {
+        auto networks = SBX_TRY(net::Networks::open(globals.root));
+        std::vector<net::NetworkConfig> shown;
+        for (auto& n : SBX_TRY(networks.list())) {
+          bool keep = true;
+          for (const auto& filter : f->filters) keep = keep && network_matches(n, filter);
+          if (keep) shown.push_back(std::move(n));
+        }
+        auto out = SBX_TRY(network_list_output(shown, f->format, f->quiet));
+        std::fputs(out.c_str(), stdout);
+        return 0;
+      });
+  cmd->add_option("--format", f->format, "table, json or a Go template ({{.Name}} {{.ID}} ...)")
       ->check([](const std::string& v) {
-        return v.starts_with("name=") || v.starts_with("label=")
-                   ? std::string()
-                   : std::string("expected name=TEXT or label=KEY[=VALUE]");
+        return v == "table" || v == "json" || is_go_template(v) ? std::string()
+                                                                : unknown_format(v).message();
+      });
+  cmd->add_option("-f,--filter", f->filters,
+                  "name=TEXT, id=PREFIX, driver=bridge or label=KEY[=VALUE]")
+      ->check([](const std::string& v) {
+        for (const char* key : {"name=", "id=", "driver=", "label="})
+          if (v.starts_with(key)) return std::string();
+        return std::string("expected name=TEXT, id=PREFIX, driver=bridge or label=KEY[=VALUE]");
       });
   cmd->add_flag("-q,--quiet", f->quiet, "Print only the names");
+}
+
+void add_network_connect(Registry& registry) {
+  struct Flags {
+    std::string network, container;
+    net::NetworkAttachRequest request;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      "network connect", "Connect a container to a network",
+      [&globals = registry.globals(), f] -> CommandResult {
+        auto containers = SBX_TRY(containers::Containers::open(globals.root));
+        SBX_TRY(containers::connect_network(containers, f->network, f->container, f->request));
+        return 0;
+      });
+  cmd->add_option("NETWORK", f->network, "Network name")->required();
+  cmd->add_option("CONTAINER", f->container, "Container name or id")->required();
+  cmd->add_option("--alias", f->request.aliases, "Another DNS name of the container there");
+  cmd->add_option("--ip", f->request.ip, "IPv4 address on the network (default: a free one)");
+}
+
+void add_network_disconnect(Registry& registry) {
+  struct Flags {
+    std::string network, container;
+    bool force = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd =
+      registry.add("network disconnect", "Disconnect a container from a network",
+                   [&globals = registry.globals(), f] -> CommandResult {
+                     auto containers = SBX_TRY(containers::Containers::open(globals.root));
+                     SBX_TRY(containers::disconnect_network(containers, f->network, f->container));
+                     return 0;
+                   });
+  cmd->add_option("NETWORK", f->network, "Network name")->required();
+  cmd->add_option("CONTAINER", f->container, "Container name or id")->required();
+  cmd->add_flag("-f,--force", f->force, "Accepted for docker's sake (never needed)");
 }
 
 void add_network_inspect(Registry& registry) {
@@ -165,6 +231,8 @@ void register_network_commands(Registry& registry) {
   add_network_inspect(registry);
   add_network_rm(registry);
   add_network_prune(registry);
+  add_network_connect(registry);
+  add_network_disconnect(registry);
   auto cmd = std::make_shared<PortCommand>();
   GlobalOptions& globals = registry.globals();
   CLI::App* sub = registry.add("port", "List the published ports of a container",

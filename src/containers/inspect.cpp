@@ -67,6 +67,10 @@ std::string network_mode(const ContainerSpec& s) {
       return "host";
     case NetworkMode::kSlirp4netns:
       return "slirp4netns";  // podman's name for the default rootless network
+    case NetworkMode::kJoin:
+      return s.network_join;
+    case NetworkMode::kBridge:
+      return s.networks.empty() ? "bridge" : s.networks.front().network;
     default:
       return "none";
   }

@@ -138,6 +138,7 @@ std::string network_name(NetworkMode mode) {
   if (mode == NetworkMode::kHost) return "host";
   if (mode == NetworkMode::kSlirp4netns) return "slirp4netns";
   if (mode == NetworkMode::kBridge) return "bridge";
+  if (mode == NetworkMode::kJoin) return "join";
   return "mode-" + std::to_string(static_cast<int>(mode));
 }
 
@@ -145,6 +146,7 @@ NetworkMode network_from_name(const std::string& name) {
   if (name == "host") return NetworkMode::kHost;
   if (name == "slirp4netns") return NetworkMode::kSlirp4netns;
   if (name == "bridge") return NetworkMode::kBridge;
+  if (name == "join") return NetworkMode::kJoin;
   if (name.starts_with("mode-")) return static_cast<NetworkMode>(std::atoi(name.c_str() + 5));
   return NetworkMode::kNone;
 }
@@ -188,6 +190,7 @@ json network_to_json(const ContainerSpec& spec) {
     networks.push_back({{"name", n.network}, {"aliases", n.aliases}, {"ip", n.ip}});
   // Only when there are some: records of older versions round-trip byte for byte.
   if (!networks.empty()) j["networks"] = networks;
+  if (!spec.network_join.empty()) j["join"] = spec.network_join;
   return j;
 }
 
@@ -200,6 +203,7 @@ void network_from_json(const json& j, ContainerSpec& spec) {
     for (const json& n : *it)
       spec.networks.push_back(
           {n.value("name", ""), n.value("aliases", std::vector<std::string>{}), n.value("ip", "")});
+  get_if(j, "join", spec.network_join);
 }
 
 // Every file is written the same way: two-space indents, keys sorted, a

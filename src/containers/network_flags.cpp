@@ -116,11 +116,22 @@ Result<NetworkChoice> parse_network(std::string_view text) {
   if (text == "none") choice.mode = NetworkMode::kNone;
   if (text == "host") choice.mode = NetworkMode::kHost;
   if (text == "none" || text == "host" || text.empty() || text == "slirp4netns") return choice;
+  if (text.starts_with("container:") || text.starts_with("ns:")) {
+    std::string_view target = text.substr(text.find(':') + 1);
+    if (target.empty() || (text.starts_with("ns:") && !target.starts_with('/')))
+      return fail(Error("--network " + std::string(text) + ": expected container:NAME or ns:PATH")
+                      .with_hint("give a container's name or id, or the absolute path of a "
+                                 "network namespace (e.g. /proc/PID/ns/net)"));
+    choice.mode = NetworkMode::kJoin;
+    choice.join = std::string(text);
+    return choice;
+  }
   if (!text.starts_with("slirp4netns:")) {
     if (text.find(':') != std::string_view::npos || !net::check_network_name(text))
       return fail(Error("unsupported network mode '" + std::string(text) + "'")
                       .with_hint("use --network slirp4netns[:OPTIONS] (the default), none, "
-                                 "host, or the name of a network (sandbox network ls)"));
+                                 "host, container:NAME, ns:PATH, or the name of a network "
+                                 "(sandbox network ls)"));
     choice.mode = NetworkMode::kBridge;
     choice.networks.push_back({std::string(text), {}, {}});
     return choice;
@@ -188,6 +199,7 @@ Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec) {
   spec.network = choice.mode;
   spec.slirp = choice.slirp;
   spec.networks = choice.networks;
+  spec.network_join = choice.join;
   SBX_TRY(apply_user_networks(flags, spec));
   for (const auto& p : flags.publish) spec.ports.push_back(SBX_TRY(parse_publish(p)));
   if (!spec.ports.empty() && spec.network != NetworkMode::kSlirp4netns &&

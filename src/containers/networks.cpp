@@ -1,6 +1,8 @@
 #include "sandbox/containers/networks.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/containers/lifecycle.hpp"
@@ -82,6 +84,80 @@ Status remove_network(const Containers& containers, const std::string& name, boo
     SBX_TRY_CTX(remove_container(containers, info.id, true), "network rm -f");
   }
   return networks.remove(network.name);
+}
+
+namespace {
+
+// A container on networks of the user's namespace, locked. A stopped one
+// only has its spec changed: its next start attaches what the spec names.
+struct RunningOnNetworks {
+  FileLock lock;
+  ContainerInfo info;
+  std::filesystem::path netns_dir;
+};
+
+Result<RunningOnNetworks> running_on_networks(const Containers& containers,
+                                              const std::string& container) {
+  auto id = SBX_TRY(containers.resolve(container));
+  auto lock = SBX_TRY(containers.lock(id));
+  auto info = SBX_TRY(containers.info(id));
+  if (info.spec.network != NetworkMode::kBridge)
+    return fail(Error("container " + info.name + " does not run on a network of yours (--network " +
+                      std::string(info.spec.network == NetworkMode::kHost   ? "host"
+                                  : info.spec.network == NetworkMode::kNone ? "none"
+                                                                            : "slirp4netns") +
+                      ")")
+                    .with_hint("run it with --network NAME to connect it to more networks later"));
+  auto dir = SBX_TRY(net::user_netns_dir(containers.store_root()));
+  return RunningOnNetworks{std::move(lock), std::move(info), std::move(dir)};
+}
+
+Status record_networks(const Containers& containers, const ContainerInfo& info,
+                       const ContainerSpec& spec) {
+  return with_context(
+      containers.write_config(info.id, spec, {info.image, info.created_at, info.storage_driver}),
+      "record the networks of " + info.name);
+}
+
+}  // namespace
+
+Status connect_network(const Containers& containers, const std::string& network,
+                       const std::string& container, const net::NetworkAttachRequest& request) {
+  auto networks = SBX_TRY(net::Networks::open(containers.store_root()));
+  auto config = SBX_TRY(networks.get(network));
+  auto c = SBX_TRY(running_on_networks(containers, container));
+  for (const auto& alias : request.aliases) SBX_TRY(net::check_dns_label(alias, "--alias"));
+  if (!request.ip.empty() && !net::parse_ipv4(request.ip))
+    return fail("--ip " + request.ip + ": not an IPv4 address");
+  SBX_TRY(net::check_dns_label(c.info.name, "container name"));
+  for (const auto& n : c.info.spec.networks)
+    if (n.network == config.name)
+      return fail(
+          Error("container " + c.info.name + " is already connected to network " + config.name)
+              .with_hint("disconnect it first to change its address or aliases"));
+  ContainerSpec spec = c.info.spec;
+  spec.networks.push_back({config.name, request.aliases, request.ip});
+  if (c.info.status == ContainerStatus::kRunning)
+    spec.networks.back().ip =
+        SBX_TRY(net::connect_container(c.netns_dir, c.info.id, c.info.name, config, request)).ip;
+  return record_networks(containers, c.info, spec);
+}
+
+Status disconnect_network(const Containers& containers, const std::string& network,
+                          const std::string& container) {
+  auto c = SBX_TRY(running_on_networks(containers, container));
+  std::string name = network;
+  if (auto networks = net::Networks::open(containers.store_root()))
+    if (auto config = networks->get(network)) name = config->name;  // an id prefix given
+  if (std::none_of(c.info.spec.networks.begin(), c.info.spec.networks.end(),
+                   [&](const auto& n) { return n.network == name; }))
+    return fail(Error("container " + c.info.name + " is not connected to network " + name)
+                    .with_hint("sandbox inspect " + c.info.name + " shows its networks"));
+  if (c.info.status == ContainerStatus::kRunning)
+    SBX_TRY(net::disconnect_container(c.netns_dir, c.info.id, c.info.name, name));
+  ContainerSpec spec = c.info.spec;
+  std::erase_if(spec.networks, [&](const auto& n) { return n.network == name; });
+  return record_networks(containers, c.info, spec);
 }
 
 Result<std::vector<std::string>> prune_networks(const Containers& containers) {

@@ -39,8 +39,9 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   m.push_back({"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts});
   m.push_back({"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=65536k"});
   m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
-  // sysfs needs a net namespace of our own; with the host's, bind the host's /sys.
-  if (spec.network == containers::NetworkMode::kHost)
+  // sysfs needs a net namespace of our own; with the host's or another's
+  // (owned by another user namespace), bind the host's /sys.
+  if (!containers::makes_own_network(spec.network))
     m.push_back({"/sys", "bind", "/sys", MS_RDONLY | kNoSuidDevExec, "", false, true});
   else
     m.push_back({"/sys", "sysfs", "sysfs",
@@ -100,6 +101,7 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
   LaunchPlan plan;
   plan.id = in.container_id;
   plan.user_networks = in.user_networks;
+  plan.join_netns = in.join_netns;
   plan.hostname = spec.hostname.empty() ? in.container_id.substr(0, 12) : spec.hostname;
   plan.root = in.rootfs;
   plan.root.read_only = spec.read_only_rootfs;

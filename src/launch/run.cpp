@@ -174,7 +174,7 @@ Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec&
 // prepared.
 Result<int> run_container(const RunOptions& options, images::ProgressSink& progress) {
   auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
-                                             wants_host_network(options.flags), progress));
+                                             !makes_own_network(options.flags), progress));
   // A broken store is prepare's error to report; the collector just skips it.
   auto containers = containers::Containers::open(options.store_root);
   auto collector = containers ? collect_removed_in_background(*containers) : ChildProcess();
@@ -187,7 +187,7 @@ Result<int> run_container(const RunOptions& options, images::ProgressSink& progr
 Result<std::string> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress) {
   auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
-                                             wants_host_network(options.flags), progress));
+                                             !makes_own_network(options.flags), progress));
   auto p = SBX_TRY(prepare(options, ahead.maps, progress));
   FileLock lock = std::move(p.creating);  // the container's lock, kept for its start
   SBX_TRY(write_container_records(p));

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "host_network.hpp"
+#include "join_netns.hpp"
 #include "pause_namespace.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
@@ -205,6 +206,17 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.user_networks = SBX_TRY_CTX(resolve_user_networks(store.root(), spec), "network");
   std::string dns = in.user_networks.networks.empty() ? "" : in.user_networks.networks[0].gateway;
   in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec, dns), "/etc files");
+  if (spec.network == containers::NetworkMode::kJoin) {
+    auto others = SBX_TRY(containers::Containers::open(store.root()));
+    std::filesystem::path etc_from;  // the container's whose network is shared
+    in.join_netns = SBX_TRY_CTX(resolve_join_netns(others, spec.network_join, etc_from), "network");
+    for (const char* name : {"hosts", "resolv.conf"}) {
+      auto text = etc_from.empty() ? Result<std::string>(fail("")) : read_file(etc_from / name);
+      if (text)
+        SBX_TRY(write_file_atomic(std::filesystem::path(in.etc_dir) / name, *text, 0644,
+                                  Durability::kVolatile));
+    }
+  }
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child/child.hpp"
+#include "join_netns.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/base/sync_message.hpp"
@@ -95,6 +96,16 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   for (auto [fd, type] : options.join_fds) {
     join_fds.push_back(fd);
     join_fd_namespaces |= type;
+  }
+  // --network container:NAME or ns:PATH (join_netns.hpp): the pause user
+  // namespace, then the network namespace, before the container's own.
+  NetnsJoin netns_join;
+  if (!plan.join_netns.empty()) {
+    netns_join = SBX_TRY_CTX(open_netns_to_join(plan.join_netns, ahead.pidfd),
+                             "join network namespace " + plan.join_netns);
+    join_fds.push_back(netns_join.parent_userns.get());
+    join_fds.push_back(netns_join.netns.get());
+    join_fd_namespaces |= CLONE_NEWNET;
   }
 
   detail::ChildContext ctx;

@@ -20,7 +20,7 @@ Status start_container(const containers::Containers& containers, const std::stri
   images::NullProgress quiet;
   SBX_TRY(containers.remove_runtime_state(id));  // a stale one (killed monitor, reboot)
   auto ahead = SBX_TRY(make_namespaces_ahead(
-      info.spec.keep_id, info.spec.network == containers::NetworkMode::kHost, quiet));
+      info.spec.keep_id, !containers::makes_own_network(info.spec.network), quiet));
   auto plan = SBX_TRY(plan_container(store, image, info.spec, id, info.runtime_dir, ahead.maps,
                                      info.storage_driver));
   SBX_TRY(ahead.holder.await_ready());

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
 
 namespace sbx::net {
@@ -256,7 +257,9 @@ Result<NetworkConfig> network_config_from_json(std::string_view text) {
 }
 
 Result<Networks> Networks::open(const fs::path& store_root) {
-  fs::path dir = store_root / "networks";
+  // No --root: the default store's (not a "networks" dir in the working directory).
+  fs::path root = store_root.empty() ? SBX_TRY(default_store_root()) : store_root;
+  fs::path dir = root / "networks";
   SBX_TRY(make_dirs(dir, 0700));
   return Networks(dir);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/base/files.hpp"
@@ -20,12 +21,17 @@
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/net/slirp.hpp"
+#include "user_netns_detail.hpp"
 
 namespace sbx::net {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using detail::claim_address;
+using detail::last_error;
+using detail::release_addresses;
+using detail::run_in_netns;
 
 bool alive(pid_t pid, uint64_t start) {
   if (pid <= 0) return false;
@@ -106,34 +112,6 @@ Result<UserNetnsState> ensure_running(const fs::path& dir, const UserNetnsStarte
   return *state;
 }
 
-constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n";
-
-// Runs `script` (sh -c) as root in the holder's user, mount and net namespaces.
-Result<CommandResult> run_in_netns(pid_t holder, const std::string& script,
-                                   const std::vector<std::string>& args,
-                                   std::optional<std::string> input) {
-  std::vector<std::string> argv = {
-      "nsenter", "--target", std::to_string(holder),      "--user", "--mount", "--net", "--",
-      "/bin/sh", "-c",       std::string(kPath) + script, "sh"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandOptions options;
-  options.stdin_data = std::move(input);
-  return run_command(argv, options);
-}
-
-std::string last_error(const CommandResult& r) {
-  // netavark prints {"error": "..."} on stdout or stderr.
-  for (const std::string* text : {&r.out, &r.err}) {
-    json j = json::parse(*text, nullptr, false);
-    if (j.is_object() && j.contains("error") && j["error"].is_string())
-      return j["error"].get<std::string>();
-  }
-  std::string last;
-  for (const auto& line : split(r.err + "\n" + r.out, '\n'))
-    if (!trim(line).empty()) last = std::string(trim(line));
-  return last;
-}
-
 // Bridges of different networks do not forward to each other: a chain in
 // the namespace's own firewall (netavark does not use the mangle table) that
 // drops what goes from one bridge to another, and lets through what stays on
@@ -150,83 +128,92 @@ Status isolate_networks(pid_t holder) {
   return {};
 }
 
-// The requested or the first free host address of `network`, claimed by
-// creating ips/<network>/<ip> exclusively.
-Result<std::string> claim_address(const fs::path& dir, const NetworkConfig& network,
-                                  const std::string& requested, const std::string& id) {
-  auto subnet = SBX_TRY(parse_ipv4_net(network.subnet));
-  fs::path ips = dir / "ips" / network.name;
-  SBX_TRY(make_dirs(ips, 0700));
-  uint32_t gateway = SBX_TRY(parse_ipv4(network.gateway));
-  uint32_t broadcast = subnet.address | ~subnet.mask();
-  auto claim = [&](uint32_t a) -> bool {
-    UniqueFd fd(
-        ::open((ips / format_ipv4(a)).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) return false;
-    (void)write_all(fd.get(), id);
-    return true;
-  };
-  if (!requested.empty()) {
-    uint32_t a = SBX_TRY_CTX(parse_ipv4(requested), "--ip");
-    if (!subnet.contains(a) || a == gateway || a == subnet.address || a == broadcast)
-      return fail(Error("--ip " + requested + " is not a free host address of network " +
-                        network.name + " (" + network.subnet + ")")
-                      .with_hint("give an address inside the subnet other than the gateway " +
-                                 network.gateway));
-    if (!claim(a))
-      return fail(Error("--ip " + requested + " is in use on network " + network.name)
-                      .with_hint("leave --ip out to get a free address"));
-    return requested;
-  }
-  for (uint32_t a = subnet.address + 1; a < broadcast; ++a)
-    if (a != gateway && claim(a)) return format_ipv4(a);
-  return fail(Error("network " + network.name + " has no free address left")
-                  .with_hint("remove containers from it, or create a network with a larger "
-                             "--subnet"));
-}
-
-void release_addresses(const fs::path& dir, const json& record) {
-  auto nets = record.find("networks");
-  if (nets == record.end() || !nets->is_object()) return;
-  for (auto it = nets->begin(); it != nets->end(); ++it) {
-    auto ips = it->find("static_ips");
-    if (ips == it->end() || !ips->is_array()) continue;
-    for (const auto& ip : *ips)
-      if (ip.is_string()) ::unlink((dir / "ips" / it.key() / ip.get<std::string>()).c_str());
-  }
-}
-
 constexpr const char* kSetupScript =
     "for br in $6; do iptables -t mangle -C SBX-ISOLATE -i $br -o $br -j RETURN 2>/dev/null ||"
     " iptables -t mangle -I SBX-ISOLATE -i $br -o $br -j RETURN || exit 1; done\n"
     ": > \"$1\" && mount --bind \"/proc/$2/ns/net\" \"$1\" || exit 1\n"
     "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" setup \"$1\" && exit 0\n"
     "rc=$?; umount \"$1\"; exit $rc";
+// $6 "last": the container's netns bind mount goes too.
 constexpr const char* kTeardownScript =
-    "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" teardown \"$1\"\n"
-    "rc=$?; umount \"$1\"; rm -f \"$1\"; exit $rc";
+    "rc=0; [ -z \"$7\" ] || \"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\""
+    " teardown \"$1\" || rc=$?\n"
+    "[ \"$6\" != last ] || { umount \"$1\"; rm -f \"$1\"; }; exit $rc";
 
 Result<std::vector<std::string>> netavark_args(const fs::path& dir, const std::string& id,
                                                pid_t container_pid) {
+  // Looked up first: no SBX_TRY inside a braced list (GCC 12 -O2 warns on the early return).
+  std::string netavark = SBX_TRY(find_netavark());
+  std::string aardvark = SBX_TRY(find_aardvark_dns());
   return std::vector<std::string>{(dir / "netns" / id).string(), std::to_string(container_pid),
-                                  SBX_TRY(find_netavark()), (dir / "netavark").string(),
-                                  SBX_TRY(find_aardvark_dns())};
+                                  netavark, (dir / "netavark").string(), aardvark};
 }
 
-Status forward_ports(const fs::path& dir, const std::vector<PortRequest>& ports) {
+// Publishes `ports`: slirp4netns -> the namespace's tap0 (10.0.2.100) at
+// the host port, where netavark's DNAT sends it on to the container. The
+// forwards' ids go into `record` with the slirp4netns they belong to, so
+// the container's end removes them (the host port is free again while the
+// namespace lives on for other containers).
+Status forward_ports(const fs::path& dir, const UserNetnsState& state,
+                     const std::vector<PortRequest>& ports, json& record) {
+  record["hostfwd"] = {
+      {"slirp_pid", state.slirp_pid}, {"slirp_start", state.slirp_start}, {"ids", json::array()}};
   for (const auto& p : ports) {
-    // slirp4netns -> the namespace's tap0 (10.0.2.100) at the host port,
-    // where netavark's DNAT sends it on to the container.
     json request = {{"execute", "add_hostfwd"},
                     {"arguments",
                      {{"proto", p.protocol},
                       {"host_addr", p.host_ip.empty() ? "0.0.0.0" : p.host_ip},
                       {"host_port", p.host_port},
                       {"guest_port", p.host_port}}}};
-    SBX_TRY_CTX(slirp_api_request(dir / "slirp.sock", request.dump()),
-                "publish port " + std::to_string(p.host_port));
+    auto reply = SBX_TRY_CTX(slirp_api_request(dir / "slirp.sock", request.dump()),
+                             "publish port " + std::to_string(p.host_port));
+    json answer = json::parse(reply, nullptr, false);
+    if (answer.is_object() && answer.contains("id") && answer["id"].is_number_integer())
+      record["hostfwd"]["ids"].push_back(answer["id"]);
   }
   return {};
+}
+
+// Removes the forwards `record` made, when the slirp4netns that made them
+// still runs (a restarted one never had them, and its ids are others').
+void unforward_ports(const fs::path& dir, const UserNetnsState& state, const json& record) {
+  auto fwd = record.find("hostfwd");
+  if (fwd == record.end() || !fwd->is_object()) return;
+  if (fwd->value("slirp_pid", 0) != state.slirp_pid ||
+      fwd->value("slirp_start", uint64_t{0}) != state.slirp_start ||
+      !alive(state.slirp_pid, state.slirp_start))
+    return;
+  for (const auto& id : fwd->value("ids", json::array())) {
+    json request = {{"execute", "remove_hostfwd"}, {"arguments", {{"id", id}}}};
+    (void)slirp_api_request(dir / "slirp.sock", request.dump());
+  }
+}
+
+// netavark teardown of what `record` holds: the networks of the container's
+// start (with its ports) and those `network connect` added (without).
+Status teardown_networks(const fs::path& dir, pid_t holder, const std::string& id,
+                         const json& record) {
+  auto args = SBX_TRY(netavark_args(dir, id, 0));
+  std::vector<json> setups;
+  const json& options = record["options"];
+  if (options.is_object() && options.contains("networks") && !options["networks"].empty())
+    setups.push_back(options);
+  if (auto c = record.find("connected"); c != record.end() && c->is_object())
+    for (const auto& [network, setup] : c->items()) setups.push_back(setup);
+  Status status;
+  if (setups.empty()) setups.push_back(nullptr);  // only the bind mount to go
+  for (size_t i = 0; i < setups.size(); ++i) {
+    auto step_args = args;
+    step_args.push_back(i + 1 == setups.size() ? "last" : "");
+    step_args.push_back(setups[i].is_null() ? "" : "netavark");
+    auto ran = run_in_netns(holder, kTeardownScript, step_args,
+                            setups[i].is_null() ? "" : setups[i].dump());
+    if (!ran)
+      status = fail(std::move(ran.error()));
+    else if (!ran->succeeded())
+      status = fail("netavark teardown failed: " + last_error(*ran));
+  }
+  return status;
 }
 
 }  // namespace
@@ -245,21 +232,39 @@ Result<fs::path> user_netns_dir(const fs::path& store_root) {
   return dir;
 }
 
+namespace {
+
+// $`variable` when set (a packager's or a test's path, used as is), else
+// podman's libexec dirs, else PATH; `missing` when none has it.
+Result<std::string> find_network_helper(const char* variable, const char* name, Error missing) {
+  if (const char* given = std::getenv(variable); given && *given) {
+    if (::access(given, X_OK) == 0) return std::string(given);
+    return fail(std::move(missing).context(std::string("$") + variable + "=" + given +
+                                           " is not an executable file"));
+  }
+  for (const char* dir : {"/usr/lib/podman/", "/usr/libexec/podman/"}) {
+    std::string path = std::string(dir) + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  }
+  if (auto p = find_program(name)) return *p;
+  return fail(std::move(missing));
+}
+
+}  // namespace
+
 Result<std::string> find_netavark() {
-  for (const char* p : {"/usr/lib/podman/netavark", "/usr/libexec/podman/netavark"})
-    if (::access(p, X_OK) == 0) return std::string(p);
-  if (auto p = find_program("netavark")) return *p;
-  return fail(Error("netavark is not installed: user-defined networks need it")
-                  .with_hint("apt-get install netavark aardvark-dns (or dnf install netavark)"));
+  return find_network_helper(
+      "SANDBOX_NETAVARK", "netavark",
+      Error("netavark is not installed: user-defined networks need it")
+          .with_hint("apt-get install netavark aardvark-dns (or dnf install netavark)"));
 }
 
 Result<std::string> find_aardvark_dns() {
-  for (const char* p : {"/usr/lib/podman/aardvark-dns", "/usr/libexec/podman/aardvark-dns"})
-    if (::access(p, X_OK) == 0) return std::string(p);
-  if (auto p = find_program("aardvark-dns")) return *p;
-  return fail(Error("aardvark-dns is not installed: containers on a network find each other "
-                    "by name through it")
-                  .with_hint("apt-get install aardvark-dns (or dnf install aardvark-dns)"));
+  return find_network_helper(
+      "SANDBOX_AARDVARK_DNS", "aardvark-dns",
+      Error("aardvark-dns is not installed: containers on a network find each other by name "
+            "through it")
+          .with_hint("apt-get install aardvark-dns (or dnf install aardvark-dns)"));
 }
 
 std::optional<UserNetnsState> live_user_netns(const fs::path& dir) {
@@ -310,7 +315,10 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
     return fail(Error("netavark setup failed: " + last_error(*ran))
                     .with_hint("sandbox system check shows whether networks can work here"));
   }
-  SBX_TRY(forward_ports(dir, ports));
+  auto forwarded = forward_ports(dir, state, ports, record);
+  // The ids made so far are recorded even when one failed: detach removes them.
+  SBX_TRY(write_file_atomic(file, record.dump(), 0600, Durability::kVolatile));
+  SBX_TRY(std::move(forwarded));
   return result;
 }
 
@@ -323,12 +331,8 @@ Status detach_container(const fs::path& dir, const std::string& id) {
   json record = json::parse(*text, nullptr, false);
   Status status;
   if (auto state = live_user_netns(dir); state && record.is_object()) {
-    auto args = SBX_TRY(netavark_args(dir, id, 0));
-    auto ran = run_in_netns(state->holder_pid, kTeardownScript, args, record["options"].dump());
-    if (!ran)
-      status = fail(std::move(ran.error()));
-    else if (!ran->succeeded())
-      status = fail("netavark teardown failed: " + last_error(*ran));
+    unforward_ports(dir, *state, record);
+    status = teardown_networks(dir, state->holder_pid, id, record);
   }
   if (record.is_object()) release_addresses(dir, record);
   ::unlink(file.c_str());

@@ -26,6 +26,11 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+std::string_view trim_newline(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
 // Sends "ping\n" to 127.0.0.1:port and returns what comes back ("" on failure).
 std::string echo_through(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -43,6 +48,17 @@ std::string echo_through(uint16_t port) {
     if (n > 0) got.assign(buf, static_cast<size_t>(n));
   }
   ::close(fd);
+  return got;
+}
+
+// echo_through, retried while a server that was just started may not listen yet (a bound for
+// its start, not a speed check).
+std::string echo_once_listening(uint16_t port) {
+  std::string got;
+  for (int i = 0; i < 40 && got.empty(); ++i) {
+    if (i > 0) ::usleep(250 * 1000);
+    got = echo_through(port);
+  }
   return got;
 }
 
@@ -255,6 +271,203 @@ TEST_F(UserNetworkTest, CrudAndBadInput) {
   EXPECT_EQ(sandbox({"network", "ls", "-q"}).out, "");
   ASSERT_EQ(sandbox({"network", "create", "unused"}).exit_code, 0);
   EXPECT_EQ(sandbox({"network", "prune"}).out, "unused\n");
+}
+
+TEST_F(UserNetworkTest, ConnectAndDisconnectARunningContainer) {
+  SBX_REQUIRES_IMAGE("test/busybox:latest");
+  ASSERT_EQ(sandbox({"network", "create", "home"}).exit_code, 0);
+  ASSERT_EQ(sandbox({"network", "create", "away"}).exit_code, 0);
+  start_server("peer", {"away"});
+  auto cli = sandbox({"run", "-d", "--name", "cli", "--network", "home",
+                      rig().image("test/busybox:latest"), "sleep", "300"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.describe();
+  // busybox's nc asks the DNS (aardvark-dns) for the name.
+  auto busybox_says = [&](const std::string& script) {
+    return sandbox({"exec", "cli", "sh", "-c", script}).out;
+  };
+  const std::string talk = "echo ping | nc -w 3 peer 8080";
+  EXPECT_NE(busybox_says(talk), "ping\n") << "reached a network it is not on";
+
+  auto connected = sandbox({"network", "connect", "--alias", "client", "away", "cli"});
+  ASSERT_EQ(connected.exit_code, 0) << connected.describe();
+  EXPECT_EQ(busybox_says(talk), "ping\n");
+  EXPECT_FALSE(address_of("away", "cli").empty()) << "network inspect does not show it";
+  auto twice = sandbox({"network", "connect", "away", "cli"});
+  EXPECT_EQ(twice.exit_code, 125);
+  EXPECT_TRUE(contains(twice.err, "already connected")) << twice.describe();
+
+  auto gone = sandbox({"network", "disconnect", "away", "cli"});
+  ASSERT_EQ(gone.exit_code, 0) << gone.describe();
+  EXPECT_NE(busybox_says(talk), "ping\n") << "still reaches it after disconnect";
+  EXPECT_TRUE(address_of("away", "cli").empty());
+  auto not_on = sandbox({"network", "disconnect", "away", "cli"});
+  EXPECT_EQ(not_on.exit_code, 125);
+  EXPECT_TRUE(contains(not_on.err, "not connected")) << not_on.describe();
+  auto default_net = sandbox({"run", "-d", "--name", "plain", payload(), "payload", "sleep", "60"});
+  ASSERT_EQ(default_net.exit_code, 0) << default_net.describe();
+  auto refused = sandbox({"network", "connect", "away", "plain"});
+  EXPECT_EQ(refused.exit_code, 125);
+  EXPECT_TRUE(contains(refused.err, "does not run on a network of yours")) << refused.describe();
+
+  EXPECT_EQ(sandbox({"rm", "-f", "cli", "peer", "plain"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
+}
+
+// UDP by name: busybox's tftp asks the DNS for the server's name and sends its request there;
+// the payload's udp-echo, told to serve one datagram, exits 0 once one arrives.
+TEST_F(UserNetworkTest, UdpReachesAContainerByName) {
+  SBX_REQUIRES_IMAGE("test/busybox:latest");
+  ASSERT_EQ(sandbox({"network", "create", "dgram"}).exit_code, 0);
+  ASSERT_EQ(sandbox({"network", "create", "other"}).exit_code, 0);
+  auto srv = sandbox({"run", "-d", "--name", "udpsrv", "--network", "dgram", payload(), "payload",
+                      "udp-echo", "9000", "1"});
+  ASSERT_EQ(srv.exit_code, 0) << srv.describe();
+  std::string ip = address_of("dgram", "udpsrv");
+  ASSERT_FALSE(ip.empty());
+  const std::string send = "timeout 3 tftp -g -r probe -l /tmp/x ";
+  // From another network the datagram does not arrive: the server still runs.
+  run({"--network", "other"}, rig().image("test/busybox:latest"),
+      {"sh", "-c", send + ip + " 9000"});
+  auto still = sandbox({"ps", "-q", "--filter", "name=udpsrv"});
+  EXPECT_FALSE(still.out.empty()) << "a datagram crossed networks";
+  auto sent = run({"--network", "dgram"}, rig().image("test/busybox:latest"),
+                  {"sh", "-c", send + "udpsrv 9000"});
+  EXPECT_FALSE(contains(sent.err, "bad address")) << sent.describe();
+  auto waited = sandbox({"wait", "udpsrv"}, {.timeout = std::chrono::seconds(20)});
+  EXPECT_EQ(waited.out, "0\n") << waited.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "udpsrv"}).exit_code, 0);
+}
+
+// --network container:NAME shares the running container's network namespace: a server there is
+// reached on 127.0.0.1; ns:PATH joins one by path, and one outside sandbox's user namespaces is
+// refused with a clear error.
+TEST_F(UserNetworkTest, ContainerAndPathNetworkNamespacesAreShared) {
+  start_server("host1", {});
+  auto shared =
+      payload_run({"net-probe", "127.0.0.1", "8080", "3"}, {"--network", "container:host1"});
+  EXPECT_EQ(shared.out, "connected\n") << shared.describe();
+  auto own = payload_run({"net-probe", "127.0.0.1", "8080", "2"});
+  EXPECT_NE(own.out, "connected\n") << "a container of its own network reached the server";
+
+  auto pid = sandbox({"inspect", "--format", "{{.State.Pid}}", "host1"});
+  ASSERT_EQ(pid.exit_code, 0) << pid.describe();
+  std::string path = "/proc/" + std::string(trim_newline(pid.out)) + "/ns/net";
+  auto by_path = payload_run({"net-probe", "127.0.0.1", "8080", "3"}, {"--network", "ns:" + path});
+  EXPECT_EQ(by_path.out, "connected\n") << by_path.describe();
+
+  auto foreign =
+      payload_run({"net-probe", "127.0.0.1", "8080", "1"}, {"--network", "ns:/proc/self/ns/net"});
+  EXPECT_EQ(foreign.exit_code, 125) << foreign.describe();
+  EXPECT_TRUE(contains(foreign.err, "outside sandbox's")) << foreign.describe();
+  auto missing = payload_run({"true"}, {"--network", "container:nobody"});
+  EXPECT_EQ(missing.exit_code, 125);
+  EXPECT_TRUE(contains(missing.err, "nobody")) << missing.describe();
+  auto relative = payload_run({"true"}, {"--network", "ns:netns"});
+  EXPECT_EQ(relative.exit_code, 125);
+  EXPECT_TRUE(contains(relative.err, "expected container:NAME or ns:PATH")) << relative.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "host1"}).exit_code, 0);
+}
+
+// The host port of a container on a user network is free again once it ends, while another
+// container keeps the namespace (and its slirp4netns) alive.
+TEST_F(UserNetworkTest, PublishedPortIsFreedWhenItsContainerEnds) {
+  ASSERT_EQ(sandbox({"network", "create", "reuse"}).exit_code, 0);
+  start_server("keeper", {"reuse"});
+  uint16_t port = free_port();
+  std::string publish = "127.0.0.1:" + std::to_string(port) + ":8080";
+  start_server("first", {"reuse"}, {"-p", publish});
+  EXPECT_EQ(echo_once_listening(port), "ping\n");
+  ASSERT_EQ(sandbox({"rm", "-f", "first"}).exit_code, 0);
+  start_server("second", {"reuse"}, {"-p", publish});
+  EXPECT_EQ(echo_once_listening(port), "ping\n");
+  EXPECT_EQ(sandbox({"rm", "-f", "second", "keeper"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
+}
+
+TEST_F(UserNetworkTest, ListFormatsAndFilters) {
+  ASSERT_EQ(sandbox({"network", "create", "--label", "tier=web", "alpha"}).exit_code, 0);
+  ASSERT_EQ(sandbox({"network", "create", "beta"}).exit_code, 0);
+  auto t = sandbox({"network", "ls", "--format", "{{.Name}} {{.Driver}} {{len .Labels}}"});
+  EXPECT_EQ(t.out, "alpha bridge 1\nbeta bridge 0\n") << t.describe();
+  auto table = sandbox({"network", "ls", "--format", "table {{.Name}}\t{{.Labels.tier}}",
+                        "--filter", "label=tier=web"});
+  EXPECT_TRUE(contains(table.out, "NAME")) << table.describe();
+  EXPECT_TRUE(contains(table.out, "alpha")) << table.describe();
+  EXPECT_TRUE(contains(table.out, "web")) << table.describe();
+  auto id = sandbox({"network", "ls", "--filter", "name=alpha", "--format", "{{.ID}}"});
+  ASSERT_EQ(id.out.size(), 13U) << id.describe();
+  auto by_id = sandbox({"network", "ls", "-q", "--filter", "id=" + id.out.substr(0, 6)});
+  EXPECT_EQ(by_id.out, "alpha\n") << by_id.describe();
+  EXPECT_EQ(sandbox({"network", "ls", "-q", "--filter", "driver=macvlan"}).out, "");
+  EXPECT_EQ(sandbox({"network", "ls", "-q", "--filter", "label=tier"}).out, "alpha\n");
+  auto bad = sandbox({"network", "ls", "--filter", "colour=red"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_TRUE(contains(bad.err, "expected name=")) << bad.describe();
+  auto bad_template = sandbox({"network", "ls", "--format", "{{.Name"});
+  EXPECT_EQ(bad_template.exit_code, 125) << bad_template.describe();
+}
+
+// A route of the host the user sees (/proc/net/route), other than the default: "" when none.
+std::string host_route() {
+  std::ifstream routes("/proc/net/route");
+  std::string line;
+  std::getline(routes, line);  // the header
+  while (std::getline(routes, line)) {
+    char iface[64];
+    unsigned dest = 0, gw = 0, flags = 0, mask = 0;
+    if (std::sscanf(line.c_str(), "%63s %x %x %x %*d %*d %*d %x", iface, &dest, &gw, &flags,
+                    &mask) != 5 ||
+        mask == 0)
+      continue;
+    in_addr a{dest & mask};
+    return std::string(inet_ntoa(a)) + "/" + std::to_string(__builtin_popcount(mask));
+  }
+  return "";
+}
+
+TEST_F(UserNetworkTest, BadInputNamesTheFix) {
+  if (std::string route = host_route(); !route.empty()) {
+    auto r = sandbox({"network", "create", "--subnet", route, "clash"});
+    EXPECT_EQ(r.exit_code, 125) << r.describe();
+    EXPECT_TRUE(contains(r.err, "overlaps the host's route")) << r.describe();
+  }
+  // IPv6 is not there yet: said so, and nothing is made.
+  auto v6 = sandbox({"network", "create", "--ipv6", "six"});
+  EXPECT_EQ(v6.exit_code, 125);
+  EXPECT_TRUE(contains(v6.err, "not supported yet")) << v6.describe();
+  auto v6_subnet = sandbox({"network", "create", "--subnet", "fd00:1::/64", "six"});
+  EXPECT_EQ(v6_subnet.exit_code, 125);
+  EXPECT_TRUE(contains(v6_subnet.err, "IPv6 subnets are not supported yet"))
+      << v6_subnet.describe();
+  EXPECT_EQ(sandbox({"network", "ls", "-q"}).out, "");
+  ASSERT_EQ(sandbox({"network", "create", "fine"}).exit_code, 0);
+  for (const char* variable : {"SANDBOX_NETAVARK", "SANDBOX_AARDVARK_DNS"}) {
+    RunOptions options;
+    options.env = {std::string(variable) + "=/nonexistent/helper"};
+    auto r = sandbox({"run", "--rm", "--network", "fine", payload(), "payload", "true"}, options);
+    EXPECT_EQ(r.exit_code, 125) << r.describe();
+    EXPECT_TRUE(contains(r.err, "is not installed")) << r.describe();
+    EXPECT_TRUE(contains(r.err, "apt-get install")) << r.describe();
+  }
+  auto no_network = sandbox({"network", "connect", "nowhere", "nobody"});
+  EXPECT_EQ(no_network.exit_code, 125);
+  EXPECT_TRUE(contains(no_network.err, "no such network: nowhere")) << no_network.describe();
+  auto no_container = sandbox({"network", "connect", "fine", "nobody"});
+  EXPECT_EQ(no_container.exit_code, 125);
+  EXPECT_TRUE(contains(no_container.err, "nobody")) << no_container.describe();
+}
+
+// Without --root the networks are the default store's ($XDG_DATA_HOME/sandbox), not a dir in
+// the working directory.
+TEST_F(UserNetworkTest, NetworksOfTheDefaultStore) {
+  fs::path data = root().parent_path() / "default-data";
+  RunOptions options;
+  options.env = {"XDG_DATA_HOME=" + data.native(), "HOME=" + data.native()};
+  auto created = run_sandbox({"network", "create", "plain"}, options);
+  ASSERT_EQ(created.exit_code, 0) << created.describe();
+  EXPECT_TRUE(fs::exists(data / "sandbox/networks/plain.json"));
+  EXPECT_EQ(run_sandbox({"network", "ls", "-q"}, options).out, "plain\n");
+  EXPECT_EQ(run_sandbox({"network", "rm", "plain"}, options).exit_code, 0);
 }
 
 }  // namespace

@@ -133,6 +133,52 @@ check "$USER_B is refused $USER_A's store" \
   HOME="/home/$USER_B" "$SANDBOX" --root "/home/$USER_A/.local/share/sandbox" ps -a
 attack_container_of_a "$id"
 check "$USER_A's container still runs" test "$(as "$USER_A" ps -q --no-trunc)" = "$id"
+
+# User-defined networks: each user's live in a network namespace of their own. B sees none of
+# A's, cannot attach to them, cannot enter A's namespace, and B's containers (on a network of
+# the same name and subnet) do not reach A's server, which A's own containers do.
+net_of_a() {  # prints A's container's address on the network
+  as "$USER_A" network inspect "$NAME-net" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin)[0]["containers"].values():
+    print(c["ip"])'
+}
+if [[ -x /usr/lib/podman/netavark || -x /usr/libexec/podman/netavark ]]; then
+  check "$USER_A creates a network" as "$USER_A" network create "$NAME-net" >/dev/null
+  subnet_a=$(as "$USER_A" network inspect "$NAME-net" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["subnets"][0]["subnet"])')
+  served=$(as "$USER_A" run -d --name "$NAME-srv" --network "$NAME-net" "$IMAGE" \
+    sh -c 'while :; do echo secret-of-a | nc -l -p 8080; done')
+  check "$USER_A serves on it" test -n "$served"
+  ip_a=$(net_of_a)
+  check "$USER_A's server has an address" test -n "$ip_a"
+  check "$USER_A's own containers reach it" \
+    bash -c '"$@" | grep -q secret-of-a' _ runuser -u "$USER_A" -- env -i PATH=/usr/bin:/bin \
+    HOME="/home/$USER_A" "$SANDBOX" run --rm --network "$NAME-net" "$IMAGE" nc -w 3 "$ip_a" 8080
+  check "$USER_B's network ls shows none of $USER_A's" test -z "$(as "$USER_B" network ls -q)"
+  check "$USER_B cannot inspect it" fails as "$USER_B" network inspect "$NAME-net"
+  check "$USER_B cannot run on it (no such network)" \
+    bash -c '! out=$("$@" 2>&1) && grep -q "no such network" <<<"$out"' _ runuser -u "$USER_B" -- \
+    env -i PATH=/usr/bin:/bin HOME="/home/$USER_B" "$SANDBOX" run --rm --network "$NAME-net" \
+    "$IMAGE" true
+  check "$USER_B makes one of the same name and subnet" \
+    as "$USER_B" network create --subnet "$subnet_a" "$NAME-net" >/dev/null
+  check "$USER_B's containers do not reach $USER_A's server" \
+    bash -c '! "$@" 2>/dev/null | grep -q secret-of-a' _ runuser -u "$USER_B" -- env -i \
+    PATH=/usr/bin:/bin HOME="/home/$USER_B" "$SANDBOX" run --rm --network "$NAME-net" "$IMAGE" \
+    nc -w 3 "$ip_a" 8080
+  holder=$(cat "$(dirname "$(runtime_dir_of "$USER_A")")"/sandbox/netns-*/state 2>/dev/null |
+    awk '{print $1}' | head -n 1)
+  check "$USER_A's network namespace has a holder" test "${holder:-0}" -gt 1
+  check "$USER_B cannot enter $USER_A's network namespace" \
+    fails as_raw "$USER_B" nsenter -t "$holder" -U -n --preserve-credentials true
+  check "$USER_A can" status_is 0 as_raw "$USER_A" nsenter -t "$holder" -U -n --preserve-credentials true
+  as "$USER_A" rm -f "$NAME-srv" >/dev/null
+  check "$USER_A removes its network" as "$USER_A" network rm "$NAME-net" >/dev/null
+  check "$USER_B removes its network" as "$USER_B" network rm "$NAME-net" >/dev/null
+else
+  echo "ok - user networks skipped: netavark is not installed"
+fi
 check "$USER_A removes it" as "$USER_A" rm -f "$id" >/dev/null
 check "nothing of $USER_A is left running" test -z "$(as "$USER_A" ps -a -q)"
 for user in "$USER_A" "$USER_B"; do  # their default stores hold nothing of ours afterwards

@@ -17,9 +17,11 @@ struct NetworkChoice {
   NetworkMode mode = NetworkMode::kSlirp4netns;
   net::SlirpOptions slirp;
   std::vector<net::NetworkAttachRequest> networks;  // kBridge: the one named
+  std::string join;                                 // kJoin: "container:NAME" or "ns:PATH"
 };
 
-// "" or "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..]", "none", "host".
+// "" or "slirp4netns[:allow_host_loopback=..,enable_ipv6=..,cidr=..,mtu=..]", "none", "host",
+// "container:NAME", "ns:PATH" or a network's name.
 Result<NetworkChoice> parse_network(std::string_view text);
 // -p [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]; "[::1]:8080:80" for IPv6.
 Result<net::PortRequest> parse_publish(std::string_view text);

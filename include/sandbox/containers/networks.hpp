@@ -28,6 +28,15 @@ Result<std::vector<std::string>> containers_on_network(const Containers& contain
 // `network rm`: refused while a container uses it, unless `force`.
 Status remove_network(const Containers& containers, const std::string& name, bool force);
 
+// `network connect [--alias A] [--ip IP] NETWORK CONTAINER`: a running
+// container on networks of the user's namespace gets one more; its spec
+// records it (network rm and inspect see it).
+Status connect_network(const Containers& containers, const std::string& network,
+                       const std::string& container, const net::NetworkAttachRequest& request);
+// `network disconnect NETWORK CONTAINER`: the reverse, for a running one.
+Status disconnect_network(const Containers& containers, const std::string& network,
+                          const std::string& container);
+
 // `network prune`: removes every network no container names; their names.
 Result<std::vector<std::string>> prune_networks(const Containers& containers);
 

@@ -50,8 +50,9 @@ inline const char* mount_type_name(MountType type) {
 bool valid_volume_name(std::string_view name);
 
 // kSlirp4netns is the default of `run` (podman's rootless default);
-// kBridge: user-defined networks (`networks`), in the per-user namespace.
-enum class NetworkMode { kNone, kHost, kSlirp4netns, kBridge };
+// kBridge: user-defined networks (`networks`), in the per-user namespace;
+// kJoin: another's network namespace (`network_join`).
+enum class NetworkMode { kNone, kHost, kSlirp4netns, kBridge, kJoin };
 
 struct ContainerSpec {
   std::vector<std::string> argv;  // entrypoint + cmd
@@ -65,9 +66,10 @@ struct ContainerSpec {
   NetworkMode network = NetworkMode::kNone;
   net::SlirpOptions slirp;                          // with kSlirp4netns
   std::vector<net::NetworkAttachRequest> networks;  // with kBridge
-  std::vector<net::PortRequest> ports;              // -p (kSlirp4netns and kBridge)
-  std::vector<std::string> dns;                     // --dns servers
-  std::vector<net::HostEntry> extra_hosts;          // --add-host (ip "host-gateway": the host)
+  std::string network_join;                 // with kJoin: "container:NAME" or "ns:PATH", as given
+  std::vector<net::PortRequest> ports;      // -p (kSlirp4netns and kBridge)
+  std::vector<std::string> dns;             // --dns servers
+  std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
   bool keep_id = false;
   // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
   // the security module turns them into a SecurityPlan while planning.
@@ -85,6 +87,15 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
 // Known before the spec is made, as the namespaces are made first.
 inline bool wants_keep_id(const RunFlags& flags) { return flags.userns == "keep-id"; }
 inline bool wants_host_network(const RunFlags& flags) { return flags.network == "host"; }
+// Whether the container gets a network namespace made for it (not host's,
+// not another's it joins).
+inline bool makes_own_network(NetworkMode mode) {
+  return mode != NetworkMode::kHost && mode != NetworkMode::kJoin;
+}
+inline bool makes_own_network(const RunFlags& flags) {
+  return flags.network != "host" && !flags.network.starts_with("container:") &&
+         !flags.network.starts_with("ns:");
+}
 
 // Final environment: image env (PATH defaulted), HOSTNAME, TERM for a tty,
 // then the flags' KEY=VALUE entries; a later key replaces an earlier one.

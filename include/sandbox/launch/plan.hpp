@@ -100,7 +100,10 @@ struct LaunchPlan {
   std::string domainname;
   std::vector<std::pair<std::string, std::string>> sysctls;
   UserNetworks user_networks;  // --network NAME
-  ContainerHooks hooks;        // the OCI runtime mode's in-container hooks
+  // --network container:NAME or ns:PATH: the network namespace joined (by
+  // the spawn, through the pause process's user namespace), e.g. /proc/PID/ns/net.
+  std::string join_netns;
+  ContainerHooks hooks;  // the OCI runtime mode's in-container hooks
 };
 
 // What the parent learned before planning (I/O done, results as values).
@@ -115,6 +118,7 @@ struct LaunchInputs {
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
   UserNetworks user_networks;
+  std::string join_netns;  // see LaunchPlan
 };
 
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,

@@ -31,7 +31,8 @@ struct UserNetnsState {
 // <runtime root>/netns-<hash of the store root>: one per user and store.
 Result<std::filesystem::path> user_netns_dir(const std::filesystem::path& store_root);
 
-// netavark and aardvark-dns, or an error saying what to install.
+// netavark and aardvark-dns ($SANDBOX_NETAVARK and $SANDBOX_AARDVARK_DNS when
+// set, else podman's libexec dirs, else PATH), or an error saying what to install.
 Result<std::string> find_netavark();
 Result<std::string> find_aardvark_dns();
 
@@ -63,6 +64,16 @@ Result<AttachResult> attach_container(const std::filesystem::path& dir,
 // `netavark teardown` for the container, its addresses freed; the namespace
 // and its helpers end when no container is left. Nothing attached: no-op.
 Status detach_container(const std::filesystem::path& dir, const std::string& container_id);
+
+// `network connect`: one more network for a running container attached to
+// the namespace (`name` for errors), set up by netavark in its netns.
+Result<NetworkAttachment> connect_container(const std::filesystem::path& dir, const std::string& id,
+                                            const std::string& name, const NetworkConfig& network,
+                                            const NetworkAttachRequest& request);
+// `network disconnect`: its interface on `network` torn down, the address
+// and its names freed.
+Status disconnect_container(const std::filesystem::path& dir, const std::string& id,
+                            const std::string& name, const std::string& network);
 
 // The containers attached to `network` now: id, name, address.
 struct AttachedContainer {

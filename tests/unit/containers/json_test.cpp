@@ -56,6 +56,16 @@ TEST(ContainerJson, SpecRoundTrips) {
   EXPECT_EQ(out->stop_signal, "SIGQUIT");
 }
 
+TEST(ContainerJson, JoinedNetworkRoundTrips) {
+  ContainerSpec in = sample_spec();
+  in.network = NetworkMode::kJoin;
+  in.network_join = "container:web";
+  auto out = container_spec_from_json(container_spec_to_json(in));
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(out->network, NetworkMode::kJoin);
+  EXPECT_EQ(out->network_join, "container:web");
+}
+
 TEST(ContainerJson, MissingFieldsKeepDefaultsAndUnknownAreIgnored) {
   auto out = container_spec_from_json(R"({"argv":["true"],"future_field":{"x":1}})");
   ASSERT_TRUE(out);

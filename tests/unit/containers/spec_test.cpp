@@ -98,12 +98,12 @@ TEST(MakeContainerSpec, ImageDefaultsApplyWithoutFlags) {
 
 TEST(MakeContainerSpec, RejectsBadInput) {
   auto with = [](auto change) {
-    RunFlags flags;
+    RunFlags flags{};
     change(flags);
     return make_container_spec(busybox(), flags);
   };
   EXPECT_FALSE(with([](RunFlags& f) { f.workdir = "relative"; }));
-  EXPECT_FALSE(with([](RunFlags& f) { f.network = "container:x"; }));  // not yet
+  EXPECT_FALSE(with([](RunFlags& f) { f.network = "ns:relative/path"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.network = "no/such net"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.userns = "auto"; }));
   EXPECT_FALSE(with([](RunFlags& f) { f.volumes = {"./data:/data"}; }));

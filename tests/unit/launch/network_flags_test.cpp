@@ -59,11 +59,22 @@ TEST(ParseNetwork, ModesAndSlirpOptions) {
   EXPECT_EQ(c.slirp.mtu, 1500);
 }
 
+TEST(ParseNetwork, JoinsAnotherNamespace) {
+  auto c = *containers::parse_network("container:web");
+  EXPECT_EQ(c.mode, containers::NetworkMode::kJoin);
+  EXPECT_EQ(c.join, "container:web");
+  auto n = *containers::parse_network("ns:/run/user/1000/netns/x");
+  EXPECT_EQ(n.mode, containers::NetworkMode::kJoin);
+  EXPECT_EQ(n.join, "ns:/run/user/1000/netns/x");
+  EXPECT_FALSE(containers::makes_own_network(containers::NetworkMode::kJoin));
+  EXPECT_TRUE(containers::makes_own_network(containers::NetworkMode::kBridge));
+}
+
 TEST(ParseNetwork, Rejects) {
-  for (const char* bad :
-       {"bridge", "pasta", "container:web", "slirp4netns:mtu=99999", "slirp4netns:mtu=100",
-        "slirp4netns:allow_host_loopback=yes", "slirp4netns:cidr=10.0.2.0/30",
-        "slirp4netns:outbound_addr=eth0", "slirp4netns:port_handler=rootlesskit"})
+  for (const char* bad : {"bridge", "pasta", "container:", "ns:", "ns:netns/web",
+                          "slirp4netns:mtu=99999", "slirp4netns:mtu=100",
+                          "slirp4netns:allow_host_loopback=yes", "slirp4netns:cidr=10.0.2.0/30",
+                          "slirp4netns:outbound_addr=eth0", "slirp4netns:port_handler=rootlesskit"})
     EXPECT_FALSE(containers::parse_network(bad)) << bad;
 }
 
