@@ -98,7 +98,7 @@ TEST(MakeContainerSpec, ImageDefaultsApplyWithoutFlags) {
 
 TEST(MakeContainerSpec, RejectsBadInput) {
   auto with = [](auto change) {
-    RunFlags flags;
+    RunFlags flags{};
     change(flags);
     return make_container_spec(busybox(), flags);
   };
