@@ -150,7 +150,7 @@ void add_stop_like(Registry& registry, const std::string& path, bool restart) {
                         });
       });
   cmd->add_option("-t,--time", f->seconds,
-                  "Seconds to wait before killing it (default: the container's --stop-timeout, "
+                  "Seconds to wait before killing it (default: the stop timeout it was run with, "
                   "else 10)");
   cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
 }
