@@ -1,13 +1,16 @@
 /* sandbox-init: PID 1 of every sandbox container (docker's --init, always on).
  *
- *   sandbox-init [-t] -- COMMAND [ARG...]
+ *   sandbox-init [-t] [--report FD] -- COMMAND [ARG...]
  *
  * Starts COMMAND (searched in the container's PATH), forwards every signal it
  * receives to it, reaps every zombie re-parented to PID 1, and exits with
  * COMMAND's status: its exit code, or 128+N when it was killed by signal N.
  * A COMMAND that cannot be run exits 127 (not found) or 126 (not executable),
  * as docker does. With -t the command gets its own process group in the
- * foreground of the terminal, so Ctrl-C reaches it and not this init.
+ * foreground of the terminal, so Ctrl-C reaches it and not this init. With
+ * --report, FD (sandbox's sync socket) learns whether COMMAND was exec'd: one
+ * sync message when it could not be, then EOF either way, so that `run -d`
+ * fails with 127/126 instead of printing the id of a container that died.
  *
  * Runs from a sealed memfd (never from a host path) and is static, so it needs
  * nothing from the image. `sandbox-init --pause` only waits to be killed: it
@@ -33,8 +36,9 @@
 
 extern char** environ;
 
+/* The same words as launch::command_exec_error, which `run -d` and `exec` print. */
 static void die_exec(const char* command, int error_number) {
-  if (error_number == ENOENT)
+  if (error_number == ENOENT && !strchr(command, '/'))
     fprintf(stderr, "sandbox: exec \"%s\": executable file not found in $PATH\n", command);
   else
     fprintf(stderr, "sandbox: exec \"%s\": %s\n", command, strerror(error_number));
@@ -140,14 +144,29 @@ static int exec_mode(int argc, char** argv) {
   return exec_candidates((int)report, argv + 4, argv + i + 1);
 }
 
+/* Tells sandbox (--report FD) whether the command was exec'd: `message`
+ * when it was not, then EOF. */
+static void report_exec(int sandbox, const struct sbx_sync_wire* message) {
+  if (sandbox < 0) return;
+  if (message) {
+    ssize_t n = send(sandbox, message, sizeof *message, MSG_NOSIGNAL);
+    (void)n;
+  }
+  close(sandbox);
+}
+
 int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "--pause") == 0) pause_forever();
   if (argc > 1 && strcmp(argv[1], "--exec") == 0) return exec_mode(argc, argv);
-  int tty = 0, i = 1;
-  for (; i < argc && strcmp(argv[i], "--") != 0; ++i)
+  int tty = 0, sandbox = -1, i = 1;
+  for (; i < argc && strcmp(argv[i], "--") != 0; ++i) {
     if (strcmp(argv[i], "-t") == 0) tty = 1;
+    if (strcmp(argv[i], "--report") == 0 && i + 1 < argc) sandbox = atoi(argv[++i]);
+  }
+  /* Before the fork: the command must never inherit sandbox's socket. */
+  if (sandbox >= 0 && fcntl(sandbox, F_SETFD, FD_CLOEXEC) < 0) return 125;
   if (i + 1 >= argc) {
-    fprintf(stderr, "usage: sandbox-init [-t] -- COMMAND [ARG...]\n");
+    fprintf(stderr, "usage: sandbox-init [-t] [--report FD] -- COMMAND [ARG...]\n");
     return 125;
   }
   char** command = argv + i + 1;
@@ -175,9 +194,11 @@ int main(int argc, char** argv) {
   while (n < 0 && errno == EINTR);
   close(report[0]);
   if (n == (ssize_t)sizeof message && message.type == SBX_SYNC_ERROR) {
+    report_exec(sandbox, &message);
     die_exec(command[0], message.error_number);
     waitpid(pid, NULL, 0);
-    return message.error_number == ENOENT ? 127 : 126;
+    return message.error_number == ENOENT || message.error_number == ENOTDIR ? 127 : 126;
   }
+  report_exec(sandbox, NULL);
   return supervise(pid, &all);
 }

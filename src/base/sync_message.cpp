@@ -26,6 +26,13 @@ SyncMessage make_sync_error(int error_number, const char* step, const char* sysc
   return m;
 }
 
+bool is_command_exec_failure(const SyncMessage& message) noexcept {
+  constexpr size_t kStep = sizeof SBX_SYNC_EXEC_COMMAND_STEP - 1;
+  return message.type == SyncType::kError &&
+         std::strncmp(message.text, SBX_SYNC_EXEC_COMMAND_STEP, kStep) == 0 &&
+         message.text[kStep] == ':';
+}
+
 SyncMessage make_sync_failure(const Error& error) noexcept {
   SyncMessage m = make_sync_message(SyncType::kFailed);
   m.error_number = error.errno_value();

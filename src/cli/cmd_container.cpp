@@ -133,14 +133,15 @@ void add_logs(Registry& registry) {
 
 void add_stop_like(Registry& registry, const std::string& path, bool restart) {
   struct Flags {
-    int seconds = 10;
+    std::optional<int> seconds;  // none: the container's --stop-timeout, else 10
     std::vector<std::string> names;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = registry.add(
       path, restart ? "Restart one or more containers" : "Stop one or more running containers",
       [&globals = registry.globals(), f, restart]() -> CommandResult {
-        auto timeout = std::chrono::milliseconds(std::max(f->seconds, 0) * 1000LL);
+        std::optional<std::chrono::milliseconds> timeout;
+        if (f->seconds) timeout = std::chrono::milliseconds(std::max(*f->seconds, 0) * 1000LL);
         return for_each(globals, f->names,
                         [&](const Containers& c, const std::string& id) -> Status {
                           SBX_TRY(containers::stop_container(c, id, timeout));
@@ -148,7 +149,9 @@ void add_stop_like(Registry& registry, const std::string& path, bool restart) {
                           return Status{};
                         });
       });
-  cmd->add_option("-t,--time", f->seconds, "Seconds to wait before killing it (default 10)");
+  cmd->add_option("-t,--time", f->seconds,
+                  "Seconds to wait before killing it (default: the stop timeout it was run with, "
+                  "else 10)");
   cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "command_lookup.hpp"
+#include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/run.hpp"
 
 namespace sbx::cli {
@@ -50,8 +51,12 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (!cmd.user.empty()) options.flags.user = cmd.user;
   RunProgress progress;
   if (options.flags.detach) {
-    std::string id = SBX_TRY(launch::run_container_detached(options, progress));
-    std::printf("%s\n", id.c_str());
+    auto started = SBX_TRY(launch::run_container_detached(options, progress));
+    if (const auto& failed = started.command_failed) {  // docker's 127/126, no id
+      std::fprintf(stderr, "sandbox: %s\n", failed->message().c_str());
+      return launch::exit_code_for_exec_errno(failed->errno_value());
+    }
+    std::printf("%s\n", started.id.c_str());
     return 0;
   }
   return launch::run_container(options, progress);
@@ -104,11 +109,23 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
   sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
+  sub->add_option("--dns-search", f.dns_search,
+                  "DNS search domain for /etc/resolv.conf (\".\" for none)");
+  sub->add_option("--dns-option", f.dns_options, "DNS option for /etc/resolv.conf");
   sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
   sub->add_flag("--http-proxy", f.http_proxy,
                 "Pass this environment's http_proxy, https_proxy, ftp_proxy and no_proxy "
                 "(both cases) on (default true; --http-proxy=false stops it)");
+  sub->add_option("-l,--label", f.labels, "Set a label KEY=VALUE on the container");
+  sub->add_option("--stop-signal", f.stop_signal, "Signal that stop sends first (default SIGTERM)");
+  sub->add_option("--stop-timeout", f.stop_timeout,
+                  "Seconds stop waits before SIGKILL (default 10)");
+  sub->add_option("--pull", f.pull, "Pull the image: always, missing (default) or never");
+  sub->add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
+  sub->add_option("--sysctl", f.sysctls,
+                  "Set a namespaced kernel parameter KEY=VALUE (kernel.msg*, kernel.sem, "
+                  "kernel.shm*, fs.mqueue.*, net.*)");
   add_limit_flags(sub, f.limits, true);  // cmd_cgroup.cpp
 }
 

@@ -57,6 +57,14 @@ Result<ContainerFilter> ContainerFilter::parse(const std::vector<std::string>& f
   return out;
 }
 
+// label=KEY or label=KEY=VALUE.
+static bool has_label(const ContainerInfo& c, const std::string& term) {
+  size_t eq = term.find('=');
+  auto it = c.spec.labels.find(term.substr(0, eq));
+  if (it == c.spec.labels.end()) return false;
+  return eq == std::string::npos || it->second == term.substr(eq + 1);
+}
+
 bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_created,
                               const std::string& since_created) const {
   for (const auto& [key, values] : values_) {
@@ -72,8 +80,8 @@ bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_
     else if (key == "exited")
       ok = c.exit &&
            any_of(values, [&](const auto& v) { return std::to_string(c.exit->exit_code) == v; });
-    else if (key == "label")
-      ok = false;  // containers carry no labels yet
+    else if (key == "label")  // docker: every label= term must hold
+      ok = std::ranges::all_of(values, [&](const auto& v) { return has_label(c, v); });
     else if (key == "before")
       ok = c.created_at < before_created;
     else if (key == "since")

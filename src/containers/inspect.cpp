@@ -58,7 +58,9 @@ json config_json(const ContainerInfo& info) {
           {"WorkingDir", s.cwd},
           {"Tty", s.tty},
           {"OpenStdin", s.interactive},
-          {"StopSignal", s.stop_signal}};
+          {"StopSignal", s.stop_signal},
+          {"StopTimeout", s.stop_timeout < 0 ? 10 : s.stop_timeout},
+          {"Labels", s.labels}};
 }
 
 std::string network_mode(const ContainerSpec& s) {
@@ -112,7 +114,9 @@ json host_config_json(const ContainerInfo& info) {
           {"Memory", limits.memory.value_or(0)},
           {"MemorySwap", limits.memory_swap.value_or(0)},
           {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
-          {"Ulimits", s.security.ulimits}};
+          {"Ulimits", s.security.ulimits},
+          {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
+          {"Sysctls", s.sysctls}};
 }
 
 // slirp4netns gives the container .100 of its --cidr (10.0.2.100 by default).

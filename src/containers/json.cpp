@@ -110,6 +110,22 @@ constexpr auto kSpecFields = fields(
     Field<Spec, bool>{"remove", &Spec::remove}, Field<Spec, bool>{"init", &Spec::init},
     Field<Spec, std::string>{"stop_signal", &Spec::stop_signal});
 
+// Newer fields, written only when set: a container made before them writes
+// back the same bytes (and an older sandbox reads what it knows).
+void optional_fields_to_json(const Spec& spec, json& j) {
+  if (spec.stop_timeout >= 0) j["stop_timeout"] = spec.stop_timeout;
+  if (!spec.labels.empty()) j["labels"] = spec.labels;
+  if (spec.shm_size) j["shm_size"] = spec.shm_size;
+  if (!spec.sysctls.empty()) j["sysctls"] = spec.sysctls;
+}
+
+void optional_fields_from_json(const json& j, Spec& spec) {
+  get_if(j, "stop_timeout", spec.stop_timeout);
+  get_if(j, "labels", spec.labels);
+  get_if(j, "shm_size", spec.shm_size);
+  get_if(j, "sysctls", spec.sysctls);
+}
+
 // "ports" is written apart.
 constexpr auto kStateFields =
     fields(Field<RuntimeState, pid_t>{"pid", &RuntimeState::pid},
@@ -184,6 +200,8 @@ json network_to_json(const ContainerSpec& spec) {
   json j = write_object(spec.slirp, kSlirpFields);
   j["ports"] = write_list(spec.ports, port_fields<net::PortRequest>());
   j["dns"] = spec.dns;
+  if (!spec.dns_search.empty()) j["dns_search"] = spec.dns_search;     // only when set, as
+  if (!spec.dns_options.empty()) j["dns_options"] = spec.dns_options;  // optional_fields_to_json
   j["extra_hosts"] = write_list(spec.extra_hosts, kHostFields);
   json networks = json::array();
   for (const auto& n : spec.networks)
@@ -198,6 +216,8 @@ void network_from_json(const json& j, ContainerSpec& spec) {
   read_object(j, spec.slirp, kSlirpFields);
   read_list(j, "ports", spec.ports, port_fields<net::PortRequest>());
   get_if(j, "dns", spec.dns);
+  get_if(j, "dns_search", spec.dns_search);
+  get_if(j, "dns_options", spec.dns_options);
   read_list(j, "extra_hosts", spec.extra_hosts, kHostFields);
   if (auto it = j.find("networks"); it != j.end() && it->is_array())
     for (const json& n : *it)
@@ -229,6 +249,7 @@ Result<T> read_document(std::string_view text, const char* what, Fill fill) {
 
 std::string container_spec_to_json(const ContainerSpec& spec) {
   json j = write_object(spec, kSpecFields);
+  optional_fields_to_json(spec, j);
   j["mounts"] = mounts_to_json(spec.mounts);
   j["network"] = network_name(spec.network);
   j["network_options"] = network_to_json(spec);
@@ -240,6 +261,7 @@ std::string container_spec_to_json(const ContainerSpec& spec) {
 Result<ContainerSpec> container_spec_from_json(std::string_view text) {
   return read_document<ContainerSpec>(text, "container config", [](const json& j, Spec& spec) {
     read_object(j, spec, kSpecFields);
+    optional_fields_from_json(j, spec);
     mounts_from_json(j, spec.mounts);
     std::string network = "none";
     get_if(j, "network", network);

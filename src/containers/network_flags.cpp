@@ -216,6 +216,17 @@ Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec) {
                     " is published twice");
     }
   for (const auto& d : flags.dns) spec.dns.push_back(SBX_TRY(parse_dns(d)));
+  // One word each: a space or newline would add lines of its own to resolv.conf.
+  auto one_word = [](const std::string& word, const char* flag) -> Status {
+    if (word.empty() || word.find_first_of(" \t\n#;") != std::string::npos)
+      return fail(Error(std::string("invalid ") + flag + " '" + word + "'", EINVAL)
+                      .with_hint(std::string(flag) + " takes one word a time (repeat the flag)"));
+    return {};
+  };
+  for (const auto& d : flags.dns_search) SBX_TRY(one_word(d, "--dns-search"));
+  for (const auto& o : flags.dns_options) SBX_TRY(one_word(o, "--dns-option"));
+  spec.dns_search = flags.dns_search;
+  spec.dns_options = flags.dns_options;
   for (const auto& h : flags.add_hosts) spec.extra_hosts.push_back(SBX_TRY(parse_add_host(h)));
   return {};
 }

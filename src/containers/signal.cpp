@@ -76,7 +76,7 @@ Status kill_container(const Containers& containers, const std::string& id, int s
 }
 
 Status stop_container(const Containers& containers, const std::string& id,
-                      std::chrono::milliseconds timeout) {
+                      std::optional<std::chrono::milliseconds> timeout) {
   {
     auto lock = SBX_TRY(containers.lock(id));
     auto info = SBX_TRY(containers.info(id));
@@ -88,7 +88,9 @@ Status stop_container(const Containers& containers, const std::string& id,
     uint64_t start = info.runtime->pid_start_time;
     if (::kill(*pid, signal) != 0 && errno != ESRCH)
       return fail_errno("kill", "container " + info.name);
-    if (!wait_gone(*pid, start, timeout)) {
+    auto grace = timeout.value_or(
+        std::chrono::seconds(info.spec.stop_timeout >= 0 ? info.spec.stop_timeout : 10));
+    if (!wait_gone(*pid, start, grace)) {
       ::kill(*pid, SIGKILL);
       wait_gone(*pid, start, 10s);
     }

@@ -7,6 +7,9 @@
 #include "sandbox/containers/network_flags.hpp"
 
 namespace sbx::containers {
+
+Status apply_run_options(const ImageDefaults& image, const RunFlags& flags, ContainerSpec& spec);
+
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -120,6 +123,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   spec.remove = flags.rm;
   spec.init = true;
   spec.cgroup = SBX_TRY(cgroup::parse_cgroup_request(flags.limits));
+  SBX_TRY(apply_run_options(image, flags, spec));  // run_options.cpp
   return spec;
 }
 

@@ -92,10 +92,7 @@ Status join_cgroup(const containers::ContainerInfo& info, pid_t pid) {
 }
 
 Error command_failed(const ExecPlan& plan, const Error& error) {
-  const std::string& command = plan.process.args[0];
-  if (error.errno_value() == ENOENT && command.find('/') == std::string::npos)
-    return Error("exec " + command + ": executable file not found in $PATH", ENOENT);
-  return Error("exec " + command + ": " + std::strerror(error.errno_value()), error.errno_value());
+  return command_exec_error(plan.process.args[0], error.errno_value());
 }
 
 Result<ExecOutcome> start_and_wait(const ExecPlan& plan, int pidfd,

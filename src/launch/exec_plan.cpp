@@ -2,6 +2,8 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "sandbox/base/strings.hpp"
 #include "sandbox/launch/exec.hpp"
@@ -72,6 +74,13 @@ std::vector<std::string> command_search_paths(const std::string& command,
 
 int exit_code_for_exec_errno(int error_number) {
   return error_number == ENOENT || error_number == ENOTDIR ? 127 : 126;
+}
+
+Error command_exec_error(const std::string& command, int error_number) {
+  std::string head = "exec \"" + command + "\": ";
+  if (error_number == ENOENT && command.find('/') == std::string::npos)
+    return Error(head + "executable file not found in $PATH", ENOENT);
+  return Error(head + std::strerror(error_number), error_number);
 }
 
 }  // namespace sbx::launch

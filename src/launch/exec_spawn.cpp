@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -66,7 +65,7 @@ Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd
   ctx.security = &plan.security;
   ctx.detach = plan.detach && !plan.detach_keeps_stdio;
   ctx.outlive_parent = plan.detach;
-  ctx.init_execs_command = true;
+  ctx.init_reports_exec = true;
   ctx.sync_fd = child_end.get();
   ctx.join_pidfd = container_pidfd;
   ctx.join_namespaces = plan.namespaces;
@@ -105,9 +104,7 @@ Result<std::optional<Error>> ExecProcess::release_and_await_exec() {
       return fail("sync socket: unexpected message from the exec'd process");
     (void)command_.wait();
     Error error = sync_error_to_error(m);
-    if (std::strncmp(m.text, SBX_SYNC_EXEC_COMMAND_STEP, sizeof SBX_SYNC_EXEC_COMMAND_STEP - 1) ==
-        0)
-      return std::optional<Error>(std::move(error));
+    if (is_command_exec_failure(m)) return std::optional<Error>(std::move(error));
     return fail(std::move(error));
   }
   sync_.reset();

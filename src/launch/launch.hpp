@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 
 #include "host_cgroup.hpp"
 #include "host_network.hpp"
@@ -19,6 +20,9 @@ struct Launched {
   ContainerProcess process;
   NetworkAttachment network;
   CgroupPlacement cgroup;
+  // init's report that the command could not be exec'd (errno ENOENT: 127,
+  // else 126); init then exits with that code, as with any command's end.
+  std::optional<Error> command_failed;
 };
 
 // spawn, joining the namespaces made `ahead` -> child mounts and pivots ->
@@ -27,7 +31,8 @@ struct Launched {
 // Defined in run.cpp.
 Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec& spec,
                         const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,
-                        const std::function<Status()>& meanwhile = {});
+                        const std::function<Status()>& meanwhile = {},
+                        const SpawnOptions& spawn_options = {});
 
 // state.json for a launched container watched by `watcher` (this process, or
 // the monitor it becomes): pids with start times, network and cgroup parts.
@@ -35,10 +40,20 @@ containers::RuntimeState describe_launched(const Launched& launched, pid_t watch
                                            const std::string& started_at);
 
 // -d and `start`: forks a launcher that launches the container, writes its
-// state, reports back and becomes the monitor. Returns once the container
-// runs (or with the launcher's error). Must be called single-threaded.
-Status launch_detached(const containers::Containers& containers, const std::string& id,
-                       const LaunchPlan& plan, const containers::ContainerSpec& spec,
-                       NamespacesToJoin ahead);
+// state, reports back and becomes the monitor. Returns once the container's
+// command runs (nullopt), or once the container ended because its command
+// could not be exec'd (that Error: 127/126, and the monitor recording the end), or the
+// launcher's error. Must be called single-threaded.
+struct DetachedStart {
+  std::optional<Error> command_failed;
+  // With command_failed: the monitor (our child), which records that end
+  // through `container cleanup`, which takes the container's lock: wait for
+  // it once the caller let its locks go.
+  ChildProcess monitor;
+};
+Result<DetachedStart> launch_detached(const containers::Containers& containers,
+                                      const std::string& id, const LaunchPlan& plan,
+                                      const containers::ContainerSpec& spec,
+                                      NamespacesToJoin ahead);
 
 }  // namespace sbx::launch

@@ -6,12 +6,15 @@
 //   fork ---------------------->   stdio -> pipes / /dev/null
 //                                  launch() ------------------------> clone ... execve
 //                                  state.json
-//   recv report  <---------------  kDone (or kFailed{error, hint}, exit)
+//   recv report  <---------------  [kError "exec command: ..." when init could not exec it]
+//                                  kDone (or kFailed{error, hint}, exit)
 //   recv EOF     <---------------  fexecve(monitor memfd) closed the report socket
 //   print id, exit                 (CLOEXEC; kFailed if it failed). The monitor holds
 //                                  the pipes, writes ctr.log, waitpid()s the container,
 //                                  then execs
 //                                  `sandbox --root R container cleanup --exit-code N ID`
+//   [after kError: the caller lets its locks go and waits for the monitor, so the
+//    exit (127/126) is recorded when it returns]
 //
 // The report socket carries SyncMessages (sandbox/base/sync_message.hpp), as the container's own.
 #include <fcntl.h>
@@ -128,6 +131,13 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   SBX_TRY(add_fd("--pty", pty.get()));
   SBX_TRY(add_fd("--stdin", io.in.write.get()));
   SBX_TRY(add_fd("--exe", exe.get()));
+  // Said first: the monitor still records the exit (init exits 127/126) and
+  // removes an --rm container, so that the caller finds it ended.
+  if (const auto& failed = launched.command_failed) {
+    const std::string& command = c.plan->process.args.front();
+    (void)send_sync(c.report_fd, make_sync_error(failed->errno_value(), SBX_SYNC_EXEC_COMMAND_STEP,
+                                                 "execve", command.c_str()));
+  }
   if (pid_t helper = launched.network.helper_pid(); helper > 0)
     args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
   args.insert(args.end(), {"--", self_exe(), "--root", c.containers->store_root().string(),
@@ -154,14 +164,21 @@ Status launch_and_become_monitor(const LauncherContext& c) {
 }
 
 // The launcher's report: kDone then EOF once the monitor runs, or kFailed;
-// nothing when it died.
-Status read_report(int fd, ChildProcess& launcher) {
+// nothing when it died. Before kDone, a kError when the command could not be
+// exec'd: then the monitor only records that end, and we wait for it.
+Result<DetachedStart> read_report(int fd, ChildProcess& launcher) {
   auto first = SBX_TRY(receive_sync(fd));
+  std::optional<Error> command_failed;
+  if (first && is_command_exec_failure(first->message)) {
+    command_failed = sync_error_to_error(first->message);
+    first = SBX_TRY(receive_sync(fd));
+  }
   bool done = first && first->message.type == SyncType::kDone;
   auto then = done ? SBX_TRY(receive_sync(fd)) : std::move(first);
   if (done && !then) {
+    if (command_failed) return DetachedStart{std::move(command_failed), std::move(launcher)};
     launcher.release();  // it is the monitor now
-    return {};
+    return DetachedStart{};
   }
   auto status = launcher.wait();
   if (!then)
@@ -174,9 +191,10 @@ Status read_report(int fd, ChildProcess& launcher) {
 
 }  // namespace
 
-Status launch_detached(const containers::Containers& containers, const std::string& id,
-                       const LaunchPlan& plan, const containers::ContainerSpec& spec,
-                       NamespacesToJoin ahead) {
+Result<DetachedStart> launch_detached(const containers::Containers& containers,
+                                      const std::string& id, const LaunchPlan& plan,
+                                      const containers::ContainerSpec& spec,
+                                      NamespacesToJoin ahead) {
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,

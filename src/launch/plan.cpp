@@ -37,7 +37,9 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   std::string pts = "newinstance,ptmxmode=0666,mode=0620";
   if (in.id_maps.maps_gid(5)) pts += ",gid=5";
   m.push_back({"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts});
-  m.push_back({"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=65536k"});
+  uint64_t shm_size = spec.shm_size ? spec.shm_size : containers::kDefaultShmSize;
+  m.push_back(
+      {"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=" + std::to_string(shm_size)});
   m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
   // sysfs needs a net namespace of our own; with the host's or another's
   // (owned by another user namespace), bind the host's /sys.
@@ -128,6 +130,12 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
   plan.security = in.security;
   if (spec.security.privileged) plan.security.seccomp.reset();
   plan.init = spec.init;
+  // --sysctl, checked to be the container's own (parse_sysctl): /proc/sys paths.
+  for (const auto& [key, value] : spec.sysctls) {
+    std::string path = "/proc/sys/" + key;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    plan.sysctls.emplace_back(std::move(path), value);
+  }
   return plan;
 }
 
@@ -152,8 +160,11 @@ std::string make_hosts_file(const containers::ContainerSpec& spec) {
 std::string make_resolv_conf(const std::string& host_resolv_conf,
                              const containers::ContainerSpec& spec,
                              const std::string& network_dns) {
-  if (spec.network == containers::NetworkMode::kNone && spec.dns.empty()) return "";
-  net::ResolvConfInput in{.dns_servers = spec.dns};
+  if (spec.network == containers::NetworkMode::kNone && spec.dns.empty() &&
+      spec.dns_search.empty() && spec.dns_options.empty())
+    return "";
+  net::ResolvConfInput in{
+      .dns_servers = spec.dns, .search = spec.dns_search, .options = spec.dns_options};
   if (spec.network == containers::NetworkMode::kSlirp4netns) in.forwarder = addresses_of(spec).dns;
   if (spec.network == containers::NetworkMode::kBridge) in.forwarder = network_dns;
   return net::make_resolv_conf(host_resolv_conf, in);

@@ -1,11 +1,13 @@
 // `sandbox run`, one fallible step per line (docs/architecture.md, "The run path").
 #include "sandbox/launch/run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "launch.hpp"
 #include "run_inputs.hpp"
@@ -14,10 +16,12 @@
 #include "sandbox/base/process.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/log_writer.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/containers/spec.hpp"
 #include "sandbox/containers/volumes.hpp"
 #include "sandbox/images/tree_remover.hpp"
+#include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/plan.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/namespace_holder.hpp"
@@ -27,10 +31,20 @@
 namespace sbx::launch {
 namespace {
 
+// --pull: missing (pull only what the store lacks), always, never.
 Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
+                                           const std::string& policy,
                                            images::ProgressSink& progress) {
-  auto found = images::find_stored_image(store, ref);
-  if (found || !store::is_not_found(found.error())) return found;
+  if (policy != "missing" && policy != "always" && policy != "never")
+    return fail(Error("invalid --pull '" + policy + "'", EINVAL)
+                    .with_hint("use --pull always, missing or never"));
+  if (policy != "always") {
+    auto found = images::find_stored_image(store, ref);
+    if (found || !store::is_not_found(found.error())) return found;
+    if (policy == "never")
+      return fail(Error("image " + ref + " is not in the store and --pull=never", ENOENT)
+                      .with_hint("pull it first: sandbox pull " + ref));
+  }
   auto pulled = SBX_TRY(pull_image(store, ref, images::PullOptions{}, progress));
   return store.resolve(pulled.id.str());
 }
@@ -71,13 +85,12 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto store = SBX_TRY(store::Store::open(options.store_root));
   auto gc_lock = SBX_TRY(store.lock_gc_shared());
   auto containers = SBX_TRY(containers::Containers::open(store.root()));
-  auto image = SBX_TRY(resolve_or_pull(store, flags.image, progress));
+  auto image = SBX_TRY(resolve_or_pull(store, flags.image, flags.pull, progress));
   auto config = SBX_TRY(store.image_config(image.id));
   std::string id = SBX_TRY(containers::new_random_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
   flags.env = SBX_TRY(collect_env(flags.env_files, flags.env, flags.http_proxy));
   auto spec = SBX_TRY(make_container_spec(image_defaults(config), flags));
-  spec.stop_signal = config.stop_signal;
   SBX_TRY(check_bind_sources(spec));
   auto volumes = SBX_TRY(containers::Volumes::open(store.root()));
   SBX_TRY(containers::name_anonymous_volumes(volumes, spec));
@@ -108,6 +121,30 @@ Status write_container_records(Prepared& p) {
   return {};
 }
 
+// A foreground run's output goes to ctr.log as well as to the caller, so
+// that `logs` shows it as a detached run's (podman's k8s-file). Without -t
+// through pipes we copy; with -t the pty we relay anyway. --rm keeps the
+// caller's stdout and stderr: its log would go with the container.
+struct ForegroundOutput {
+  std::optional<containers::LogWriter> log;
+  UniqueFd out_read, out_write, err_read, err_write;
+};
+
+Result<ForegroundOutput> make_foreground_output(const Prepared& p) {
+  ForegroundOutput o;
+  if (p.spec.remove) return o;
+  o.log = SBX_TRY(containers::LogWriter::open(p.containers.store_dir(p.id) / "ctr.log"));
+  if (p.plan.process.terminal) return o;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "the container's stdout");
+  o.out_read = UniqueFd(fds[0]);
+  o.out_write = UniqueFd(fds[1]);
+  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "the container's stderr");
+  o.err_read = UniqueFd(fds[0]);
+  o.err_write = UniqueFd(fds[1]);
+  return o;
+}
+
 // The foreground run watches the container itself and records its end.
 Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildProcess& collector) {
   detail::BlockedSignals signals;
@@ -116,17 +153,26 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
     SBX_TRY(write_container_records(p));
     return p.containers.mark_started(p.id, started_at);
   };
+  auto output = SBX_TRY(make_foreground_output(p));
+  SpawnOptions spawn_options;
+  spawn_options.stdout_fd = output.out_write.get();
+  spawn_options.stderr_fd = output.err_write.get();
   SBX_TRY(ahead.await_ready());
-  auto launched = SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id),
-                                 {ahead.pidfd(), ahead.namespaces()}, write_records));
+  auto launched =
+      SBX_TRY(launch(p.plan, p.spec, p.containers.runtime_dir(p.id),
+                     {ahead.pidfd(), ahead.namespaces()}, write_records, spawn_options));
+  output.out_write.reset();  // the container holds them now: EOF once it is gone
+  output.err_write.reset();
   ahead.release();             // while the container starts
   collector.reap_if_exited();  // not a zombie while the container runs
   p.cleanup->armed = false;    // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
   UniqueFd pty = launched.process.take_pty_master();
-  int status = SBX_TRY(
-      detail::supervise(launched.process, signals, std::move(pty), p.plan.process.stdin_open));
+  detail::OutputCopy copy{std::move(output.out_read), std::move(output.err_read),
+                          output.log ? &*output.log : nullptr};
+  int status = SBX_TRY(detail::supervise(launched.process, signals, std::move(pty),
+                                         p.plan.process.stdin_open, std::move(copy)));
   int code = exit_code_of(status);
   launched.network.begin_stop();  // ends while we record the exit (reaped on return)
   // Best effort: `rm -f` may have removed the container meanwhile.
@@ -154,9 +200,10 @@ containers::RuntimeState describe_launched(const Launched& launched, pid_t watch
 // and detached runs (and `start`): the caller watches the result.
 Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec& spec,
                         const std::filesystem::path& runtime_dir, NamespacesToJoin ahead,
-                        const std::function<Status()>& meanwhile) {
+                        const std::function<Status()>& meanwhile,
+                        const SpawnOptions& spawn_options) {
   SBX_TRY(make_dirs(runtime_dir, 0700));  // network keeps its API socket there
-  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init(), ahead));
+  auto process = SBX_TRY(ContainerProcess::spawn(plan, embedded_init(), ahead, spawn_options));
   // slirp4netns comes up, and `meanwhile` runs, while the child mounts its rootfs.
   auto network = SBX_TRY_CTX(start_network(spec, process.pid(), runtime_dir), "network");
   if (meanwhile) SBX_TRY(meanwhile());
@@ -165,8 +212,9 @@ Result<Launched> launch(const LaunchPlan& plan, const containers::ContainerSpec&
   network.hold_user_networks(
       SBX_TRY_CTX(attach_user_networks(plan, spec, process.pid()), "network"));
   auto cgroup = SBX_TRY_CTX(place_in_cgroup(spec, plan.id, process.pid(), ::getpid()), "cgroup");
-  SBX_TRY(process.release_and_await_exec());
-  return Launched{std::move(process), std::move(network), std::move(cgroup)};
+  auto command_failed = SBX_TRY(process.release_and_await_exec());
+  return Launched{std::move(process), std::move(network), std::move(cgroup),
+                  std::move(command_failed)};
 }
 
 // The namespaces are made first (make_namespaces_ahead), and the deletion of
@@ -184,7 +232,7 @@ Result<int> run_container(const RunOptions& options, images::ProgressSink& progr
   return code;
 }
 
-Result<std::string> run_container_detached(const RunOptions& options,
+Result<DetachedRun> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress) {
   auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
                                              !makes_own_network(options.flags), progress));
@@ -192,10 +240,16 @@ Result<std::string> run_container_detached(const RunOptions& options,
   FileLock lock = std::move(p.creating);  // the container's lock, kept for its start
   SBX_TRY(write_container_records(p));
   SBX_TRY(ahead.holder.await_ready());
-  SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec,
-                          {ahead.holder.pidfd(), ahead.holder.namespaces()}));
+  auto started = SBX_TRY(launch_detached(p.containers, p.id, p.plan, p.spec,
+                                         {ahead.holder.pidfd(), ahead.holder.namespaces()}));
   p.cleanup->armed = false;
-  return p.id;
+  if (!started.command_failed) return DetachedRun{p.id, std::nullopt};
+  // `container cleanup` records the end (and --rm): it needs these locks.
+  lock = FileLock();
+  p.gc_lock = FileLock();
+  (void)started.monitor.wait();
+  return DetachedRun{
+      p.id, command_exec_error(p.plan.process.args.front(), started.command_failed->errno_value())};
 }
 
 }  // namespace sbx::launch

@@ -112,7 +112,8 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 }
 
 containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
-  return {config.env, config.entrypoint, config.cmd, config.working_dir, config.user};
+  return {config.env,  config.entrypoint, config.cmd,        config.working_dir,
+          config.user, config.labels,     config.stop_signal};
 }
 
 Status check_bind_sources(const containers::ContainerSpec& spec) {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,14 @@ std::span<const char> embedded_init() {
 
 namespace {
 
-// init's argv: `-- ARGS` to run and supervise the command, or (init = false)
+// init's argv: `--report FD -- ARGS` to run and supervise the command (and
+// tell us on FD whether it was exec'd), or (init = false)
 // `--exec FD -- PATHS -- ARGS` to become it.
 std::vector<std::string> init_arguments(const LaunchPlan& plan, int sync_fd) {
   std::vector<std::string> args = {"sandbox-init"};
   if (plan.init) {
     if (plan.process.terminal) args.push_back("-t");
+    args.insert(args.end(), {"--report", std::to_string(sync_fd)});
   } else {
     args.insert(args.end(), {"--exec", std::to_string(sync_fd), "--"});
     args.insert(args.end(), plan.command_paths.begin(), plan.command_paths.end());
@@ -128,11 +131,11 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   ctx.join_fd_namespaces = join_fd_namespaces;
   ctx.first_closed_fd = 3 + options.preserve_fds;
   ctx.start_gate_fd = options.start_gate_fd;
+  ctx.stdout_fd = options.stdout_fd;
+  ctx.stderr_fd = options.stderr_fd;
   ctx.outlive_parent = options.start_gate_fd >= 0;
-  if (!plan.init) {
-    ctx.command_paths = command_paths.data();
-    ctx.init_execs_command = true;
-  }
+  ctx.init_reports_exec = true;  // both modes: see init_arguments
+  if (!plan.init) ctx.command_paths = command_paths.data();
 
   // The joiner shares our memory and we sleep until it exits: it enters the
   // namespaces made ahead and clones the container's first process as our
@@ -167,15 +170,19 @@ Status ContainerProcess::await_host_wait() {
   }
 }
 
-Status ContainerProcess::release_and_await_exec() {
+Result<std::optional<Error>> ContainerProcess::release_and_await_exec() {
   if (int rc = send_sync(sync_.get(), make_sync_message(SyncType::kHostReady)); rc < 0)
-    return child_gone(child_, "before the host side was ready");
+    return std::unexpected(child_gone(child_, "before the host side was ready").error());
   auto received = SBX_TRY(receive_sync(sync_.get()));
   sync_.reset();
-  if (!received) return {};  // EOF: execve closed the child's end
-  if (received->message.type == SyncType::kError)
-    return fail(sync_error_to_error(received->message));
-  return fail("sync socket: unexpected message from the container process");
+  if (!received) return std::nullopt;  // EOF: the command was exec'd
+  const SyncMessage& m = received->message;
+  if (m.type != SyncType::kError)
+    return fail("sync socket: unexpected message from the container process");
+  Error error = sync_error_to_error(m);
+  // init's report: the container runs, but its command could not be exec'd.
+  if (is_command_exec_failure(m)) return std::optional<Error>(std::move(error));
+  return fail(std::move(error));
 }
 
 Status ContainerProcess::release_and_await_created() {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -32,6 +33,9 @@ struct SpawnOptions {
   // A FIFO opened read-write: the child waits on it after its setup (see
   // child/child.hpp); the container then outlives its parent.
   int start_gate_fd = -1;
+  // The container's stdout and stderr when not the caller's (without -t):
+  // pipes a foreground run copies to ctr.log (supervise.hpp, OutputCopy).
+  int stdout_fd = -1, stderr_fd = -1;
 };
 
 // A cloned child that runs the plan. Killed and reaped on destruction unless
@@ -51,8 +55,10 @@ class ContainerProcess {
   // Waits until the child has mounted and pivoted and waits for the host
   // side (collects the pty master on the way).
   Status await_host_wait();
-  // After network/cgroup setup: the child finishes and execs; EOF = exec ok.
-  Status release_and_await_exec();
+  // After network/cgroup setup: the child finishes and execs init, which
+  // execs the command. nullopt once the command runs; an Error inside when
+  // init could not exec it (its errno: 127 or 126), the container then exits.
+  Result<std::optional<Error>> release_and_await_exec();
   // With a start gate: after the host side, the child finishes its setup and
   // waits at the gate; returns once it does.
   Status release_and_await_created();

@@ -3,6 +3,7 @@
 #include "sandbox/launch/start.hpp"
 #include "launch.hpp"
 #include "run_inputs.hpp"
+#include "sandbox/launch/exec.hpp"
 #include "sandbox/store/store.hpp"
 
 namespace sbx::launch {
@@ -24,8 +25,13 @@ Status start_container(const containers::Containers& containers, const std::stri
   auto plan = SBX_TRY(plan_container(store, image, info.spec, id, info.runtime_dir, ahead.maps,
                                      info.storage_driver));
   SBX_TRY(ahead.holder.await_ready());
-  return launch_detached(containers, id, plan, info.spec,
-                         {ahead.holder.pidfd(), ahead.holder.namespaces()});
+  auto started = SBX_TRY(launch_detached(containers, id, plan, info.spec,
+                                         {ahead.holder.pidfd(), ahead.holder.namespaces()}));
+  if (!started.command_failed) return {};
+  lock = FileLock();  // `container cleanup` records the end under it
+  gc_lock = FileLock();
+  (void)started.monitor.wait();
+  return fail(command_exec_error(plan.process.args.front(), started.command_failed->errno_value()));
 }
 
 }  // namespace sbx::launch

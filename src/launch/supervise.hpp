@@ -6,6 +6,7 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
+#include "sandbox/containers/log_writer.hpp"
 #include "spawn.hpp"
 
 namespace sbx::launch::detail {
@@ -25,13 +26,23 @@ class BlockedSignals {
   sigset_t old_;
 };
 
+// A foreground run's output, copied to ctr.log on its way to our stdout and
+// stderr (podman's k8s-file): the container writes into pipes (no -t) or
+// its pty, and `log` gets what we relay.
+struct OutputCopy {
+  UniqueFd out, err;  // read ends of the container's stdout and stderr pipes, or none
+  containers::LogWriter* log = nullptr;
+};
+
 // Until the container's PID 1 exits: SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/2
 // are sent on to it; with a pty master, stdin/stdout are relayed (stdin only
-// when `interactive`) and SIGWINCH resizes it. Returns the wait status.
+// when `interactive`) and SIGWINCH resizes it; `output`'s pipes are copied to
+// our stdout and stderr, and everything to its log. Then drains the output.
+// Returns the wait status.
 Result<int> supervise(ContainerProcess& process, const BlockedSignals& signals, UniqueFd pty_master,
-                      bool interactive);
+                      bool interactive, OutputCopy output = {});
 // The same for any child of ours (an exec'd process).
 Result<int> supervise(ChildProcess& child, const BlockedSignals& signals, UniqueFd pty_master,
-                      bool interactive);
+                      bool interactive, OutputCopy output = {});
 
 }  // namespace sbx::launch::detail

@@ -46,13 +46,24 @@ std::string make_resolv_conf(std::string_view host, const ResolvConfInput& in) {
   std::vector<std::string> servers = in.dns_servers;
   if (servers.empty() && !in.forwarder.empty() && !ipv4_nameservers(host).empty())
     servers = {in.forwarder};
-  if (servers.empty()) return std::string(host);
+  bool own_search = !in.search.empty(), own_options = !in.options.empty();
+  if (servers.empty() && !own_search && !own_options) return std::string(host);
   std::string out;
   for (const auto& line : split(host, '\n')) {
     auto t = trim(line);
-    if (t.starts_with("search") || t.starts_with("domain") || t.starts_with("options"))
+    bool search = t.starts_with("search") || t.starts_with("domain");
+    if ((search && !own_search) || (t.starts_with("options") && !own_options) ||
+        (t.starts_with("nameserver") && servers.empty()))
       out += std::string(t) + "\n";
   }
+  auto joined = [](const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& w : words) text += " " + w;
+    return text;
+  };
+  if (own_search && !(in.search.size() == 1 && in.search[0] == "."))
+    out += "search" + joined(in.search) + "\n";
+  if (own_options) out += "options" + joined(in.options) + "\n";
   for (const auto& s : servers) out += "nameserver " + s + "\n";
   return out;
 }

@@ -75,6 +75,10 @@ std::string sync_text(const SyncMessage& message);
 // of a kFailed one (the Error that was sent).
 Error sync_error_to_error(const SyncMessage& message);
 
+// A kError from SBX_SYNC_EXEC_COMMAND_STEP: init could not exec the command
+// (exit status 126/127), which is the command's failure, not sandbox's.
+bool is_command_exec_failure(const SyncMessage& message) noexcept;
+
 // Sends one message (and `fd` as SCM_RIGHTS when >= 0). Returns 0 or -errno.
 int send_sync(int socket, const SyncMessage& message, int fd = -1) noexcept;
 // One sendmsg(2) of `size` bytes with `fd` (unless -1) as SCM_RIGHTS, EINTR

@@ -37,11 +37,11 @@ Status empty_trash(const Containers& containers);
 // "TERM", "SIGTERM", "sigterm", "15" -> 15.
 Result<int> parse_signal(std::string_view text);
 
-// The StopSignal (else SIGTERM) to PID 1, then SIGKILL after `timeout`;
-// returns once the container is no longer running. Stopping a stopped
-// container is fine (as docker).
+// The StopSignal (else SIGTERM) to PID 1, then SIGKILL after `timeout`
+// (nullopt: the container's --stop-timeout, else 10 s); returns once the
+// container is no longer running. Stopping a stopped container is fine (as docker).
 Status stop_container(const Containers& containers, const std::string& id,
-                      std::chrono::milliseconds timeout);
+                      std::optional<std::chrono::milliseconds> timeout);
 // Sends `signal` to the container's PID 1; an error when it does not run.
 Status kill_container(const Containers& containers, const std::string& id, int signal);
 // Blocks until the container is not running; its exit code (-1 when unknown).

@@ -48,6 +48,15 @@ struct RunFlags {
   std::vector<std::string> publish;
   std::vector<std::string> dns;
   std::vector<std::string> add_hosts;
+
+  std::vector<std::string> labels;       // --label KEY[=VALUE]
+  std::string stop_signal;               // --stop-signal (else the image's, else SIGTERM)
+  std::optional<int> stop_timeout;       // --stop-timeout SECONDS (stop's default without -t)
+  std::string pull = "missing";          // --pull always|missing|never
+  std::string shm_size;                  // --shm-size SIZE of /dev/shm
+  std::vector<std::string> sysctls;      // --sysctl KEY=VALUE, namespaced ones only
+  std::vector<std::string> dns_search;   // --dns-search DOMAIN ("." for none)
+  std::vector<std::string> dns_options;  // --dns-option OPTION
 };
 
 }  // namespace sbx::containers

@@ -2,6 +2,7 @@
 // flags, validated, before anything touches the kernel. Pure and unit-tested.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ struct ImageDefaults {
   std::vector<std::string> cmd;
   std::string working_dir;
   std::string user;
+  std::map<std::string, std::string> labels;
+  std::string stop_signal;
 };
 
 enum class MountType { kBind, kTmpfs, kVolume };
@@ -69,6 +72,8 @@ struct ContainerSpec {
   std::string network_join;                 // with kJoin: "container:NAME" or "ns:PATH", as given
   std::vector<net::PortRequest> ports;      // -p (kSlirp4netns and kBridge)
   std::vector<std::string> dns;             // --dns servers
+  std::vector<std::string> dns_search;      // --dns-search (replace the host's)
+  std::vector<std::string> dns_options;     // --dns-option (replace the host's)
   std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
   bool keep_id = false;
   // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
@@ -79,8 +84,22 @@ struct ContainerSpec {
   bool remove = false;
   bool init = true;
   cgroup::CgroupRequest cgroup;  // resource limits; none: no cgroup work
-  std::string stop_signal;       // the image's StopSignal ("" = SIGTERM), used by `stop`
+  std::string stop_signal;       // --stop-signal, else the image's ("" = SIGTERM), used by `stop`
+  int stop_timeout = -1;         // --stop-timeout seconds; -1: stop's default (10 s)
+  std::map<std::string, std::string> labels;   // the image's, then --label
+  uint64_t shm_size = 0;                       // /dev/shm bytes; 0: 64 MiB
+  std::map<std::string, std::string> sysctls;  // --sysctl, checked to be namespaced
 };
+
+// The size of /dev/shm without --shm-size (docker's and podman's).
+inline constexpr uint64_t kDefaultShmSize = 64ull << 20;
+
+// --sysctl KEY=VALUE: only what the container's own namespaces hold (IPC:
+// kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; its network: net.*);
+// anything else would be the host's and is refused, naming the key.
+Result<std::pair<std::string, std::string>> parse_sysctl(std::string_view text, bool own_network);
+// docker's --label KEY[=VALUE] (a missing value is "").
+Result<std::pair<std::string, std::string>> parse_label(std::string_view text);
 
 Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunFlags& flags);
 

@@ -94,5 +94,8 @@ std::vector<std::string> command_search_paths(const std::string& command,
 
 // 127 for a command that is not there, 126 for one that cannot be run.
 int exit_code_for_exec_errno(int error_number);
+// What `run` (init says it too), `run -d` and `exec` print when `command`
+// could not be exec'd: `exec "cmd": executable file not found in $PATH`.
+Error command_exec_error(const std::string& command, int error_number);
 
 }  // namespace sbx::launch

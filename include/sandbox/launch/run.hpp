@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "sandbox/base/error.hpp"
@@ -24,9 +25,16 @@ struct RunOptions {
 // Warnings (e.g. a one-id map) go to `progress`.
 Result<int> run_container(const RunOptions& options, images::ProgressSink& progress);
 
+struct DetachedRun {
+  std::string id;
+  // The container ended at once, its end recorded: its command could not be
+  // exec'd (command_exec_error; exit_code_for_exec_errno says 127 or 126).
+  std::optional<Error> command_failed;
+};
+
 // `run -d`: starts the container under its monitor and returns its id once
-// it runs; on an error nothing is left behind.
-Result<std::string> run_container_detached(const RunOptions& options,
+// its command runs; on an error nothing is left behind.
+Result<DetachedRun> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress);
 
 }  // namespace sbx::launch

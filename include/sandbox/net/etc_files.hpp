@@ -22,6 +22,8 @@ std::string make_hosts_file(const HostsFileInput& input);
 struct ResolvConfInput {
   std::string forwarder;                 // slirp4netns's DNS (10.0.2.3); "" with the host's network
   std::vector<std::string> dns_servers;  // --dns, replaces every nameserver
+  std::vector<std::string> search;       // --dns-search, replaces search/domain ("." alone: none)
+  std::vector<std::string> options;      // --dns-option, replaces the options lines
 };
 
 // The IPv4 nameservers of a resolv.conf, in order.
@@ -30,7 +32,8 @@ std::vector<std::string> ipv4_nameservers(std::string_view resolv_conf);
 // slirp4netns forwards queries to 10.0.2.3 to the host's first IPv4 nameserver
 // from the host's network namespace, so even 127.0.0.53 (systemd-resolved)
 // works through it. Without an IPv4 nameserver on the host the host's file is
-// kept. search/options lines are kept; --dns replaces the nameservers.
+// kept. search/options lines are kept unless --dns-search / --dns-option
+// replace them; --dns replaces the nameservers.
 std::string make_resolv_conf(std::string_view host_resolv_conf, const ResolvConfInput& input);
 
 }  // namespace sbx::net

@@ -53,15 +53,17 @@ struct ChildContext {
   // kCreated and blocks reading it until `sandbox-runtime start` writes.
   int start_gate_fd = -1;
   char* const* command_paths = nullptr;  // plan.init == false: checked before the gate
-  // init runs in --exec mode (exec, and run with plan.init == false): it
-  // inherits the sync socket to report a failing execve of the command.
-  bool init_execs_command = false;
-  int parent_sync_fd = -1;           // the parent's end, closed in the child
-  int sync_fd = -1;                  // the child's end of the sync socketpair (CLOEXEC)
-  int init_fd = -1;                  // sealed memfd holding the init binary (CLOEXEC)
-  int null_fd = -1;                  // /dev/null
-  char* const* init_argv = nullptr;  // init's argv, null-terminated
-  char* const* envp = nullptr;       // the process env, null-terminated
+  // init inherits the sync socket to report whether the command was exec'd
+  // (--exec mode: exec, and run with plan.init == false; --report: run's
+  // supervising init).
+  bool init_reports_exec = false;
+  int parent_sync_fd = -1;             // the parent's end, closed in the child
+  int sync_fd = -1;                    // the child's end of the sync socketpair (CLOEXEC)
+  int init_fd = -1;                    // sealed memfd holding the init binary (CLOEXEC)
+  int null_fd = -1;                    // /dev/null
+  int stdout_fd = -1, stderr_fd = -1;  // without -t: made stdout and stderr when >= 0 (CLOEXEC)
+  char* const* init_argv = nullptr;    // init's argv, null-terminated
+  char* const* envp = nullptr;         // the process env, null-terminated
   // OCI createContainer and startContainer hooks, and the state JSON up to
   // the status value (ContainerHooks::state_prefix).
   std::span<const HookCall> create_container_hooks;

@@ -113,10 +113,10 @@ bool wait_for_start(ChildContext& ctx) noexcept {
   return true;
 }
 
-// init (--exec mode) inherits the socket to report a failing execve of the
-// command; it makes the socket close-on-exec again before anything else.
+// init inherits the socket to report a failing execve of the command; it
+// makes the socket close-on-exec again before anything else.
 bool hand_sync_socket_to_init(ChildContext& ctx) noexcept {
-  if (!ctx.init_execs_command) return true;  // run's init supervises, reports nothing here
+  if (!ctx.init_reports_exec) return true;
   if (ctx.kernel->keep_open_on_exec(ctx.sync_fd) < 0)
     return child_fail(ctx, "fcntl", "sync socket", errno);
   return true;
@@ -163,7 +163,8 @@ bool dup_stdio(ChildContext& ctx, int source, int last) noexcept {
 }  // namespace
 
 // -t: the pty is the controlling terminal and stdio; exec -d: /dev/null;
-// else the caller's stdio (stdin only with -i).
+// else the caller's stdio (stdin only with -i), stdout and stderr replaced
+// by the pipes the parent copies to the log, when it made them.
 bool set_stdio(ChildContext& ctx) noexcept {
   if (ctx.process->terminal) {
     if (ctx.kernel->ioctl(ctx.pty_slave, TIOCSCTTY, nullptr) < 0)
@@ -171,6 +172,10 @@ bool set_stdio(ChildContext& ctx) noexcept {
     return dup_stdio(ctx, ctx.pty_slave, 2);
   }
   if (ctx.detach) return dup_stdio(ctx, ctx.null_fd, 2);
+  if (ctx.stdout_fd >= 0 && ctx.kernel->dup2(ctx.stdout_fd, 1) < 0)
+    return child_fail(ctx, "dup2", "stdout", errno);
+  if (ctx.stderr_fd >= 0 && ctx.kernel->dup2(ctx.stderr_fd, 2) < 0)
+    return child_fail(ctx, "dup2", "stderr", errno);
   return ctx.process->stdin_open || dup_stdio(ctx, ctx.null_fd, 0);
 }
 

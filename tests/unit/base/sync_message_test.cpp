@@ -23,6 +23,18 @@ TEST(SyncMessage, ErrorTextNamesStepSyscallAndPath) {
                "switch user: setgroups");
 }
 
+// init's report that the command could not be exec'd (126/127) against every
+// other error of the same type.
+TEST(SyncMessage, TellsACommandsExecFailureFromSandboxsOwn) {
+  EXPECT_TRUE(is_command_exec_failure(
+      make_sync_error(ENOENT, SBX_SYNC_EXEC_COMMAND_STEP, "execve", "/nonexistent")));
+  EXPECT_FALSE(is_command_exec_failure(make_sync_error(ENOENT, "mount rootfs", "mount", "/x")));
+  EXPECT_FALSE(is_command_exec_failure(make_sync_error(ENOENT, "exec commander", "execve", "/x")));
+  auto other_type = make_sync_error(ENOENT, SBX_SYNC_EXEC_COMMAND_STEP, "execve", "/x");
+  other_type.type = SyncType::kFailed;
+  EXPECT_FALSE(is_command_exec_failure(other_type));
+}
+
 TEST(SyncMessage, LongTextIsTruncatedNotOverflowed) {
   std::string path(10000, 'a');
   auto m = make_sync_error(EINVAL, "step", "mount", path.c_str());

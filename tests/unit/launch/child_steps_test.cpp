@@ -253,7 +253,7 @@ TEST_F(ChildStepsTest, AFailingCallStopsTheTableAtItsStep) {
 TEST_F(ChildStepsTest, ExecJoinsUndumpableAndEndsLikeRun) {
   LaunchPlan plan = container_plan();
   ctx_.join_pidfd = 3;
-  ctx_.init_execs_command = true;
+  ctx_.init_reports_exec = true;
   ASSERT_EQ(run(plan, exec_joiner_steps()), nullptr) << ctx_.failed_syscall;
   // Undumpable before anything else: the joiner runs sandbox's own binary.
   EXPECT_EQ(kernel_.calls.front(), "prctl " + std::to_string(PR_SET_DUMPABLE) + "=0");
@@ -281,6 +281,36 @@ TEST_F(ChildStepsTest, DetachedExecGetsDevNullAndOutlivesExec) {
       kernel_.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
 }
 
+// A foreground run without -t: stdout and stderr are the pipes sandbox copies
+// to ctr.log, stdin stays /dev/null without -i.
+TEST_F(ChildStepsTest, ForegroundOutputPipesBecomeStdoutAndStderr) {
+  LaunchPlan plan = container_plan();
+  ctx_.stdout_fd = 40;
+  ctx_.stderr_fd = 41;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  EXPECT_TRUE(kernel_.has("dup2 1"));
+  EXPECT_TRUE(kernel_.has("dup2 2"));
+  EXPECT_TRUE(kernel_.has("dup2 0"));
+  EXPECT_LT(kernel_.at("dup2 1"), kernel_.at("execveat"));
+}
+
+TEST_F(ChildStepsTest, WithoutPipesTheCallersOutputStays) {
+  LaunchPlan plan = container_plan();
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  EXPECT_FALSE(kernel_.has("dup2 1"));
+  EXPECT_FALSE(kernel_.has("dup2 2"));
+}
+
+// run's supervising init gets the sync socket too (--report), to say whether
+// the command was exec'd; after seccomp, as in exec.
+TEST_F(ChildStepsTest, RunHandsTheSyncSocketToItsInit) {
+  LaunchPlan plan = container_plan();
+  ctx_.init_reports_exec = true;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  EXPECT_LT(kernel_.at("seccomp"), kernel_.at("keep sync fd"));
+  EXPECT_EQ(kernel_.calls.back(), "execveat");
+}
+
 // sandbox-runtime create: the command is found, then the child waits at the
 // start gate with everything set up but its security, and outlives create.
 TEST_F(ChildStepsTest, ACreatedContainerWaitsAtTheGateBeforeSecurity) {
@@ -288,7 +318,7 @@ TEST_F(ChildStepsTest, ACreatedContainerWaitsAtTheGateBeforeSecurity) {
   char path[] = "/bin/sh";
   char* paths[] = {path, nullptr};
   ctx_.command_paths = paths;
-  ctx_.init_execs_command = true;
+  ctx_.init_reports_exec = true;
   ctx_.start_gate_fd = 7;
   ctx_.outlive_parent = true;
   ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;

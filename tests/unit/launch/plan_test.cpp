@@ -37,6 +37,23 @@ const PlanMount* find(const LaunchPlan& plan, const std::string& destination) {
   return it == plan.mounts.end() ? nullptr : &*it;
 }
 
+// --shm-size sizes /dev/shm (64 MiB without it); --sysctl becomes a
+// /proc/sys path the child writes after pivot_root.
+TEST(LaunchPlan, ShmSizeAndSysctls) {
+  auto plain = *make_launch_plan(spec(), inputs());
+  ASSERT_TRUE(find(plain, "/dev/shm"));
+  EXPECT_EQ(find(plain, "/dev/shm")->data, "mode=1777,size=67108864");
+  EXPECT_TRUE(plain.sysctls.empty());
+  auto s = spec();
+  s.shm_size = 1 << 30;
+  s.sysctls = {{"kernel.shmmax", "4096"}, {"net.ipv4.ip_unprivileged_port_start", "0"}};
+  auto plan = *make_launch_plan(s, inputs());
+  EXPECT_EQ(find(plan, "/dev/shm")->data, "mode=1777,size=1073741824");
+  std::vector<std::pair<std::string, std::string>> expected{
+      {"/proc/sys/kernel/shmmax", "4096"}, {"/proc/sys/net/ipv4/ip_unprivileged_port_start", "0"}};
+  EXPECT_EQ(plan.sysctls, expected);
+}
+
 TEST(LaunchPlan, SystemMountsAndDefaults) {
   auto plan = *make_launch_plan(spec(), inputs());
   EXPECT_EQ(plan.hostname, "0123456789ab");

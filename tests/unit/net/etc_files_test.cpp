@@ -84,5 +84,19 @@ TEST(ResolvConf, Ipv4NameserversParsing) {
             (std::vector<std::string>{"1.1.1.1", "8.8.8.8"}));
 }
 
+// --dns-search and --dns-option replace the host's lines; "." drops search.
+TEST(ResolvConf, SearchAndOptionFlagsReplaceTheHosts) {
+  std::string host = "search corp.example\noptions rotate\nnameserver 192.0.2.53\n";
+  EXPECT_EQ(make_resolv_conf(host, {.forwarder = "10.0.2.3",
+                                    .search = {"a.example", "b.example"},
+                                    .options = {"ndots:2", "timeout:1"}}),
+            "search a.example b.example\noptions ndots:2 timeout:1\nnameserver 10.0.2.3\n");
+  EXPECT_EQ(make_resolv_conf(host, {.forwarder = "10.0.2.3", .search = {"."}}),
+            "options rotate\nnameserver 10.0.2.3\n");
+  // No forwarder (the host's network): the host's nameservers stay.
+  EXPECT_EQ(make_resolv_conf(host, {.options = {"ndots:1"}}),
+            "search corp.example\nnameserver 192.0.2.53\noptions ndots:1\n");
+}
+
 }  // namespace
 }  // namespace sbx::net
