@@ -20,7 +20,7 @@ namespace {
 class LocalHttpServer {
  public:
   explicit LocalHttpServer(const fs::path& dir) {
-    port_ = free_port();
+    port_ = unused_loopback_port();
     pid_ = ::fork();
     if (pid_ == 0) {
       std::string port = std::to_string(port_);
@@ -52,17 +52,6 @@ class LocalHttpServer {
   }
 
  private:
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -116,6 +116,9 @@ std::string current_user_name();
 // A program is in PATH.
 bool have_program(const std::string& name);
 
+// A TCP port on 127.0.0.1 that was free a moment ago (for a server a test starts).
+int unused_loopback_port();
+
 // A unique, lower-case token for names that must not collide between tests.
 std::string unique_token();
 

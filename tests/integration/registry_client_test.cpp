@@ -457,7 +457,7 @@ class TlsRegistry {
  public:
   static std::optional<TlsRegistry> start(const fs::path& dir) {
     TlsRegistry r;
-    r.port_ = free_port();
+    r.port_ = unused_loopback_port();
     r.host_ = "127.0.0.1:" + std::to_string(r.port_);
     std::string crt = (dir / "tls.crt").string(), key = (dir / "tls.key").string();
     auto made = run_checked({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
@@ -486,17 +486,6 @@ class TlsRegistry {
   const std::string& host() const { return host_; }
 
  private:
-  static int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-  }
   int port_ = 0;
   std::string host_;
   ChildProcess child_;
