@@ -16,6 +16,12 @@ using nlohmann::json;
 
 std::string go_string(const json& v);
 
+// JSON text of a value whose strings may not be UTF-8 (file names, labels, a
+// template's own literals): bad bytes become U+FFFD instead of throwing.
+std::string json_text(const json& v) {
+  return v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string go_number(const json& v) {
   if (v.is_number_integer()) return v.dump();
   double d = v.get<double>();
@@ -143,7 +149,7 @@ Result<json> go_printf(const Args& a) {
     }
     const json& v = a[next++];
     if (verb == 'q')
-      out += v.is_string() ? json(v).dump() : go_string(v);
+      out += v.is_string() ? json_text(v) : go_string(v);
     else if (verb == 's' || verb == 'v' || verb == 'd' || verb == 't')
       out += go_string(v);
     else
@@ -177,7 +183,7 @@ const std::map<std::string, Function, std::less<>>& functions() {
       {"json",
        [](const Args& a) -> Result<json> {
          SBX_TRY(want_args(a, 1, "json"));
-         return json(a[0].dump());
+         return json(json_text(a[0]));
        }},
       {"index", index_value},
       {"len",
@@ -415,7 +421,7 @@ class Evaluator {
   static std::string describe(const Operand& op) {
     std::string text = op.kind == Operand::Kind::kVariable ? op.name : "";
     for (const auto& f : op.fields) text += "." + f;
-    return text.empty() ? (op.kind == Operand::Kind::kLiteral ? op.literal.dump() : ".") : text;
+    return text.empty() ? (op.kind == Operand::Kind::kLiteral ? json_text(op.literal) : ".") : text;
   }
 
   bool lenient_ = false;

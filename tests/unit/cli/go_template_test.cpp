@@ -90,6 +90,23 @@ TEST(GoTemplate, JsonOfTheWholeDocumentRoundTrips) {
   EXPECT_EQ(json::parse(*out), container());
 }
 
+// Found by fuzz_go_template: a string that is not UTF-8 (a template literal, a
+// label or file name in the data) is printed with U+FFFD, never a crash.
+TEST(GoTemplate, StringsThatAreNotUtf8AreReplacedNotFatal) {
+  json data = {{"Name", "a\xbc"}};
+  auto quoted = render_template("{{printf \"%q\" .Name}} {{json .Name}}", data);
+  ASSERT_TRUE(quoted) << quoted.error().message();
+  EXPECT_EQ(*quoted, "\"a\xef\xbf\xbd\" \"a\xef\xbf\xbd\"");
+  // The crash's shape: an error message that quotes a non-UTF-8 literal.
+  auto bad = render_template("{{if \"x\xbc\" 1}}{{end}}", data);
+  EXPECT_FALSE(bad);
+  // The fuzzer's input itself.
+  auto found = render_template(
+      "{{if\"and .State.Running (eq .State.Sta\xbctus \"index .noifCg.Mabels \"a\" -}}{{end}}",
+      container());
+  EXPECT_FALSE(found);
+}
+
 struct Bad {
   const char* format;
   const char* message;  // a part of the error
