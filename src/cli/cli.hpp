@@ -15,6 +15,9 @@
 
 namespace sbx::cli {
 
+// docker's exit code when the command itself failed (not the container).
+constexpr int kExitCommandFailed = 125;
+
 // Options every command sees (`sandbox --root DIR pull ...`).
 struct GlobalOptions {
   std::string root;  // empty: $XDG_DATA_HOME/sandbox

@@ -9,6 +9,7 @@
 #include "container_filter.hpp"
 #include "container_output.hpp"
 #include "go_template.hpp"
+#include "output.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/launch/start.hpp"
@@ -17,8 +18,6 @@ namespace sbx::cli {
 namespace {
 
 using containers::Containers;
-
-constexpr int kFailed = 125;
 
 Result<Containers> open_containers(const GlobalOptions& globals) {
   return Containers::open(globals.root);
@@ -41,7 +40,7 @@ CommandResult for_each(const GlobalOptions& globals, const std::vector<std::stri
     Status done = id ? action(containers, *id) : Status(std::unexpected(id.error()));
     if (!done) {
       print_error(done.error());
-      code = kFailed;
+      code = kExitCommandFailed;
     } else if (echo) {
       std::printf("%s\n", name.c_str());
     }
@@ -49,8 +48,6 @@ CommandResult for_each(const GlobalOptions& globals, const std::vector<std::stri
   std::fflush(stdout);
   return code;
 }
-
-int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 struct PsFlags {
   bool all = false, quiet = false, no_trunc = false, latest = false;
@@ -244,7 +241,7 @@ void add_rename(Registry& registry) {
   cmd->add_option("NEW_NAME", names->second, "the new name")->required();
 }
 
-void add_prune(Registry& registry) {
+void add_container_prune(Registry& registry) {
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd = registry.add("container prune", "Remove all stopped containers",
                                // `force` is captured: -f writes into it after we return.
@@ -309,7 +306,7 @@ void register_container_commands(Registry& registry) {
   add_rm(registry, "container rm");
   add_top(registry);
   add_rename(registry);
-  add_prune(registry);
+  add_container_prune(registry);
   add_cleanup(registry);
 }
 

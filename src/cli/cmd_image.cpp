@@ -24,8 +24,6 @@
 namespace sbx::cli {
 namespace {
 
-int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 Result<store::Store> open_store(const GlobalOptions& globals) {
   return store::Store::open(globals.root);
 }
@@ -292,7 +290,7 @@ void add_rmi(Registry& registry, const std::string& path) {
   cmd->add_option("IMAGE", flags->images, "image names or ids")->required();
 }
 
-void add_prune(Registry& registry) {
+void add_image_prune(Registry& registry) {
   auto all = std::make_shared<bool>(false);
   auto force = std::make_shared<bool>(false);
   CLI::App* cmd =
@@ -377,7 +375,7 @@ void register_image_commands(Registry& registry) {
   add_tag(registry, "image tag");
   add_rmi(registry, "rmi");
   add_rmi(registry, "image rm");
-  add_prune(registry);
+  add_image_prune(registry);
   add_import(registry, "import");
   add_import(registry, "image import");
   add_system(registry);

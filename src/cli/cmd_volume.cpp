@@ -12,11 +12,9 @@
 namespace sbx::cli {
 namespace {
 
-using json = nlohmann::ordered_json;
+using VolumeJson = nlohmann::ordered_json;
 using containers::VolumeInfo;
 using containers::Volumes;
-
-constexpr int kFailed = 125;
 
 Result<Volumes> open_volumes(const GlobalOptions& globals) {
   auto store = SBX_TRY(store::Store::open(globals.root));
@@ -35,12 +33,12 @@ void report(const Error& error) {
 }
 
 // docker's `volume inspect` object; an anonymous volume carries docker's label.
-json volume_json(const VolumeInfo& v) {
-  json labels = json::object();
+VolumeJson volume_json(const VolumeInfo& v) {
+  VolumeJson labels = VolumeJson::object();
   for (const auto& [k, value] : v.labels) labels[k] = value;
   if (v.anonymous) labels["com.docker.volume.anonymous"] = "";
   return {{"CreatedAt", v.created_at},  {"Driver", "local"},       {"Labels", labels},
-          {"Mountpoint", v.mountpoint}, {"Name", v.name},          {"Options", json::object()},
+          {"Mountpoint", v.mountpoint}, {"Name", v.name},          {"Options", VolumeJson::object()},
           {"Scope", "local"},           {"Anonymous", v.anonymous}};
 }
 
@@ -82,7 +80,7 @@ std::string render_volumes(const std::vector<VolumeInfo>& list, const ListFlags&
   if (f.quiet) {
     for (const auto& v : list) out += v.name + "\n";
   } else if (f.format == "json") {
-    json array = json::array();
+    VolumeJson array = VolumeJson::array();
     for (const auto& v : list) array.push_back(volume_json(v));
     out = array.dump(4) + "\n";
   } else {
@@ -114,7 +112,7 @@ void add_inspect(Registry& registry) {
   CLI::App* cmd = registry.add("volume inspect", "Show volumes in detail (JSON)",
                                [&globals = registry.globals(), names]() -> CommandResult {
                                  auto volumes = SBX_TRY(open_volumes(globals));
-                                 json array = json::array();
+                                 VolumeJson array = VolumeJson::array();
                                  for (const auto& name : *names)
                                    array.push_back(volume_json(SBX_TRY(volumes.inspect(name))));
                                  std::printf("%s\n", array.dump(4).c_str());
@@ -137,7 +135,7 @@ void add_rm(Registry& registry) {
                                  for (const auto& name : f->names) {
                                    if (auto removed = volumes.remove(name, f->force); !removed) {
                                      report(removed.error());
-                                     status = kFailed;
+                                     status = kExitCommandFailed;
                                      continue;
                                    }
                                    std::printf("%s\n", name.c_str());
@@ -154,7 +152,7 @@ struct PruneFlags {
   std::vector<std::string> filters;
 };
 
-void add_prune(Registry& registry) {
+void add_volume_prune(Registry& registry) {
   auto f = std::make_shared<PruneFlags>();
   CLI::App* cmd = registry.add(
       "volume prune", "Remove the volumes no container uses",
@@ -177,7 +175,7 @@ void add_prune(Registry& registry) {
 }  // namespace
 
 void register_volume_commands(Registry& registry) {
-  for (auto add : {add_create, add_ls, add_inspect, add_rm, add_prune}) add(registry);
+  for (auto add : {add_create, add_ls, add_inspect, add_rm, add_volume_prune}) add(registry);
 }
 
 }  // namespace sbx::cli

@@ -69,7 +69,7 @@ struct Position {
   std::filesystem::path root;             // --root DIR
 };
 
-const CLI::App* find_subcommand(const CLI::App& app, std::string_view word) {
+const CLI::App* find_visible_subcommand(const CLI::App& app, std::string_view word) {
   for (const CLI::App* sub : app.get_subcommands({}))
     if (!sub->get_group().empty() && sub->check_name(std::string(word))) return sub;
   return nullptr;
@@ -101,7 +101,7 @@ Position walk(const CLI::App& top, std::span<const std::string> done) {
       at.value_of = nullptr;
     } else if (word.size() > 1 && word.starts_with('-') && options_allowed(at)) {
       read_option(at, word);
-    } else if (const CLI::App* sub = at.arguments == 0 ? find_subcommand(*at.app, word) : nullptr) {
+    } else if (const CLI::App* sub = at.arguments == 0 ? find_visible_subcommand(*at.app, word) : nullptr) {
       at.app = sub;
       at.path = at.path.empty() ? word : at.path + " " + word;
     } else {

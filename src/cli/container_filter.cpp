@@ -8,17 +8,12 @@ namespace {
 using containers::ContainerInfo;
 using containers::ContainerStatus;
 
-constexpr const char* kKeys[] = {"name",   "id",    "status", "ancestor",
+constexpr const char* kContainerKeys[] = {"name",   "id",    "status", "ancestor",
                                  "exited", "label", "before", "since"};
 
 std::string status_word(const ContainerInfo& c) {
   if (c.status == ContainerStatus::kUnknown) return "exited";
   return std::string(containers::to_string(c.status));
-}
-
-bool any_of(const std::vector<std::string>& values,
-            const std::function<bool(const std::string&)>& match) {
-  return std::any_of(values.begin(), values.end(), match);
 }
 
 // ancestor=IMAGE: the name the container was run with (with or without a
@@ -46,7 +41,7 @@ Result<ContainerFilter> ContainerFilter::parse(const std::vector<std::string>& f
       return fail(Error("bad --filter \"" + filter + "\": want KEY=VALUE")
                       .with_hint("keys: name, id, status, ancestor, exited, label, before, since"));
     std::string key = filter.substr(0, eq);
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+    if (std::find(std::begin(kContainerKeys), std::end(kContainerKeys), key) == std::end(kContainerKeys))
       return fail(Error("invalid filter '" + key + "'")
                       .with_hint("keys: name, id, status, ancestor, exited, label, before, since"));
     std::string value = filter.substr(eq + 1);
@@ -70,16 +65,16 @@ bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_
   for (const auto& [key, values] : values_) {
     bool ok = true;
     if (key == "name")
-      ok = any_of(values, [&](const auto& v) { return c.name.find(v) != std::string::npos; });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return c.name.find(v) != std::string::npos; });
     else if (key == "id")
-      ok = any_of(values, [&](const auto& v) { return c.id.starts_with(v); });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return c.id.starts_with(v); });
     else if (key == "status")
-      ok = any_of(values, [&](const auto& v) { return status_word(c) == v; });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return status_word(c) == v; });
     else if (key == "ancestor")
-      ok = any_of(values, [&](const auto& v) { return from_image(c, v); });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return from_image(c, v); });
     else if (key == "exited")
       ok = c.exit &&
-           any_of(values, [&](const auto& v) { return std::to_string(c.exit->exit_code) == v; });
+           std::ranges::any_of(values, [&](const auto& v) { return std::to_string(c.exit->exit_code) == v; });
     else if (key == "label")  // docker: every label= term must hold
       ok = std::ranges::all_of(values, [&](const auto& v) { return has_label(c, v); });
     else if (key == "before")

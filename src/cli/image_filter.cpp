@@ -11,13 +11,8 @@
 namespace sbx::cli {
 namespace {
 
-constexpr const char* kKeys[] = {"dangling", "label", "reference", "before", "since"};
+constexpr const char* kImageKeys[] = {"dangling", "label", "reference", "before", "since"};
 constexpr const char* kKeyList = "keys: dangling, label, reference, before, since";
-
-bool any_of(const std::vector<std::string>& values,
-            const std::function<bool(const std::string&)>& match) {
-  return std::any_of(values.begin(), values.end(), match);
-}
 
 bool glob(const std::string& pattern, const std::string& text) {
   return ::fnmatch(pattern.c_str(), text.c_str(), FNM_PATHNAME) == 0;
@@ -51,7 +46,7 @@ int64_t created_ns(const ListedImage& image) {
 bool keep_matching_names(ListedImage& image, const std::vector<std::string>& patterns) {
   auto drop = [&](std::vector<std::string>& names) {
     std::erase_if(names, [&](const std::string& name) {
-      return !any_of(patterns, [&](const std::string& p) { return reference_matches(p, name); });
+      return !std::ranges::any_of(patterns, [&](const std::string& p) { return reference_matches(p, name); });
     });
   };
   bool had_tags = !image.record.repo_tags.empty();
@@ -110,7 +105,7 @@ Result<ImageFilter> ImageFilter::parse(const std::vector<std::string>& filters,
     if (eq == std::string::npos || eq == 0)
       return fail(Error("bad --filter \"" + filter + "\": want KEY=VALUE").with_hint(kKeyList));
     std::string key = filter.substr(0, eq);
-    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys))
+    if (std::find(std::begin(kImageKeys), std::end(kImageKeys), key) == std::end(kImageKeys))
       return fail(Error("invalid filter '" + key + "'").with_hint(kKeyList));
     std::string value = filter.substr(eq + 1);
     if (key == "dangling" && value != "true" && value != "false")
@@ -127,9 +122,9 @@ bool ImageFilter::matches(const ListedImage& image) const {
   for (const auto& [key, values] : values_) {
     bool ok = true;
     if (key == "dangling")
-      ok = any_of(values, [&](const auto& v) { return image.record.dangling() == (v == "true"); });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return image.record.dangling() == (v == "true"); });
     else if (key == "label")
-      ok = any_of(values, [&](const std::string& v) {
+      ok = std::ranges::any_of(values, [&](const std::string& v) {
         size_t eq = v.find('=');
         auto it = image.config.labels.find(v.substr(0, eq));
         return it != image.config.labels.end() &&

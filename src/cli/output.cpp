@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/base/strings.hpp"
@@ -28,6 +29,8 @@ std::string Table::render() const {
   }
   return out;
 }
+
+int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 std::string time_ago(int64_t then, int64_t now) {
   if (then <= 0) return "N/A";

@@ -25,6 +25,9 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// The current time in seconds since the epoch, as the tables take it.
+int64_t now();
+
 // "Less than a second ago", "3 minutes ago", "About an hour ago", "2 weeks ago".
 std::string time_ago(int64_t then, int64_t now);
 

@@ -23,7 +23,7 @@
 namespace sbx::cli {
 namespace {
 
-constexpr int kFailed = 1;
+constexpr int kRuntimeFailed = 1;
 
 // Flags engines pass that change nothing here.
 bool ignored_flag = false;
@@ -270,14 +270,14 @@ int run_runtime_cli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : kFailed;
+    return code == 0 ? 0 : kRuntimeFailed;
   }
   for (const CLI::App* sub : app.get_subcommands()) {
     if (c.g.debug) log_line(c.g, "debug", "sandbox-runtime " + sub->get_name());
     Status done = run_command_named(sub->get_name(), c, *exec);
     if (!done) {
       log_error(c.g, done.error());
-      return kFailed;
+      return kRuntimeFailed;
     }
   }
   return c.exit_code;

@@ -88,13 +88,13 @@ Result<ImageManifest> parse_manifest_doc(const json& doc) {
   return m;
 }
 
+}  // namespace
+
 std::string_view strip_parameters(std::string_view content_type) {
   content_type = content_type.substr(0, content_type.find(';'));
   while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
   return content_type;
 }
-
-}  // namespace
 
 bool is_index_media_type(std::string_view type) {
   return in(type, {media_type::kOciIndex, media_type::kDockerManifestList});

@@ -18,12 +18,6 @@ namespace {
 using detail::HttpRequest;
 using detail::HttpResponse;
 
-std::string strip_parameters(std::string_view content_type) {
-  content_type = content_type.substr(0, content_type.find(';'));
-  while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
-  return std::string(content_type);
-}
-
 Result<std::unique_ptr<RegistryClient::Impl>> connect(const Reference& reference,
                                                       RegistryOptions options, std::string scope);
 
@@ -274,7 +268,7 @@ Result<FetchedManifest> RegistryClient::fetch_manifest(
                 " MiB limit");
   if (!response.ok()) return fail(impl_->response_error(response, what));
   FetchedManifest out{.body = std::move(response.body),
-                      .media_type = strip_parameters(response.header("content-type"))};
+                      .media_type = std::string(strip_parameters(response.header("content-type")))};
   out.digest = sha256_of(out.body);
   if (wanted && *wanted != out.digest)
     return fail(what + ": digest mismatch: the registry sent content with digest " +

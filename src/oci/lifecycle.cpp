@@ -99,9 +99,9 @@ Result<ContainerState> create_locked(const StateDir& dir, const CreateOptions& o
       auto placed = SBX_TRY_CTX(cgroup::place(o.id, plan.cgroup, pid, ::getpid()), "cgroup");
       state.cgroup = placed.container.string();
     }
-    std::string json = state_json(state, ContainerStatus::kCreated);
-    SBX_TRY(run_hooks(config.hooks.prestart, "prestart", json));
-    return run_hooks(config.hooks.create_runtime, "createRuntime", json);
+    std::string state_text = state_json(state, ContainerStatus::kCreated);
+    SBX_TRY(run_hooks(config.hooks.prestart, "prestart", state_text));
+    return run_hooks(config.hooks.create_runtime, "createRuntime", state_text);
   };
   auto created = SBX_TRY(launch::create_container(plan.launch, request));
   if (created.pty_master && keep_terminal) *terminal_out = std::move(created.pty_master);

@@ -16,13 +16,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kBlock = 1 << 20;
+constexpr size_t kCopyBlock = 1 << 20;
 
 Result<ArchiveMember> copy_member_file(const fs::path& from, const fs::path& to) {
   UniqueFd in = SBX_TRY(open_file(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   UniqueFd out = SBX_TRY(open_file(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   image::Sha256 hash;
-  std::vector<char> buffer(kBlock);
+  std::vector<char> buffer(kCopyBlock);
   for (;;) {
     ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kMaxMembers = 100000;
-constexpr size_t kBlock = 1 << 16;
+constexpr size_t kArchiveReadBlock = 1 << 16;
 
 using Reader = std::unique_ptr<archive, decltype(&archive_read_free)>;
 
@@ -33,7 +33,7 @@ Error corrupt(archive* a) {
 Result<ArchiveMember> copy_member(archive* a, const fs::path& file, const std::string& name) {
   UniqueFd out = SBX_TRY(open_file(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   image::Sha256 hash;
-  std::vector<char> buffer(kBlock);
+  std::vector<char> buffer(kArchiveReadBlock);
   for (;;) {
     la_ssize_t n = archive_read_data(a, buffer.data(), buffer.size());
     if (n < 0) return fail(std::move(corrupt(a)).context(name));
@@ -144,7 +144,7 @@ Result<ArchiveContents> read_image_archive(int fd, const fs::path& staging) {
   archive_read_support_filter_bzip2(a);
   archive_read_support_format_tar(a);
   archive_read_support_format_gnutar(a);
-  if (archive_read_open_fd(a, fd, kBlock) != ARCHIVE_OK) return fail(corrupt(a));
+  if (archive_read_open_fd(a, fd, kArchiveReadBlock) != ARCHIVE_OK) return fail(corrupt(a));
   ArchiveContents contents;
   for (size_t count = 0;; ++count) {
     archive_entry* entry = nullptr;

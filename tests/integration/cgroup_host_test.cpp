@@ -18,9 +18,6 @@
 namespace sbx::it {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // True where sandbox might enforce limits: pure cgroup v2 and a systemd user
 // manager. Then the refusal tests do not apply.

@@ -16,9 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Enough to pass every fd sandbox holds while it starts a process (today 3 to 10).
 constexpr int kFirstFd = 3;

@@ -396,6 +396,10 @@ std::unique_ptr<BackgroundRun> SandboxTest::sandbox_background(const std::vector
   return std::make_unique<BackgroundRun>(args, options_for(std::move(options)));
 }
 
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 int unused_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};

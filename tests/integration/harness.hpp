@@ -119,6 +119,9 @@ bool have_program(const std::string& name);
 // A TCP port on 127.0.0.1 that was free a moment ago (for a server a test starts).
 int unused_loopback_port();
 
+// Whether `part` occurs in `text` (output checks).
+bool contains(const std::string& text, const std::string& part);
+
 // A unique, lower-case token for names that must not collide between tests.
 std::string unique_token();
 

@@ -28,9 +28,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A socket bound to 127.0.0.1 (port 0: the kernel picks); -1 on failure.
 int bound_socket(int type, uint16_t port = 0) {

@@ -109,9 +109,9 @@ struct FaultRef {
     return rig().fault_proxy + "/fault/" + nonce + "/" + mode + "/" + image;
   }
   nlohmann::json log() const {
-    auto json = nlohmann::json::parse(http_get(rig().fault_proxy, "/_rig/log?nonce=" + nonce).body,
+    auto parsed = nlohmann::json::parse(http_get(rig().fault_proxy, "/_rig/log?nonce=" + nonce).body,
                                       nullptr, false);
-    return json.is_array() ? json : nlohmann::json::array();
+    return parsed.is_array() ? parsed : nlohmann::json::array();
   }
 };
 

@@ -50,7 +50,7 @@ TEST(Harness, RigTokenServicePolicy) {
     // The JWT's payload: base64url JSON between the two dots.
     std::string payload = token.substr(token.find('.') + 1);
     payload = payload.substr(0, payload.find('.'));
-    std::string json;
+    std::string payload_json;
     int bits = 0, value = 0;
     for (char c : payload) {
       const std::string alphabet =
@@ -61,10 +61,10 @@ TEST(Harness, RigTokenServicePolicy) {
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
-        json += static_cast<char>((value >> bits) & 0xff);
+        payload_json += static_cast<char>((value >> bits) & 0xff);
       }
     }
-    return nlohmann::json::parse(json, nullptr, false)["access"][0]["actions"].dump();
+    return nlohmann::json::parse(payload_json, nullptr, false)["access"][0]["actions"].dump();
   };
   const std::vector<std::string> good{"Authorization: Basic dGVzdGVyOnRlc3RwYXNz"};
   const std::vector<std::string> bad{"Authorization: Basic dGVzdGVyOndyb25n"};  // tester:wrong

@@ -6,9 +6,6 @@
 namespace sbx::it {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 class RegistriesTest : public PullTest {
  protected:

@@ -29,9 +29,6 @@ using image::ImageManifest;
 using image::RegistryClient;
 using image::RegistryOptions;
 
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
 
 class RegistryClientTest : public ::testing::Test {
  protected:

@@ -18,9 +18,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST_F(RunTest, EchoHello) {
   auto r = run({}, payload(), {"echo", "hello"});

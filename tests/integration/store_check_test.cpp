@@ -12,9 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 class StoreCheckTest : public RunTest {
  protected:
@@ -84,10 +81,10 @@ TEST_F(StoreCheckTest, APulledStoreIsSound) {
   auto full = check({"--full"});
   EXPECT_EQ(full.exit_code, 0) << full.describe();
   EXPECT_TRUE(contains(full.err, "verifying layer 5/5")) << full.err;  // progress, on stderr
-  auto json = check({"--format", "json"});
-  auto j = nlohmann::json::parse(json.out);
-  EXPECT_FALSE(j["store_check"]["damaged"].get<bool>()) << json.out;
-  EXPECT_EQ(j["store_check"]["images"].get<int>(), 1) << json.out;
+  auto checked = check({"--format", "json"});
+  auto j = nlohmann::json::parse(checked.out);
+  EXPECT_FALSE(j["store_check"]["damaged"].get<bool>()) << checked.out;
+  EXPECT_EQ(j["store_check"]["images"].get<int>(), 1) << checked.out;
 }
 
 TEST_F(StoreCheckTest, AMissingFileIsFoundAndRepaired) {

@@ -22,9 +22,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string_view trim_newline(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
@@ -60,19 +57,6 @@ std::string echo_once_listening(uint16_t port) {
     got = echo_through(port);
   }
   return got;
-}
-
-// A port that was free a moment ago.
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 class UserNetworkTest : public RunTest {
@@ -203,7 +187,7 @@ TEST_F(UserNetworkTest, InternalNetworkHasNoRouteOut) {
 
 TEST_F(UserNetworkTest, PublishedPortReachesContainerOnNetwork) {
   ASSERT_EQ(sandbox({"network", "create", "pub"}).exit_code, 0);
-  uint16_t port = free_port();
+  uint16_t port = unused_loopback_port();
   start_server("srv", {"pub"}, {"-p", "127.0.0.1:" + std::to_string(port) + ":8080"});
   EXPECT_EQ(echo_through(port), "ping\n");
   EXPECT_EQ(sandbox({"rm", "-f", "srv"}).exit_code, 0);
@@ -373,7 +357,7 @@ TEST_F(UserNetworkTest, ContainerAndPathNetworkNamespacesAreShared) {
 TEST_F(UserNetworkTest, PublishedPortIsFreedWhenItsContainerEnds) {
   ASSERT_EQ(sandbox({"network", "create", "reuse"}).exit_code, 0);
   start_server("keeper", {"reuse"});
-  uint16_t port = free_port();
+  uint16_t port = unused_loopback_port();
   std::string publish = "127.0.0.1:" + std::to_string(port) + ":8080";
   start_server("first", {"reuse"}, {"-p", publish});
   EXPECT_EQ(echo_once_listening(port), "ping\n");

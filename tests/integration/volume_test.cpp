@@ -59,8 +59,8 @@ TEST_F(VolumeTest, CreateListInspectRemove) {
   EXPECT_TRUE(std::filesystem::is_directory(j["Mountpoint"].get<std::string>()));
   RunResult table = sandbox({"volume", "ls"});
   EXPECT_NE(table.out.find("DRIVER"), std::string::npos) << table.describe();
-  RunResult json = sandbox({"volume", "ls", "--format", "json"});
-  EXPECT_TRUE(nlohmann::json::parse(json.out, nullptr, false).is_array()) << json.describe();
+  RunResult listed = sandbox({"volume", "ls", "--format", "json"});
+  EXPECT_TRUE(nlohmann::json::parse(listed.out, nullptr, false).is_array()) << listed.describe();
   RunResult again = sandbox({"volume", "create", "data1"});
   EXPECT_EQ(again.exit_code, 125);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.describe();

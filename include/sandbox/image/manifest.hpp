@@ -121,6 +121,8 @@ struct ImageConfig {
   std::string raw_json;
 };
 
+// "application/json; charset=utf-8" -> "application/json" (a Content-Type header's type).
+std::string_view strip_parameters(std::string_view content_type);
 bool is_index_media_type(std::string_view type);
 bool is_manifest_media_type(std::string_view type);
 bool is_config_media_type(std::string_view type);

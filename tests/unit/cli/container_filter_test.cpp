@@ -21,7 +21,7 @@ ContainerInfo make(std::string name, std::string id, ContainerStatus status, std
   return c;
 }
 
-std::vector<ContainerInfo> sample() {  // newest first, as listed
+std::vector<ContainerInfo> sample_containers() {  // newest first, as listed
   return {make("web-2", "cc33", ContainerStatus::kRunning, "2026-01-03T00:00:00Z", "nginx"),
           make("db", "bb22", ContainerStatus::kExited, "2026-01-02T00:00:00Z", "postgres:16", 3),
           make("web-1", "aa11", ContainerStatus::kExited, "2026-01-01T00:00:00Z", "alpine", 0)};
@@ -30,7 +30,7 @@ std::vector<ContainerInfo> sample() {  // newest first, as listed
 std::vector<std::string> names(const std::vector<std::string>& filters) {
   auto filter = ContainerFilter::parse(filters);
   EXPECT_TRUE(filter) << filter.error().message();
-  auto out = filter->apply(sample());
+  auto out = filter->apply(sample_containers());
   EXPECT_TRUE(out) << out.error().message();
   std::vector<std::string> result;
   for (const auto& c : *out) result.push_back(c.name);
@@ -70,7 +70,7 @@ TEST(ContainerFilter, BadFiltersAreNamed) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().message(), "invalid filter 'colour'");
   EXPECT_FALSE(ContainerFilter::parse({"exited=x"}));
-  auto missing = ContainerFilter::parse({"before=nosuch"})->apply(sample());
+  auto missing = ContainerFilter::parse({"before=nosuch"})->apply(sample_containers());
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message(), "no such container: nosuch");
 }

@@ -28,7 +28,7 @@ ListedImage make(const std::string& seed, std::vector<std::string> tags, std::st
   return image;
 }
 
-std::vector<ListedImage> sample() {  // newest first, as listed
+std::vector<ListedImage> sample_images() {  // newest first, as listed
   return {make("app", {"docker.io/library/app:2", "127.0.0.1:5000/team/app:2"},
                "2026-01-03T00:00:00.5Z", {"base", "copy", "run"}, {{"role", "web"}}),
           make("step", {}, "2026-01-03T00:00:00Z", {"base", "copy"}),
@@ -50,7 +50,7 @@ std::vector<std::string> filtered(const std::vector<std::string>& filters,
                                   const std::string& repository = {}) {
   auto filter = ImageFilter::parse(filters, repository);
   EXPECT_TRUE(filter) << filter.error().message();
-  auto result = filter->apply(sample());
+  auto result = filter->apply(sample_images());
   EXPECT_TRUE(result) << result.error().message();
   return result ? names(*result) : std::vector<std::string>{"error"};
 }
@@ -87,7 +87,7 @@ TEST(ImageFilterTest, BadFiltersAreErrors) {
   EXPECT_FALSE(ImageFilter::parse({"dangling"}, ""));
   EXPECT_FALSE(ImageFilter::parse({"dangling=yes"}, ""));
   EXPECT_FALSE(ImageFilter::parse({"label="}, ""));
-  auto unknown = ImageFilter::parse({"since=nothing"}, "")->apply(sample());
+  auto unknown = ImageFilter::parse({"since=nothing"}, "")->apply(sample_images());
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message().find("no such image"), std::string::npos)
       << unknown.error().message();
@@ -95,16 +95,16 @@ TEST(ImageFilterTest, BadFiltersAreErrors) {
 
 TEST(ImageFilterTest, IntermediateImagesAreTheUntaggedParentsOfOthers) {
   // "step" is app's parent (layers and history a prefix); "orphan" is no one's.
-  EXPECT_EQ(names(without_intermediate(sample())),
+  EXPECT_EQ(names(without_intermediate(sample_images())),
             Names({"docker.io/library/app:2", "127.0.0.1:5000/team/app:2", "<none>",
                    "docker.io/library/debian:12"}));
   // The empty image `FROM scratch` starts from is everyone's parent.
-  auto with_scratch = sample();
+  auto with_scratch = sample_images();
   with_scratch.push_back(make("scratch", {}, "", {}));
   EXPECT_EQ(names(without_intermediate(with_scratch)),
             Names({"docker.io/library/app:2", "127.0.0.1:5000/team/app:2", "<none>",
                    "docker.io/library/debian:12"}));
-  auto kept = without_intermediate(sample());
+  auto kept = without_intermediate(sample_images());
   EXPECT_EQ(kept[1].record.id, digest_of("orphan"));
 }
 

@@ -9,10 +9,10 @@
 namespace sbx::launch {
 namespace {
 
-constexpr char kPasswd[] =
+constexpr char kExecPasswd[] =
     "root:x:0:0:root:/root:/bin/sh\n"
     "web:x:1000:1000:web:/home/web:/bin/sh\n";
-constexpr char kGroup[] =
+constexpr char kExecGroup[] =
     "root:x:0:\n"
     "web:x:1000:\n"
     "audio:x:29:web\n";
@@ -26,10 +26,10 @@ containers::ContainerSpec container() {
   return spec;
 }
 
-ExecInputs inputs() {
+ExecInputs exec_inputs() {
   ExecInputs in;
-  in.passwd = kPasswd;
-  in.group = kGroup;
+  in.passwd = kExecPasswd;
+  in.group = kExecGroup;
   in.host_uid = 1234;
   in.host_gid = 4321;
   in.security.seccomp = security::SeccompProgram{};
@@ -48,7 +48,7 @@ bool has(const std::vector<std::string>& env, const std::string& entry) {
 }
 
 TEST(ExecPlan, TakesTheContainersEnvCwdAndUserWithRootsHome) {
-  auto plan = make_exec_plan(container(), command({"ls", "-l"}), inputs());
+  auto plan = make_exec_plan(container(), command({"ls", "-l"}), exec_inputs());
   ASSERT_TRUE(plan) << plan.error().message();
   EXPECT_EQ(plan->process.args, (std::vector<std::string>{"ls", "-l"}));
   EXPECT_EQ(plan->process.cwd, "/srv");
@@ -66,7 +66,7 @@ TEST(ExecPlan, FlagsOverrideEnvWorkdirAndUser) {
   flags.env = {"A=exec", "B=new"};
   flags.workdir = "/tmp";
   flags.user = "web";
-  auto plan = make_exec_plan(container(), flags, inputs());
+  auto plan = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_TRUE(plan) << plan.error().message();
   EXPECT_TRUE(has(plan->process.env, "A=exec"));
   EXPECT_FALSE(has(plan->process.env, "A=container"));
@@ -81,12 +81,12 @@ TEST(ExecPlan, FlagsOverrideEnvWorkdirAndUser) {
 TEST(ExecPlan, UserAndGroupByNameOrId) {
   auto flags = command({"id"});
   flags.user = "1000:audio";
-  auto plan = make_exec_plan(container(), flags, inputs());
+  auto plan = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_TRUE(plan) << plan.error().message();
   EXPECT_EQ(plan->process.uid, 1000u);
   EXPECT_EQ(plan->process.gid, 29u);
   flags.user = "nobody";
-  auto missing = make_exec_plan(container(), flags, inputs());
+  auto missing = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message().find("nobody"), std::string::npos);
 }
@@ -94,12 +94,12 @@ TEST(ExecPlan, UserAndGroupByNameOrId) {
 TEST(ExecPlan, ContainersUserIsTheDefaultAndKeepIdMeansTheInvokingUser) {
   auto spec = container();
   spec.user = "web";
-  auto plan = make_exec_plan(spec, command({"id"}), inputs());
+  auto plan = make_exec_plan(spec, command({"id"}), exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->process.uid, 1000u);
   spec.user.clear();
   spec.keep_id = true;
-  plan = make_exec_plan(spec, command({"id"}), inputs());
+  plan = make_exec_plan(spec, command({"id"}), exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->process.uid, 1234u);
   EXPECT_EQ(plan->process.gid, 4321u);
@@ -108,13 +108,13 @@ TEST(ExecPlan, ContainersUserIsTheDefaultAndKeepIdMeansTheInvokingUser) {
 TEST(ExecPlan, TtyAddsTermAndDetachDropsTerminalAndStdin) {
   auto flags = command({"sh"});
   flags.tty = flags.interactive = true;
-  auto plan = make_exec_plan(container(), flags, inputs());
+  auto plan = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->process.terminal);
   EXPECT_TRUE(plan->process.stdin_open);
   EXPECT_TRUE(has(plan->process.env, "TERM=xterm"));
   flags.detach = true;
-  plan = make_exec_plan(container(), flags, inputs());
+  plan = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->detach);
   EXPECT_FALSE(plan->process.terminal);
@@ -122,42 +122,42 @@ TEST(ExecPlan, TtyAddsTermAndDetachDropsTerminalAndStdin) {
 }
 
 TEST(ExecPlan, RejectsNoCommandARelativeWorkdirAndABadEnvEntry) {
-  EXPECT_FALSE(make_exec_plan(container(), command({}), inputs()));
-  EXPECT_FALSE(make_exec_plan(container(), command({""}), inputs()));
+  EXPECT_FALSE(make_exec_plan(container(), command({}), exec_inputs()));
+  EXPECT_FALSE(make_exec_plan(container(), command({""}), exec_inputs()));
   auto flags = command({"ls"});
   flags.workdir = "tmp";
-  EXPECT_FALSE(make_exec_plan(container(), flags, inputs()));
+  EXPECT_FALSE(make_exec_plan(container(), flags, exec_inputs()));
   flags = command({"ls"});
   flags.env = {"=x"};
-  EXPECT_FALSE(make_exec_plan(container(), flags, inputs()));
+  EXPECT_FALSE(make_exec_plan(container(), flags, exec_inputs()));
 }
 
 TEST(ExecPlan, JoinsUserFirstAndSkipsTheHostsNetwork) {
-  auto plan = make_exec_plan(container(), command({"ls"}), inputs());
+  auto plan = make_exec_plan(container(), command({"ls"}), exec_inputs());
   ASSERT_TRUE(plan);
   int all = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
             CLONE_NEWNET | CLONE_NEWCGROUP;
   EXPECT_EQ(plan->namespaces, all);
   auto spec = container();
   spec.network = containers::NetworkMode::kHost;
-  plan = make_exec_plan(spec, command({"ls"}), inputs());
+  plan = make_exec_plan(spec, command({"ls"}), exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->namespaces, all & ~CLONE_NEWNET);
 }
 
 TEST(ExecPlan, KeepsTheContainersSeccompUnlessPrivileged) {
-  auto plan = make_exec_plan(container(), command({"ls"}), inputs());
+  auto plan = make_exec_plan(container(), command({"ls"}), exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_TRUE(plan->security.seccomp.has_value());
   auto flags = command({"ls"});
   flags.privileged = true;
-  plan = make_exec_plan(container(), flags, inputs());
+  plan = make_exec_plan(container(), flags, exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_FALSE(plan->security.seccomp.has_value());
 }
 
 TEST(ExecPlan, SearchesTheContainersPath) {
-  auto plan = make_exec_plan(container(), command({"ls"}), inputs());
+  auto plan = make_exec_plan(container(), command({"ls"}), exec_inputs());
   ASSERT_TRUE(plan);
   EXPECT_EQ(plan->command_paths, (std::vector<std::string>{"/usr/bin/ls", "/bin/ls"}));
   EXPECT_EQ(command_search_paths("./run.sh", {"PATH=/bin"}),
