@@ -31,11 +31,13 @@ give_back_build_dir() {
   done
   return 0
 }
-# A package build still running in the background (test-all stopped early) ends with it.
+# The package and sanitizer builds still running in the background (test-all stopped early)
+# end with it.
 on_exit() {
-  if [[ -n ${package_build_pid:-} ]] && kill -0 "$package_build_pid" 2>/dev/null; then
-    kill -- -"$package_build_pid" 2>/dev/null
-  fi
+  local pid
+  for pid in "${package_build_pid:-}" "${fuzz_build_pid:-}"; do
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && kill -- -"$pid" 2>/dev/null
+  done
   give_back_build_dir
 }
 trap on_exit EXIT
@@ -68,8 +70,9 @@ build_status=${PIPESTATUS[0]}
 set -e
 ((build_status == 0)) || { echo "test-all: build failed" >&2; exit 1; }
 
-# The quickstart and the .deb build in a minimal root (tests/package/) run meanwhile: most of
-# their time is a compile that the test host set-up and ctest leave room for.
+# The quickstart and the .deb build in a minimal root (tests/package/) run meanwhile, and
+# after it the sanitizer build (tests/fuzz/run.sh --build-only): most of their time is
+# compiling, which the test host set-up, ctest and the engine tests leave room for.
 PACKAGE_DIR=$BUILD_DIR/package
 if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
   mkdir -p "$PACKAGE_DIR"
@@ -78,6 +81,19 @@ if [[ ${SBX_SKIP_PACKAGE:-0} != 1 ]]; then
   setsid bash tests/package/check.sh build "$PACKAGE_DIR" >"$BUILD_DIR/package-build.log" 2>&1 &
   package_build_pid=$!
 fi
+# As the test user, as the unpacker runs in production (no device nodes, no root-only xattrs).
+fuzz_as_test_user() {
+  runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$TEST_USER" \
+    LANG=C.UTF-8 SBX_FUZZ_BUILD_DIR="$FUZZ_BUILD_DIR" bash tests/fuzz/run.sh "$@"
+}
+mkdir -p "$FUZZ_BUILD_DIR"
+chown -R "$TEST_USER:" "$FUZZ_BUILD_DIR"
+# Its failure shows again in the foreground run below, which builds what is left.
+export -f fuzz_as_test_user
+export TEST_USER FUZZ_BUILD_DIR
+setsid bash -c 'while [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; do sleep 2; done
+  fuzz_as_test_user --build-only' _ "${package_build_pid:-}" >"$BUILD_DIR/fuzz-build.log" 2>&1 &
+fuzz_build_pid=$!
 
 step "format check (clang-format, report only)"
 mapfile -t sources < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' 2>/dev/null || true)
@@ -153,12 +169,11 @@ fi
 step "unit tests under ASan and UBSan, fuzz targets (tests/fuzz/run.sh)"
 fuzz_status=0
 fuzz_start=$SECONDS
-# As the test user, as the unpacker runs in production (no device nodes, no root-only xattrs).
-mkdir -p "$FUZZ_BUILD_DIR"
-chown -R "$TEST_USER:" "$FUZZ_BUILD_DIR"
-runuser -u "$TEST_USER" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/home/$TEST_USER" \
-  LANG=C.UTF-8 SBX_FUZZ_BUILD_DIR="$FUZZ_BUILD_DIR" bash tests/fuzz/run.sh || fuzz_status=$?
-echo "test-all: tests/fuzz/run.sh took $((SECONDS - fuzz_start))s"
+wait "$fuzz_build_pid" || true
+fuzz_build_pid=
+tail -n 1 "$BUILD_DIR/fuzz-build.log"
+fuzz_as_test_user || fuzz_status=$?
+echo "test-all: tests/fuzz/run.sh took $((SECONDS - fuzz_start))s after the build"
 
 vm_status=0
 if [[ ${SBX_SKIP_VM:-0} != 1 ]]; then

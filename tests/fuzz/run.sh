@@ -6,6 +6,8 @@
 #   tests/fuzz/run.sh --long 3600 unpack a developer's campaign: no unit tests, a random seed,
 #                                        the grown corpus kept for the next run
 #   tests/fuzz/run.sh --no-unit NAME...  only fuzz the named targets (CI time)
+#   tests/fuzz/run.sh --build-only       only configure and build (test-all.sh does that in
+#                                        the background, while the integration tests run)
 # Exits non-zero on a failed unit test or any fuzz finding (crash, leak, timeout, UB, broken
 # invariant); the input is kept as <work>/crashes/<name>/. One summary line per target.
 #   SBX_FUZZ_BUILD_DIR  build tree (default <repo>/build-fuzz)
@@ -21,13 +23,15 @@ SECONDS_EACH=${SBX_FUZZ_SECONDS:-15}
 SEED=1
 LONG=0
 UNIT=1
+BUILD_ONLY=0
 TARGETS=()
 
 while (($#)); do
   case $1 in
     --long) LONG=1 UNIT=0 SEED=0 SECONDS_EACH=${2:?--long needs seconds}; shift 2 ;;
     --no-unit) UNIT=0; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --build-only) BUILD_ONLY=1; shift ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
@@ -63,6 +67,7 @@ cmake --build "$BUILD_DIR" -j"$JOBS" --target "${build_targets[@]}" 2>&1 |
 build_status=${PIPESTATUS[0]}
 set -e
 ((build_status == 0)) || { echo "run.sh: build failed" >&2; exit 1; }
+((BUILD_ONLY)) && { echo "run.sh: built, ${SECONDS}s"; exit 0; }
 
 # Sanitizer findings are fatal; leaks count. An older llvm-symbolizer cannot read clang-19's
 # debug info, so stacks are symbolized with llvm-symbolizer-19 or else addr2line.
