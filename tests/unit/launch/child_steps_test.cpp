@@ -42,6 +42,9 @@ class RecordingKernel final : public Kernel {
     return record(std::string("sethostname ") + name);
   }
   int bring_up_loopback() noexcept override { return record("lo up"); }
+  int personality(unsigned long persona) noexcept override {
+    return record("personality " + std::to_string(persona));
+  }
   int execveat(int, char* const*, char* const*) noexcept override { return record("execveat"); }
   pid_t getpid() noexcept override { return 1; }
   int run_program(const char* path, char* const*, char* const*, const struct iovec* input,
@@ -63,6 +66,9 @@ class RecordingKernel final : public Kernel {
   }
   int symlinkat(const char*, int, const char* name) noexcept override {
     return record(std::string("symlinkat ") + name);
+  }
+  int fchown(int, uid_t uid, gid_t) noexcept override {
+    return record("fchown " + std::to_string(uid));
   }
   int fstat(int, struct stat* st) noexcept override {
     *st = {};
