@@ -61,6 +61,8 @@ void register_login_commands(Registry& registry);   // login, logout
 // sandbox-runtime (runtime_cli.cpp): main() runs it when called by that name.
 int run_runtime_cli(int argc, char** argv);
 
+extern const char kBuildCommit[];  // build_info.cpp, made by cmake/build_info.cmake
+
 void register_run_commands(Registry& registry);        // run
 void register_unshare_commands(Registry& registry);    // unshare
 void register_exec_commands(Registry& registry);       // exec
