@@ -22,12 +22,15 @@ Result<rootfs::StorageDriver> container_driver(const store::Store& store,
 }
 
 // The root of a running container's PID 1, checked to be that process
-// (pid reuse) after it was opened; an empty fd when it is not running.
-UniqueFd open_running_root(const ContainerInfo& info) {
-  if (info.status != ContainerStatus::kRunning || !info.runtime) return {};
+// (pid reuse) after it was opened; an empty fd when it is not running (its
+// files are then never mounted a second time while it runs: an error).
+Result<UniqueFd> open_running_root(const ContainerInfo& info) {
+  if (info.status != ContainerStatus::kRunning || !info.runtime) return UniqueFd();
   std::string path = "/proc/" + std::to_string(info.runtime->pid) + "/root";
   UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!fd || !process_alive(info.runtime->pid, info.runtime->pid_start_time)) return {};
+  int err = errno;
+  if (!process_alive(info.runtime->pid, info.runtime->pid_start_time)) return UniqueFd();
+  if (!fd) return fail_errno("open the running container's root", path, err);
   return fd;
 }
 
@@ -43,7 +46,7 @@ Result<ContainerRoot> ContainerRoot::open(const store::Store& store, std::string
   std::vector<std::string> warnings;
   auto mode = info.spec.keep_id ? userns::Mode::kKeepId : userns::Mode::kDefault;
   root.maps_ = SBX_TRY(userns::id_maps_for_current_user(mode, warnings));
-  root.proc_root_ = open_running_root(info);
+  root.proc_root_ = SBX_TRY(open_running_root(info));
   if (root.proc_root_) {
     root.lock_ = FileLock();  // a long copy must not hold up stop or rm
     return root;

@@ -20,8 +20,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The name the source's top entry has in a staged tar (renamed on unpacking).
-constexpr const char* kTop = "top";
+// The name the top entry of a staged tar from the host has (renamed on
+// unpacking): the source's own name, which errors then show.
+std::string staged_top(const std::string& base) {
+  return base.empty() || base == "." || base == ".." ? "top" : base;
+}
 
 std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
@@ -56,11 +59,23 @@ Status copy_stream(int in_fd, int out_fd) {
   }
 }
 
+// `path` in the container's root; a missing directory on the way is said
+// as a missing path of that container.
+Result<rootfs::RootEntry> find_in_container(int root_fd, const std::string& container,
+                                            const std::string& path, bool follow) {
+  auto entry = rootfs::resolve_in_root(root_fd, path, follow);
+  if (!entry && entry.error().errno_value() == ENOENT)
+    return fail(Error("no such file or directory in container " + container + ": " + path + " (" +
+                          entry.error().message() + ")",
+                      ENOENT));
+  return entry;
+}
+
 rootfs::UnpackOptions cp_unpack_options() {
   rootfs::UnpackOptions options;
   options.whiteouts = rootfs::WhiteoutForm::kLiteral;
   options.keep_existing_types = true;
-  options.layer_name = "the copied archive";
+  options.layer_name = "archive";
   return options;
 }
 
@@ -106,7 +121,7 @@ Result<std::vector<std::string>> copy_out(const store::Store& store, const CopyA
   int tar_fd = to_stream ? out_fd : staging->fd.get();
   auto body = [&](int root_fd, std::vector<std::string>&) -> Status {
     rootfs::RootEntry entry =
-        SBX_TRY(rootfs::resolve_in_root(root_fd, src.path, options.follow_link));
+        SBX_TRY(find_in_container(root_fd, root.name(), src.path, options.follow_link));
     if (!entry.st)
       return fail(
           Error("no such file or directory in container " + root.name() + ": " + src.path, ENOENT));
@@ -126,9 +141,10 @@ Result<std::vector<std::string>> copy_out(const store::Store& store, const CopyA
   return warnings;
 }
 
-// The host source of a copy in, staged as a tar whose top entry is kTop;
-// returns whether it is a directory.
-Result<bool> stage_host_source(const std::string& src, bool follow, int tar_fd) {
+// The host source of a copy in, staged as a tar whose top entry is
+// staged_top(its name); returns that name and whether it is a directory.
+Result<std::pair<std::string, bool>> stage_host_source(const std::string& src, bool follow,
+                                                       int tar_fd) {
   std::string trimmed = src;
   while (trimmed.size() > 1 && trimmed.ends_with('/')) trimmed.pop_back();
   fs::path path(trimmed);
@@ -154,9 +170,9 @@ Result<bool> stage_host_source(const std::string& src, bool follow, int tar_fd) 
       return fail_errno("stat", real.native());
   }
   rootfs::TarWriter writer = SBX_TRY(rootfs::TarWriter::open(tar_fd));
-  SBX_TRY(rootfs::write_tree(writer, dir.get(), base, st, kTop));
+  SBX_TRY(rootfs::write_tree(writer, dir.get(), base, st, staged_top(base)));
   SBX_TRY(writer.close());
-  return S_ISDIR(st.st_mode);
+  return std::pair{staged_top(base), S_ISDIR(st.st_mode)};
 }
 
 // Host (or a tar on `in_fd` for "-") to the container: the tar is staged
@@ -166,14 +182,14 @@ Result<std::vector<std::string>> copy_in(const store::Store& store, const std::s
                                          int in_fd) {
   bool from_stream = src == "-";
   Staging staging = SBX_TRY(make_staging(store));
-  bool src_is_dir = true;
+  std::pair<std::string, bool> top{"", true};  // the staged top entry, a directory?
   if (from_stream)
     SBX_TRY_CTX(copy_stream(in_fd, staging.fd.get()), "read the archive");
   else
-    src_is_dir = SBX_TRY(stage_host_source(src, options.follow_link, staging.fd.get()));
+    top = SBX_TRY(stage_host_source(src, options.follow_link, staging.fd.get()));
   ContainerRoot root = SBX_TRY(ContainerRoot::open(store, dest.container));
   auto body = [&](int root_fd, std::vector<std::string>& warnings) -> Status {
-    rootfs::RootEntry entry = SBX_TRY(rootfs::resolve_in_root(root_fd, dest.path, true));
+    rootfs::RootEntry entry = SBX_TRY(find_in_container(root_fd, root.name(), dest.path, true));
     DestKind kind = kind_of(entry.st);
     rootfs::UnpackOptions unpack = cp_unpack_options();
     if (!options.archive) unpack.owner = {0, 0};
@@ -182,9 +198,9 @@ Result<std::vector<std::string>> copy_in(const store::Store& store, const std::s
       if (kind != DestKind::kDirectory)
         return fail(Error("destination " + dest.path + " must be a directory", ENOTDIR));
     } else {
-      CopyPlacement place = SBX_TRY(place_copy(src, src_is_dir, dest.path, kind));
+      CopyPlacement place = SBX_TRY(place_copy(src, top.second, dest.path, kind));
       // Not into DEST: the name is the one DEST resolved to in the container.
-      unpack.rebase = {kTop, place.into_dest ? place.name : entry.base};
+      unpack.rebase = {top.first, place.into_dest ? place.name : entry.base};
       if (!place.into_dest) extract = std::move(entry.parent);
     }
     if (!extract) extract = SBX_TRY(rootfs::open_dir_in_root(root_fd, entry.path));

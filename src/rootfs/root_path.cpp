@@ -16,29 +16,6 @@ constexpr int kMaxLinks = 40;  // as the kernel's MAXSYMLINKS
 
 }  // namespace
 
-std::string clean_root_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view part = path.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-      continue;
-    }
-    parts.push_back(part);
-  }
-  std::string clean;
-  for (std::string_view part : parts) {
-    if (!clean.empty()) clean += '/';
-    clean += part;
-  }
-  return clean;
-}
-
 Result<UniqueFd> open_dir_in_root(int root_fd, std::string_view path) {
   std::string clean = clean_root_path(path);
   int fd = open_in_root_raw(root_fd, clean, O_PATH | O_DIRECTORY);

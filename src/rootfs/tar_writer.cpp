@@ -217,9 +217,14 @@ Status TarWriter::add_tree_entry(const std::string& name, int dir_fd, const std:
   }
   UniqueFd fd;
   if (S_ISREG(st.st_mode)) {
-    int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // O_NONBLOCK: a file a running container swapped for a FIFO meanwhile
+    // must not block the copy (and is refused below).
+    int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (raw < 0) return fail_errno("open", name);
     fd = UniqueFd(raw);
+    struct stat now;
+    if (::fstat(fd.get(), &now) != 0 || !S_ISREG(now.st_mode))
+      return fail(name + ": changed while being read", EAGAIN);
   }
   if (archive_write_header(state_->writer.get(), entry.get()) != ARCHIVE_OK)
     return fail(error("write " + name));

@@ -193,7 +193,7 @@ TEST_F(CpTest, HostileLinksStayInsideTheContainer) {
   make_stopped("evil", "ln -s " + o +
                            "/secret /abs && mkdir -p /a/b/c && ln -s ../../../../../../.." + o +
                            "/secret /a/b/c/rel && ln -s " + o + " /linkdir && ln -s " + o +
-                           "/planted /final");
+                           "/planted /final && mkdir -p /t/tree && ln -s " + o + " /t/tree/sub");
   auto before = tree_state(outside);
   // Out: -L through absolute and relative links, a linked parent dir.
   EXPECT_NE(cp({"-L", "evil:/abs", (host_ / "o1").native()}).exit_code, 0);
@@ -202,6 +202,16 @@ TEST_F(CpTest, HostileLinksStayInsideTheContainer) {
   EXPECT_EQ(parent.exit_code, 125);
   EXPECT_NE(parent.err.find("no such"), std::string::npos) << parent.describe();
   for (const char* name : {"o1", "o2", "o3"}) EXPECT_FALSE(fs::exists(host_ / name)) << name;
+  // A directory holding such links comes out with the links as links.
+  ASSERT_EQ(cp({"evil:/a", (host_ / "o4").native()}).exit_code, 0);
+  EXPECT_TRUE(fs::is_symlink(host_ / "o4/b/c/rel"));
+  // A directory copied in whose subdirectory is a link in the container.
+  fs::create_directories(host_ / "tree/sub");
+  spit(host_ / "tree/sub/planted", "PLANTED\n");
+  RunResult linked_sub = cp({(host_ / "tree").native(), "evil:/t"});
+  EXPECT_EQ(linked_sub.exit_code, 125) << linked_sub.describe();
+  EXPECT_NE(linked_sub.err.find("cannot overwrite a non-directory"), std::string::npos)
+      << linked_sub.describe();
   // In: through a linked parent, onto links as the final name.
   spit(host_ / "payload", "PLANTED\n");
   std::string payload = (host_ / "payload").native();
