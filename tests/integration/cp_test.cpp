@@ -79,9 +79,11 @@ class CpTest : public RunTest {
     ASSERT_EQ(r.exit_code, 0) << r.describe();
   }
   // A running container `name` (sleeps until removed).
-  void make_running(const std::string& name) {
-    RunResult r =
-        sandbox({"run", "-d", "--network", "none", "--name", name, busybox(), "sleep", "100000"});
+  void make_running(const std::string& name, const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> args{"run", "-d", "--network", "none", "--name", name};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), {busybox(), "sleep", "100000"});
+    RunResult r = sandbox(args);
     ASSERT_EQ(r.exit_code, 0) << r.describe();
   }
   RunResult cp(const std::vector<std::string>& args, RunOptions options = {}) {
@@ -156,13 +158,19 @@ TEST_F(CpTest, CopiesIntoAStoppedContainerOwnedByItsRootOrKeptWithArchive) {
 }
 
 TEST_F(CpTest, RunningContainerBothWaysAndTarStreams) {
-  make_running("live");
+  make_running("live", {"-v", "cpvol:/vol"});
   spit(host_ / "note", "running\n");
   ASSERT_EQ(cp({(host_ / "note").native(), "live:/tmp/note"}).exit_code, 0);
   RunResult cat = sandbox({"exec", "live", "cat", "/tmp/note"});
   EXPECT_EQ(cat.out, "running\n") << cat.describe();
   RunResult owner = sandbox({"exec", "live", "stat", "-c", "%u:%g", "/tmp/note"});
   EXPECT_EQ(owner.out, "0:0\n") << owner.describe();
+  // A running container's volumes are seen: the file lands in the volume.
+  ASSERT_EQ(cp({(host_ / "note").native(), "live:/vol/"}).exit_code, 0);
+  EXPECT_EQ(sandbox({"exec", "live", "cat", "/vol/note"}).out, "running\n");
+  auto volume = nlohmann::json::parse(sandbox({"volume", "inspect", "cpvol"}).out, nullptr, false);
+  ASSERT_TRUE(volume.is_array() && !volume.empty());
+  EXPECT_EQ(slurp(fs::path(volume[0]["Mountpoint"].get<std::string>()) / "note"), "running\n");
   // A tar out of the container goes back in through stdin.
   ASSERT_EQ(
       sandbox({"exec", "live", "sh", "-c", "mkdir -p /pack && echo packed > /pack/p"}).exit_code,
@@ -181,6 +189,7 @@ TEST_F(CpTest, RunningContainerBothWaysAndTarStreams) {
   ASSERT_EQ(cp({"live:/tmp/pack/p", (host_ / "p").native()}).exit_code, 0);
   EXPECT_EQ(slurp(host_ / "p"), "packed\n");
   EXPECT_EQ(sandbox({"rm", "-f", "live"}).exit_code, 0);
+  EXPECT_EQ(sandbox({"volume", "rm", "cpvol"}).exit_code, 0);
 }
 
 // The container's links name a host directory holding a secret; every copy
