@@ -7,6 +7,7 @@
 
 #include "container_layers.hpp"
 #include "sandbox/containers/records.hpp"
+#include "sandbox/rootfs/root_path.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
 
 namespace sbx::containers {
@@ -51,6 +52,8 @@ Result<ContainerRoot> ContainerRoot::open(const store::Store& store, std::string
     root.lock_ = FileLock();  // a long copy must not hold up stop or rm
     return root;
   }
+  for (const MountRequest& mount : info.spec.mounts)
+    root.mounts_.push_back(rootfs::clean_root_path(mount.destination));
   root.gc_lock_ = SBX_TRY(store.lock_gc_shared());
   std::vector<fs::path> layers = SBX_TRY(container_layers(store, info));
   if (layers.size() == 1 && layers.front() == info.store_dir / "rootfs") {
@@ -71,6 +74,18 @@ Result<ContainerRoot> ContainerRoot::open(const store::Store& store, std::string
       break;
   }
   return root;
+}
+
+Status ContainerRoot::check_reachable(std::string_view path) const {
+  std::string clean = rootfs::clean_root_path(path);
+  for (const std::string& mount : mounts_) {
+    if (clean == mount || clean.starts_with(mount + "/") || mount.empty())
+      return fail(Error("/" + clean + " is on a mount of the stopped container " + name_ + " (/" +
+                            mount + "), which is not mounted while it is stopped",
+                        EBUSY)
+                      .with_hint("start it (sandbox start " + name_ + ") and copy again"));
+  }
+  return {};
 }
 
 Result<std::vector<std::string>> ContainerRoot::run(const Body& body) const {

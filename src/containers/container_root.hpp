@@ -34,6 +34,11 @@ class ContainerRoot {
 
   const std::string& name() const { return name_; }
 
+  // A stopped container's volumes, bind mounts and tmpfs are not mounted for
+  // the copy: a path on one is an error (saying to start it) rather than a
+  // copy to or from the layer hidden below the mount.
+  Status check_reachable(std::string_view path) const;
+
  private:
   ContainerRoot() = default;
 
@@ -45,6 +50,7 @@ class ContainerRoot {
   std::filesystem::path root_dir_;              // stopped, vfs: the full copy
   std::optional<rootfs::PreparedMount> mount_;  // stopped, overlay / fuse-overlayfs
   std::optional<TempDir> mount_point_;
+  std::vector<std::string> mounts_;  // stopped: mount destinations, cleaned
 };
 
 }  // namespace sbx::containers

@@ -116,6 +116,7 @@ Result<std::vector<std::string>> copy_out(const store::Store& store, const CopyA
   HostDest target{DestKind::kDirectory, {}};
   if (!to_stream) target = SBX_TRY(host_dest(dest));
   ContainerRoot root = SBX_TRY(ContainerRoot::open(store, src.container));
+  SBX_TRY(root.check_reachable(src.path));
   std::optional<Staging> staging;
   if (!to_stream) staging = SBX_TRY(make_staging(store));
   int tar_fd = to_stream ? out_fd : staging->fd.get();
@@ -188,6 +189,7 @@ Result<std::vector<std::string>> copy_in(const store::Store& store, const std::s
   else
     top = SBX_TRY(stage_host_source(src, options.follow_link, staging.fd.get()));
   ContainerRoot root = SBX_TRY(ContainerRoot::open(store, dest.container));
+  SBX_TRY(root.check_reachable(dest.path));
   auto body = [&](int root_fd, std::vector<std::string>& warnings) -> Status {
     rootfs::RootEntry entry = SBX_TRY(find_in_container(root_fd, root.name(), dest.path, true));
     DestKind kind = kind_of(entry.st);

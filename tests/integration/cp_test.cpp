@@ -250,6 +250,13 @@ TEST_F(CpTest, BadArgumentsAreClearErrors) {
   expect_error({"here:/etc", "here:/tmp"}, "between containers");
   expect_error({(host_ / "missing").native(), "here:/tmp"}, "No such file");
   expect_error({"here:/etc/passwd", (host_ / "nodir/").native()}, "does not exist");
+  // A stopped container's volume is not mounted: said, never copied beneath it.
+  RunResult made = sandbox(
+      {"run", "--network", "none", "--name", "withvol", "-v", "cpv:/vol", busybox(), "true"});
+  ASSERT_EQ(made.exit_code, 0) << made.describe();
+  spit(host_ / "f", "f\n");
+  expect_error({(host_ / "f").native(), "withvol:/vol/f"}, "not mounted while it is stopped");
+  expect_error({"withvol:/vol", (host_ / "v").native()}, "not mounted while it is stopped");
 }
 
 TEST_F(CpTest, DiffListsAddedChangedAndDeleted) {
