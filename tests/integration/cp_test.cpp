@@ -277,5 +277,22 @@ TEST_F(CpTest, DiffListsAddedChangedAndDeleted) {
   EXPECT_EQ(sandbox({"diff", "nosuch"}).exit_code, 125);
 }
 
+// vfs keeps a full copy of the container's files: cp works on it directly,
+// diff says it has no list of changes.
+TEST_F(CpTest, StoppedVfsContainerBothWays) {
+  RunResult r = sandbox({"--storage-driver", "vfs", "run", "--network", "none", "--name", "flat",
+                         busybox(), "sh", "-c", "echo flat > /flat"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  spit(host_ / "in", "into vfs\n");
+  ASSERT_EQ(cp({(host_ / "in").native(), "flat:/in"}).exit_code, 0);
+  ASSERT_EQ(cp({"flat:/in", (host_ / "back").native()}).exit_code, 0);
+  EXPECT_EQ(slurp(host_ / "back"), "into vfs\n");
+  ASSERT_EQ(cp({"flat:/flat", (host_ / "flat").native()}).exit_code, 0);
+  EXPECT_EQ(slurp(host_ / "flat"), "flat\n");
+  RunResult diff = sandbox({"diff", "flat"});
+  EXPECT_EQ(diff.exit_code, 125);
+  EXPECT_NE(diff.err.find("vfs"), std::string::npos) << diff.describe();
+}
+
 }  // namespace
 }  // namespace sbx::it
