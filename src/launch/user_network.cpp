@@ -114,6 +114,7 @@ UserNetworkLease& UserNetworkLease::operator=(UserNetworkLease&& o) noexcept {
     this->~UserNetworkLease();
     dir_ = std::exchange(o.dir_, {});
     id_ = std::exchange(o.id_, {});
+    ports_ = std::exchange(o.ports_, {});
   }
   return *this;
 }
@@ -135,7 +136,7 @@ Result<UserNetworkLease> attach_user_networks(const LaunchPlan& plan,
   std::string name = spec.name.empty() ? plan.id.substr(0, 12) : spec.name;
   SBX_TRY(net::attach_container(u.netns_dir, starter, container_pid, plan.id, name, u.networks,
                                 spec.networks, ports));
-  return UserNetworkLease(u.netns_dir, plan.id);
+  return UserNetworkLease(u.netns_dir, plan.id, std::move(ports));
 }
 
 }  // namespace sbx::launch
