@@ -18,11 +18,18 @@ namespace {
 using json = nlohmann::json;
 
 json network_object(const net::NetworkConfig& n) {
-  return {{"name", n.name},        {"id", n.id},
-          {"driver", "bridge"},    {"network_interface", n.bridge},
-          {"created", n.created},  {"subnets", {{{"subnet", n.subnet}, {"gateway", n.gateway}}}},
-          {"ipv6_enabled", false}, {"internal", n.internal},
-          {"dns_enabled", true},   {"labels", n.labels}};
+  json subnets = {{{"subnet", n.subnet}, {"gateway", n.gateway}}};
+  if (!n.subnet6.empty()) subnets.push_back({{"subnet", n.subnet6}, {"gateway", n.gateway6}});
+  return {{"name", n.name},
+          {"id", n.id},
+          {"driver", "bridge"},
+          {"network_interface", n.bridge},
+          {"created", n.created},
+          {"subnets", subnets},
+          {"ipv6_enabled", !n.subnet6.empty()},
+          {"internal", n.internal},
+          {"dns_enabled", true},
+          {"labels", n.labels}};
 }
 
 bool names_network(const ContainerInfo& info, const std::string& network) {
@@ -41,8 +48,10 @@ Result<std::string> inspect_networks_json(const Containers& containers,
   for (const auto& n : networks) {
     json j = network_object(n);
     j["containers"] = json::object();
-    for (const auto& c : net::attached_containers(dir, n.name))
+    for (const auto& c : net::attached_containers(dir, n.name)) {
       j["containers"][c.id] = {{"name", c.name}, {"ip", c.ip}};
+      if (!c.ip6.empty()) j["containers"][c.id]["ipv6"] = c.ip6;
+    }
     out.push_back(j);
   }
   return out.dump(2) + "\n";

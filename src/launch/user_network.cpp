@@ -101,6 +101,8 @@ Result<pid_t> start_slirp(const fs::path& dir, pid_t holder) {
   launch.target_pid = holder;
   launch.dir = dir;
   launch.detached = true;
+  // Outbound IPv6 for dual-stack networks, where the kernel has IPv6.
+  launch.options.enable_ipv6 = ::access("/proc/sys/net/ipv6", F_OK) == 0;
   auto slirp = SBX_TRY(net::Slirp4netns::start(launch));
   pid_t pid = slirp.pid();
   slirp.release();
