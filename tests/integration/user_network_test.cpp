@@ -493,7 +493,7 @@ TEST_F(UserNetworkTest, DualStackContainersTalkOverIpv6ByName) {
   if (::access("/proc/sys/net/ipv6", F_OK) != 0) GTEST_SKIP() << "requires: IPv6 in the kernel";
   auto made = sandbox({"network", "create", "--ipv6", "--subnet", "fd00:5b:1::/64", "dual"});
   ASSERT_EQ(made.exit_code, 0) << made.describe();
-  auto overlap = sandbox({"network", "create", "--subnet", "fd00:5b::/48", "clash"});
+  auto overlap = sandbox({"network", "create", "--subnet", "fd00:5b::/32", "clash"});
   EXPECT_EQ(overlap.exit_code, 125);
   EXPECT_TRUE(contains(overlap.err, "overlaps network dual")) << overlap.describe();
   ASSERT_EQ(sandbox({"network", "create", "--ipv6", "apart"}).exit_code, 0);
