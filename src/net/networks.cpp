@@ -411,6 +411,11 @@ std::string netavark_options_json(std::string_view container_id, std::string_vie
                             {"ipv6_enabled", !a.network.subnet6.empty()},
                             {"internal", a.network.internal},
                             {"dns_enabled", true},
+                            // slirp4netns's MTU on the bridge and veths too: a
+                            // published port's connection (slirp4netns -> DNAT ->
+                            // container) then carries 64 KiB segments through
+                            // slirp4netns's user-space TCP, not 1460-byte ones.
+                            {"options", {{"mtu", std::to_string(kDefaultMtu)}}},
                             {"ipam_options", {{"driver", "host-local"}}}};
   }
   for (const auto& p : ports)

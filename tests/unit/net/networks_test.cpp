@@ -118,6 +118,7 @@ TEST(PlanNetwork, RecordAndNetavarkJsonCarryBothSubnets) {
   EXPECT_EQ(j["network_info"]["dual"]["ipv6_enabled"], true);
   EXPECT_EQ(j["network_info"]["dual"]["subnets"].size(), 2U);
   EXPECT_EQ(j["network_info"]["dual"]["subnets"][1]["gateway"], "fd00:a::1");
+  EXPECT_EQ(j["network_info"]["dual"]["options"]["mtu"], std::to_string(kDefaultMtu));
   // A record from before IPv6 reads as IPv4 only.
   auto old = network_config_from_json(
       R"({"name":"o","id":"x","bridge":"sbx0","subnet":"10.89.0.0/24","gateway":"10.89.0.1"})");
