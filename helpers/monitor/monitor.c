@@ -46,8 +46,8 @@ struct options {
   long health_every_ms;
   char* health_argv[MAX_HEALTH_ARGS + 1];
   int health_args;
-  pid_t health_pid;              /* the probe running now, or 0 */
-  struct timespec health_next;   /* CLOCK_MONOTONIC */
+  pid_t health_pid;            /* the probe running now, or 0 */
+  struct timespec health_next; /* CLOCK_MONOTONIC */
 };
 
 static void timestamp(char* buf, size_t size) {

@@ -56,14 +56,15 @@ namespace {
 
 void add_healthcheck_run(Registry& registry) {
   auto name = std::make_shared<std::string>();
-  CLI::App* cmd = registry.add(
-      "healthcheck run", "Run a container's health check once (0: healthy, 1: unhealthy)",
-      [&globals = registry.globals(), name]() -> CommandResult {
-        auto state = SBX_TRY(launch::run_healthcheck(globals.root, *name));
-        if (!state.log.empty() && state.log.back().exit_code == 0) return 0;
-        std::printf("unhealthy\n");
-        return 1;
-      });
+  CLI::App* cmd = registry.add("healthcheck run",
+                               "Run a container's health check once (0: healthy, 1: unhealthy)",
+                               [&globals = registry.globals(), name]() -> CommandResult {
+                                 auto state = SBX_TRY(launch::run_healthcheck(globals.root, *name));
+                                 if (!state.log.empty() && state.log.back().exit_code == 0)
+                                   return 0;
+                                 std::printf("unhealthy\n");
+                                 return 1;
+                               });
   cmd->add_option("CONTAINER", *name, "container name or id")->required();
 }
 
@@ -114,15 +115,16 @@ CommandResult generate_systemd(const GlobalOptions& globals, const GenerateFlags
 
 void add_generate_systemd(Registry& registry) {
   auto f = std::make_shared<GenerateFlags>();
-  CLI::App* cmd = registry.add(
-      "generate systemd", "Print a systemd user unit that starts and stops a container",
-      [&globals = registry.globals(), f]() -> CommandResult { return generate_systemd(globals, *f); });
+  CLI::App* cmd = registry.add("generate systemd",
+                               "Print a systemd user unit that starts and stops a container",
+                               [&globals = registry.globals(), f]() -> CommandResult {
+                                 return generate_systemd(globals, *f);
+                               });
   cmd->add_flag("-n,--name", f->use_name, "Use the container's name instead of its id");
   cmd->add_flag("--new", f->fresh,
                 "Run a new container at each start (from the run that made this one) and "
                 "remove it at the stop");
-  cmd->add_option("--restart-policy", f->restart_policy,
-                  "systemd's Restart= (default on-failure)");
+  cmd->add_option("--restart-policy", f->restart_policy, "systemd's Restart= (default on-failure)");
   cmd->add_option("CONTAINER", f->name, "container name or id")->required();
 }
 

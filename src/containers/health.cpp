@@ -44,7 +44,8 @@ Result<int64_t> duration_flag(const char* flag, const std::string& text, int64_t
   if (text.empty()) return fallback;
   int64_t ns = SBX_TRY_CTX(parse_duration_ns(text), flag);
   if (ns < 0 || (!zero_ok && ns == 0) || (ns > 0 && ns < 1'000'000))
-    return fail(bad_flag(flag, text, zero_ok ? "must be 0 or at least 1ms" : "must be at least 1ms"));
+    return fail(
+        bad_flag(flag, text, zero_ok ? "must be 0 or at least 1ms" : "must be at least 1ms"));
   return ns;
 }
 
@@ -72,8 +73,7 @@ std::vector<std::string> health_command(const HealthConfig& config) {
 
 Result<int64_t> parse_duration_ns(std::string_view text) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
-      {"ns", 1},     {"us", 1e3},   {"µs", 1e3},  {"ms", 1e6},
-      {"s", 1e9},    {"m", 60e9},   {"h", 3600e9}};
+      {"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   auto invalid = [&] {
     return fail(Error("invalid duration '" + std::string(text) + "'", EINVAL)
                     .with_hint("use a number with a unit: 500ms, 30s, 1m30s, 2h"));
@@ -141,7 +141,8 @@ Result<HealthConfig> make_health_config(const HealthConfig& image, const HealthF
       duration_flag("--health-start-period", flags.start_period, config.start_period_ns, true));
   if (flags.retries) {
     if (*flags.retries < 1)
-      return fail(bad_flag("--health-retries", std::to_string(*flags.retries), "must be 1 or more"));
+      return fail(
+          bad_flag("--health-retries", std::to_string(*flags.retries), "must be 1 or more"));
     config.retries = *flags.retries;
   }
   if (any && !flags.cmd && !has_healthcheck(config))

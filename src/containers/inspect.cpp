@@ -13,7 +13,8 @@ using nlohmann::json;
 json health_json(const HealthState& health) {
   json log = json::array();
   for (const auto& p : health.log)
-    log.push_back({{"Start", p.start}, {"End", p.end}, {"ExitCode", p.exit_code}, {"Output", p.output}});
+    log.push_back(
+        {{"Start", p.start}, {"End", p.end}, {"ExitCode", p.exit_code}, {"Output", p.output}});
   return {{"Status", health.status}, {"FailingStreak", health.failing_streak}, {"Log", log}};
 }
 
@@ -119,22 +120,22 @@ json port_bindings_json(const ContainerSpec& s) {
 json host_config_json(const ContainerInfo& info) {
   const ContainerSpec& s = info.spec;
   const auto& limits = s.cgroup.limits;
-  return {{"AutoRemove", s.remove},
-          {"Privileged", s.security.privileged},
-          {"ReadonlyRootfs", s.read_only_rootfs},
-          {"CapAdd", s.security.cap_add},
-          {"CapDrop", s.security.cap_drop},
-          {"NetworkMode", network_mode(s)},
-          {"Binds", binds_json(s)},
-          {"PortBindings", port_bindings_json(s)},
-          {"RestartPolicy",
-           {{"Name", s.restart.name}, {"MaximumRetryCount", s.restart.max_retries}}},
-          {"Memory", limits.memory.value_or(0)},
-          {"MemorySwap", limits.memory_swap.value_or(0)},
-          {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
-          {"Ulimits", s.security.ulimits},
-          {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
-          {"Sysctls", s.sysctls}};
+  return {
+      {"AutoRemove", s.remove},
+      {"Privileged", s.security.privileged},
+      {"ReadonlyRootfs", s.read_only_rootfs},
+      {"CapAdd", s.security.cap_add},
+      {"CapDrop", s.security.cap_drop},
+      {"NetworkMode", network_mode(s)},
+      {"Binds", binds_json(s)},
+      {"PortBindings", port_bindings_json(s)},
+      {"RestartPolicy", {{"Name", s.restart.name}, {"MaximumRetryCount", s.restart.max_retries}}},
+      {"Memory", limits.memory.value_or(0)},
+      {"MemorySwap", limits.memory_swap.value_or(0)},
+      {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
+      {"Ulimits", s.security.ulimits},
+      {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
+      {"Sysctls", s.sysctls}};
 }
 
 // slirp4netns gives the container .100 of its --cidr (10.0.2.100 by default).

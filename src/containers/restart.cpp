@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <charconv>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/base/files.hpp"
@@ -107,8 +107,8 @@ Result<RestartRecord> read_restart_record(const Containers& containers, const st
 
 Status write_restart_record(const Containers& containers, const std::string& id,
                             const RestartRecord& record) {
-  return write_file_atomic(containers.store_dir(id) / kRestartFile,
-                           restart_record_to_json(record), 0600, Durability::kVolatile);
+  return write_file_atomic(containers.store_dir(id) / kRestartFile, restart_record_to_json(record),
+                           0600, Durability::kVolatile);
 }
 
 Status mark_stopped_by_user(const Containers& containers, const std::string& id,

@@ -33,12 +33,17 @@ std::string systemd_word(std::string_view word) {
   std::string out;
   bool quote = word.empty();
   for (char c : word) {
-    if (c == '%') out += "%%";
-    else if (c == '$') out += "$$";
-    else if (c == '\\' || c == '"') out += std::string("\\") + c;
-    else if (c == '\n') out += "\\n";
-    else out += c;
-    if (c == ' ' || c == '\t' || c == '\'' || c == ';' || c == '\n') quote = true;
+    if (c == '%')
+      out += "%%";
+    else if (c == '$')
+      out += "$$";
+    else if (c == '\\' || c == '"')
+      out += std::string("\\") + c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+    if (std::string_view(" \t'\";\\\n").find(c) != std::string_view::npos) quote = true;
   }
   return quote ? "\"" + out + "\"" : out;
 }
@@ -78,19 +83,24 @@ Result<std::string> systemd_unit(const SystemdUnitRequest& r) {
                   "# starts the container at login (systemctl --user enable; with lingering,\n"
                   "# at boot: loginctl enable-linger).\n\n"
                   "[Unit]\n"
-                  "Description=sandbox container " + r.container + "\n"
+                  "Description=sandbox container " +
+                  r.container +
+                  "\n"
                   "Wants=network-online.target\n"
                   "After=network-online.target\n\n"
                   "[Service]\n"
-                  "Restart=" + r.restart_policy + "\n"
-                  "TimeoutStopSec=" + std::to_string(r.stop_timeout + 60) + "\n";
+                  "Restart=" +
+                  r.restart_policy +
+                  "\n"
+                  "TimeoutStopSec=" +
+                  std::to_string(r.stop_timeout + 60) + "\n";
   if (r.fresh) {
     std::vector<std::string> run = {"run", "--rm", "--name", r.container};
     for (auto& w : unit_run_flags(r.run_flags)) run.push_back(std::move(w));
     run.insert(run.end(), r.run_image_args.begin(), r.run_image_args.end());
     u += "ExecStartPre=-" + exec_line(r, {"rm", "-f", r.container}) + "\n" +
-         "ExecStart=" + exec_line(r, run) + "\n" + "ExecStop=" + stop + "\n" +
-         "ExecStopPost=-" + exec_line(r, {"rm", "-f", r.container}) + "\n" +
+         "ExecStart=" + exec_line(r, run) + "\n" + "ExecStop=" + stop + "\n" + "ExecStopPost=-" +
+         exec_line(r, {"rm", "-f", r.container}) + "\n" +
          "Type=simple\n"
          "SuccessExitStatus=130 137 143\n";
   } else {

@@ -56,8 +56,8 @@ void drain(int fd, std::string& kept) {
   ssize_t n;
   while ((n = ::read(fd, buf, sizeof buf)) > 0)
     kept.append(buf, std::min(static_cast<size_t>(n),
-                              containers::kHealthOutputMax - std::min(kept.size(),
-                                                                      containers::kHealthOutputMax)));
+                              containers::kHealthOutputMax -
+                                  std::min(kept.size(), containers::kHealthOutputMax)));
 }
 
 Result<ProbeRun> run_probe(const std::filesystem::path& store_root, const std::string& id,
@@ -133,8 +133,8 @@ Result<containers::HealthState> run_healthcheck(const std::filesystem::path& sto
   probe.end = containers::now_rfc3339();
   probe.exit_code = run.exit_code;
   probe.output = std::move(run.output);
-  auto lock = SBX_TRY(FileLock::acquire(info.runtime_dir / "health.lock",
-                                        FileLock::Mode::kExclusive));
+  auto lock =
+      SBX_TRY(FileLock::acquire(info.runtime_dir / "health.lock", FileLock::Mode::kExclusive));
   auto state = containers::read_health_state(info.runtime_dir).value_or(containers::HealthState{});
   containers::record_probe(state, info.spec.health, std::move(probe), in_start_period(info));
   SBX_TRY(containers::write_health_state(info.runtime_dir, state));

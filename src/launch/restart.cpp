@@ -38,7 +38,8 @@ Status apply_restart_policy(const containers::Containers& containers, const std:
     auto info = SBX_TRY(containers.info(id));
     if (!info.spec.restart.restarts() || info.status == containers::ContainerStatus::kRunning)
       return {};
-    auto wait = containers::restart_delay(info.spec.restart, info.restart, exit_code, ran_for(info));
+    auto wait =
+        containers::restart_delay(info.spec.restart, info.restart, exit_code, ran_for(info));
     if (!wait) return {};
     auto record = info.restart;
     record.backoff_ms = wait->count();

@@ -112,8 +112,8 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 }
 
 containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
-  containers::ImageDefaults defaults{config.env,  config.entrypoint, config.cmd,
-                                     config.working_dir, config.user, config.labels,
+  containers::ImageDefaults defaults{config.env,         config.entrypoint, config.cmd,
+                                     config.working_dir, config.user,       config.labels,
                                      config.stop_signal};
   defaults.healthcheck = containers::image_health_config(config.raw_json);
   return defaults;

@@ -13,8 +13,8 @@ namespace sbx::launch {
 namespace {
 
 // The start itself, under the container's `lock`.
-Status start_locked(const containers::Containers& containers, const std::string& id,
-                    FileLock& lock, const containers::ContainerInfo& info) {
+Status start_locked(const containers::Containers& containers, const std::string& id, FileLock& lock,
+                    const containers::ContainerInfo& info) {
   if (info.status == containers::ContainerStatus::kRunning)
     return fail(Error("container " + info.name + " is already running")
                     .with_hint("stop it first, or use sandbox restart " + info.name));

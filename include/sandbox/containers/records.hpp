@@ -74,7 +74,8 @@ struct ContainerInfo {
   std::filesystem::path runtime_dir;  // runtime_root()/<store key>/<id>
   std::string started_at;             // last start (store, "started"); "" never started
   std::string storage_driver;         // as given at run ("" = the probed default)
-  std::vector<std::string> run_flags, run_image_args;  // ContainerMeta's
+  // ContainerMeta's: the `run` command line that made it.
+  std::vector<std::string> run_flags, run_image_args;
   RestartRecord restart;              // what its restart policy did (restart.json)
   bool restarting = false;            // a restart waits out its back-off
   std::optional<HealthState> health;  // while it runs with a health check

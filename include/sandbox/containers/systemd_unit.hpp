@@ -12,11 +12,11 @@
 namespace sbx::containers {
 
 struct SystemdUnitRequest {
-  std::string container;                   // the name or id the unit uses
-  std::string sandbox;                     // absolute path of the binary
-  std::vector<std::string> global_args;    // e.g. {"--root", "/x"}
+  std::string container;                      // the name or id the unit uses
+  std::string sandbox;                        // absolute path of the binary
+  std::vector<std::string> global_args;       // e.g. {"--root", "/x"}
   std::string restart_policy = "on-failure";  // systemd's Restart=
-  int stop_timeout = 10;                   // seconds
+  int stop_timeout = 10;                      // seconds
   // Without --new: the existing container is started and stopped;
   // `pid_file` is its monitor's (Type=forking).
   std::string pid_file;

@@ -22,8 +22,8 @@ TEST(RestartPolicyTest, ParsesDockersForms) {
 }
 
 TEST(RestartPolicyTest, RefusesWhatDockerRefuses) {
-  for (const char* bad : {"sometimes", "always:3", "on-failure:", "on-failure:-1",
-                          "on-failure:x", "on-failure:3x", "on-failure:99999999999"}) {
+  for (const char* bad : {"sometimes", "always:3", "on-failure:", "on-failure:-1", "on-failure:x",
+                          "on-failure:3x", "on-failure:99999999999"}) {
     auto parsed = parse_restart_policy(bad);
     ASSERT_FALSE(parsed) << bad;
     EXPECT_NE(parsed.error().message().find(bad), std::string::npos) << bad;
@@ -231,8 +231,8 @@ TEST(SystemdUnitTest, NewRunsAFreshContainer) {
   r.container = "web";
   r.sandbox = "/usr/bin/sandbox";
   r.fresh = true;
-  r.run_flags = {"-dit", "--name", "old", "--restart=always", "-e", "A=%h $HOME", "--rm", "-p",
-                 "8080:80"};
+  r.run_flags = {"-dit",       "--name", "old", "--restart=always", "-e",
+                 "A=%h $HOME", "--rm",   "-p",  "8080:80"};
   r.run_image_args = {"img", "-d", "--rm"};  // the command's own words stay
   std::string unit = systemd_unit(r).value();
   EXPECT_NE(unit.find("ExecStart=/usr/bin/sandbox run --rm --name web -it -e \"A=%%h $$HOME\" -p "
