@@ -157,9 +157,10 @@ static void health_schedule(struct options* o) {
   }
 }
 
-/* Milliseconds until the next probe is due (poll's timeout); -1 without. */
+/* Milliseconds until the next probe is due (poll's timeout); -1 without, and
+ * while a probe runs (its SIGCHLD wakes us). */
 static int health_wait_ms(const struct options* o) {
-  if (!health_enabled(o)) return -1;
+  if (!health_enabled(o) || o->health_pid > 0) return -1;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   long long ms = (long long)(o->health_next.tv_sec - now.tv_sec) * 1000 +
@@ -170,7 +171,7 @@ static int health_wait_ms(const struct options* o) {
 /* Starts a probe when one is due and none runs (the next is due an interval
  * after this one started). The probe gets no fd of ours but the binary's. */
 static void health_tick(struct options* o, const sigset_t* blocked) {
-  if (!health_enabled(o) || o->health_pid > 0 || health_wait_ms(o) > 0) return;
+  if (health_wait_ms(o) != 0) return; /* not enabled, a probe runs, or not due */
   health_schedule(o);
   pid_t pid = fork();
   if (pid != 0) {

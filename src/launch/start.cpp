@@ -12,9 +12,12 @@ namespace sbx::launch {
 
 namespace {
 
-// The start itself, under the container's `lock`.
+// The start itself, under the container's `lock`. A command that cannot be
+// exec'd ends the container at once: a user's start waits for its end to be
+// recorded; the policy's does not (that end may restart it again, and a
+// chain of waiting restarters would grow).
 Status start_locked(const containers::Containers& containers, const std::string& id, FileLock& lock,
-                    const containers::ContainerInfo& info) {
+                    const containers::ContainerInfo& info, bool by_policy = false) {
   if (info.status == containers::ContainerStatus::kRunning)
     return fail(Error("container " + info.name + " is already running")
                     .with_hint("stop it first, or use sandbox restart " + info.name));
@@ -32,9 +35,10 @@ Status start_locked(const containers::Containers& containers, const std::string&
   auto started = SBX_TRY(launch_detached(containers, id, plan, info.spec,
                                          {ahead.holder.pidfd(), ahead.holder.namespaces()}));
   if (!started.command_failed) return {};
+  if (by_policy) started.monitor.release();
   lock = FileLock();  // `container cleanup` records the end under it
   gc_lock = FileLock();
-  (void)started.monitor.wait();
+  if (!by_policy) (void)started.monitor.wait();
   return fail(command_exec_error(plan.process.args.front(), started.command_failed->errno_value()));
 }
 
@@ -43,7 +47,8 @@ Status start_locked(const containers::Containers& containers, const std::string&
 Status start_container(const containers::Containers& containers, const std::string& id) {
   auto lock = SBX_TRY(containers.lock(id));
   auto info = SBX_TRY(containers.info(id));
-  SBX_TRY(reset_restart_policy(containers, id, info));  // restart.cpp
+  if (info.status != containers::ContainerStatus::kRunning)
+    SBX_TRY(reset_restart_policy(containers, id, info));  // restart.cpp
   return start_locked(containers, id, lock, info);
 }
 
@@ -57,7 +62,7 @@ Status restart_by_policy(const containers::Containers& containers, const std::st
   auto record = info.restart;
   ++record.count;
   SBX_TRY(containers::write_restart_record(containers, id, record));
-  return start_locked(containers, id, lock, info);
+  return start_locked(containers, id, lock, info, true);
 }
 
 }  // namespace sbx::launch
