@@ -61,6 +61,19 @@ TEST_F(RestartTest, OnFailureRestartsAsOftenAsAllowedThenStaysExited) {
   EXPECT_EQ(j["HostConfig"]["RestartPolicy"]["MaximumRetryCount"], 2);
 }
 
+TEST_F(RestartTest, AForegroundRunReturnsItsExitCodeAndIsRestarted) {
+  auto r = sandbox({"run", "--network", "none", "--name", "fg", "--restart", "on-failure:1",
+                    payload(), "payload", "exit", "4"});
+  EXPECT_EQ(r.exit_code, 4) << r.describe();
+  ASSERT_TRUE(eventually([&] { return restart_count("fg") == 1 && settled("fg"); },
+                         std::chrono::seconds(60)))
+      << inspect("fg").dump(2);
+  std::string id = inspect("fg")["Id"];
+  ASSERT_TRUE(eventually([&] { return processes_naming(id).empty(); }, std::chrono::seconds(30)));
+  EXPECT_EQ(restart_count("fg"), 1);
+  EXPECT_EQ(inspect("fg")["State"]["ExitCode"], 4);
+}
+
 TEST_F(RestartTest, OnFailureDoesNotRestartASuccess) {
   std::string id = run_detached({"--restart", "on-failure"}, {"payload", "exit", "0"});
   ASSERT_TRUE(eventually([&] { return settled(id) && processes_naming(id).empty(); },
