@@ -2,6 +2,7 @@
  *
  *   sandbox-monitor --pid PID --log FILE [--out FD --err FD | --pty FD]
  *                   [--stdin FD] [--kill-on-exit PID]... [--exe FD]
+ *                   [--health-every MS --health-arg ARG...]
  *                   -- CLEANUP-COMMAND... (an argument "{exit}" becomes the exit code)
  *
  * The launcher (sandbox run -d / start) cloned the container and then exec'd
@@ -12,7 +13,11 @@
  * (P: a partial line, continued by the next record). Then we end the helpers
  * given with --kill-on-exit (slirp4netns) and exec the cleanup command (with
  * --exe FD: that file, i.e. the sandbox binary, by fd). Static and small:
- * one per running container. */
+ * one per running container.
+ *
+ * With --health-every, every MS milliseconds while the container runs we
+ * fork and exec the --health-arg words (`sandbox healthcheck run ID`, by
+ * --exe FD), one probe at a time; it records the result itself. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +32,7 @@
 #include <unistd.h>
 
 #define MAX_KILL 8
+#define MAX_HEALTH_ARGS 16
 
 struct options {
   pid_t pid;
@@ -36,6 +42,12 @@ struct options {
   pid_t kill_on_exit[MAX_KILL];
   int kills;
   char** cleanup;
+  /* health checks */
+  long health_every_ms;
+  char* health_argv[MAX_HEALTH_ARGS + 1];
+  int health_args;
+  pid_t health_pid;            /* the probe running now, or 0 */
+  struct timespec health_next; /* CLOCK_MONOTONIC */
 };
 
 static void timestamp(char* buf, size_t size) {
@@ -113,6 +125,10 @@ static int parse_args(int argc, char** argv, struct options* o) {
       o->exe = parse_fd(v);
     else if (strcmp(a, "--kill-on-exit") == 0 && o->kills < MAX_KILL)
       o->kill_on_exit[o->kills++] = (pid_t)parse_fd(v);
+    else if (strcmp(a, "--health-every") == 0)
+      o->health_every_ms = strtol(v, NULL, 10);
+    else if (strcmp(a, "--health-arg") == 0 && o->health_args < MAX_HEALTH_ARGS)
+      o->health_argv[o->health_args++] = (char*)v;
     else
       return -1;
   }
@@ -125,8 +141,57 @@ static int exit_code_of(int status) {
   return 255;
 }
 
+/* ---- health checks ---- */
+
+static int health_enabled(const struct options* o) {
+  return o->health_every_ms > 0 && o->health_args > 0 && o->exe >= 0;
+}
+
+static void health_schedule(struct options* o) {
+  clock_gettime(CLOCK_MONOTONIC, &o->health_next);
+  o->health_next.tv_sec += o->health_every_ms / 1000;
+  o->health_next.tv_nsec += (o->health_every_ms % 1000) * 1000000L;
+  if (o->health_next.tv_nsec >= 1000000000L) {
+    o->health_next.tv_sec += 1;
+    o->health_next.tv_nsec -= 1000000000L;
+  }
+}
+
+/* Milliseconds until the next probe is due (poll's timeout); -1 without, and
+ * while a probe runs (its SIGCHLD wakes us). */
+static int health_wait_ms(const struct options* o) {
+  if (!health_enabled(o) || o->health_pid > 0) return -1;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ms = (long long)(o->health_next.tv_sec - now.tv_sec) * 1000 +
+                 (o->health_next.tv_nsec - now.tv_nsec) / 1000000;
+  return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
+/* Starts a probe when one is due and none runs (the next is due an interval
+ * after this one started). The probe gets no fd of ours but the binary's. */
+static void health_tick(struct options* o, const sigset_t* blocked) {
+  if (health_wait_ms(o) != 0) return; /* not enabled, a probe runs, or not due */
+  health_schedule(o);
+  pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) o->health_pid = pid;
+    return;
+  }
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fd != o->exe) close(fd);
+  sigprocmask(SIG_UNBLOCK, blocked, NULL);
+  extern char** environ;
+  syscall(SYS_execveat, o->exe, "", o->health_argv, environ, AT_EMPTY_PATH);
+  _exit(127);
+}
+
+static void health_reaped(struct options* o, pid_t pid) {
+  if (pid == o->health_pid) o->health_pid = 0;
+}
+
 /* Copies output until the container exits and its streams are drained. */
-static int watch(struct options* o, int sigfd) {
+static int watch(struct options* o, int sigfd, const sigset_t* blocked) {
   int status = -1, have_status = 0;
   int fds[3] = {o->out, o->err, o->pty};
   const char* names[3] = {"stdout", "stderr", "stdout"};
@@ -142,7 +207,7 @@ static int watch(struct options* o, int sigfd) {
     }
     if (have_status && open_streams == 0) break;
     /* After the exit only drain: a stream still held open elsewhere must not keep us. */
-    int rc = poll(p, 4, have_status ? 200 : -1);
+    int rc = poll(p, 4, have_status ? 200 : health_wait_ms(o));
     if (rc < 0 && errno != EINTR) break;
     if (rc == 0 && have_status) break;
     for (int i = 0; i < 3; ++i)
@@ -157,11 +222,14 @@ static int watch(struct options* o, int sigfd) {
     }
     int ws;
     pid_t r;
-    while ((r = waitpid(-1, &ws, WNOHANG)) > 0)
+    while ((r = waitpid(-1, &ws, WNOHANG)) > 0) {
+      health_reaped(o, r);
       if (r == o->pid) {
         status = ws;
         have_status = 1;
       }
+    }
+    if (!have_status) health_tick(o, blocked);
   }
   return have_status ? exit_code_of(status) : 255;
 }
@@ -210,7 +278,12 @@ int main(int argc, char** argv) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  int code = watch(&o, sigfd);
+  if (health_enabled(&o)) health_schedule(&o);
+  int code = watch(&o, sigfd, &set);
+  if (o.health_pid > 0) { /* a probe of a container that is gone */
+    kill(o.health_pid, SIGKILL);
+    waitpid(o.health_pid, NULL, 0);
+  }
   end_helpers(&o);
   if (o.in >= 0) close(o.in);
 

@@ -9,6 +9,7 @@
 #include "container_filter.hpp"
 #include "container_output.hpp"
 #include "go_template.hpp"
+#include "lifecycle_flags.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/launch/start.hpp"
@@ -272,6 +273,7 @@ void add_cleanup(Registry& registry) {
                      SBX_TRY(containers::finish_container(
                          containers, f->id,
                          containers::ExitRecord{f->exit_code, false, containers::now_rfc3339()}));
+                     SBX_TRY(launch::apply_restart_policy(containers, f->id, f->exit_code));
                      return 0;
                    });
   cmd->add_option("--exit-code", f->exit_code, "the container's exit code");
@@ -311,6 +313,7 @@ void register_container_commands(Registry& registry) {
   add_rename(registry);
   add_prune(registry);
   add_cleanup(registry);
+  register_lifecycle_commands(registry);  // cmd_lifecycle.cpp
 }
 
 }  // namespace sbx::cli

@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "command_lookup.hpp"
+#include "lifecycle_flags.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/run.hpp"
 
@@ -49,6 +50,9 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (cmd.hostname_option->count()) options.flags.hostname = cmd.hostname;
   if (!cmd.workdir.empty()) options.flags.workdir = cmd.workdir;
   if (!cmd.user.empty()) options.flags.user = cmd.user;
+  CommandLine line = own_command_line(rest.size());  // for generate systemd --new
+  options.command_flags = std::move(line.flags);
+  options.command_image_args = std::move(line.image_args);
   RunProgress progress;
   if (options.flags.detach) {
     auto started = SBX_TRY(launch::run_container_detached(options, progress));
@@ -127,6 +131,7 @@ void add_flags(CLI::App* sub, RunCommand& c) {
                   "Set a namespaced kernel parameter KEY=VALUE (kernel.msg*, kernel.sem, "
                   "kernel.shm*, fs.mqueue.*, net.*)");
   add_limit_flags(sub, f.limits, true);  // cmd_cgroup.cpp
+  add_lifecycle_flags(sub, f);           // cmd_lifecycle.cpp
 }
 
 }  // namespace

@@ -117,6 +117,7 @@ Status remove_container(const Containers& containers, const std::string& id, boo
       !path_exists(containers.runtime_dir(id)))
     return with_context(containers.remove(id, remove_container_tree), "remove " + id.substr(0, 12));
   auto info = SBX_TRY(std::move(found));
+  end_pending_restart(containers, id);  // a restart policy's next start
   if (info.status == ContainerStatus::kRunning) {
     if (!force)
       return fail(Error("cannot remove container " + info.name + ": it is running")

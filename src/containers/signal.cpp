@@ -71,6 +71,7 @@ Status kill_container(const Containers& containers, const std::string& id, int s
   if (!pid)
     return fail(Error("container " + info.name + " is not running")
                     .with_hint("start it first: sandbox start " + info.name));
+  SBX_TRY(mark_stopped_by_user(containers, id, info.spec));
   if (::kill(*pid, signal) != 0) return fail_errno("kill", "container " + info.name);
   return {};
 }
@@ -80,6 +81,7 @@ Status stop_container(const Containers& containers, const std::string& id,
   {
     auto lock = SBX_TRY(containers.lock(id));
     auto info = SBX_TRY(containers.info(id));
+    SBX_TRY(mark_stopped_by_user(containers, id, info.spec));  // before its end is seen
     auto pid = running_pid(info);
     if (!pid) return {};  // docker: stopping a stopped container succeeds
     int signal = SIGTERM;

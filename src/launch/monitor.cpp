@@ -96,6 +96,26 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("sandbox");
 }
 
+// The monitor's health probes: `sandbox --root R healthcheck run ID`, by its
+// --exe fd, every interval.
+void add_health_args(std::vector<std::string>& args, const containers::ContainerSpec& spec,
+                     const std::filesystem::path& store_root, const std::string& id) {
+  if (!containers::has_healthcheck(spec.health)) return;
+  int64_t ms = std::max<int64_t>(containers::health_interval_ns(spec.health) / 1'000'000, 1);
+  args.insert(args.end(), {"--health-every", std::to_string(ms)});
+  for (const std::string& word :
+       {std::string("sandbox"), std::string("--root"), store_root.string(),
+        std::string("healthcheck"), std::string("run"), id})
+    args.insert(args.end(), {"--health-arg", word});
+}
+
+// monitor.pid in the runtime dir: `generate systemd`'s PIDFile= (the
+// launcher's pid is the monitor's once it execs it).
+Status write_monitor_pid(const std::filesystem::path& runtime_dir) {
+  return write_file_atomic(runtime_dir / "monitor.pid", std::to_string(::getpid()) + "\n", 0600,
+                           Durability::kVolatile);
+}
+
 struct LauncherContext {
   const containers::Containers* containers;
   const std::string* id;
@@ -115,6 +135,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   auto launched = SBX_TRY(launch(*c.plan, *c.spec, c.containers->runtime_dir(id), c.ahead));
   SBX_TRY(
       c.containers->write_runtime_state(id, describe_launched(launched, ::getpid(), started_at)));
+  SBX_TRY(write_monitor_pid(c.containers->runtime_dir(id)));
   UniqueFd pty = launched.process.take_pty_master();
   UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   std::vector<std::string> args = {"sandbox-monitor", "--pid",
@@ -140,6 +161,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   }
   if (pid_t helper = launched.network.helper_pid(); helper > 0)
     args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
+  add_health_args(args, *c.spec, c.containers->store_root(), id);
   args.insert(args.end(), {"--", self_exe(), "--root", c.containers->store_root().string(),
                            "container", "cleanup", "--exit-code", "{exit}", id});
   // Our ends of the container's stdio go; only the monitor's ends stay.

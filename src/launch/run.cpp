@@ -23,6 +23,7 @@
 #include "sandbox/images/tree_remover.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/plan.hpp"
+#include "sandbox/launch/start.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/namespace_holder.hpp"
 #include "spawn.hpp"
@@ -101,7 +102,8 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
                                                        containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
-  containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver};
+  containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver,
+                                 options.command_flags, options.command_image_args};
   auto plan = SBX_TRY(plan_container(store, image, spec, id, containers.runtime_dir(id), maps,
                                      options.storage_driver));
   return Prepared{std::move(store),   std::move(gc_lock), std::move(containers), id,
@@ -178,6 +180,7 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   // Best effort: `rm -f` may have removed the container meanwhile.
   (void)finish_container(p.containers, p.id,
                          containers::ExitRecord{code, false, containers::now_rfc3339()});
+  if (p.spec.restart.restarts()) restart_in_background(p.containers, p.id, code);
   return code;
 }
 

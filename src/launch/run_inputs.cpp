@@ -117,8 +117,11 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 }
 
 containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
-  return {config.env,  config.entrypoint, config.cmd,        config.working_dir,
-          config.user, config.labels,     config.stop_signal};
+  containers::ImageDefaults defaults{config.env,         config.entrypoint, config.cmd,
+                                     config.working_dir, config.user,       config.labels,
+                                     config.stop_signal};
+  defaults.healthcheck = containers::image_health_config(config.raw_json);
+  return defaults;
 }
 
 Status check_bind_sources(const containers::ContainerSpec& spec) {

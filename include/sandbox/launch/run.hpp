@@ -17,6 +17,8 @@ struct RunOptions {
   std::filesystem::path store_root;  // empty: the default store
   std::string storage_driver;        // empty: the probed best for this host
   containers::RunFlags flags;
+  // The command line as typed (ContainerMeta's run_flags, run_image_args).
+  std::vector<std::string> command_flags, command_image_args;
 };
 
 // Returns the container's exit code (the command's status, 128+N for a
