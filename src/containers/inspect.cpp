@@ -13,9 +13,10 @@ json state_json(const ContainerInfo& info) {
   bool running = info.status == ContainerStatus::kRunning;
   std::string status(to_string(info.status));
   if (info.status == ContainerStatus::kUnknown) status = "exited";  // end not recorded
+  if (info.paused) status = "paused";
   return {{"Status", status},
           {"Running", running},
-          {"Paused", false},
+          {"Paused", info.paused},
           {"Restarting", false},
           {"OOMKilled", info.exit ? info.exit->oom_killed : false},
           {"Dead", false},

@@ -8,7 +8,8 @@
 
 namespace sbx::launch {
 
-Status start_container(const containers::Containers& containers, const std::string& id) {
+Status start_container(const containers::Containers& containers, const std::string& id,
+                       bool wait_for_attach) {
   auto lock = SBX_TRY(containers.lock(id));
   auto info = SBX_TRY(containers.info(id));
   if (info.status == containers::ContainerStatus::kRunning)
@@ -26,7 +27,8 @@ Status start_container(const containers::Containers& containers, const std::stri
                                      info.storage_driver));
   SBX_TRY(ahead.holder.await_ready());
   auto started = SBX_TRY(launch_detached(containers, id, plan, info.spec,
-                                         {ahead.holder.pidfd(), ahead.holder.namespaces()}));
+                                         {ahead.holder.pidfd(), ahead.holder.namespaces()},
+                                         wait_for_attach));
   if (!started.command_failed) return {};
   lock = FileLock();  // `container cleanup` records the end under it
   gc_lock = FileLock();

@@ -9,7 +9,9 @@
 namespace sbx::launch {
 
 // Re-planned from config.json, same upper layer, under a new monitor. An
-// error when it runs.
-Status start_container(const containers::Containers& containers, const std::string& id);
+// error when it runs. `wait_for_attach` (start -a): the monitor holds the
+// output until the first attach client connects (up to 10 s).
+Status start_container(const containers::Containers& containers, const std::string& id,
+                       bool wait_for_attach = false);
 
 }  // namespace sbx::launch
