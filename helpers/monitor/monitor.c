@@ -83,6 +83,11 @@ static struct attach_state {
   int* in;                /* the stdin pipe */
 } attach = {-1, {0}, {0}, NULL, NULL};
 
+/* A client whose flags came and whose sending side is shut. */
+static int attach_input_ended(int i) {
+  return attach.client[i] >= 0 && attach.flags[i] >= 0 && (attach.flags[i] & ATTACH_INPUT_ENDED);
+}
+
 static void attach_drop(int i) {
   close(attach.client[i]);
   attach.client[i] = -1;
@@ -167,7 +172,7 @@ static int attach_poll_fill(struct pollfd* p) {
   p[n++].events = POLLIN;
   for (int i = 0; i < MAX_CLIENTS; ++i) {
     p[n].fd = attach.client[i];
-    p[n++].events = attach.client[i] >= 0 && (attach.flags[i] & ATTACH_INPUT_ENDED) ? 0 : POLLIN;
+    p[n++].events = attach_input_ended(i) ? 0 : POLLIN;
   }
   return n;
 }
@@ -176,7 +181,7 @@ static void attach_poll_handle(const struct pollfd* p, int n) {
   if (n == 0) return;
   for (int i = 0; i < MAX_CLIENTS; ++i) {
     if (attach.client[i] < 0 || !p[i + 1].revents) continue;
-    if (attach.flags[i] >= 0 && (attach.flags[i] & ATTACH_INPUT_ENDED))
+    if (attach_input_ended(i))
       attach_drop(i); /* POLLHUP: it went */
     else
       attach_receive(i);
