@@ -9,9 +9,9 @@
 #include "container_filter.hpp"
 #include "container_output.hpp"
 #include "go_template.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
-#include "sandbox/containers/events.hpp"
 #include "sandbox/launch/attach.hpp"
 #include "sandbox/launch/start.hpp"
 
@@ -218,19 +218,19 @@ void add_attach(Registry& registry) {
     std::string name;
   };
   auto f = std::make_shared<Flags>();
-  CLI::App* cmd =
-      registry.add("attach", "Attach to a running container's output and input",
-                   [&globals = registry.globals(), f]() -> CommandResult {
-                     auto containers = SBX_TRY(open_containers(globals));
-                     std::string id = SBX_TRY(containers.resolve(f->name));
-                     launch::AttachOptions options;
-                     options.input = !f->no_stdin;
-                     options.sig_proxy = f->sig_proxy;
-                     return launch::attach_container(containers, id, options);
-                   });
+  CLI::App* cmd = registry.add("attach", "Attach to a running container's output and input",
+                               [&globals = registry.globals(), f]() -> CommandResult {
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(f->name));
+                                 launch::AttachOptions options;
+                                 options.input = !f->no_stdin;
+                                 options.sig_proxy = f->sig_proxy;
+                                 return launch::attach_container(containers, id, options);
+                               });
   cmd->add_flag("--no-stdin", f->no_stdin, "Do not attach our input");
   cmd->add_flag("--sig-proxy", f->sig_proxy,
-                "Send the signals we get to the container (default true, --sig-proxy=false stops it; not with -t)");
+                "Send the signals we get to the container (default true, --sig-proxy=false stops "
+                "it; not when it has a terminal)");
   cmd->add_option("CONTAINER", f->name, "container name or id")->required();
   cmd->footer(
       "Detach with ctrl-p ctrl-q (on a terminal, when input is attached); the container goes\n"
@@ -244,8 +244,8 @@ void add_pause(Registry& registry, bool pause) {
       pause ? "Pause all processes within one or more containers (cgroup v2 freezer)"
             : "Unpause all processes within one or more containers",
       [&globals = registry.globals(), names, pause]() -> CommandResult {
-        return for_each(globals, *names, pause ? containers::pause_container
-                                               : containers::unpause_container);
+        return for_each(globals, *names,
+                        pause ? containers::pause_container : containers::unpause_container);
       });
   cmd->add_option("CONTAINER", *names, "container names or ids")->required();
 }

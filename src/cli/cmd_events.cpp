@@ -74,14 +74,12 @@ CommandResult events(const GlobalOptions& globals, const EventsFlags& f) {
 
 void add_events(Registry& registry) {
   auto f = std::make_shared<EventsFlags>();
-  CLI::App* cmd = registry.add("events", "Get real time events from the store's event log",
-                               [&globals = registry.globals(), f]() -> CommandResult {
-                                 return events(globals, *f);
-                               });
+  CLI::App* cmd = registry.add(
+      "events", "Get real time events from the store's event log",
+      [&globals = registry.globals(), f]() -> CommandResult { return events(globals, *f); });
   cmd->add_option("--since", f->since,
                   "Show events since this time (unix seconds, RFC 3339, or 10m ago)");
-  cmd->add_option("--until", f->until,
-                  "Stop at this time (without it: follow until interrupted)");
+  cmd->add_option("--until", f->until, "Stop at this time (without it: follow until interrupted)");
   cmd->add_option("-f,--filter", f->filters,
                   "KEY=VALUE: type (container, image), event, container, image");
   cmd->add_option("--format", f->format, "json or a Go template ('{{.Action}} {{.Actor.ID}}')");

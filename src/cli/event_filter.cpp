@@ -2,6 +2,7 @@
 #include "event_filter.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "sandbox/store/records.hpp"
@@ -17,14 +18,13 @@ std::optional<int64_t> parse_duration(std::string_view text) {
   int64_t total = 0;
   while (!text.empty()) {
     size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
-      ++digits;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
     if (digits == 0 || digits > 12) return std::nullopt;
     int64_t value = std::stoll(std::string(text.substr(0, digits)));
     text.remove_prefix(digits);
     static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-        {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", kSecond}, {"m", 60 * kSecond},
-        {"h", 3600 * kSecond}};
+        {"ns", 1},      {"us", 1000},        {"ms", 1000000},
+        {"s", kSecond}, {"m", 60 * kSecond}, {"h", 3600 * kSecond}};
     bool found = false;
     for (const auto& [unit, scale] : kUnits)
       if (text.starts_with(unit)) {  // "ms" is tried before "m"
@@ -42,10 +42,10 @@ std::optional<int64_t> parse_duration(std::string_view text) {
 std::optional<int64_t> parse_unix(std::string_view text) {
   size_t dot = text.find('.');
   std::string_view whole = text.substr(0, dot);
+  if (whole.empty() || !std::isdigit(static_cast<unsigned char>(whole[0]))) return std::nullopt;
   int64_t seconds = 0;
   auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
-  if (ec != std::errc() || end != whole.data() + whole.size() || whole.empty())
-    return std::nullopt;
+  if (ec != std::errc() || end != whole.data() + whole.size() || whole.empty()) return std::nullopt;
   int64_t nanos = 0;
   if (dot != std::string_view::npos) {
     std::string_view fraction = text.substr(dot + 1);
@@ -63,6 +63,10 @@ std::optional<int64_t> parse_unix(std::string_view text) {
 std::optional<int64_t> parse_rfc3339_nano(std::string_view text) {
   std::string full(text);
   if (full.size() == 10) full += "T00:00:00Z";  // 2026-01-02
+  int month = 0, day = 0;                       // the parser below would roll 2026-13-45 over
+  if (full.size() < 10 || std::sscanf(full.c_str() + 5, "%2d-%2d", &month, &day) != 2 ||
+      month < 1 || month > 12 || day < 1 || day > 31)
+    return std::nullopt;
   int64_t seconds = store::parse_rfc3339(full);
   if (seconds < 0) return std::nullopt;
   int64_t nanos = 0;
@@ -147,8 +151,8 @@ bool EventFilter::matches(const store::Event& event) const {
 }
 
 std::string event_text(const store::Event& event) {
-  std::string text = rfc3339_nano(event.time_nano) + " " + event.type + " " + event.action + " " +
-                     event.id;
+  std::string text =
+      rfc3339_nano(event.time_nano) + " " + event.type + " " + event.action + " " + event.id;
   std::string attributes;
   for (const auto& [key, value] : event.attributes)
     attributes += (attributes.empty() ? "" : ", ") + key + "=" + value;

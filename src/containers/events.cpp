@@ -43,15 +43,15 @@ using namespace std::chrono_literals;
 // The container's cgroup, or the refusal saying why there is none.
 Result<std::filesystem::path> freezer_of(const ContainerInfo& info, std::string_view verb) {
   if (info.status != ContainerStatus::kRunning || !info.runtime)
-    return fail(Error("cannot " + std::string(verb) + " container " + info.name +
-                      ": it is not running")
-                    .with_hint("start it first: sandbox start " + info.name));
+    return fail(
+        Error("cannot " + std::string(verb) + " container " + info.name + ": it is not running")
+            .with_hint("start it first: sandbox start " + info.name));
   std::filesystem::path cgroup = info.runtime->cgroup_path;
   if (cgroup.empty() || !path_exists(cgroup / "cgroup.freeze"))
     return fail(Error("cannot " + std::string(verb) + " container " + info.name +
-                      ": it has no cgroup v2 cgroup of its own, and the freezer works on one "
-                      "(sandbox places a container in a cgroup only when it has limits, on a "
-                      "host with cgroup v2 delegated to the user)",
+                          ": it has no cgroup v2 cgroup of its own, and the freezer works on one "
+                          "(sandbox places a container in a cgroup only when it has limits, on a "
+                          "host with cgroup v2 delegated to the user)",
                       EOPNOTSUPP)
                     .with_hint("run it with a limit (e.g. --pids-limit 4096) on a cgroup v2 host "
                                "with a systemd user session or a delegated cgroup subtree; "

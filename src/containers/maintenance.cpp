@@ -38,7 +38,8 @@ Result<store::RemoveResult> remove_image(const store::Store& store, std::string_
   collect_abandoned_containers(store);
   auto removed = SBX_TRY(store.remove_image(text, force, images::userns_tree_remover()));
   std::string image_id = removed.deleted.empty() ? "" : removed.deleted.front().str();
-  for (const auto& name : removed.untagged) images::record_image_event(store, "untag", image_id, name);
+  for (const auto& name : removed.untagged)
+    images::record_image_event(store, "untag", image_id, name);
   for (const auto& id : removed.deleted) images::record_image_event(store, "delete", id.str(), "");
   return removed;
 }

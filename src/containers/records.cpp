@@ -144,7 +144,8 @@ Result<ContainerInfo> Containers::info(const std::string& id) const {
   if (auto exited = read_file(info.store_dir / kExited))
     if (auto parsed = exit_record_from_json(*exited)) info.exit = std::move(*parsed);
   info.status = derive_status(info);
-  info.paused = info.status == ContainerStatus::kRunning && cgroup_frozen(info.runtime->cgroup_path);
+  info.paused =
+      info.status == ContainerStatus::kRunning && cgroup_frozen(info.runtime->cgroup_path);
   return info;
 }
 

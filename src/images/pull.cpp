@@ -4,8 +4,8 @@
 #include <ctime>
 
 #include "layers.hpp"
-#include "sandbox/store/events.hpp"
 #include "sandbox/image/registries_conf.hpp"
+#include "sandbox/store/events.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/id_map.hpp"
 

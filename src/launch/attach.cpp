@@ -33,8 +33,7 @@ Result<sockaddr_un> socket_address(const std::filesystem::path& dir, UniqueFd& d
   if (!dir_fd) return fail_errno("open", dir.native());
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d/attach",
-                dir_fd.get());
+  std::snprintf(address.sun_path, sizeof address.sun_path, "/proc/self/fd/%d/attach", dir_fd.get());
   return address;
 }
 
@@ -118,7 +117,7 @@ Status relay(Session& s, bool input, const ProxiedSignals& signals,
     if (p[2].revents) {
       signalfd_siginfo info{};
       while (::read(signals.fd(), &info, sizeof info) == sizeof info)
-        if (containers::process_alive(state.pid, state.pid_start_time))
+        if (state.pid > 0 && containers::process_alive(state.pid, state.pid_start_time))
           ::kill(state.pid, static_cast<int>(info.ssi_signo));
     }
     if (p[1].revents && !forward_input(s)) {
@@ -160,14 +159,17 @@ Result<UniqueFd> listen_attach_socket(const std::filesystem::path& runtime_dir) 
 Result<int> attach_container(const containers::Containers& containers, const std::string& id,
                              const AttachOptions& options) {
   auto info = SBX_TRY(containers.info(id));
-  if (info.status != containers::ContainerStatus::kRunning || !info.runtime)
-    return fail(Error("you cannot attach to a stopped container " + info.name)
-                    .with_hint("start it first: sandbox start -a " + info.name));
+  // The monitor's socket, not the status, says whether there is output to
+  // come: `start -a`'s container may have ended already, its output held.
   UniqueFd dir_fd;
-  sockaddr_un address = SBX_TRY(socket_address(info.runtime_dir, dir_fd));
+  auto address = socket_address(info.runtime_dir, dir_fd);
   UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
   if (!fd) return fail_errno("socket", "attach");
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) < 0) {
+  if (!address ||
+      ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&*address), sizeof *address) < 0) {
+    if (info.status != containers::ContainerStatus::kRunning || !info.runtime)
+      return fail(Error("you cannot attach to a stopped container " + info.name)
+                      .with_hint("start it first: sandbox start -a " + info.name));
     if (errno == ENOENT || errno == ECONNREFUSED)
       return fail(Error("container " + info.name + " has no attach socket", errno)
                       .with_hint("only detached containers (run -d, start) can be attached; "
@@ -176,12 +178,15 @@ Result<int> attach_container(const containers::Containers& containers, const std
   }
   bool input = options.input && info.spec.interactive;
   char flags = static_cast<char>((input ? kInput : 0) | (options.close_stdin ? kCloseStdin : 0));
-  if (::send(fd.get(), &flags, 1, MSG_NOSIGNAL) != 1) return fail_errno("send", "attach");
+  // EPIPE: the container ended and the monitor is done; its output waits in
+  // our socket all the same.
+  if (::send(fd.get(), &flags, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+    return fail_errno("send", "attach");
   bool terminal = input && info.spec.tty && ::isatty(STDIN_FILENO);
   detail::RawTerminal raw(terminal);
   ProxiedSignals signals(options.sig_proxy && !info.spec.tty);
   Session session{fd.get(), terminal};
-  SBX_TRY(relay(session, input, signals, *info.runtime));
+  SBX_TRY(relay(session, input, signals, info.runtime.value_or(containers::RuntimeState{})));
   if (session.detached) {
     std::fprintf(stderr, "\r\nread escape sequence\r\n");
     return 0;

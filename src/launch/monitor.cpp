@@ -200,8 +200,8 @@ Result<DetachedStart> read_report(int fd, ChildProcess& launcher) {
 
 Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
-                                      const containers::ContainerSpec& spec,
-                                      NamespacesToJoin ahead, bool wait_for_attach) {
+                                      const containers::ContainerSpec& spec, NamespacesToJoin ahead,
+                                      bool wait_for_attach) {
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,

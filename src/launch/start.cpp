@@ -26,9 +26,9 @@ Status start_container(const containers::Containers& containers, const std::stri
   auto plan = SBX_TRY(plan_container(store, image, info.spec, id, info.runtime_dir, ahead.maps,
                                      info.storage_driver));
   SBX_TRY(ahead.holder.await_ready());
-  auto started = SBX_TRY(launch_detached(containers, id, plan, info.spec,
-                                         {ahead.holder.pidfd(), ahead.holder.namespaces()},
-                                         wait_for_attach));
+  auto started =
+      SBX_TRY(launch_detached(containers, id, plan, info.spec,
+                              {ahead.holder.pidfd(), ahead.holder.namespaces()}, wait_for_attach));
   if (!started.command_failed) return {};
   lock = FileLock();  // `container cleanup` records the end under it
   gc_lock = FileLock();

@@ -54,8 +54,7 @@ Status record_event(const std::filesystem::path& store_root, Event event) {
   return write_all(fd.get(), event_to_json(event) + "\n");
 }
 
-Result<std::vector<Event>> read_events(const std::filesystem::path& store_root,
-                                       uint64_t& offset) {
+Result<std::vector<Event>> read_events(const std::filesystem::path& store_root, uint64_t& offset) {
   std::vector<Event> events;
   UniqueFd fd(::open(events_path(store_root).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "sandbox/store/store.hpp"
 #include "sandbox/store/events.hpp"
+#include "sandbox/store/store.hpp"
 
 namespace sbx::store {
 

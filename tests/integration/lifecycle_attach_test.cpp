@@ -45,7 +45,8 @@ class AttachTest : public LifecycleTest {
 };
 
 TEST_F(AttachTest, CreateThenStartAttachedPrintsOutputAndReturnsExitCode) {
-  std::string id = create({"--name", "later"}, {"sh", "-c", "echo to-out; echo to-err >&2; exit 5"});
+  std::string id =
+      create({"--name", "later"}, {"sh", "-c", "echo to-out; echo to-err >&2; exit 5"});
   EXPECT_EQ(status_of("later"), "created");
   auto ps = sandbox({"ps", "-a"});
   EXPECT_TRUE(contains(ps.out, "Created")) << ps.out;
@@ -154,7 +155,9 @@ TEST_F(AttachTest, EventsShowTheLifecycleWithExitCodeAndFilters) {
   EXPECT_TRUE(contains(got[2], " container die ")) << got[2];
   EXPECT_TRUE(contains(got[2], "exitCode=3")) << got[2];
 
-  auto dies = events_until_now({"--filter", "event=die", "--format", "{{.Action}} {{.Actor.Attributes.exitCode}} {{.Actor.Attributes.name}}"});
+  auto dies =
+      events_until_now({"--filter", "event=die", "--format",
+                        "{{.Action}} {{.Actor.Attributes.exitCode}} {{.Actor.Attributes.name}}"});
   EXPECT_EQ(dies.out, "die 3 ev\n") << dies.describe();
   auto pulls = events_until_now({"--filter", "type=image", "--format", "{{.Type}} {{.Action}}"});
   EXPECT_TRUE(contains(pulls.out, "image pull")) << pulls.describe();
@@ -177,7 +180,8 @@ TEST_F(AttachTest, EventsShowTheLifecycleWithExitCodeAndFilters) {
 }
 
 TEST_F(AttachTest, EventsFollowUntilInterrupted) {
-  auto follow = sandbox_background({"events", "--format", "{{.Action}} {{.Actor.Attributes.name}}"});
+  auto follow =
+      sandbox_background({"events", "--format", "{{.Action}} {{.Actor.Attributes.name}}"});
   // Without --since only new events: wait until the follower is reading, by
   // making events until one of them shows up.
   int made = 0;

@@ -11,12 +11,10 @@
 namespace sbx::containers {
 
 void record_container_event(const Containers& containers, const ContainerInfo& info,
-                            std::string_view action,
-                            std::map<std::string, std::string> extra = {});
+                            std::string_view action, std::map<std::string, std::string> extra = {});
 // As above, reading the container's record first (nothing when it is gone).
 void record_container_event(const Containers& containers, const std::string& id,
-                            std::string_view action,
-                            std::map<std::string, std::string> extra = {});
+                            std::string_view action, std::map<std::string, std::string> extra = {});
 
 // `pause` / `unpause`: the cgroup v2 freezer of the container's own cgroup.
 // A container without one (run without limits, or on a host without cgroup v2

@@ -35,7 +35,8 @@ TEST(EventLog, SkipsHostileAndTornLines) {
       "{\"Type\":1}\n"
       "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"x\",\"Attributes\":"
       "{\"exitCode\":3}},\"timeNano\":1}\n" +  // a number where a string belongs
-      event_to_json(Event{7, "container", "start", "id", {}}) + "\n" + "{\"Type\":\"cont";
+      event_to_json(Event{7, "container", "start", "id", {}}) +
+      "\n" + "{\"Type\":\"cont";
   ASSERT_TRUE(write_file_atomic(events_path(dir.path()), text, 0600));
   uint64_t offset = 0;
   auto got = read_events(dir.path(), offset).value();
@@ -45,8 +46,8 @@ TEST(EventLog, SkipsHostileAndTornLines) {
 }
 
 TEST(EventLog, JsonHasDockersShape) {
-  std::string line = event_to_json(Event{1700000000123456789, "container", "die", "abc",
-                                         {{"exitCode", "0"}}});
+  std::string line =
+      event_to_json(Event{1700000000123456789, "container", "die", "abc", {{"exitCode", "0"}}});
   EXPECT_EQ(line,
             "{\"Action\":\"die\",\"Actor\":{\"Attributes\":{\"exitCode\":\"0\"},\"ID\":\"abc\"},"
             "\"Type\":\"container\",\"time\":1700000000,\"timeNano\":1700000000123456789}");
