@@ -78,5 +78,6 @@ void register_network_commands(Registry& registry);  // port
 void register_volume_commands(Registry& registry);   // volume create, ls, inspect, rm, prune
 void register_build_commands(Registry& registry);    // build
 void register_cp_commands(Registry& registry);       // cp, diff (cmd_cp.cpp)
+void register_events_commands(Registry& registry);   // events, system prune
 
 }  // namespace sbx::cli

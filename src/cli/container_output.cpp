@@ -55,7 +55,8 @@ std::string container_status_base(const ContainerInfo& info, int64_t now) {
           !net::slirp_alive(info.runtime->slirp_pid, info.runtime->pid))
         return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +
                " (network down: slirp4netns exited)";
-      return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now));
+      return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +
+             (info.paused ? " (Paused)" : "");
     case ContainerStatus::kExited:
       return "Exited (" + std::to_string(info.exit->exit_code) + ") " +
              time_ago(store::parse_rfc3339(info.exit->finished_at), now);
@@ -100,6 +101,7 @@ std::vector<nlohmann::json> container_rows(const std::vector<ContainerInfo>& con
     std::string state(containers::to_string(c.status));
     if (c.status == ContainerStatus::kUnknown) state = "exited";
     if (c.restarting) state = "restarting";
+    if (c.paused) state = "paused";
     rows.push_back({{"ID", short_id(c.id, no_trunc)},
                     {"Names", c.name},
                     {"Image", c.image},

@@ -31,9 +31,10 @@ json state_json(const ContainerInfo& info) {
   std::string status(to_string(info.status));
   if (info.status == ContainerStatus::kUnknown) status = "exited";  // end not recorded
   if (info.restarting) status = "restarting";
+  if (info.paused) status = "paused";
   return {{"Status", status},
           {"Running", running},
-          {"Paused", false},
+          {"Paused", info.paused},
           {"Restarting", info.restarting},
           {"OOMKilled", info.exit ? info.exit->oom_killed : false},
           {"Dead", false},

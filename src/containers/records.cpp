@@ -10,6 +10,7 @@
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/image/digest.hpp"
 #include "sandbox/store/store.hpp"
 
@@ -158,6 +159,8 @@ Result<ContainerInfo> Containers::info(const std::string& id) const {
     if (auto parsed = exit_record_from_json(*exited)) info.exit = std::move(*parsed);
   info.status = derive_status(info);
   read_lifecycle_state(info);
+  info.paused =
+      info.status == ContainerStatus::kRunning && cgroup_frozen(info.runtime->cgroup_path);
   return info;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 
 namespace sbx::containers {
@@ -73,6 +74,7 @@ Status kill_container(const Containers& containers, const std::string& id, int s
                     .with_hint("start it first: sandbox start " + info.name));
   SBX_TRY(mark_stopped_by_user(containers, id, info.spec));
   if (::kill(*pid, signal) != 0) return fail_errno("kill", "container " + info.name);
+  record_container_event(containers, info, "kill", {{"signal", std::to_string(signal)}});
   return {};
 }
 
@@ -99,6 +101,7 @@ Status stop_container(const Containers& containers, const std::string& id,
   }
   // Its end is recorded by the monitor (it needs the lock we just let go).
   SBX_TRY_CTX(wait_container(containers, id), "stop");
+  record_container_event(containers, id, "stop");  // after the monitor's "die", as docker
   return {};
 }
 

@@ -30,6 +30,8 @@
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/base/sync_message.hpp"
+#include "sandbox/containers/events.hpp"
+#include "sandbox/launch/attach.hpp"
 #include "sealed_memfd.hpp"
 
 extern "C" const char sbx_monitor_start[];
@@ -124,6 +126,7 @@ struct LauncherContext {
   NamespacesToJoin ahead;
   int monitor_fd;
   int report_fd;
+  bool wait_for_attach;  // start -a: output waits for the first attach client
 };
 
 // Runs in the launcher; returns only on an error (else it became the monitor).
@@ -136,6 +139,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   SBX_TRY(
       c.containers->write_runtime_state(id, describe_launched(launched, ::getpid(), started_at)));
   SBX_TRY(write_monitor_pid(c.containers->runtime_dir(id)));
+  containers::record_container_event(*c.containers, id, "start");
   UniqueFd pty = launched.process.take_pty_master();
   UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   std::vector<std::string> args = {"sandbox-monitor", "--pid",
@@ -152,6 +156,9 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   SBX_TRY(add_fd("--pty", pty.get()));
   SBX_TRY(add_fd("--stdin", io.in.write.get()));
   SBX_TRY(add_fd("--exe", exe.get()));
+  UniqueFd attach = SBX_TRY(listen_attach_socket(c.containers->runtime_dir(id)));
+  SBX_TRY(add_fd("--attach", attach.get()));
+  if (c.wait_for_attach) args.push_back("--attach-wait");
   // Said first: the monitor still records the exit (init exits 127/126) and
   // removes an --rm container, so that the caller finds it ended.
   if (const auto& failed = launched.command_failed) {
@@ -215,8 +222,8 @@ Result<DetachedStart> read_report(int fd, ChildProcess& launcher) {
 
 Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
-                                      const containers::ContainerSpec& spec,
-                                      NamespacesToJoin ahead) {
+                                      const containers::ContainerSpec& spec, NamespacesToJoin ahead,
+                                      bool wait_for_attach) {
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,
@@ -227,7 +234,8 @@ Result<DetachedStart> launch_detached(const containers::Containers& containers,
   if (pid < 0) return fail_errno("fork", "container launcher");
   if (pid == 0) {
     parent_end.reset();
-    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), launcher_end.get()});
+    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), launcher_end.get(),
+                  wait_for_attach});
   }
   ChildProcess launcher(pid);
   launcher_end.reset();

@@ -14,6 +14,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/log_writer.hpp"
@@ -119,7 +120,7 @@ Status write_container_records(Prepared& p) {
   SBX_TRY(p.store.record_container_image(p.id, p.image_id));
   p.spec.name = SBX_TRY(p.containers.claim_name(p.id, p.spec.name));
   SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
-  p.creating = FileLock();  // whole now: listed, and removed only by rm
+  containers::record_container_event(p.containers, p.id, "create");
   return {};
 }
 
@@ -153,7 +154,11 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   std::string started_at = containers::now_rfc3339();
   auto write_records = [&]() -> Status {
     SBX_TRY(write_container_records(p));
-    return p.containers.mark_started(p.id, started_at);
+    SBX_TRY(p.containers.mark_started(p.id, started_at));
+    // Whole and started now: listed, and removed only by rm (a prune that
+    // waited for the lock finds it running, never "created").
+    p.creating = FileLock();
+    return Status{};
   };
   auto output = SBX_TRY(make_foreground_output(p));
   SpawnOptions spawn_options;
@@ -170,6 +175,7 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   p.cleanup->armed = false;    // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
+  containers::record_container_event(p.containers, p.id, "start");
   UniqueFd pty = launched.process.take_pty_master();
   detail::OutputCopy copy{std::move(output.out_read), std::move(output.err_read),
                           output.log ? &*output.log : nullptr};
@@ -233,6 +239,16 @@ Result<int> run_container(const RunOptions& options, images::ProgressSink& progr
   int code = SBX_TRY(run_foreground(prepared, ahead.holder, collector));
   if (collector) (void)collector.wait();
   return code;
+}
+
+Result<std::string> create_container_record(const RunOptions& options,
+                                            images::ProgressSink& progress) {
+  auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
+                                             !makes_own_network(options.flags), progress));
+  auto p = SBX_TRY(prepare(options, ahead.maps, progress));
+  SBX_TRY(write_container_records(p));
+  p.cleanup->armed = false;
+  return p.id;  // its lock goes: `start` and `container prune` may take it
 }
 
 Result<DetachedRun> run_container_detached(const RunOptions& options,

@@ -17,7 +17,8 @@ namespace {
 // recorded; the policy's does not (that end may restart it again, and a
 // chain of waiting restarters would grow).
 Status start_locked(const containers::Containers& containers, const std::string& id, FileLock& lock,
-                    const containers::ContainerInfo& info, bool by_policy = false) {
+                    const containers::ContainerInfo& info, bool by_policy = false,
+                    bool wait_for_attach = false) {
   if (info.status == containers::ContainerStatus::kRunning)
     return fail(Error("container " + info.name + " is already running")
                     .with_hint("stop it first, or use sandbox restart " + info.name));
@@ -32,8 +33,9 @@ Status start_locked(const containers::Containers& containers, const std::string&
   auto plan = SBX_TRY(plan_container(store, image, info.spec, id, info.runtime_dir, ahead.maps,
                                      info.storage_driver));
   SBX_TRY(ahead.holder.await_ready());
-  auto started = SBX_TRY(launch_detached(containers, id, plan, info.spec,
-                                         {ahead.holder.pidfd(), ahead.holder.namespaces()}));
+  auto started =
+      SBX_TRY(launch_detached(containers, id, plan, info.spec,
+                              {ahead.holder.pidfd(), ahead.holder.namespaces()}, wait_for_attach));
   if (!started.command_failed) return {};
   if (by_policy) started.monitor.release();
   lock = FileLock();  // `container cleanup` records the end under it
@@ -44,12 +46,13 @@ Status start_locked(const containers::Containers& containers, const std::string&
 
 }  // namespace
 
-Status start_container(const containers::Containers& containers, const std::string& id) {
+Status start_container(const containers::Containers& containers, const std::string& id,
+                       bool wait_for_attach) {
   auto lock = SBX_TRY(containers.lock(id));
   auto info = SBX_TRY(containers.info(id));
   if (info.status != containers::ContainerStatus::kRunning)
     SBX_TRY(reset_restart_policy(containers, id, info));  // restart.cpp
-  return start_locked(containers, id, lock, info);
+  return start_locked(containers, id, lock, info, false, wait_for_attach);
 }
 
 Status restart_by_policy(const containers::Containers& containers, const std::string& id) {

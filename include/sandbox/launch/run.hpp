@@ -39,4 +39,10 @@ struct DetachedRun {
 Result<DetachedRun> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress);
 
+// `create`: the container's records, rootfs layout and name, as `run` makes
+// them, without starting it (status "created"; `start` plans and runs it).
+// Returns its id.
+Result<std::string> create_container_record(const RunOptions& options,
+                                            images::ProgressSink& progress);
+
 }  // namespace sbx::launch

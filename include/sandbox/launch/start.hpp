@@ -9,9 +9,11 @@
 namespace sbx::launch {
 
 // Re-planned from config.json, same upper layer, under a new monitor. An
-// error when it runs.
+// error when it runs. `wait_for_attach` (start -a): the monitor holds the
+// output until the first attach client connects (up to 10 s).
 // A user's start: the restart policy counts from 0 again and fires again.
-Status start_container(const containers::Containers& containers, const std::string& id);
+Status start_container(const containers::Containers& containers, const std::string& id,
+                       bool wait_for_attach = false);
 
 // ---- restart policies (restart.cpp, docs/lifecycle.md)
 
