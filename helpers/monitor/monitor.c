@@ -2,6 +2,8 @@
  *
  *   sandbox-monitor --pid PID --log FILE [--out FD --err FD | --pty FD]
  *                   [--stdin FD] [--kill-on-exit PID]... [--exe FD]
+ *                   [--health-every MS --health-arg ARG...]
+ *                   [--attach FD [--attach-wait]]
  *                   -- CLEANUP-COMMAND... (an argument "{exit}" becomes the exit code)
  *
  * The launcher (sandbox run -d / start) cloned the container and then exec'd
@@ -12,7 +14,20 @@
  * (P: a partial line, continued by the next record). Then we end the helpers
  * given with --kill-on-exit (slirp4netns) and exec the cleanup command (with
  * --exe FD: that file, i.e. the sandbox binary, by fd). Static and small:
- * one per running container. */
+ * one per running container.
+ *
+ * With --health-every, every MS milliseconds while the container runs we
+ * fork and exec the --health-arg words (`sandbox healthcheck run ID`, by
+ * --exe FD), one probe at a time; it records the result itself.
+ *
+ * With --attach FD (a listening SOCK_SEQPACKET unix socket the launcher made
+ * in the container's run dir, mode 0600) it also serves `sandbox attach` and
+ * `start -a`: each output chunk goes to every client as one message (first
+ * byte 1 stdout, 2 stderr, then the bytes); a client's first message is one
+ * byte of flags (1: it sends input, 2: the end of its input closes the
+ * container's stdin), then its messages are input, written to the stdin pipe
+ * or the pty. --attach-wait: output waits (up to 10 s) for the first client,
+ * so that `start -a` sees all of it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,12 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_KILL 8
+#define MAX_HEALTH_ARGS 16
 
 struct options {
   pid_t pid;
@@ -36,6 +53,13 @@ struct options {
   pid_t kill_on_exit[MAX_KILL];
   int kills;
   char** cleanup;
+  /* health checks */
+  long health_every_ms;
+  char* health_argv[MAX_HEALTH_ARGS + 1];
+  int health_args;
+  pid_t health_pid;            /* the probe running now, or 0 */
+  struct timespec health_next; /* CLOCK_MONOTONIC */
+  int attach_fd, attach_wait;
 };
 
 static void timestamp(char* buf, size_t size) {
@@ -55,6 +79,134 @@ static void write_all(int fd, const char* data, size_t size) {
     data += n;
     size -= (size_t)n;
   }
+}
+
+/* ---- attach: clients of the --attach socket (see the top) ---- */
+#define MAX_CLIENTS 8
+#define ATTACH_INPUT 1
+#define ATTACH_CLOSE_STDIN 2
+#define ATTACH_INPUT_ENDED 0x100 /* ours: the client shut its sending side */
+
+static struct attach_state {
+  int listen_fd;
+  int client[MAX_CLIENTS];
+  int flags[MAX_CLIENTS]; /* -1: its flags byte has not come yet */
+  int* input;             /* the container's stdin (pipe or pty master); -1 when none */
+  int* in;                /* the stdin pipe */
+} attach = {-1, {0}, {0}, NULL, NULL};
+
+/* A client whose flags came and whose sending side is shut. */
+static int attach_input_ended(int i) {
+  return attach.client[i] >= 0 && attach.flags[i] >= 0 && (attach.flags[i] & ATTACH_INPUT_ENDED);
+}
+
+static void attach_drop(int i) {
+  close(attach.client[i]);
+  attach.client[i] = -1;
+}
+
+static void attach_init(struct options* o) {
+  attach.listen_fd = o->attach_fd;
+  for (int i = 0; i < MAX_CLIENTS; ++i) attach.client[i] = -1;
+  attach.input = o->pty >= 0 ? &o->pty : &o->in;
+  attach.in = &o->in;
+}
+
+static void attach_accept(void) {
+  int fd = accept4(attach.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  for (int i = 0; i < MAX_CLIENTS; ++i)
+    if (attach.client[i] < 0) {
+      attach.client[i] = fd;
+      attach.flags[i] = -1;
+      return;
+    }
+  close(fd); /* full */
+}
+
+/* --attach-wait: the first client, before any output is read. */
+static void attach_wait_first(void) {
+  struct pollfd p = {attach.listen_fd, POLLIN, 0};
+  if (poll(&p, 1, 10000) > 0) attach_accept();
+}
+
+/* One chunk of output to every client; one that stays full for a second goes. */
+static void attach_send(int stream, const char* data, size_t size) {
+  char msg[1 + 16384];
+  if (size > sizeof msg - 1) size = sizeof msg - 1;
+  msg[0] = (char)stream;
+  memcpy(msg + 1, data, size);
+  for (int i = 0; i < MAX_CLIENTS; ++i) {
+    if (attach.client[i] < 0) continue;
+    for (;;) {
+      if (send(attach.client[i], msg, size + 1, MSG_NOSIGNAL) >= 0) break;
+      struct pollfd p = {attach.client[i], POLLOUT, 0};
+      if ((errno != EAGAIN && errno != EINTR) || poll(&p, 1, 1000) <= 0) {
+        attach_drop(i);
+        break;
+      }
+    }
+  }
+}
+
+/* A client's message: its flags, or input; its end may close the container's stdin. */
+static void attach_receive(int i) {
+  char buf[16384];
+  ssize_t n = recv(attach.client[i], buf, sizeof buf, 0);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n <= 0) {
+    /* Its input ended; it still gets output until it closes (POLLHUP). Only a
+     * stdin pipe closes: a pty's master carries the output too. */
+    if (n < 0 || attach.flags[i] < 0) {
+      attach_drop(i);
+      return;
+    }
+    if ((attach.flags[i] & ATTACH_CLOSE_STDIN) && attach.input == attach.in && *attach.in >= 0) {
+      close(*attach.in);
+      *attach.in = -1;
+    }
+    attach.flags[i] |= ATTACH_INPUT_ENDED;
+    return;
+  }
+  if (attach.flags[i] < 0) {
+    attach.flags[i] = (unsigned char)buf[0];
+    return;
+  }
+  if ((attach.flags[i] & ATTACH_INPUT) && *attach.input >= 0)
+    write_all(*attach.input, buf, (size_t)n);
+}
+
+/* The listening socket and the clients, after the poll entries [0, n). */
+static int attach_poll_fill(struct pollfd* p) {
+  int n = 0;
+  if (attach.listen_fd < 0) return 0;
+  p[n].fd = attach.listen_fd;
+  p[n++].events = POLLIN;
+  for (int i = 0; i < MAX_CLIENTS; ++i) {
+    p[n].fd = attach.client[i];
+    p[n++].events = attach_input_ended(i) ? 0 : POLLIN;
+  }
+  return n;
+}
+
+static void attach_poll_handle(const struct pollfd* p, int n) {
+  if (n == 0) return;
+  for (int i = 0; i < MAX_CLIENTS; ++i) {
+    if (attach.client[i] < 0 || !p[i + 1].revents) continue;
+    if (attach_input_ended(i))
+      attach_drop(i); /* POLLHUP: it went */
+    else
+      attach_receive(i);
+  }
+  if (p[0].revents & POLLIN) attach_accept();
+}
+
+/* At the end: clients see EOF; the socket goes with the run dir. */
+static void attach_close_all(void) {
+  for (int i = 0; i < MAX_CLIENTS; ++i)
+    if (attach.client[i] >= 0) attach_drop(i);
+  if (attach.listen_fd >= 0) close(attach.listen_fd);
+  attach.listen_fd = -1;
 }
 
 /* One record per line of `data`; a last piece without '\n' is partial. */
@@ -81,6 +233,7 @@ static int copy_out(int fd, int log, const char* stream) {
   if (n < 0) return errno == EINTR || errno == EAGAIN;
   if (n == 0) return 0;
   log_chunk(log, stream, buf, (size_t)n);
+  attach_send(strcmp(stream, "stderr") == 0 ? 2 : 1, buf, (size_t)n);
   return 1;
 }
 
@@ -88,12 +241,16 @@ static int parse_fd(const char* text) { return (int)strtol(text, NULL, 10); }
 
 static int parse_args(int argc, char** argv, struct options* o) {
   memset(o, 0, sizeof *o);
-  o->log = o->out = o->err = o->pty = o->in = o->exe = -1;
+  o->log = o->out = o->err = o->pty = o->in = o->exe = o->attach_fd = -1;
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
     if (strcmp(a, "--") == 0) {
       o->cleanup = argv + i + 1;
       break;
+    }
+    if (strcmp(a, "--attach-wait") == 0) {
+      o->attach_wait = 1;
+      continue;
     }
     if (i + 1 >= argc) return -1;
     const char* v = argv[++i];
@@ -111,8 +268,14 @@ static int parse_args(int argc, char** argv, struct options* o) {
       o->in = parse_fd(v);
     else if (strcmp(a, "--exe") == 0)
       o->exe = parse_fd(v);
+    else if (strcmp(a, "--attach") == 0)
+      o->attach_fd = parse_fd(v);
     else if (strcmp(a, "--kill-on-exit") == 0 && o->kills < MAX_KILL)
       o->kill_on_exit[o->kills++] = (pid_t)parse_fd(v);
+    else if (strcmp(a, "--health-every") == 0)
+      o->health_every_ms = strtol(v, NULL, 10);
+    else if (strcmp(a, "--health-arg") == 0 && o->health_args < MAX_HEALTH_ARGS)
+      o->health_argv[o->health_args++] = (char*)v;
     else
       return -1;
   }
@@ -125,13 +288,62 @@ static int exit_code_of(int status) {
   return 255;
 }
 
+/* ---- health checks ---- */
+
+static int health_enabled(const struct options* o) {
+  return o->health_every_ms > 0 && o->health_args > 0 && o->exe >= 0;
+}
+
+static void health_schedule(struct options* o) {
+  clock_gettime(CLOCK_MONOTONIC, &o->health_next);
+  o->health_next.tv_sec += o->health_every_ms / 1000;
+  o->health_next.tv_nsec += (o->health_every_ms % 1000) * 1000000L;
+  if (o->health_next.tv_nsec >= 1000000000L) {
+    o->health_next.tv_sec += 1;
+    o->health_next.tv_nsec -= 1000000000L;
+  }
+}
+
+/* Milliseconds until the next probe is due (poll's timeout); -1 without, and
+ * while a probe runs (its SIGCHLD wakes us). */
+static int health_wait_ms(const struct options* o) {
+  if (!health_enabled(o) || o->health_pid > 0) return -1;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  long long ms = (long long)(o->health_next.tv_sec - now.tv_sec) * 1000 +
+                 (o->health_next.tv_nsec - now.tv_nsec) / 1000000;
+  return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
+}
+
+/* Starts a probe when one is due and none runs (the next is due an interval
+ * after this one started). The probe gets no fd of ours but the binary's. */
+static void health_tick(struct options* o, const sigset_t* blocked) {
+  if (health_wait_ms(o) != 0) return; /* not enabled, a probe runs, or not due */
+  health_schedule(o);
+  pid_t pid = fork();
+  if (pid != 0) {
+    if (pid > 0) o->health_pid = pid;
+    return;
+  }
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fd != o->exe) close(fd);
+  sigprocmask(SIG_UNBLOCK, blocked, NULL);
+  extern char** environ;
+  syscall(SYS_execveat, o->exe, "", o->health_argv, environ, AT_EMPTY_PATH);
+  _exit(127);
+}
+
+static void health_reaped(struct options* o, pid_t pid) {
+  if (pid == o->health_pid) o->health_pid = 0;
+}
+
 /* Copies output until the container exits and its streams are drained. */
-static int watch(struct options* o, int sigfd) {
+static int watch(struct options* o, int sigfd, const sigset_t* blocked) {
   int status = -1, have_status = 0;
   int fds[3] = {o->out, o->err, o->pty};
   const char* names[3] = {"stdout", "stderr", "stdout"};
   for (;;) {
-    struct pollfd p[4];
+    struct pollfd p[4 + 1 + MAX_CLIENTS];
     p[0].fd = sigfd;
     p[0].events = POLLIN;
     int open_streams = 0;
@@ -141,15 +353,18 @@ static int watch(struct options* o, int sigfd) {
       if (fds[i] >= 0) ++open_streams;
     }
     if (have_status && open_streams == 0) break;
+    int attached = attach_poll_fill(p + 4);
     /* After the exit only drain: a stream still held open elsewhere must not keep us. */
-    int rc = poll(p, 4, have_status ? 200 : -1);
+    int rc = poll(p, (nfds_t)(4 + attached), have_status ? 200 : health_wait_ms(o));
     if (rc < 0 && errno != EINTR) break;
     if (rc == 0 && have_status) break;
     for (int i = 0; i < 3; ++i)
       if (fds[i] >= 0 && p[i + 1].revents && !copy_out(fds[i], o->log, names[i])) {
         close(fds[i]);
         fds[i] = -1;
+        if (i == 2) o->pty = -1; /* no input to a closed pty either */
       }
+    attach_poll_handle(p + 4, attached);
     if (p[0].revents) {
       struct signalfd_siginfo info;
       while (read(sigfd, &info, sizeof info) == sizeof info) {
@@ -157,11 +372,14 @@ static int watch(struct options* o, int sigfd) {
     }
     int ws;
     pid_t r;
-    while ((r = waitpid(-1, &ws, WNOHANG)) > 0)
+    while ((r = waitpid(-1, &ws, WNOHANG)) > 0) {
+      health_reaped(o, r);
       if (r == o->pid) {
         status = ws;
         have_status = 1;
       }
+    }
+    if (!have_status) health_tick(o, blocked);
   }
   return have_status ? exit_code_of(status) : 255;
 }
@@ -210,7 +428,15 @@ int main(int argc, char** argv) {
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   int sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  int code = watch(&o, sigfd);
+  attach_init(&o);
+  if (o.attach_wait) attach_wait_first();
+  if (health_enabled(&o)) health_schedule(&o);
+  int code = watch(&o, sigfd, &set);
+  attach_close_all();
+  if (o.health_pid > 0) { /* a probe of a container that is gone */
+    kill(o.health_pid, SIGKILL);
+    waitpid(o.health_pid, NULL, 0);
+  }
   end_helpers(&o);
   if (o.in >= 0) close(o.in);
 

@@ -64,6 +64,8 @@ void register_login_commands(Registry& registry);   // login, logout
 // sandbox-runtime (runtime_cli.cpp): main() runs it when called by that name.
 int run_runtime_cli(int argc, char** argv);
 
+extern const char kBuildCommit[];  // build_info.cpp, made by cmake/build_info.cmake
+
 void register_run_commands(Registry& registry);        // run
 void register_unshare_commands(Registry& registry);    // unshare
 void register_exec_commands(Registry& registry);       // exec
@@ -78,5 +80,7 @@ void register_archive_commands(Registry& registry);  // commit, save, load, expo
 void register_network_commands(Registry& registry);  // port
 void register_volume_commands(Registry& registry);   // volume create, ls, inspect, rm, prune
 void register_build_commands(Registry& registry);    // build
+void register_cp_commands(Registry& registry);       // cp, diff (cmd_cp.cpp)
+void register_events_commands(Registry& registry);   // events, system prune
 
 }  // namespace sbx::cli

@@ -9,9 +9,12 @@
 #include "container_filter.hpp"
 #include "container_output.hpp"
 #include "go_template.hpp"
+#include "lifecycle_flags.hpp"
 #include "output.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
+#include "sandbox/launch/attach.hpp"
 #include "sandbox/launch/start.hpp"
 
 namespace sbx::cli {
@@ -170,12 +173,78 @@ void add_kill(Registry& registry) {
   cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
 }
 
+// start -a / -i: the container's output (and our input) until it ends; its exit code.
+CommandResult start_attached(const GlobalOptions& globals, const std::string& name, bool input) {
+  auto containers = SBX_TRY(open_containers(globals));
+  std::string id = SBX_TRY(containers.resolve(name));
+  SBX_TRY(launch::start_container(containers, id, true));
+  launch::AttachOptions options;
+  options.input = input;
+  options.close_stdin = input;
+  return launch::attach_container(containers, id, options);
+}
+
 void add_start(Registry& registry) {
-  auto names = std::make_shared<std::vector<std::string>>();
-  CLI::App* cmd = registry.add("start", "Start one or more stopped containers",
-                               [&globals = registry.globals(), names]() -> CommandResult {
-                                 return for_each(globals, *names, launch::start_container);
+  struct Flags {
+    bool attach = false, interactive = false;
+    std::vector<std::string> names;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add(
+      "start", "Start one or more stopped containers",
+      [&globals = registry.globals(), f]() -> CommandResult {
+        if (!f->attach && !f->interactive)
+          return for_each(globals, f->names, [](const Containers& c, const std::string& id) {
+            return launch::start_container(c, id);
+          });
+        if (f->names.size() != 1)
+          return fail(Error("you cannot start and attach multiple containers at once")
+                          .with_hint("start them one by one with -a, or without -a together"));
+        return start_attached(globals, f->names.front(), f->interactive);
+      });
+  cmd->add_flag("-a,--attach", f->attach,
+                "Attach its output and return its exit code once it ends");
+  cmd->add_flag("-i,--interactive", f->interactive,
+                "Attach its output and send it our input (it must have been created with -i)");
+  cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
+}
+
+void add_attach(Registry& registry) {
+  struct Flags {
+    bool no_stdin = false;
+    bool sig_proxy = true;
+    std::string name;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = registry.add("attach", "Attach to a running container's output and input",
+                               [&globals = registry.globals(), f]() -> CommandResult {
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(f->name));
+                                 launch::AttachOptions options;
+                                 options.input = !f->no_stdin;
+                                 options.sig_proxy = f->sig_proxy;
+                                 return launch::attach_container(containers, id, options);
                                });
+  cmd->add_flag("--no-stdin", f->no_stdin, "Do not attach our input");
+  cmd->add_flag("--sig-proxy", f->sig_proxy,
+                "Send the signals we get to the container (default true, --sig-proxy=false stops "
+                "it; not when it has a terminal)");
+  cmd->add_option("CONTAINER", f->name, "container name or id")->required();
+  cmd->footer(
+      "Detach with ctrl-p ctrl-q (on a terminal, when input is attached); the container goes\n"
+      "on. Otherwise attach ends with the container and exits with its exit code.");
+}
+
+void add_pause(Registry& registry, bool pause) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = registry.add(
+      pause ? "pause" : "unpause",
+      pause ? "Pause all processes within one or more containers (cgroup v2 freezer)"
+            : "Unpause all processes within one or more containers",
+      [&globals = registry.globals(), names, pause]() -> CommandResult {
+        return for_each(globals, *names,
+                        pause ? containers::pause_container : containers::unpause_container);
+      });
   cmd->add_option("CONTAINER", *names, "container names or ids")->required();
 }
 
@@ -269,6 +338,7 @@ void add_cleanup(Registry& registry) {
                      SBX_TRY(containers::finish_container(
                          containers, f->id,
                          containers::ExitRecord{f->exit_code, false, containers::now_rfc3339()}));
+                     SBX_TRY(launch::apply_restart_policy(containers, f->id, f->exit_code));
                      return 0;
                    });
   cmd->add_option("--exit-code", f->exit_code, "the container's exit code");
@@ -301,6 +371,9 @@ void register_container_commands(Registry& registry) {
   add_stop_like(registry, "restart", true);
   add_kill(registry);
   add_start(registry);
+  add_attach(registry);
+  add_pause(registry, true);
+  add_pause(registry, false);
   add_wait(registry);
   add_rm(registry, "rm");
   add_rm(registry, "container rm");
@@ -308,6 +381,7 @@ void register_container_commands(Registry& registry) {
   add_rename(registry);
   add_container_prune(registry);
   add_cleanup(registry);
+  register_lifecycle_commands(registry);  // cmd_lifecycle.cpp
 }
 
 }  // namespace sbx::cli

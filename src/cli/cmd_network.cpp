@@ -57,11 +57,14 @@ void add_network_create(Registry& registry) {
                                  return 0;
                                });
   cmd->add_option("NAME", o->name, "Network name")->required();
-  cmd->add_option("--subnet", o->subnet, "IPv4 subnet in CIDR form (default: a free 10.89.N.0/24)");
-  cmd->add_option("--gateway", o->gateway, "Gateway address (default: the subnet's first)");
+  cmd->add_option("--subnet", o->subnets,
+                  "Subnet in CIDR form, one IPv4 and one IPv6 at most (default: a free "
+                  "10.89.N.0/24, and with --ipv6 a random fdXX:XXXX:XXXX::/64)");
+  cmd->add_option("--gateway", o->gateways,
+                  "Gateway address of the subnet of its family (default: the subnet's first)");
   cmd->add_flag("--internal", o->internal, "No route out of the network");
   cmd->add_option("--label", o->labels, "KEY=VALUE label");
-  cmd->add_flag("--ipv6", o->ipv6, "IPv6 (not supported yet)");
+  cmd->add_flag("--ipv6", o->ipv6, "Dual-stack: an IPv6 subnet too (implied by an IPv6 --subnet)");
 }
 
 // A --filter name=X (substring), id=X (prefix), driver=bridge or
@@ -81,10 +84,17 @@ bool network_matches(const net::NetworkConfig& n, const std::string& filter) {
 
 // One row of `network ls --format TEMPLATE`: podman's field names.
 nlohmann::json network_row(const net::NetworkConfig& n) {
-  return {{"Name", n.name},     {"ID", n.id.substr(0, 12)}, {"Driver", "bridge"},
-          {"Subnet", n.subnet}, {"Gateway", n.gateway},     {"Internal", n.internal},
-          {"Labels", n.labels}, {"Created", n.created},     {"NetworkInterface", n.bridge},
-          {"DNSEnabled", true}, {"IPv6Enabled", false}};
+  return {{"Name", n.name},
+          {"ID", n.id.substr(0, 12)},
+          {"Driver", "bridge"},
+          {"Subnet", n.subnet},
+          {"Gateway", n.gateway},
+          {"Internal", n.internal},
+          {"Labels", n.labels},
+          {"Created", n.created},
+          {"NetworkInterface", n.bridge},
+          {"DNSEnabled", true},
+          {"IPv6Enabled", !n.subnet6.empty()}};
 }
 
 Result<std::string> network_list_output(const std::vector<net::NetworkConfig>& shown,

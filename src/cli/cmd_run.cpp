@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "command_lookup.hpp"
+#include "lifecycle_flags.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/run.hpp"
 
@@ -33,12 +34,14 @@ struct RunCommand {
   CLI::App* app = nullptr;
 };
 
-CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
+// `verb` (run, create) with IMAGE and COMMAND from what follows the flags.
+Result<launch::RunOptions> run_options(RunCommand& cmd, const GlobalOptions& globals,
+                                       const std::string& verb) {
   std::vector<std::string> rest = cmd.app->remaining();
-  SBX_TRY(check_no_unknown_flag(rest, "run"));
+  SBX_TRY(check_no_unknown_flag(rest, verb));
   if (rest.empty())
-    return fail(Error("\"sandbox run\" requires at least 1 argument")
-                    .with_hint("sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]"));
+    return fail(Error("\"sandbox " + verb + "\" requires at least 1 argument")
+                    .with_hint("sandbox " + verb + " [OPTIONS] IMAGE [COMMAND [ARG...]]"));
   launch::RunOptions options;
   options.store_root = globals.root;
   options.storage_driver = globals.storage_driver;
@@ -49,6 +52,22 @@ CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
   if (cmd.hostname_option->count()) options.flags.hostname = cmd.hostname;
   if (!cmd.workdir.empty()) options.flags.workdir = cmd.workdir;
   if (!cmd.user.empty()) options.flags.user = cmd.user;
+  CommandLine line = own_command_line(rest.size());  // for generate systemd --new
+  options.command_flags = std::move(line.flags);
+  options.command_image_args = std::move(line.image_args);
+  return options;
+}
+
+CommandResult create(RunCommand& cmd, const GlobalOptions& globals) {
+  launch::RunOptions options = SBX_TRY(run_options(cmd, globals, "create"));
+  RunProgress progress;
+  std::string id = SBX_TRY(launch::create_container_record(options, progress));
+  std::printf("%s\n", id.c_str());
+  return 0;
+}
+
+CommandResult run(RunCommand& cmd, const GlobalOptions& globals) {
+  launch::RunOptions options = SBX_TRY(run_options(cmd, globals, "run"));
   RunProgress progress;
   if (options.flags.detach) {
     auto started = SBX_TRY(launch::run_container_detached(options, progress));
@@ -127,11 +146,28 @@ void add_flags(CLI::App* sub, RunCommand& c) {
                   "Set a namespaced kernel parameter KEY=VALUE (kernel.msg*, kernel.sem, "
                   "kernel.shm*, fs.mqueue.*, net.*)");
   add_limit_flags(sub, f.limits, true);  // cmd_cgroup.cpp
+  add_lifecycle_flags(sub, f);           // cmd_lifecycle.cpp
+}
+
+void register_create(Registry& registry) {
+  auto cmd = std::make_shared<RunCommand>();
+  GlobalOptions& globals = registry.globals();
+  CLI::App* sub = registry.add("create", "Create a new container without starting it",
+                               [cmd, &globals] { return create(*cmd, globals); });
+  sub->set_help_flag("--help", "Print this help message and exit");
+  add_flags(sub, *cmd);
+  one_each(sub);
+  sub->prefix_command();
+  sub->footer(
+      "Usage: sandbox create [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+      "Takes run's options; prints the new container's id. `sandbox start [-a] [-i]` runs it.");
+  cmd->app = sub;
 }
 
 }  // namespace
 
 void register_run_commands(Registry& registry) {
+  register_create(registry);
   auto cmd = std::make_shared<RunCommand>();
   GlobalOptions& globals = registry.globals();
   CLI::App* sub = registry.add("run", "Run a command in a new container",

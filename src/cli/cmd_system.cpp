@@ -19,8 +19,6 @@
 
 namespace sbx::cli {
 
-extern const char kBuildCommit[];  // build_info.cpp, made by cmake/build_info.cmake
-
 std::string version_text() {
   std::string text = std::string("sandbox ") + SANDBOX_VERSION + "\ncommit: " + kBuildCommit +
                      "\nbuild type: " + SANDBOX_BUILD_TYPE + "\noptional libraries:\n";

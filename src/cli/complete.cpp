@@ -28,6 +28,10 @@ struct ArgumentKinds {
 // clang-format off
 constexpr ArgumentKinds kArguments[] = {
     {"run", Values::kImages, Values::kFiles},  // then the container's command
+    {"create", Values::kImages, Values::kFiles},
+    {"attach", Values::kRunning, Values::kNone},
+    {"pause", Values::kRunning, Values::kRunning},
+    {"unpause", Values::kRunning, Values::kRunning},
     {"exec", Values::kRunning, Values::kFiles},
     {"unshare", Values::kFiles, Values::kFiles},
     {"logs", Values::kContainers, Values::kNone},

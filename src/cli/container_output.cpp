@@ -40,9 +40,14 @@ std::string without_ago(std::string text) {
   return text;
 }
 
-}  // namespace
+// docker's " (healthy)", " (health: starting)", " (unhealthy)".
+std::string health_suffix(const ContainerInfo& info) {
+  if (!info.health) return "";
+  if (info.health->status == "starting") return " (health: starting)";
+  return " (" + info.health->status + ")";
+}
 
-std::string container_status_text(const ContainerInfo& info, int64_t now) {
+std::string container_status_base(const ContainerInfo& info, int64_t now) {
   switch (info.status) {
     case ContainerStatus::kRunning:
       // slirp4netns died under it: it runs without a network.
@@ -50,7 +55,8 @@ std::string container_status_text(const ContainerInfo& info, int64_t now) {
           !net::slirp_alive(info.runtime->slirp_pid, info.runtime->pid))
         return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +
                " (network down: slirp4netns exited)";
-      return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now));
+      return "Up " + without_ago(time_ago(store::parse_rfc3339(info.started_at), now)) +
+             (info.paused ? " (Paused)" : "");
     case ContainerStatus::kExited:
       return "Exited (" + std::to_string(info.exit->exit_code) + ") " +
              time_ago(store::parse_rfc3339(info.exit->finished_at), now);
@@ -60,6 +66,15 @@ std::string container_status_text(const ContainerInfo& info, int64_t now) {
       return "Created";
   }
   return "";
+}
+
+}  // namespace
+
+std::string container_status_text(const ContainerInfo& info, int64_t now) {
+  if (info.restarting && info.exit)
+    return "Restarting (" + std::to_string(info.exit->exit_code) + ") " +
+           time_ago(store::parse_rfc3339(info.exit->finished_at), now);
+  return container_status_base(info, now) + health_suffix(info);
 }
 
 std::string containers_table(const std::vector<ContainerInfo>& containers, int64_t now,
@@ -85,6 +100,8 @@ std::vector<nlohmann::json> container_rows(const std::vector<ContainerInfo>& con
     bool running = c.status == ContainerStatus::kRunning;
     std::string state(containers::to_string(c.status));
     if (c.status == ContainerStatus::kUnknown) state = "exited";
+    if (c.restarting) state = "restarting";
+    if (c.paused) state = "paused";
     rows.push_back({{"ID", short_id(c.id, no_trunc)},
                     {"Names", c.name},
                     {"Image", c.image},

@@ -100,7 +100,8 @@ constexpr RegisterGroup kGroups[] = {
     register_run_commands,     register_exec_commands,    register_container_commands,
     register_image_commands,   register_system_commands,  register_login_commands,
     register_unshare_commands, register_network_commands, register_archive_commands,
-    register_cgroup_commands,  register_volume_commands,  register_build_commands};
+    register_cgroup_commands,  register_volume_commands,  register_build_commands,
+    register_cp_commands, register_events_commands};
 
 // A lazily loaded library or symbol is missing: a broken installation, said
 // as the dynamic loader would say it at start-up. _exit: it may be met on any

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -165,7 +166,20 @@ Status print(const std::string& text) {
   return {};
 }
 
+// runc's commands this runtime has no counterpart for: there for `-h`, as
+// runc's scripts and help tests expect them, and refused when run.
+constexpr std::array<std::pair<const char*, const char*>, 6> kUnsupported = {{
+    {"checkpoint", "checkpoint a running container (not supported: no CRIU)"},
+    {"restore", "restore a checkpointed container (not supported: no CRIU)"},
+    {"events", "the container's events and stats (not supported)"},
+    {"pause", "freeze the container's processes (not supported)"},
+    {"resume", "thaw a paused container (not supported)"},
+    {"update", "change the container's resource limits (not supported)"},
+}};
+
 Status run_command_named(const std::string& name, Commands& c, const CLI::App& exec_app) {
+  for (const auto& [unsupported, what] : kUnsupported)
+    if (name == unsupported) return fail("sandbox-runtime has no `" + name + "` command: " + what);
   if (name == "spec") return write_example_spec(c.spec_bundle, c.spec_rootless);
   if (name == "features") return print(oci::features_json() + "\n");
   auto dir = SBX_TRY(state_dir(c));
@@ -203,13 +217,69 @@ Status run_command_named(const std::string& name, Commands& c, const CLI::App& e
   return fail("unknown command " + name);
 }
 
+// runc's help layout, which scripts and runc's own tests read: "NAME:" and
+// then the program (or "PROGRAM COMMAND") with what it is, runc's name said.
+class RuncHelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    std::string head = app->get_parent() == nullptr
+                           ? "   sandbox-runtime - a rootless OCI runtime with the command line of "
+                             "runc - Open Container Initiative runtime"
+                           : "   sandbox-runtime " + app->get_name() + " - " +
+                                 app->get_description() + " (as runc " + app->get_name() + ")";
+    return "NAME:\n" + head + "\n\n" + CLI::Formatter::make_help(app, std::move(name), mode);
+  }
+};
+
+// The first word that is no global flag or its value: the command.
+std::string command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with('-')) return std::string(arg);
+    bool takes_value = arg == "--root" || arg == "--log" || arg == "--log-format" ||
+                       arg == "--rootless" || arg == "--criu";
+    if (takes_value) ++i;
+  }
+  return "";
+}
+
+bool has_command(const CLI::App& app, const std::string& name) {
+  try {
+    (void)app.get_subcommand(name);
+    return true;
+  } catch (const CLI::OptionNotFound&) {
+    return false;
+  }
+}
+
+bool asks_for_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "-h" || std::string_view(argv[i]) == "--help") return true;
+  return false;
+}
+
+// runc's --debug lines around the container's setup (the three stages its
+// tests look for, named as runc names them).
+void log_setup_stage(const RuntimeGlobals& g, const std::string& command, bool done) {
+  if (!g.debug || (command != "create" && command != "run")) return;
+  if (!done) {
+    log_line(g, "debug", "nsexec container setup: clone into the config's namespaces, id maps");
+    log_line(g, "debug", "child process in init(): mounts, pivot_root, credentials, seccomp");
+    return;
+  }
+  log_line(g, "debug", "init: closing the pipe to signal completion: the container was set up");
+}
+
 }  // namespace
 
 int run_runtime_cli(int argc, char** argv) {
-  CLI::App app{"sandbox-runtime: an OCI runtime with runc's command line", "sandbox-runtime"};
+  CLI::App app{"an OCI runtime with runc's command line", "sandbox-runtime"};
+  app.formatter(std::make_shared<RuncHelpFormatter>());
   app.require_subcommand(1);
   app.set_version_flag("-v,--version", [] {
-    return std::string("sandbox-runtime version ") + SANDBOX_VERSION + "\nspec: 1.1.0";
+    return std::string("sandbox-runtime version ") + SANDBOX_VERSION +
+           ", the command line of runc version 1.1.5\ncommit: " + kBuildCommit + "\nspec: 1.1.0";
   });
   Commands c;
   app.add_option("--root", c.g.root, "state directory");
@@ -265,7 +335,14 @@ int run_runtime_cli(int argc, char** argv) {
   exec->add_flag("--no-subreaper", ignored_flag, "accepted");
   exec->add_option("--process-label", "accepted");
   exec->add_option("--apparmor", "accepted");
+  for (const auto& [name, what] : kUnsupported) app.add_subcommand(name, what)->allow_extras();
 
+  // runc's answer to help on a command it does not have.
+  if (std::string word = command_word(argc, argv);
+      !word.empty() && asks_for_help(argc, argv) && !has_command(app, word)) {
+    std::fprintf(stderr, "No help topic for '%s'\n", word.c_str());
+    return kFailed;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -274,11 +351,13 @@ int run_runtime_cli(int argc, char** argv) {
   }
   for (const CLI::App* sub : app.get_subcommands()) {
     if (c.g.debug) log_line(c.g, "debug", "sandbox-runtime " + sub->get_name());
+    log_setup_stage(c.g, sub->get_name(), false);
     Status done = run_command_named(sub->get_name(), c, *exec);
     if (!done) {
       log_error(c.g, done.error());
       return kRuntimeFailed;
     }
+    log_setup_stage(c.g, sub->get_name(), true);
   }
   return c.exit_code;
 }

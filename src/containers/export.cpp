@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "container_layers.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/commit.hpp"
 #include "sandbox/containers/records.hpp"
@@ -86,19 +87,6 @@ Status export_layers(const std::vector<fs::path>& top_first, int out_fd) {
   return writer.close();
 }
 
-Result<std::vector<fs::path>> container_layers(const store::Store& store,
-                                               const ContainerInfo& info) {
-  // vfs keeps a full copy of the root file system.
-  if (path_exists(info.store_dir / "rootfs"))
-    return std::vector<fs::path>{info.store_dir / "rootfs"};
-  std::vector<fs::path> dirs{info.store_dir / "upper"};
-  auto image_id = SBX_TRY(image::Digest::parse(info.image_id));
-  store::ImageRecord image = SBX_TRY_CTX(store.image(image_id), "the container's image");
-  for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
-    dirs.push_back(store.layer_diff_dir(it->diff_id));
-  return dirs;
-}
-
 Status export_one(const store::Store& store, std::string_view container, int out_fd) {
   FileLock gc = SBX_TRY(store.lock_gc_shared());
   Containers containers = SBX_TRY(Containers::open(store.root()));
@@ -114,6 +102,19 @@ Status export_one(const store::Store& store, std::string_view container, int out
 }
 
 }  // namespace
+
+Result<std::vector<fs::path>> container_layers(const store::Store& store,
+                                               const ContainerInfo& info) {
+  // vfs keeps a full copy of the root file system.
+  if (path_exists(info.store_dir / "rootfs"))
+    return std::vector<fs::path>{info.store_dir / "rootfs"};
+  std::vector<fs::path> dirs{info.store_dir / "upper"};
+  auto image_id = SBX_TRY(image::Digest::parse(info.image_id));
+  store::ImageRecord image = SBX_TRY_CTX(store.image(image_id), "the container's image");
+  for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it)
+    dirs.push_back(store.layer_diff_dir(it->diff_id));
+  return dirs;
+}
 
 Status export_container(const store::Store& store, std::string_view container, int out_fd) {
   return with_context(export_one(store, container, out_fd), "export " + std::string(container));

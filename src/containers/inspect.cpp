@@ -9,14 +9,33 @@ namespace {
 
 using nlohmann::json;
 
+// docker's State.Health (only for a container with a health check).
+json health_json(const HealthState& health) {
+  json log = json::array();
+  for (const auto& p : health.log)
+    log.push_back(
+        {{"Start", p.start}, {"End", p.end}, {"ExitCode", p.exit_code}, {"Output", p.output}});
+  return {{"Status", health.status}, {"FailingStreak", health.failing_streak}, {"Log", log}};
+}
+
+json healthcheck_json(const HealthConfig& h) {
+  return {{"Test", h.test},
+          {"Interval", h.interval_ns},
+          {"Timeout", h.timeout_ns},
+          {"StartPeriod", h.start_period_ns},
+          {"Retries", h.retries}};
+}
+
 json state_json(const ContainerInfo& info) {
   bool running = info.status == ContainerStatus::kRunning;
   std::string status(to_string(info.status));
   if (info.status == ContainerStatus::kUnknown) status = "exited";  // end not recorded
+  if (info.restarting) status = "restarting";
+  if (info.paused) status = "paused";
   return {{"Status", status},
           {"Running", running},
-          {"Paused", false},
-          {"Restarting", false},
+          {"Paused", info.paused},
+          {"Restarting", info.restarting},
           {"OOMKilled", info.exit ? info.exit->oom_killed : false},
           {"Dead", false},
           {"Pid", running ? info.runtime->pid : 0},
@@ -102,21 +121,22 @@ json port_bindings_json(const ContainerSpec& s) {
 json host_config_json(const ContainerInfo& info) {
   const ContainerSpec& s = info.spec;
   const auto& limits = s.cgroup.limits;
-  return {{"AutoRemove", s.remove},
-          {"Privileged", s.security.privileged},
-          {"ReadonlyRootfs", s.read_only_rootfs},
-          {"CapAdd", s.security.cap_add},
-          {"CapDrop", s.security.cap_drop},
-          {"NetworkMode", network_mode(s)},
-          {"Binds", binds_json(s)},
-          {"PortBindings", port_bindings_json(s)},
-          {"RestartPolicy", {{"Name", "no"}, {"MaximumRetryCount", 0}}},
-          {"Memory", limits.memory.value_or(0)},
-          {"MemorySwap", limits.memory_swap.value_or(0)},
-          {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
-          {"Ulimits", s.security.ulimits},
-          {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
-          {"Sysctls", s.sysctls}};
+  return {
+      {"AutoRemove", s.remove},
+      {"Privileged", s.security.privileged},
+      {"ReadonlyRootfs", s.read_only_rootfs},
+      {"CapAdd", s.security.cap_add},
+      {"CapDrop", s.security.cap_drop},
+      {"NetworkMode", network_mode(s)},
+      {"Binds", binds_json(s)},
+      {"PortBindings", port_bindings_json(s)},
+      {"RestartPolicy", {{"Name", s.restart.name}, {"MaximumRetryCount", s.restart.max_retries}}},
+      {"Memory", limits.memory.value_or(0)},
+      {"MemorySwap", limits.memory_swap.value_or(0)},
+      {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
+      {"Ulimits", s.security.ulimits},
+      {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
+      {"Sysctls", s.sysctls}};
 }
 
 // slirp4netns gives the container .100 of its --cidr (10.0.2.100 by default).
@@ -139,6 +159,7 @@ std::string container_info_to_json(const ContainerInfo& info) {
             {"State", state_json(info)},
             {"Image", info.image_id},
             {"Name", "/" + info.name},
+            {"RestartCount", info.restart.count},
             {"LogPath", (info.store_dir / "ctr.log").string()},
             {"Driver", info.storage_driver.empty() ? "overlay" : info.storage_driver},
             {"Mounts", mounts_json(s)},
@@ -150,6 +171,9 @@ std::string container_info_to_json(const ContainerInfo& info) {
                {{"UpperDir", (info.store_dir / "upper").string()},
                 {"WorkDir", (info.store_dir / "work").string()},
                 {"MergedDir", (info.runtime_dir / "merged").string()}}}}}};
+  if (has_healthcheck(s.health) && info.status == ContainerStatus::kRunning)
+    j["State"]["Health"] = health_json(info.health.value_or(HealthState{}));
+  if (!s.health.test.empty()) j["Config"]["Healthcheck"] = healthcheck_json(s.health);
   if (info.runtime) {
     j["State"]["MonitorPid"] = info.runtime->monitor_pid;
     if (!info.runtime->cgroup_path.empty()) j["State"]["CgroupPath"] = info.runtime->cgroup_path;

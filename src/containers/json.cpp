@@ -117,6 +117,14 @@ void optional_fields_to_json(const Spec& spec, json& j) {
   if (!spec.labels.empty()) j["labels"] = spec.labels;
   if (spec.shm_size) j["shm_size"] = spec.shm_size;
   if (!spec.sysctls.empty()) j["sysctls"] = spec.sysctls;
+  if (spec.restart.restarts())
+    j["restart"] = {{"name", spec.restart.name}, {"max_retries", spec.restart.max_retries}};
+  if (!spec.health.test.empty())
+    j["health"] = {{"test", spec.health.test},
+                   {"interval_ns", spec.health.interval_ns},
+                   {"timeout_ns", spec.health.timeout_ns},
+                   {"start_period_ns", spec.health.start_period_ns},
+                   {"retries", spec.health.retries}};
 }
 
 void optional_fields_from_json(const json& j, Spec& spec) {
@@ -124,6 +132,17 @@ void optional_fields_from_json(const json& j, Spec& spec) {
   get_if(j, "labels", spec.labels);
   get_if(j, "shm_size", spec.shm_size);
   get_if(j, "sysctls", spec.sysctls);
+  if (auto it = j.find("restart"); it != j.end() && it->is_object()) {
+    get_if(*it, "name", spec.restart.name);
+    get_if(*it, "max_retries", spec.restart.max_retries);
+  }
+  if (auto it = j.find("health"); it != j.end() && it->is_object()) {
+    get_if(*it, "test", spec.health.test);
+    get_if(*it, "interval_ns", spec.health.interval_ns);
+    get_if(*it, "timeout_ns", spec.health.timeout_ns);
+    get_if(*it, "start_period_ns", spec.health.start_period_ns);
+    get_if(*it, "retries", spec.health.retries);
+  }
 }
 
 // "ports" is written apart.
@@ -287,12 +306,19 @@ Result<RuntimeState> runtime_state_from_json(std::string_view text) {
 }
 
 std::string container_meta_to_json(const ContainerMeta& meta) {
-  return document(write_object(meta, kMetaFields));
+  json j = write_object(meta, kMetaFields);
+  if (!meta.run_image_args.empty()) {  // only when known: older records keep their bytes
+    j["run_flags"] = meta.run_flags;
+    j["run_image_args"] = meta.run_image_args;
+  }
+  return document(j);
 }
 
 Result<ContainerMeta> container_meta_from_json(std::string_view text) {
   return read_document<ContainerMeta>(text, "meta.json", [](const json& j, ContainerMeta& meta) {
     read_object(j, meta, kMetaFields);
+    get_if(j, "run_flags", meta.run_flags);
+    get_if(j, "run_image_args", meta.run_image_args);
   });
 }
 

@@ -6,6 +6,7 @@
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
 #include "sandbox/images/check.hpp"
+#include "sandbox/images/pull.hpp"
 #include "sandbox/images/tree_remover.hpp"
 
 namespace sbx::containers {
@@ -35,7 +36,12 @@ bool looks_like_store(const fs::path& root) {
 Result<store::RemoveResult> remove_image(const store::Store& store, std::string_view text,
                                          bool force) {
   collect_abandoned_containers(store);
-  return store.remove_image(text, force, images::userns_tree_remover());
+  auto removed = SBX_TRY(store.remove_image(text, force, images::userns_tree_remover()));
+  std::string image_id = removed.deleted.empty() ? "" : removed.deleted.front().str();
+  for (const auto& name : removed.untagged)
+    images::record_image_event(store, "untag", image_id, name);
+  for (const auto& id : removed.deleted) images::record_image_event(store, "delete", id.str(), "");
+  return removed;
 }
 
 Result<store::PruneResult> prune_images(const store::Store& store, bool all) {

@@ -5,7 +5,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+
+#include "sandbox/base/files.hpp"
 #include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/net/etc_files.hpp"
 #include "sandbox/net/user_netns.hpp"
 
 namespace sbx::containers {
@@ -14,11 +18,18 @@ namespace {
 using json = nlohmann::json;
 
 json network_object(const net::NetworkConfig& n) {
-  return {{"name", n.name},        {"id", n.id},
-          {"driver", "bridge"},    {"network_interface", n.bridge},
-          {"created", n.created},  {"subnets", {{{"subnet", n.subnet}, {"gateway", n.gateway}}}},
-          {"ipv6_enabled", false}, {"internal", n.internal},
-          {"dns_enabled", true},   {"labels", n.labels}};
+  json subnets = {{{"subnet", n.subnet}, {"gateway", n.gateway}}};
+  if (!n.subnet6.empty()) subnets.push_back({{"subnet", n.subnet6}, {"gateway", n.gateway6}});
+  return {{"name", n.name},
+          {"id", n.id},
+          {"driver", "bridge"},
+          {"network_interface", n.bridge},
+          {"created", n.created},
+          {"subnets", subnets},
+          {"ipv6_enabled", !n.subnet6.empty()},
+          {"internal", n.internal},
+          {"dns_enabled", true},
+          {"labels", n.labels}};
 }
 
 bool names_network(const ContainerInfo& info, const std::string& network) {
@@ -37,8 +48,10 @@ Result<std::string> inspect_networks_json(const Containers& containers,
   for (const auto& n : networks) {
     json j = network_object(n);
     j["containers"] = json::object();
-    for (const auto& c : net::attached_containers(dir, n.name))
+    for (const auto& c : net::attached_containers(dir, n.name)) {
       j["containers"][c.id] = {{"name", c.name}, {"ip", c.ip}};
+      if (!c.ip6.empty()) j["containers"][c.id]["ipv6"] = c.ip6;
+    }
     out.push_back(j);
   }
   return out.dump(2) + "\n";
@@ -112,6 +125,22 @@ Result<RunningOnNetworks> running_on_networks(const Containers& containers,
   return RunningOnNetworks{std::move(lock), std::move(info), std::move(dir)};
 }
 
+// A running container's resolv.conf gains (or loses) `network`'s gateway,
+// where aardvark-dns answers for it. Rewritten in place: the file is
+// bind-mounted into the container. --dns servers stay as they are.
+Status follow_nameserver(const ContainerInfo& info, const net::NetworkConfig& network,
+                         bool connected) {
+  if (!info.spec.dns.empty() || info.runtime_dir.empty()) return {};
+  auto path = info.runtime_dir / "etc" / "resolv.conf";
+  auto text = read_file(path);
+  if (!text) return {};  // a container that shares another's /etc files has none of its own
+  std::string updated = connected ? net::add_nameserver(*text, network.gateway)
+                                  : net::remove_nameserver(*text, network.gateway);
+  if (updated == *text) return {};
+  auto fd = SBX_TRY(open_file(path, O_WRONLY | O_TRUNC | O_CLOEXEC));
+  return with_context(write_all(fd.get(), updated), "update " + path.string());
+}
+
 Status record_networks(const Containers& containers, const ContainerInfo& info,
                        const ContainerSpec& spec) {
   return with_context(
@@ -137,9 +166,11 @@ Status connect_network(const Containers& containers, const std::string& network,
               .with_hint("disconnect it first to change its address or aliases"));
   ContainerSpec spec = c.info.spec;
   spec.networks.push_back({config.name, request.aliases, request.ip});
-  if (c.info.status == ContainerStatus::kRunning)
+  if (c.info.status == ContainerStatus::kRunning) {
     spec.networks.back().ip =
         SBX_TRY(net::connect_container(c.netns_dir, c.info.id, c.info.name, config, request)).ip;
+    SBX_TRY(follow_nameserver(c.info, config, true));
+  }
   return record_networks(containers, c.info, spec);
 }
 
@@ -153,8 +184,11 @@ Status disconnect_network(const Containers& containers, const std::string& netwo
                    [&](const auto& n) { return n.network == name; }))
     return fail(Error("container " + c.info.name + " is not connected to network " + name)
                     .with_hint("sandbox inspect " + c.info.name + " shows its networks"));
-  if (c.info.status == ContainerStatus::kRunning)
+  if (c.info.status == ContainerStatus::kRunning) {
     SBX_TRY(net::disconnect_container(c.netns_dir, c.info.id, c.info.name, name));
+    if (auto networks = net::Networks::open(containers.store_root()))
+      if (auto config = networks->get(name)) SBX_TRY(follow_nameserver(c.info, *config, false));
+  }
   ContainerSpec spec = c.info.spec;
   std::erase_if(spec.networks, [&](const auto& n) { return n.network == name; });
   return record_networks(containers, c.info, spec);

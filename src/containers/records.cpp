@@ -9,6 +9,8 @@
 
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/image/digest.hpp"
 #include "sandbox/store/store.hpp"
 
@@ -56,6 +58,17 @@ ContainerStatus derive_status(const ContainerInfo& info) {
   // Started once, but nobody recorded the end (monitor killed, reboot).
   if (info.runtime || !info.started_at.empty()) return ContainerStatus::kUnknown;
   return ContainerStatus::kCreated;
+}
+
+// What the restart policy and the health checks left (restart.cpp, health.cpp).
+void read_lifecycle_state(ContainerInfo& info) {
+  if (info.spec.restart.restarts()) {
+    if (auto text = read_file(info.store_dir / "restart.json"))
+      info.restart = restart_record_from_json(*text).value_or(RestartRecord{});
+    info.restarting = info.status != ContainerStatus::kRunning && restart_pending(info.runtime_dir);
+  }
+  if (info.status == ContainerStatus::kRunning && has_healthcheck(info.spec.health))
+    info.health = read_health_state(info.runtime_dir).value_or(HealthState{});
 }
 
 }  // namespace
@@ -135,6 +148,8 @@ Result<ContainerInfo> Containers::info(const std::string& id) const {
       info.image = parsed->image;
       info.created_at = parsed->created_at;
       info.storage_driver = parsed->storage_driver;
+      info.run_flags = std::move(parsed->run_flags);
+      info.run_image_args = std::move(parsed->run_image_args);
     }
   }
   info.started_at = trim(read_file(info.store_dir / kStarted).value_or(""));
@@ -143,6 +158,9 @@ Result<ContainerInfo> Containers::info(const std::string& id) const {
   if (auto exited = read_file(info.store_dir / kExited))
     if (auto parsed = exit_record_from_json(*exited)) info.exit = std::move(*parsed);
   info.status = derive_status(info);
+  read_lifecycle_state(info);
+  info.paused =
+      info.status == ContainerStatus::kRunning && cgroup_frozen(info.runtime->cgroup_path);
   return info;
 }
 

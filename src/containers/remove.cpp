@@ -9,6 +9,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/cgroup/cgroup_fs.hpp"
 #include "sandbox/cgroup/placement.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/volumes.hpp"
 #include "sandbox/images/tree_remover.hpp"
@@ -90,6 +91,7 @@ Status finish_container(const Containers& containers, const std::string& id,
   auto info = SBX_TRY(containers.info(id));
   if (info.status == ContainerStatus::kRunning) return {};  // a newer start already runs it
   detach_user_networks(containers, info);
+  record_container_event(containers, info, "die", {{"exitCode", std::to_string(record.exit_code)}});
   ExitRecord final_record = record;  // OOMKilled from the container's cgroup
   if (info.runtime && !info.runtime->cgroup_path.empty()) {
     final_record.oom_killed |= cgroup::oom_killed(info.runtime->cgroup_path);
@@ -99,6 +101,7 @@ Status finish_container(const Containers& containers, const std::string& id,
   // Untouched, it leaves only our records and empty overlay dirs: deleting
   // them (a synchronous discard per block on some disks) is left for later.
   if (info.spec.remove) {
+    record_container_event(containers, info, "remove");
     SBX_TRY(rootfs_untouched(info.store_dir) ? containers.remove_later(id)
                                              : containers.remove(id, remove_container_tree));
     return remove_volumes_of(containers, info.spec);
@@ -117,6 +120,7 @@ Status remove_container(const Containers& containers, const std::string& id, boo
       !path_exists(containers.runtime_dir(id)))
     return with_context(containers.remove(id, remove_container_tree), "remove " + id.substr(0, 12));
   auto info = SBX_TRY(std::move(found));
+  end_pending_restart(containers, id);  // a restart policy's next start
   if (info.status == ContainerStatus::kRunning) {
     if (!force)
       return fail(Error("cannot remove container " + info.name + ": it is running")
@@ -129,6 +133,7 @@ Status remove_container(const Containers& containers, const std::string& id, boo
   if (info.runtime && !info.runtime->cgroup_path.empty())
     (void)cgroup::remove_cgroup(info.runtime->cgroup_path);
   SBX_TRY_CTX(containers.remove(id, remove_container_tree), "remove " + info.name);
+  record_container_event(containers, info, "remove");
   if (volumes) SBX_TRY_CTX(remove_volumes_of(containers, info.spec), "remove " + info.name);
   return {};
 }
@@ -137,12 +142,15 @@ Result<std::vector<std::string>> prune_containers(const Containers& containers) 
   SBX_TRY_CTX(empty_trash(containers), "collect what killed commands left");
   std::vector<std::string> removed;
   for (const auto& info : SBX_TRY(containers.list())) {
-    if (info.status == ContainerStatus::kRunning || info.status == ContainerStatus::kCreated)
-      continue;  // created: a run is starting it right now
+    if (info.status == ContainerStatus::kRunning) continue;
+    // A run holds the lock from before the container's records exist until
+    // it has started: waiting for it, we find a created one only if `create`
+    // made it.
     auto lock = SBX_TRY(containers.lock(info.id));
     auto now = containers.info(info.id);
     if (!now || now->status == ContainerStatus::kRunning) continue;
     SBX_TRY(containers.remove(info.id, remove_container_tree));
+    record_container_event(containers, *now, "remove");
     removed.push_back(info.id);
   }
   return removed;

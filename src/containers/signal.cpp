@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 
 namespace sbx::containers {
@@ -71,7 +72,9 @@ Status kill_container(const Containers& containers, const std::string& id, int s
   if (!pid)
     return fail(Error("container " + info.name + " is not running")
                     .with_hint("start it first: sandbox start " + info.name));
+  SBX_TRY(mark_stopped_by_user(containers, id, info.spec));
   if (::kill(*pid, signal) != 0) return fail_errno("kill", "container " + info.name);
+  record_container_event(containers, info, "kill", {{"signal", std::to_string(signal)}});
   return {};
 }
 
@@ -80,6 +83,7 @@ Status stop_container(const Containers& containers, const std::string& id,
   {
     auto lock = SBX_TRY(containers.lock(id));
     auto info = SBX_TRY(containers.info(id));
+    SBX_TRY(mark_stopped_by_user(containers, id, info.spec));  // before its end is seen
     auto pid = running_pid(info);
     if (!pid) return {};  // docker: stopping a stopped container succeeds
     int signal = SIGTERM;
@@ -97,6 +101,7 @@ Status stop_container(const Containers& containers, const std::string& id,
   }
   // Its end is recorded by the monitor (it needs the lock we just let go).
   SBX_TRY_CTX(wait_container(containers, id), "stop");
+  record_container_event(containers, id, "stop");  // after the monitor's "die", as docker
   return {};
 }
 

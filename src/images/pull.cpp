@@ -5,6 +5,7 @@
 
 #include "layers.hpp"
 #include "sandbox/image/registries_conf.hpp"
+#include "sandbox/store/events.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/id_map.hpp"
 
@@ -193,6 +194,16 @@ Result<store::ImageRecord> find_stored_image(const store::Store& store, std::str
   return found;
 }
 
+void record_image_event(const store::Store& store, std::string_view action, std::string id,
+                        std::string name) {
+  store::Event event;
+  event.type = "image";
+  event.action = std::string(action);
+  event.id = std::move(id);
+  event.attributes["name"] = std::move(name);
+  (void)store::record_event(store.root(), std::move(event));
+}
+
 Result<PullResult> pull_image(const store::Store& store, std::string_view text,
                               const PullOptions& options, ProgressSink& progress) {
   std::string what = "pull " + std::string(text);
@@ -203,6 +214,7 @@ Result<PullResult> pull_image(const store::Store& store, std::string_view text,
   std::string failures;
   for (const image::Reference& reference : order) {
     auto pulled = pull_from_sources(store, conf, reference, options, progress);
+    if (pulled) record_image_event(store, "pull", pulled->id.str(), pulled->name);
     if (pulled || order.size() == 1) return with_context(std::move(pulled), what);
     failures +=
         (failures.empty() ? " " : "; ") + reference.canonical() + ": " + pulled.error().message();

@@ -80,6 +80,11 @@ Result<ExecInputs> read_exec_inputs(const std::filesystem::path& store_root,
   return in;
 }
 
+Status place_in_cgroup(const std::filesystem::path& dir, pid_t pid) {
+  auto procs = SBX_TRY(open_file(dir / "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  return write_all(procs.get(), std::to_string(pid));
+}
+
 // The command joins PID 1's cgroup when the container has one of its own.
 Status join_cgroup(const containers::ContainerInfo& info, pid_t pid) {
   if (info.runtime->cgroup_path.empty()) return {};
@@ -87,8 +92,7 @@ Status join_cgroup(const containers::ContainerInfo& info, pid_t pid) {
   size_t at = self.find("0::");
   if (at == std::string::npos) return fail("no cgroup v2 line in /proc/<pid>/cgroup");
   std::string path = self.substr(at + 3, self.find('\n', at) - at - 3);
-  auto procs = SBX_TRY(open_file("/sys/fs/cgroup" + path + "/cgroup.procs", O_WRONLY | O_CLOEXEC));
-  return write_all(procs.get(), std::to_string(pid));
+  return place_in_cgroup("/sys/fs/cgroup" + path, pid);
 }
 
 Error command_failed(const ExecPlan& plan, const Error& error) {
@@ -116,19 +120,23 @@ Result<ExecOutcome> start_and_wait(const ExecPlan& plan, int pidfd,
 }  // namespace
 
 Result<ExecOutcome> exec_plan_in(const ExecPlan& plan, int pidfd,
-                                 const std::function<Status(pid_t, UniqueFd)>& on_started) {
+                                 const std::function<Status(pid_t, UniqueFd&)>& on_started) {
   detail::BlockedSignals signals;
   auto process = SBX_TRY(detail::ExecProcess::spawn(plan, pidfd));
+  if (!plan.cgroup.empty())
+    SBX_TRY_CTX(place_in_cgroup(plan.cgroup, process.pid()), "join the container's cgroup");
   auto failed = SBX_TRY(process.release_and_await_exec());
   if (failed)
     return ExecOutcome{exit_code_for_exec_errno(failed->errno_value()),
                        command_failed(plan, *failed)};
-  SBX_TRY(on_started(process.pid(), process.take_pty_master()));
+  UniqueFd pty = process.take_pty_master();
+  SBX_TRY(on_started(process.pid(), pty));
   if (plan.detach) {
     process.child().release();
     return ExecOutcome{};
   }
-  int status = SBX_TRY(detail::supervise(process.child(), signals, UniqueFd(), false));
+  bool relay = static_cast<bool>(pty);
+  int status = SBX_TRY(detail::supervise(process.child(), signals, std::move(pty), relay));
   return ExecOutcome{exit_code_of(status), std::nullopt};
 }
 

@@ -26,6 +26,11 @@ void NetworkAttachment::describe(containers::RuntimeState& state) const {
   state.ports = ports_;
 }
 
+void NetworkAttachment::hold_user_networks(UserNetworkLease lease) {
+  for (const auto& port : lease.ports()) ports_.push_back(binding_of(port));
+  user_ = std::move(lease);
+}
+
 void NetworkAttachment::release() {
   user_.release();
   if (slirp_) slirp_->release();

@@ -32,8 +32,9 @@ class NetworkAttachment {
   void describe(containers::RuntimeState& state) const;
   // Hands the helper over (the monitor ends it); the destructor then leaves it.
   void release();
-  // The container's user networks, detached by the destructor unless released.
-  void hold_user_networks(UserNetworkLease lease) { user_ = std::move(lease); }
+  // The container's user networks, detached by the destructor unless released;
+  // their published ports join ports_.
+  void hold_user_networks(UserNetworkLease lease);
   // Once the container is gone: starts ending slirp4netns (see Slirp4netns::begin_stop).
   void begin_stop() const {
     if (slirp_) slirp_->begin_stop();

@@ -54,6 +54,6 @@ struct DetachedStart {
 Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
                                       const containers::ContainerSpec& spec,
-                                      NamespacesToJoin ahead);
+                                      NamespacesToJoin ahead, bool wait_for_attach = false);
 
 }  // namespace sbx::launch

@@ -30,6 +30,8 @@
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
 #include "sandbox/base/sync_message.hpp"
+#include "sandbox/containers/events.hpp"
+#include "sandbox/launch/attach.hpp"
 #include "sealed_memfd.hpp"
 
 extern "C" const char sbx_monitor_start[];
@@ -96,6 +98,26 @@ std::string self_exe() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("sandbox");
 }
 
+// The monitor's health probes: `sandbox --root R healthcheck run ID`, by its
+// --exe fd, every interval.
+void add_health_args(std::vector<std::string>& args, const containers::ContainerSpec& spec,
+                     const std::filesystem::path& store_root, const std::string& id) {
+  if (!containers::has_healthcheck(spec.health)) return;
+  int64_t ms = std::max<int64_t>(containers::health_interval_ns(spec.health) / 1'000'000, 1);
+  args.insert(args.end(), {"--health-every", std::to_string(ms)});
+  for (const std::string& word :
+       {std::string("sandbox"), std::string("--root"), store_root.string(),
+        std::string("healthcheck"), std::string("run"), id})
+    args.insert(args.end(), {"--health-arg", word});
+}
+
+// monitor.pid in the runtime dir: `generate systemd`'s PIDFile= (the
+// launcher's pid is the monitor's once it execs it).
+Status write_monitor_pid(const std::filesystem::path& runtime_dir) {
+  return write_file_atomic(runtime_dir / "monitor.pid", std::to_string(::getpid()) + "\n", 0600,
+                           Durability::kVolatile);
+}
+
 struct LauncherContext {
   const containers::Containers* containers;
   const std::string* id;
@@ -104,6 +126,7 @@ struct LauncherContext {
   NamespacesToJoin ahead;
   int monitor_fd;
   int report_fd;
+  bool wait_for_attach;  // start -a: output waits for the first attach client
 };
 
 // Runs in the launcher; returns only on an error (else it became the monitor).
@@ -115,6 +138,8 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   auto launched = SBX_TRY(launch(*c.plan, *c.spec, c.containers->runtime_dir(id), c.ahead));
   SBX_TRY(
       c.containers->write_runtime_state(id, describe_launched(launched, ::getpid(), started_at)));
+  SBX_TRY(write_monitor_pid(c.containers->runtime_dir(id)));
+  containers::record_container_event(*c.containers, id, "start");
   UniqueFd pty = launched.process.take_pty_master();
   UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   std::vector<std::string> args = {"sandbox-monitor", "--pid",
@@ -131,6 +156,9 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   SBX_TRY(add_fd("--pty", pty.get()));
   SBX_TRY(add_fd("--stdin", io.in.write.get()));
   SBX_TRY(add_fd("--exe", exe.get()));
+  UniqueFd attach = SBX_TRY(listen_attach_socket(c.containers->runtime_dir(id)));
+  SBX_TRY(add_fd("--attach", attach.get()));
+  if (c.wait_for_attach) args.push_back("--attach-wait");
   // Said first: the monitor still records the exit (init exits 127/126) and
   // removes an --rm container, so that the caller finds it ended.
   if (const auto& failed = launched.command_failed) {
@@ -140,6 +168,7 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   }
   if (pid_t helper = launched.network.helper_pid(); helper > 0)
     args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
+  add_health_args(args, *c.spec, c.containers->store_root(), id);
   args.insert(args.end(), {"--", self_exe(), "--root", c.containers->store_root().string(),
                            "container", "cleanup", "--exit-code", "{exit}", id});
   // Our ends of the container's stdio go; only the monitor's ends stay.
@@ -193,8 +222,8 @@ Result<DetachedStart> read_report(int fd, ChildProcess& launcher) {
 
 Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
-                                      const containers::ContainerSpec& spec,
-                                      NamespacesToJoin ahead) {
+                                      const containers::ContainerSpec& spec, NamespacesToJoin ahead,
+                                      bool wait_for_attach) {
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,
@@ -205,7 +234,8 @@ Result<DetachedStart> launch_detached(const containers::Containers& containers,
   if (pid < 0) return fail_errno("fork", "container launcher");
   if (pid == 0) {
     parent_end.reset();
-    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), launcher_end.get()});
+    run_launcher({&containers, &id, &plan, &spec, ahead, monitor.get(), launcher_end.get(),
+                  wait_for_attach});
   }
   ChildProcess launcher(pid);
   launcher_end.reset();

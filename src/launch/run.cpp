@@ -14,6 +14,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
+#include "sandbox/containers/events.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/log_writer.hpp"
@@ -23,6 +24,7 @@
 #include "sandbox/images/tree_remover.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/plan.hpp"
+#include "sandbox/launch/start.hpp"
 #include "sandbox/store/lookup.hpp"
 #include "sandbox/userns/namespace_holder.hpp"
 #include "spawn.hpp"
@@ -101,7 +103,8 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto cleanup = std::make_unique<ContainerDirCleanup>(store.containers_dir() / id,
                                                        containers.runtime_dir(id), true);
   SBX_TRY(make_dirs(cleanup->dir, 0700));
-  containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver};
+  containers::ContainerMeta meta{flags.image, containers::now_rfc3339(), options.storage_driver,
+                                 options.command_flags, options.command_image_args};
   auto plan = SBX_TRY(plan_container(store, image, spec, id, containers.runtime_dir(id), maps,
                                      options.storage_driver));
   return Prepared{std::move(store),   std::move(gc_lock), std::move(containers), id,
@@ -117,7 +120,7 @@ Status write_container_records(Prepared& p) {
   SBX_TRY(p.store.record_container_image(p.id, p.image_id));
   p.spec.name = SBX_TRY(p.containers.claim_name(p.id, p.spec.name));
   SBX_TRY(p.containers.write_config(p.id, p.spec, p.meta));
-  p.creating = FileLock();  // whole now: listed, and removed only by rm
+  containers::record_container_event(p.containers, p.id, "create");
   return {};
 }
 
@@ -151,7 +154,11 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   std::string started_at = containers::now_rfc3339();
   auto write_records = [&]() -> Status {
     SBX_TRY(write_container_records(p));
-    return p.containers.mark_started(p.id, started_at);
+    SBX_TRY(p.containers.mark_started(p.id, started_at));
+    // Whole and started now: listed, and removed only by rm (a prune that
+    // waited for the lock finds it running, never "created").
+    p.creating = FileLock();
+    return Status{};
   };
   auto output = SBX_TRY(make_foreground_output(p));
   SpawnOptions spawn_options;
@@ -168,6 +175,7 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   p.cleanup->armed = false;    // it exists now: its end is recorded below (and --rm honoured)
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
+  containers::record_container_event(p.containers, p.id, "start");
   UniqueFd pty = launched.process.take_pty_master();
   detail::OutputCopy copy{std::move(output.out_read), std::move(output.err_read),
                           output.log ? &*output.log : nullptr};
@@ -178,6 +186,7 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   // Best effort: `rm -f` may have removed the container meanwhile.
   (void)finish_container(p.containers, p.id,
                          containers::ExitRecord{code, false, containers::now_rfc3339()});
+  if (p.spec.restart.restarts()) restart_in_background(p.containers, p.id, code);
   return code;
 }
 
@@ -230,6 +239,16 @@ Result<int> run_container(const RunOptions& options, images::ProgressSink& progr
   int code = SBX_TRY(run_foreground(prepared, ahead.holder, collector));
   if (collector) (void)collector.wait();
   return code;
+}
+
+Result<std::string> create_container_record(const RunOptions& options,
+                                            images::ProgressSink& progress) {
+  auto ahead = SBX_TRY(make_namespaces_ahead(wants_keep_id(options.flags),
+                                             !makes_own_network(options.flags), progress));
+  auto p = SBX_TRY(prepare(options, ahead.maps, progress));
+  SBX_TRY(write_container_records(p));
+  p.cleanup->armed = false;
+  return p.id;  // its lock goes: `start` and `container prune` may take it
 }
 
 Result<DetachedRun> run_container_detached(const RunOptions& options,

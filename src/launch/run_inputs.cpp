@@ -15,6 +15,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/flag_parsers.hpp"
 #include "sandbox/launch/mount_point_layer.hpp"
+#include "sandbox/net/etc_files.hpp"
 #include "sandbox/net/networks.hpp"
 #include "sandbox/net/user_netns.hpp"
 #include "sandbox/rootfs/storage.hpp"
@@ -64,18 +65,22 @@ Result<RootfsPlan> prepare_rootfs(const store::Store& store, const std::filesyst
 
 // /etc/hostname, /etc/hosts, /etc/resolv.conf of this container, in its
 // runtime dir: they are rewritten at every start, and a tmpfs there spares the
-// store's filesystem four inodes per start (and no fsync: kVolatile).
+// store's filesystem four inodes per start (and no fsync: kVolatile). On
+// user networks each network's gateway (aardvark-dns) is a nameserver.
 Result<std::string> write_etc_files(const std::filesystem::path& runtime_dir,
                                     const containers::ContainerSpec& spec,
-                                    const std::string& network_dns) {
+                                    const std::vector<net::NetworkConfig>& networks) {
   auto etc = runtime_dir / "etc";
   SBX_TRY(make_dirs(etc, 0755));
   std::string host_resolv = read_file("/etc/resolv.conf").value_or("");
   constexpr auto kVolatile = Durability::kVolatile;
   SBX_TRY(write_file_atomic(etc / "hostname", spec.hostname + "\n", 0644, kVolatile));
   SBX_TRY(write_file_atomic(etc / "hosts", make_hosts_file(spec), 0644, kVolatile));
-  SBX_TRY(write_file_atomic(etc / "resolv.conf", make_resolv_conf(host_resolv, spec, network_dns),
-                            0644, kVolatile));
+  std::string resolv =
+      make_resolv_conf(host_resolv, spec, networks.empty() ? "" : networks[0].gateway);
+  for (size_t i = 1; i < networks.size() && spec.dns.empty(); ++i)
+    resolv = net::add_nameserver(resolv, networks[i].gateway);
+  SBX_TRY(write_file_atomic(etc / "resolv.conf", resolv, 0644, kVolatile));
   return etc.string();
 }
 
@@ -112,8 +117,11 @@ Result<std::vector<std::string>> collect_env(const std::vector<std::string>& env
 }
 
 containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
-  return {config.env,  config.entrypoint, config.cmd,        config.working_dir,
-          config.user, config.labels,     config.stop_signal};
+  containers::ImageDefaults defaults{config.env,         config.entrypoint, config.cmd,
+                                     config.working_dir, config.user,       config.labels,
+                                     config.stop_signal};
+  defaults.healthcheck = containers::image_health_config(config.raw_json);
+  return defaults;
 }
 
 Status check_bind_sources(const containers::ContainerSpec& spec) {
@@ -205,8 +213,8 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
   in.user_networks = SBX_TRY_CTX(resolve_user_networks(store.root(), spec), "network");
-  std::string dns = in.user_networks.networks.empty() ? "" : in.user_networks.networks[0].gateway;
-  in.etc_dir = SBX_TRY_CTX(write_etc_files(runtime_dir, spec, dns), "/etc files");
+  in.etc_dir =
+      SBX_TRY_CTX(write_etc_files(runtime_dir, spec, in.user_networks.networks), "/etc files");
   if (spec.network == containers::NetworkMode::kJoin) {
     auto others = SBX_TRY(containers::Containers::open(store.root()));
     std::filesystem::path etc_from;  // the container's whose network is shared

@@ -18,27 +18,6 @@ namespace {
 
 constexpr int kHandled[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-// Our terminal in raw mode while a pty is relayed (Ctrl-C becomes a byte the
-// container's terminal turns into SIGINT); restored on destruction.
-class RawTerminal {
- public:
-  explicit RawTerminal(bool enable) {
-    if (!enable || ::tcgetattr(STDIN_FILENO, &saved_) < 0) return;
-    termios raw = saved_;
-    ::cfmakeraw(&raw);
-    active_ = ::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
-  }
-  ~RawTerminal() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_);
-  }
-  RawTerminal(const RawTerminal&) = delete;
-  RawTerminal& operator=(const RawTerminal&) = delete;
-
- private:
-  termios saved_{};
-  bool active_ = false;
-};
-
 void copy_window_size(int master) {
   winsize size{};
   if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0) ::ioctl(master, TIOCSWINSZ, &size);

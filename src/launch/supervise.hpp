@@ -3,6 +3,8 @@
 #pragma once
 
 #include <signal.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
@@ -24,6 +26,27 @@ class BlockedSignals {
  private:
   sigset_t set_;
   sigset_t old_;
+};
+
+// Our terminal in raw mode while a pty is relayed (Ctrl-C becomes a byte the
+// container's terminal turns into SIGINT); restored on destruction.
+class RawTerminal {
+ public:
+  explicit RawTerminal(bool enable) {
+    if (!enable || ::tcgetattr(STDIN_FILENO, &saved_) < 0) return;
+    termios raw = saved_;
+    ::cfmakeraw(&raw);
+    active_ = ::tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_);
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  termios saved_{};
+  bool active_ = false;
 };
 
 // A foreground run's output, copied to ctr.log on its way to our stdout and

@@ -101,6 +101,8 @@ Result<pid_t> start_slirp(const fs::path& dir, pid_t holder) {
   launch.target_pid = holder;
   launch.dir = dir;
   launch.detached = true;
+  // Outbound IPv6 for dual-stack networks, where the kernel has IPv6.
+  launch.options.enable_ipv6 = ::access("/proc/sys/net/ipv6", F_OK) == 0;
   auto slirp = SBX_TRY(net::Slirp4netns::start(launch));
   pid_t pid = slirp.pid();
   slirp.release();
@@ -114,6 +116,7 @@ UserNetworkLease& UserNetworkLease::operator=(UserNetworkLease&& o) noexcept {
     this->~UserNetworkLease();
     dir_ = std::exchange(o.dir_, {});
     id_ = std::exchange(o.id_, {});
+    ports_ = std::exchange(o.ports_, {});
   }
   return *this;
 }
@@ -135,7 +138,7 @@ Result<UserNetworkLease> attach_user_networks(const LaunchPlan& plan,
   std::string name = spec.name.empty() ? plan.id.substr(0, 12) : spec.name;
   SBX_TRY(net::attach_container(u.netns_dir, starter, container_pid, plan.id, name, u.networks,
                                 spec.networks, ports));
-  return UserNetworkLease(u.netns_dir, plan.id);
+  return UserNetworkLease(u.netns_dir, plan.id, std::move(ports));
 }
 
 }  // namespace sbx::launch

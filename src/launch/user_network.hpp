@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/containers/spec.hpp"
@@ -20,17 +21,22 @@ namespace sbx::launch {
 class UserNetworkLease {
  public:
   UserNetworkLease() = default;
-  UserNetworkLease(std::filesystem::path dir, std::string id)
-      : dir_(std::move(dir)), id_(std::move(id)) {}
+  UserNetworkLease(std::filesystem::path dir, std::string id, std::vector<net::PortRequest> ports)
+      : dir_(std::move(dir)), id_(std::move(id)), ports_(std::move(ports)) {}
   UserNetworkLease(UserNetworkLease&& o) noexcept
-      : dir_(std::exchange(o.dir_, {})), id_(std::exchange(o.id_, {})) {}
+      : dir_(std::exchange(o.dir_, {})),
+        id_(std::exchange(o.id_, {})),
+        ports_(std::exchange(o.ports_, {})) {}
   UserNetworkLease& operator=(UserNetworkLease&& o) noexcept;
   ~UserNetworkLease();
   void release() { id_.clear(); }
+  // The ports published for the container (host port 0 resolved), for its state.
+  const std::vector<net::PortRequest>& ports() const { return ports_; }
 
  private:
   std::filesystem::path dir_;
   std::string id_;
+  std::vector<net::PortRequest> ports_;
 };
 
 // Attaches the running child `container_pid` (waiting for the host side) to

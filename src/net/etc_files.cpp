@@ -68,4 +68,19 @@ std::string make_resolv_conf(std::string_view host, const ResolvConfInput& in) {
   return out;
 }
 
+std::string add_nameserver(std::string_view resolv_conf, std::string_view server) {
+  for (const auto& line : split(resolv_conf, '\n'))
+    if (nameserver_of(line) == server) return std::string(resolv_conf);
+  std::string out(resolv_conf);
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  return out + "nameserver " + std::string(server) + "\n";
+}
+
+std::string remove_nameserver(std::string_view resolv_conf, std::string_view server) {
+  std::string out;
+  for (const auto& line : split(resolv_conf, '\n'))
+    if (!line.empty() && nameserver_of(line) != server) out += std::string(line) + "\n";
+  return out;
+}
+
 }  // namespace sbx::net

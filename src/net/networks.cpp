@@ -1,4 +1,5 @@
-// Network records and the checks a new network passes. IPv4 only for now.
+// Network records and the checks a new network passes: an IPv4 subnet, and an
+// IPv6 one for a dual-stack network.
 #include "sandbox/net/networks.hpp"
 
 #include <arpa/inet.h>
@@ -92,13 +93,79 @@ Status check_free(const Ipv4Net& net, const std::vector<NetworkConfig>& existing
   return {};
 }
 
-Result<Ipv4Net> choose_subnet(const NetworkCreateOptions& options,
-                              const std::vector<NetworkConfig>& existing,
+Status check_free6(const Ipv6Net& net, const std::vector<NetworkConfig>& existing,
+                   const std::vector<Ipv6Net>& routes) {
+  for (const auto& n : existing) {
+    auto other = n.subnet6.empty() ? Result<Ipv6Net>(fail("")) : parse_ipv6_net(n.subnet6);
+    if (other && other->overlaps(net))
+      return fail(Error("subnet " + format_ipv6_net(net) + " overlaps network " + n.name + " (" +
+                        n.subnet6 + ")")
+                      .with_hint("choose another IPv6 --subnet, or leave it out to get a free "
+                                 "one"));
+  }
+  for (const auto& r : routes)
+    if (r.overlaps(net))
+      return fail(Error("subnet " + format_ipv6_net(net) + " overlaps the host's route to " +
+                        format_ipv6_net(r))
+                      .with_hint("choose another IPv6 --subnet: containers could not reach that "
+                                 "network of the host"));
+  return {};
+}
+
+bool is_ipv6_text(std::string_view text) { return text.find(':') != std::string_view::npos; }
+
+// The one --subnet (or --gateway) of a family, "" when none; two are an error.
+Result<std::string> one_of_family(const std::vector<std::string>& values, bool v6,
+                                  const char* flag) {
+  std::string found;
+  for (const auto& v : values) {
+    if (is_ipv6_text(v) != v6) continue;
+    if (!found.empty())
+      return fail(Error(std::string(flag) + ": two IPv" + (v6 ? "6" : "4") + " values (" + found +
+                        ", " + v + ")")
+                      .with_hint("give at most one IPv4 and one IPv6 " + std::string(flag)));
+    found = v;
+  }
+  return found;
+}
+
+// The subnet's gateway: `given` (checked to be a host address of it) or its first address.
+Result<std::string> choose_gateway6(const Ipv6Net& subnet, const std::string& given) {
+  if (given.empty()) return format_ipv6(subnet.nth(1));
+  auto a = SBX_TRY_CTX(parse_ipv6(given), "--gateway");
+  if (!subnet.contains(a) || a == subnet.address)
+    return fail(Error("--gateway " + given + " is not a host address of " + format_ipv6_net(subnet))
+                    .with_hint("give an address inside the IPv6 subnet, or leave it out"));
+  return format_ipv6(a);
+}
+
+Result<Ipv6Net> choose_subnet6(const std::string& given, const std::vector<NetworkConfig>& existing,
+                               const std::vector<Ipv6Net>& routes, uint64_t random) {
+  if (!given.empty()) {
+    auto net = SBX_TRY_CTX(parse_ipv6_net(given), "--subnet");
+    if (net.prefix > 120)
+      return fail(Error("--subnet " + given + ": too small for containers")
+                      .with_hint("use a prefix of /120 or shorter, e.g. fd00:1::/64"));
+    SBX_TRY(check_free6(net, existing, routes));
+    return net;
+  }
+  for (uint64_t i = 0; i < 16; ++i) {
+    // Another 40 bits for each try: a splitmix64 step from `random`.
+    uint64_t z = random + (i + 1) * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    auto net = unique_local_net(z ^ (z >> 31));
+    if (check_free6(net, existing, routes)) return net;
+  }
+  return fail(Error("no free unique local IPv6 subnet found").with_hint("give one with --subnet"));
+}
+
+Result<Ipv4Net> choose_subnet(const std::string& given, const std::vector<NetworkConfig>& existing,
                               const std::vector<Ipv4Net>& routes) {
-  if (!options.subnet.empty()) {
-    auto net = SBX_TRY_CTX(parse_ipv4_net(options.subnet), "--subnet");
+  if (!given.empty()) {
+    auto net = SBX_TRY_CTX(parse_ipv4_net(given), "--subnet");
     if (net.prefix > 30)
-      return fail(Error("--subnet " + options.subnet + ": too small for containers")
+      return fail(Error("--subnet " + given + ": too small for containers")
                       .with_hint("use a prefix of /30 or shorter, e.g. 10.90.0.0/24"));
     SBX_TRY(check_free(net, existing, routes));
     return net;
@@ -143,7 +210,7 @@ Result<Ipv4Net> parse_ipv4_net(std::string_view cidr) {
   size_t slash = cidr.find('/');
   if (slash == std::string_view::npos) return bad("expected ADDRESS/PREFIX");
   auto address = parse_ipv4(cidr.substr(0, slash));
-  if (!address) return bad("not an IPv4 address (IPv6 subnets are not supported yet)");
+  if (!address) return bad("not an IPv4 address");
   int prefix = -1;
   auto rest = cidr.substr(slash + 1);
   auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), prefix);
@@ -200,30 +267,38 @@ std::vector<Ipv4Net> host_routes() {
 
 Result<NetworkConfig> plan_network(const NetworkCreateOptions& options,
                                    const std::vector<NetworkConfig>& existing,
-                                   const std::vector<Ipv4Net>& routes) {
+                                   const HostRoutes& routes, uint64_t random) {
   SBX_TRY(check_network_name(options.name));
   for (const auto& n : existing)
     if (n.name == options.name)
       return fail(
           Error("network " + options.name + " already exists")
               .with_hint("choose another name, or remove it: sandbox network rm " + options.name));
-  if (options.ipv6)
-    return fail(Error("--ipv6: IPv6 networks are not supported yet")
-                    .with_hint("leave out --ipv6; containers still reach IPv4 outside"));
   NetworkConfig network{.name = options.name, .internal = options.internal};
   network.labels = SBX_TRY(parse_labels(options.labels));
-  auto subnet = SBX_TRY(choose_subnet(options, existing, routes));
+  std::string subnet4 = SBX_TRY(one_of_family(options.subnets, false, "--subnet"));
+  std::string subnet6 = SBX_TRY(one_of_family(options.subnets, true, "--subnet"));
+  std::string gateway4 = SBX_TRY(one_of_family(options.gateways, false, "--gateway"));
+  std::string gateway6 = SBX_TRY(one_of_family(options.gateways, true, "--gateway"));
+  auto subnet = SBX_TRY(choose_subnet(subnet4, existing, routes.v4));
   network.subnet = format_ipv4_net(subnet);
   uint32_t gateway = subnet.address + 1;
-  if (!options.gateway.empty()) {
-    gateway = SBX_TRY_CTX(parse_ipv4(options.gateway), "--gateway");
+  if (!gateway4.empty()) {
+    gateway = SBX_TRY_CTX(parse_ipv4(gateway4), "--gateway");
     uint32_t broadcast = subnet.address | ~subnet.mask();
     if (!subnet.contains(gateway) || gateway == subnet.address || gateway == broadcast)
-      return fail(
-          Error("--gateway " + options.gateway + " is not a host address of " + network.subnet)
-              .with_hint("give an address inside the subnet, or leave it out"));
+      return fail(Error("--gateway " + gateway4 + " is not a host address of " + network.subnet)
+                      .with_hint("give an address inside the subnet, or leave it out"));
   }
   network.gateway = format_ipv4(gateway);
+  if (options.ipv6 || !subnet6.empty()) {
+    auto net6 = SBX_TRY(choose_subnet6(subnet6, existing, routes.v6, random));
+    network.subnet6 = format_ipv6_net(net6);
+    network.gateway6 = SBX_TRY(choose_gateway6(net6, gateway6));
+  } else if (!gateway6.empty()) {
+    return fail(Error("--gateway " + gateway6 + ": the network has no IPv6 subnet")
+                    .with_hint("add --ipv6 (or an IPv6 --subnet)"));
+  }
   network.bridge = SBX_TRY(free_bridge(existing));
   network.id = random_id();
   network.created = now_rfc3339();
@@ -234,6 +309,10 @@ std::string network_config_to_json(const NetworkConfig& n) {
   json j = {{"name", n.name},     {"id", n.id},           {"bridge", n.bridge},
             {"subnet", n.subnet}, {"gateway", n.gateway}, {"internal", n.internal},
             {"labels", n.labels}, {"created", n.created}};
+  if (!n.subnet6.empty()) {
+    j["subnet6"] = n.subnet6;
+    j["gateway6"] = n.gateway6;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -247,6 +326,8 @@ Result<NetworkConfig> network_config_from_json(std::string_view text) {
     n.bridge = j.at("bridge").get<std::string>();
     n.subnet = j.at("subnet").get<std::string>();
     n.gateway = j.at("gateway").get<std::string>();
+    n.subnet6 = j.value("subnet6", "");
+    n.gateway6 = j.value("gateway6", "");
     n.internal = j.value("internal", false);
     n.labels = j.value("labels", std::map<std::string, std::string>{});
     n.created = j.value("created", "");
@@ -294,7 +375,9 @@ Result<NetworkConfig> Networks::get(std::string_view name) const {
 Result<NetworkConfig> Networks::create(const NetworkCreateOptions& options) const {
   auto lock = SBX_TRY(FileLock::acquire(dir_ / ".lock", FileLock::Mode::kExclusive));
   auto existing = SBX_TRY(list());
-  auto network = SBX_TRY(plan_network(options, existing, host_routes()));
+  HostRoutes routes{host_routes(), host_routes6()};
+  uint64_t random = std::stoull(random_id().substr(0, 16), nullptr, 16);
+  auto network = SBX_TRY(plan_network(options, existing, routes, random));
   SBX_TRY(
       write_file_atomic(dir_ / (network.name + ".json"), network_config_to_json(network), 0600));
   return network;
@@ -313,18 +396,27 @@ std::string netavark_options_json(std::string_view container_id, std::string_vie
                                   const std::vector<PortRequest>& ports) {
   json networks = json::object(), info = json::object(), mappings = json::array();
   for (const auto& a : attachments) {
+    json ips = {a.ip}, subnets = {{{"subnet", a.network.subnet}, {"gateway", a.network.gateway}}};
+    if (!a.network.subnet6.empty()) {
+      if (!a.ip6.empty()) ips.push_back(a.ip6);
+      subnets.push_back({{"subnet", a.network.subnet6}, {"gateway", a.network.gateway6}});
+    }
     networks[a.network.name] = {
-        {"static_ips", {a.ip}}, {"aliases", a.aliases}, {"interface_name", a.interface}};
-    info[a.network.name] = {
-        {"name", a.network.name},
-        {"id", a.network.id},
-        {"driver", "bridge"},
-        {"network_interface", a.network.bridge},
-        {"subnets", {{{"subnet", a.network.subnet}, {"gateway", a.network.gateway}}}},
-        {"ipv6_enabled", false},
-        {"internal", a.network.internal},
-        {"dns_enabled", true},
-        {"ipam_options", {{"driver", "host-local"}}}};
+        {"static_ips", ips}, {"aliases", a.aliases}, {"interface_name", a.interface}};
+    info[a.network.name] = {{"name", a.network.name},
+                            {"id", a.network.id},
+                            {"driver", "bridge"},
+                            {"network_interface", a.network.bridge},
+                            {"subnets", subnets},
+                            {"ipv6_enabled", !a.network.subnet6.empty()},
+                            {"internal", a.network.internal},
+                            {"dns_enabled", true},
+                            // slirp4netns's MTU on the bridge and veths too: a
+                            // published port's connection (slirp4netns -> DNAT ->
+                            // container) then carries 64 KiB segments through
+                            // slirp4netns's user-space TCP, not 1460-byte ones.
+                            {"options", {{"mtu", std::to_string(kDefaultMtu)}}},
+                            {"ipam_options", {{"driver", "host-local"}}}};
   }
   for (const auto& p : ports)
     mappings.push_back({{"host_ip", ""},

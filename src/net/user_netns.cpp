@@ -28,7 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using detail::claim_address;
+using detail::claim_addresses;
 using detail::last_error;
 using detail::release_addresses;
 using detail::run_in_netns;
@@ -117,23 +117,21 @@ Result<UserNetnsState> ensure_running(const fs::path& dir, const UserNetnsStarte
 // drops what goes from one bridge to another, and lets through what stays on
 // one (seen there when the kernel's br_netfilter is on), one rule per bridge.
 Status isolate_networks(pid_t holder) {
-  auto ran = SBX_TRY(run_in_netns(holder,
-                                  "iptables -t mangle -N SBX-ISOLATE &&"
-                                  " iptables -t mangle -A SBX-ISOLATE -j DROP &&"
-                                  " iptables -t mangle -A FORWARD -i sbx+ -o sbx+ -j SBX-ISOLATE",
-                                  {}, std::nullopt));
+  auto ran = SBX_TRY(run_in_netns(holder, detail::isolate_networks_script(), {}, std::nullopt));
   if (!ran.succeeded())
     return fail(Error("iptables in the user network namespace failed: " + last_error(ran))
                     .with_hint("apt-get install iptables (netavark needs it too)"));
   return {};
 }
 
-constexpr const char* kSetupScript =
-    "for br in $6; do iptables -t mangle -C SBX-ISOLATE -i $br -o $br -j RETURN 2>/dev/null ||"
-    " iptables -t mangle -I SBX-ISOLATE -i $br -o $br -j RETURN || exit 1; done\n"
-    ": > \"$1\" && mount --bind \"/proc/$2/ns/net\" \"$1\" || exit 1\n"
-    "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" setup \"$1\" && exit 0\n"
-    "rc=$?; umount \"$1\"; exit $rc";
+std::string setup_script() {
+  return "for br in $6; do " + detail::allow_bridge_script("$br") +
+         "; done\n"
+         ": > \"$1\" && mount --bind \"/proc/$2/ns/net\" \"$1\" || exit 1\n"
+         "\"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\" setup \"$1\" && "
+         "exit 0\n"
+         "rc=$?; umount \"$1\"; exit $rc";
+}
 // $6 "last": the container's netns bind mount goes too.
 constexpr const char* kTeardownScript =
     "rc=0; [ -z \"$7\" ] || \"$3\" --config \"$4\" --rootless true --aardvark-binary \"$5\""
@@ -288,14 +286,14 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   json record = {{"name", name}, {"networks", json::object()}};
   auto undo = [&] { release_addresses(dir, record); };
   for (size_t i = 0; i < requests.size(); ++i) {
-    auto ip = claim_address(dir, networks[i], requests[i].ip, id);
-    if (!ip) {
+    auto ips = claim_addresses(dir, networks[i], requests[i].ip, id);
+    if (!ips) {
       undo();
-      return fail(std::move(ip.error()));
+      return fail(std::move(ips.error()));
     }
-    record["networks"][networks[i].name]["static_ips"] = {*ip};
-    result.attachments.push_back(
-        {networks[i], requests[i].aliases, *ip, "eth" + std::to_string(i)});
+    record["networks"][networks[i].name]["static_ips"] = *ips;
+    result.attachments.push_back({networks[i], requests[i].aliases, (*ips)[0],
+                                  ips->size() > 1 ? (*ips)[1] : "", "eth" + std::to_string(i)});
   }
   std::string input = netavark_options_json(id, name, result.attachments, ports);
   record["options"] = json::parse(input);
@@ -307,7 +305,7 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   std::string bridges;
   for (const auto& n : networks) bridges += n.bridge + " ";
   args.push_back(bridges);
-  auto ran = run_in_netns(state.holder_pid, kSetupScript, args, input);
+  auto ran = run_in_netns(state.holder_pid, setup_script(), args, input);
   if (!ran || !ran->succeeded()) {
     undo();
     ::unlink(file.c_str());
@@ -352,7 +350,8 @@ std::vector<AttachedContainer> attached_containers(const fs::path& dir,
     if (nets == record.end() || !nets->contains(network)) continue;
     const json& ips = (*nets)[network]["static_ips"];
     std::string ip = ips.is_array() && !ips.empty() ? ips[0].get<std::string>() : "";
-    out.push_back({entry.path().stem().string(), record.value("name", ""), ip});
+    std::string ip6 = ips.is_array() && ips.size() > 1 ? ips[1].get<std::string>() : "";
+    out.push_back({entry.path().stem().string(), record.value("name", ""), ip, ip6});
   }
   return out;
 }

@@ -21,11 +21,11 @@ using json = nlohmann::json;
 
 // $1 the container's netns (bind mount), $2 netavark, $3 its config dir,
 // $4 aardvark-dns, $5 setup|teardown, $6 the bridge (setup).
-constexpr const char* kNetavarkScript =
-    "if [ \"$5\" = setup ]; then iptables -t mangle -C SBX-ISOLATE -i \"$6\" -o \"$6\" -j RETURN"
-    " 2>/dev/null || iptables -t mangle -I SBX-ISOLATE -i \"$6\" -o \"$6\" -j RETURN || exit 1; "
-    "fi\n"
-    "exec \"$2\" --config \"$3\" --rootless true --aardvark-binary \"$4\" \"$5\" \"$1\"";
+std::string netavark_script() {
+  return "if [ \"$5\" = setup ]; then " + detail::allow_bridge_script("\"$6\"") +
+         "; fi\n"
+         "exec \"$2\" --config \"$3\" --rootless true --aardvark-binary \"$4\" \"$5\" \"$1\"";
+}
 
 struct Attached {
   fs::path file;
@@ -73,7 +73,7 @@ Status run_netavark(const fs::path& dir, pid_t holder, const std::string& id,
   std::string aardvark = SBX_TRY(find_aardvark_dns());
   std::vector<std::string> args{
       (dir / "netns" / id).string(), netavark, (dir / "netavark").string(), aardvark, verb, bridge};
-  auto ran = SBX_TRY_CTX(detail::run_in_netns(holder, kNetavarkScript, args, options.dump()),
+  auto ran = SBX_TRY_CTX(detail::run_in_netns(holder, netavark_script(), args, options.dump()),
                          "nsenter netavark " + verb);
   if (!ran.succeeded())
     return fail(Error("netavark " + verb + " failed: " + detail::last_error(ran))
@@ -100,16 +100,19 @@ Result<NetworkAttachment> connect_container(const fs::path& dir, const std::stri
   if (a.record["networks"].contains(network.name))
     return fail(Error("container " + name + " is already connected to network " + network.name)
                     .with_hint("disconnect it first to change its address or aliases"));
-  std::string ip = SBX_TRY(detail::claim_address(dir, network, request.ip, id));
-  NetworkAttachment attachment{network, request.aliases, ip, free_interface(a.record)};
+  auto ips = SBX_TRY(detail::claim_addresses(dir, network, request.ip, id));
+  NetworkAttachment attachment{network, request.aliases, ips[0], ips.size() > 1 ? ips[1] : "",
+                               free_interface(a.record)};
   std::string dns_name = a.record.value("name", name);
   json setup = detail::netavark_options_for(id, dns_name, attachment);
-  auto release = [&] { ::unlink((dir / "ips" / network.name / ip).c_str()); };
+  auto release = [&] {
+    for (const auto& ip : ips) ::unlink((dir / "ips" / network.name / ip).c_str());
+  };
   if (auto ran = run_netavark(dir, a.state.holder_pid, id, "setup", network.bridge, setup); !ran) {
     release();
     return fail(std::move(ran.error()));
   }
-  a.record["networks"][network.name] = {{"static_ips", {ip}}};
+  a.record["networks"][network.name] = {{"static_ips", ips}};
   a.record["connected"][network.name] = setup;
   SBX_TRY(write_file_atomic(a.file, a.record.dump(), 0600, Durability::kVolatile));
   return attachment;

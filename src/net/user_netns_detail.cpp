@@ -79,6 +79,46 @@ Result<std::string> claim_address(const fs::path& dir, const NetworkConfig& netw
                              "--subnet"));
 }
 
+namespace {
+
+// The first free host address of `network`'s IPv6 subnet after its gateway.
+Result<std::string> claim_address6(const fs::path& dir, const NetworkConfig& network,
+                                   const std::string& id) {
+  auto subnet = SBX_TRY(parse_ipv6_net(network.subnet6));
+  auto gateway = SBX_TRY(parse_ipv6(network.gateway6));
+  fs::path ips = dir / "ips" / network.name;
+  SBX_TRY(make_dirs(ips, 0700));
+  constexpr uint64_t kTries = 1 << 16;  // a /120 has 255 addresses, a /64 more than enough
+  for (uint64_t i = 1; i < kTries; ++i) {
+    auto a = subnet.nth(i);
+    if (!subnet.contains(a)) break;
+    if (a == gateway) continue;
+    std::string text = format_ipv6(a);
+    UniqueFd fd(::open((ips / text).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) continue;
+    (void)write_all(fd.get(), id);
+    return text;
+  }
+  return fail(Error("network " + network.name + " has no free IPv6 address left")
+                  .with_hint("remove containers from it"));
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> claim_addresses(const fs::path& dir, const NetworkConfig& network,
+                                                 const std::string& requested,
+                                                 const std::string& id) {
+  std::vector<std::string> ips{SBX_TRY(claim_address(dir, network, requested, id))};
+  if (network.subnet6.empty()) return ips;
+  auto ip6 = claim_address6(dir, network, id);
+  if (!ip6) {
+    ::unlink((dir / "ips" / network.name / ips[0]).c_str());
+    return fail(std::move(ip6.error()));
+  }
+  ips.push_back(*ip6);
+  return ips;
+}
+
 void release_addresses(const fs::path& dir, const json& record) {
   auto nets = record.find("networks");
   if (nets == record.end() || !nets->is_object()) return;
@@ -95,10 +135,28 @@ json netavark_options_for(const std::string& id, const std::string& name,
   return json::parse(netavark_options_json(id, name, {attachment}, {}));
 }
 
+namespace {
+
+// Shell: `command` ($t naming the tool) for iptables, and for ip6tables where
+// the kernel has IPv6 (dual-stack networks forward IPv6 between bridges too).
+std::string for_each_firewall(const std::string& command) {
+  return "for t in iptables $([ -d /proc/sys/net/ipv6 ] && echo ip6tables); do " + command +
+         " || exit 1; done";
+}
+
+}  // namespace
+
+std::string isolate_networks_script() {
+  return for_each_firewall(
+      "{ $t -t mangle -N SBX-ISOLATE && $t -t mangle -A SBX-ISOLATE -j DROP &&"
+      " $t -t mangle -A FORWARD -i sbx+ -o sbx+ -j SBX-ISOLATE; }");
+}
+
 std::string allow_bridge_script(const std::string& bridge_var) {
-  return "iptables -t mangle -C SBX-ISOLATE -i " + bridge_var + " -o " + bridge_var +
-         " -j RETURN 2>/dev/null || iptables -t mangle -I SBX-ISOLATE -i " + bridge_var + " -o " +
-         bridge_var + " -j RETURN";
+  const std::string& b = bridge_var;
+  return for_each_firewall("{ $t -t mangle -C SBX-ISOLATE -i " + b + " -o " + b +
+                           " -j RETURN 2>/dev/null || $t -t mangle -I SBX-ISOLATE -i " + b +
+                           " -o " + b + " -j RETURN; }");
 }
 
 }  // namespace sbx::net::detail

@@ -30,6 +30,12 @@ std::string last_error(const CommandResult& r);
 Result<std::string> claim_address(const std::filesystem::path& dir, const NetworkConfig& network,
                                   const std::string& requested, const std::string& id);
 
+// claim_address, and on a dual-stack network an IPv6 address too: [v4, v6].
+Result<std::vector<std::string>> claim_addresses(const std::filesystem::path& dir,
+                                                 const NetworkConfig& network,
+                                                 const std::string& requested,
+                                                 const std::string& id);
+
 // Frees the addresses a container record's "networks" hold.
 void release_addresses(const std::filesystem::path& dir, const nlohmann::json& record);
 
@@ -38,7 +44,10 @@ void release_addresses(const std::filesystem::path& dir, const nlohmann::json& r
 nlohmann::json netavark_options_for(const std::string& id, const std::string& name,
                                     const NetworkAttachment& attachment);
 
-// The bridge rule of SBX-ISOLATE that lets traffic stay on `bridge`, as shell.
+// The SBX-ISOLATE chains (IPv4 and IPv6) that drop what goes from one bridge
+// to another, as shell.
+std::string isolate_networks_script();
+// The bridge rules of SBX-ISOLATE that let traffic stay on `bridge_var`, as shell.
 std::string allow_bridge_script(const std::string& bridge_var);
 
 }  // namespace sbx::net::detail

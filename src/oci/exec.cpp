@@ -66,13 +66,15 @@ Result<Process> exec_process(const Config& config, const ExecOptions& o) {
 
 // The namespaces of `pid` that are not ours: the ones to join.
 int namespaces_to_join(pid_t pid) {
-  constexpr std::array<std::pair<const char*, int>, 7> kTypes = {{{"user", CLONE_NEWUSER},
+  // A time namespace is entered by execve: a started init's "time" is its own.
+  constexpr std::array<std::pair<const char*, int>, 8> kTypes = {{{"user", CLONE_NEWUSER},
                                                                   {"mnt", CLONE_NEWNS},
                                                                   {"pid", CLONE_NEWPID},
                                                                   {"uts", CLONE_NEWUTS},
                                                                   {"ipc", CLONE_NEWIPC},
                                                                   {"net", CLONE_NEWNET},
-                                                                  {"cgroup", CLONE_NEWCGROUP}}};
+                                                                  {"cgroup", CLONE_NEWCGROUP},
+                                                                  {"time", CLONE_NEWTIME}}};
   int out = 0;
   for (auto [name, type] : kTypes) {
     std::error_code a, b;
@@ -99,12 +101,13 @@ Result<int> exec_in_container(const StateDir& dir, const ExecOptions& o) {
   auto config = SBX_TRY(read_saved_config(dir, o.id));
   auto pidfd = SBX_TRY(hold_init(state));
   Process process = SBX_TRY(exec_process(config, o));
+  // A terminal goes to --console-socket; without one a foreground exec relays
+  // it to our own stdio, as runc does.
   UniqueFd console;
-  if (process.terminal) {
-    if (o.console_socket.empty())
-      return fail("exec with a terminal needs --console-socket to receive the pty");
+  if (process.terminal && !o.console_socket.empty())
     console = SBX_TRY(connect_console_socket(o.console_socket));
-  }
+  else if (process.terminal && o.detach)
+    return fail("exec --detach with a terminal needs --console-socket to receive the pty");
   launch::ExecPlan plan;
   plan.process = SBX_TRY(plan_process(process));
   plan.command_paths = launch::command_search_paths(plan.process.args[0], plan.process.env);
@@ -112,8 +115,12 @@ Result<int> exec_in_container(const StateDir& dir, const ExecOptions& o) {
   plan.security = SBX_TRY(plan_security(process, config.linux));
   plan.detach = o.detach;
   plan.detach_keeps_stdio = true;
-  auto started = [&](pid_t pid, UniqueFd pty) -> Status {
-    if (pty) SBX_TRY(send_pty_master(console.get(), pty.get()));
+  plan.cgroup = state.cgroup;
+  auto started = [&](pid_t pid, UniqueFd& pty) -> Status {
+    if (pty && console) {
+      SBX_TRY(send_pty_master(console.get(), pty.get()));
+      pty.reset();
+    }
     if (o.pid_file.empty()) return {};
     return with_context(
         write_file_atomic(o.pid_file, std::to_string(pid), 0644, Durability::kVolatile),

@@ -169,8 +169,12 @@ Status signal_container(const StateDir& dir, const std::string& id, int signal, 
   if (stopped && all) return {};  // runc 1.1: nothing left to signal is no error with --all
   if (stopped) return fail("container not running");
   if (all) {
-    auto pids = SBX_TRY(container_processes(dir, id));
-    for (pid_t pid : pids) ::kill(pid, signal);
+    auto pids = all_container_processes(state);
+    if (!pids)
+      return fail("kill --all: container " + id +
+                  " has neither a pid namespace nor a cgroup of its own, so its processes cannot "
+                  "be told apart from the host's");
+    for (pid_t pid : *pids) ::kill(pid, signal);
     return {};
   }
   if (::kill(state.pid, signal) < 0) return fail_errno("kill", std::to_string(state.pid));

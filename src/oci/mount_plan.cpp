@@ -104,6 +104,10 @@ Result<launch::PlanMount> plan_mount(const Mount& mount, const std::filesystem::
       m.recursive = m.recursive || option == "rbind";
       continue;
     }
+    if (option == "rro") {  // mount_setattr(AT_RECURSIVE), as runc on Linux 5.12+
+      m.read_only_recursive = true;
+      continue;
+    }
     if (option == "idmap" || option == "ridmap")
       return fail("mounts: " + mount.destination + ": id-mapped mounts are not supported");
     if (is_ignored(option)) continue;
@@ -120,11 +124,18 @@ Result<launch::PlanMount> plan_mount(const Mount& mount, const std::filesystem::
   if (bind) {
     m.type = "bind";
     if (!m.source.starts_with('/')) m.source = (bundle / m.source).string();
-    // Bind mounts take no data; flags such as ro apply to the bound tree.
+    // Bind mounts take no data; flags such as ro apply to the top mount of
+    // the bound tree (runc's remount), "rro" to all of it.
+    m.flags_recursive = false;
     return m;
   }
   m.data = join(data, ",");
   if (m.source.empty()) m.source = m.type;
+  if (is_dev_tmpfs(m) && (m.flags & MS_RDONLY)) {
+    // Its device nodes and links are made first; then it turns read-only.
+    m.flags &= ~MS_RDONLY;
+    m.read_only_late = true;
+  }
   return m;
 }
 

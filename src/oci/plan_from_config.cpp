@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "sandbox/base/files.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/oci/plan.hpp"
@@ -47,15 +49,25 @@ Result<std::filesystem::path> resolve_rootfs(const Root& root,
 }
 
 struct Namespaces {
-  int all = 0;  // made and joined
+  int all = 0;  // made and joined (clone's flags: a time namespace is apart)
+  bool new_time = false;
   std::vector<std::pair<std::string, int>> join_paths;
 };
 
 Result<Namespaces> plan_namespaces(const Config& config, uid_t euid) {
   Namespaces ns;
   for (const auto& n : config.linux.namespaces) {
-    if (n.type == CLONE_NEWTIME)
-      return fail("linux.namespaces: time namespaces are not supported yet");
+    if (n.type == CLONE_NEWTIME) {
+      if (!path_exists("/proc/self/ns/time"))
+        return fail(
+            "linux.namespaces: this kernel has no time namespaces (Linux 5.6 or later "
+            "with CONFIG_TIME_NS)");
+      if (n.path.empty())
+        ns.new_time = true;
+      else
+        ns.join_paths.emplace_back(n.path, n.type);
+      continue;
+    }
     ns.all |= n.type;
     if (n.path.empty()) continue;
     if (n.type == CLONE_NEWUSER)
@@ -71,6 +83,10 @@ Result<Namespaces> plan_namespaces(const Config& config, uid_t euid) {
                                "(`sandbox-runtime spec --rootless` writes one)"));
   if (!new_user && (!config.linux.uid_mappings.empty() || !config.linux.gid_mappings.empty()))
     return fail("linux.uidMappings: given without a user namespace");
+  if (!config.linux.time_offsets.empty() && !ns.new_time)
+    return fail(
+        "linux.timeOffsets: given without a new time namespace (add {\"type\": \"time\"} "
+        "to linux.namespaces)");
   if (!config.hostname.empty() && !(ns.all & CLONE_NEWUTS))
     return fail("hostname: setting it needs a uts namespace of the container's own");
   if (!config.domainname.empty() && !(ns.all & CLONE_NEWUTS))
@@ -124,6 +140,12 @@ Result<launch::ProcessPlan> plan_process(const Process& p) {
   plan.additional_gids = p.user.additional_gids;
   plan.terminal = p.terminal;
   if (p.user.umask) plan.umask = static_cast<mode_t>(*p.user.umask);
+  if (p.console_size) {
+    if (p.console_size->height > UINT16_MAX || p.console_size->width > UINT16_MAX)
+      return fail("process.consoleSize: height and width must be below 65536");
+    plan.console_rows = static_cast<uint16_t>(p.console_size->height);
+    plan.console_columns = static_cast<uint16_t>(p.console_size->width);
+  }
   plan.stdin_open = true;  // the engine's stdio goes straight to the container
   return plan;
 }
@@ -161,12 +183,25 @@ Result<std::vector<std::pair<std::string, std::string>>> plan_sysctls(const Conf
   return out;
 }
 
-// What the launcher cannot do yet is refused, never silently dropped.
-Status check_supported(const Config& config) {
-  if (config.linux.personality && *config.linux.personality != "LINUX")
-    return fail("linux.personality: only the LINUX domain is supported");
-  if (!config.linux.time_offsets.empty())
-    return fail("linux.timeOffsets: time namespaces are not supported yet");
+// timens_offsets' lines: "monotonic SECS NANOSECS".
+std::string time_offset_lines(const std::map<std::string, TimeOffset>& offsets) {
+  std::string out;
+  for (const auto& [clock, offset] : offsets)
+    out += clock + " " + std::to_string(offset.secs) + " " + std::to_string(offset.nanosecs) + "\n";
+  return out;
+}
+
+// proc and sysfs land on a directory of the image, never through a symlink
+// (runc's rule; the child's RESOLVE_IN_ROOT would follow one inside the rootfs).
+Status check_kernel_fs_targets(const std::vector<launch::PlanMount>& mounts,
+                               const std::filesystem::path& rootfs) {
+  for (const auto& m : mounts) {
+    if (m.type != "proc" && m.type != "sysfs") continue;
+    std::error_code ec;
+    if (std::filesystem::is_symlink(rootfs / m.destination.substr(1), ec))
+      return fail("mounts: " + m.destination + " is a symlink in the rootfs: " + m.type +
+                  " must be mounted on ordinary directory");
+  }
   return {};
 }
 
@@ -174,7 +209,6 @@ Status check_supported(const Config& config) {
 
 Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
                                  const std::filesystem::path& bundle, uid_t euid) {
-  SBX_TRY(check_supported(config));
   OciPlan out;
   out.rootfs = SBX_TRY(resolve_rootfs(config.root, bundle));
   auto ns = SBX_TRY(plan_namespaces(config, euid));
@@ -194,6 +228,10 @@ Result<OciPlan> plan_from_config(const Config& config, const std::string& id,
   plan.root.read_only = config.root.readonly;
   plan.namespaces = ns.all;
   plan.mounts = SBX_TRY(plan_mounts(config, bundle));
+  SBX_TRY(check_kernel_fs_targets(plan.mounts, out.rootfs));
+  if (ns.new_time) plan.time_offsets = time_offset_lines(config.linux.time_offsets);
+  if (config.linux.personality)
+    plan.personality = *config.linux.personality == "LINUX32" ? PER_LINUX32 : PER_LINUX;
   bool has_dev = std::ranges::any_of(
       plan.mounts, [](const auto& m) { return m.destination == "/dev" && m.type != "bind"; });
   if (has_dev)

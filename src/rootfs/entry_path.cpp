@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "sandbox/rootfs/root_path.hpp"
+
 namespace sbx::rootfs {
 
 namespace {
@@ -9,9 +11,9 @@ namespace {
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
-}  // namespace
-
-std::optional<std::string> clean_entry_path(std::string_view name) {
+// "." and empty components dropped, ".." applied; above the root it is
+// nullopt, or with `clamp` stays at the root (as the kernel's "/..").
+std::optional<std::string> clean_path(std::string_view name, bool clamp) {
   std::vector<std::string_view> parts;
   size_t start = 0;
   while (start <= name.size()) {
@@ -21,8 +23,8 @@ std::optional<std::string> clean_entry_path(std::string_view name) {
     start = end + 1;
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (parts.empty()) return std::nullopt;
-      parts.pop_back();
+      if (parts.empty() && !clamp) return std::nullopt;
+      if (!parts.empty()) parts.pop_back();
       continue;
     }
     parts.push_back(part);
@@ -34,6 +36,14 @@ std::optional<std::string> clean_entry_path(std::string_view name) {
   }
   return cleaned;
 }
+
+}  // namespace
+
+std::optional<std::string> clean_entry_path(std::string_view name) {
+  return clean_path(name, false);
+}
+
+std::string clean_root_path(std::string_view path) { return *clean_path(path, true); }
 
 std::optional<ClassifiedEntry> classify_entry(std::string_view name) {
   std::optional<std::string> cleaned = clean_entry_path(name);

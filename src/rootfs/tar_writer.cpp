@@ -217,9 +217,14 @@ Status TarWriter::add_tree_entry(const std::string& name, int dir_fd, const std:
   }
   UniqueFd fd;
   if (S_ISREG(st.st_mode)) {
-    int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // O_NONBLOCK: a file a running container swapped for a FIFO meanwhile
+    // must not block the copy (and is refused below).
+    int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (raw < 0) return fail_errno("open", name);
     fd = UniqueFd(raw);
+    struct stat now;
+    if (::fstat(fd.get(), &now) != 0 || !S_ISREG(now.st_mode))
+      return fail(name + ": changed while being read", EAGAIN);
   }
   if (archive_write_header(state_->writer.get(), entry.get()) != ARCHIVE_OK)
     return fail(error("write " + name));
@@ -274,14 +279,17 @@ bool is_opaque_dir(int fd) {
 
 namespace {
 
-Status write_upper_dir(int dir_fd, const std::string& prefix, TarWriter& writer) {
+// The entries below `dir_fd` as `prefix` + name. `layer_form`: overlay
+// whiteouts and opaque dirs become image whiteouts (an upper dir read as a
+// layer); else everything is written as it is.
+Status write_dir(int dir_fd, const std::string& prefix, TarWriter& writer, bool layer_form) {
   std::vector<std::string> names = SBX_TRY(sorted_names(dir_fd, prefix.empty() ? "." : prefix));
   for (const std::string& base : names) {
     std::string name = prefix + base;
     struct stat st;
     if (::fstatat(dir_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
       return fail_errno("stat", name);
-    if (is_whiteout(st)) {
+    if (layer_form && is_whiteout(st)) {
       SBX_TRY(writer.add_marker(prefix + ".wh." + base, st));
       continue;
     }
@@ -290,8 +298,9 @@ Status write_upper_dir(int dir_fd, const std::string& prefix, TarWriter& writer)
     int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (raw < 0) return fail_errno("open", name);
     UniqueFd sub(raw);
-    if (is_opaque_dir(sub.get())) SBX_TRY(writer.add_marker(name + "/.wh..wh..opq", st));
-    SBX_TRY(write_upper_dir(sub.get(), name + "/", writer));
+    if (layer_form && is_opaque_dir(sub.get()))
+      SBX_TRY(writer.add_marker(name + "/.wh..wh..opq", st));
+    SBX_TRY(write_dir(sub.get(), name + "/", writer, layer_form));
   }
   return {};
 }
@@ -300,8 +309,18 @@ Status write_upper_dir(int dir_fd, const std::string& prefix, TarWriter& writer)
 
 Status write_upper_layer(const fs::path& upper, TarWriter& writer) {
   UniqueFd root = SBX_TRY(open_file(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  SBX_TRY_CTX(write_upper_dir(root.get(), "", writer), "read " + upper.native());
+  SBX_TRY_CTX(write_dir(root.get(), "", writer, true), "read " + upper.native());
   return writer.close();
+}
+
+Status write_tree(TarWriter& writer, int dir_fd, const std::string& base, const struct stat& st,
+                  const std::string& name) {
+  if (!name.empty()) SBX_TRY(writer.add_tree_entry(name, dir_fd, base, st));
+  if (!S_ISDIR(st.st_mode)) return {};
+  int raw = ::openat(dir_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (raw < 0) return fail_errno("open", name.empty() ? base : name);
+  UniqueFd sub(raw);
+  return write_dir(sub.get(), name.empty() ? "" : name + "/", writer, false);
 }
 
 }  // namespace sbx::rootfs

@@ -42,12 +42,19 @@ class Unpacker {
       archive_entry* entry = SBX_TRY(archive.next());
       if (!entry) break;
       std::string name = entry_pathname(entry);
-      SBX_TRY_CTX(unpack_entry(archive, entry, name), name.empty() ? "(unnamed entry)" : name);
+      std::string label = name.empty() ? "(unnamed entry)" : name;
+      if (options_.rebase) name = SBX_TRY_CTX(rebase_entry(entry, name), label);
+      if (options_.owner) {
+        archive_entry_set_uid(entry, options_.owner->first);
+        archive_entry_set_gid(entry, options_.owner->second);
+      }
+      SBX_TRY_CTX(unpack_entry(archive, entry, name), label);
     }
     return finish_dirs();
   }
 
  private:
+  Result<std::string> rebase_entry(archive_entry* entry, const std::string& name);
   Status unpack_entry(LayerArchive& archive, archive_entry* entry, const std::string& name);
   Status unpack_normal(LayerArchive& archive, archive_entry* entry, const std::string& path);
   // Makes `entry` (not a hard link) as `base` in `dir_fd`, where nothing is.
@@ -89,9 +96,38 @@ class Unpacker {
   UniqueFd cache_fd_;
 };
 
+// `name` cleaned and moved from rebase->first to rebase->second, also set
+// on the entry (with its hardlink target) for the steps after.
+Result<std::string> Unpacker::rebase_entry(archive_entry* entry, const std::string& name) {
+  const auto& [from, to] = *options_.rebase;
+  auto move = [&](const std::string& raw) -> std::optional<std::string> {
+    std::optional<std::string> clean = clean_entry_path(raw);
+    if (!clean) return std::nullopt;
+    if (*clean == from) return to;
+    if (!from.empty() && !clean->starts_with(from + "/")) return std::nullopt;
+    std::string rest = from.empty() ? *clean : clean->substr(from.size() + 1);
+    return to.empty() ? rest : to + "/" + rest;
+  };
+  std::optional<std::string> moved = move(name);
+  if (!moved) return fail("the archive holds more than \"" + from + "\"", EINVAL);
+  archive_entry_set_pathname(entry, moved->c_str());
+  if (archive_entry_hardlink(entry) || archive_entry_hardlink_utf8(entry)) {
+    std::optional<std::string> target = move(entry_hardlink(entry));
+    if (!target)
+      return fail("hardlink to \"" + entry_hardlink(entry) + "\" outside the copy", EXDEV);
+    archive_entry_set_hardlink(entry, target->c_str());
+  }
+  return moved->empty() ? std::string(".") : *moved;
+}
+
 Status Unpacker::unpack_entry(LayerArchive& archive, archive_entry* entry,
                               const std::string& name) {
   if (name.empty()) return fail("an entry has no name", EINVAL);
+  if (options_.whiteouts == WhiteoutForm::kLiteral) {
+    std::optional<std::string> clean = clean_entry_path(name);
+    if (!clean) return fail("path escapes the destination (\"..\" above its root)", EXDEV);
+    return unpack_normal(archive, entry, *clean);
+  }
   std::optional<ClassifiedEntry> classified = classify_entry(name);
   if (!classified) {
     if (!clean_entry_path(name))
@@ -141,6 +177,12 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
   struct stat existing;
   bool exists = ::fstatat(dir_fd, base.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0;
   if (exists && !(S_ISDIR(existing.st_mode) && type == AE_IFDIR && !is_hardlink)) {
+    bool new_is_dir = type == AE_IFDIR && !is_hardlink;
+    if (options_.keep_existing_types && S_ISDIR(existing.st_mode) != new_is_dir) {
+      return fail(new_is_dir ? "cannot overwrite a non-directory with a directory"
+                             : "cannot overwrite a directory with a non-directory",
+                  new_is_dir ? ENOTDIR : EISDIR);
+    }
     if (is_hardlink && clean_entry_path(entry_hardlink(entry)) == path) return {};
     SBX_TRY(remove_at(dir_fd, base));
     if (S_ISDIR(existing.st_mode) || S_ISLNK(existing.st_mode)) {

@@ -22,8 +22,9 @@ namespace sbx::security {
 namespace {
 
 // Bump when the cache file format or the compile step changes meaning.
-// 2: binary tree; 3: libseccomp identity header, native arch from the build.
-constexpr std::string_view kCacheFormat = "sandbox-seccomp-bpf-3";
+// 2: binary tree; 3: libseccomp identity header, native arch from the build;
+// 4: the ENOSYS stub for syscalls newer than the profile.
+constexpr std::string_view kCacheFormat = "sandbox-seccomp-bpf-4";
 
 uint64_t fnv1a(std::string_view data, uint64_t hash = 0xcbf29ce484222325ull) {
   for (unsigned char c : data) {

@@ -1,5 +1,6 @@
 // SeccompProfile -> classic BPF with libseccomp, in the parent. The child
 // only loads the exported instructions (seccomp_load.cpp).
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
@@ -8,7 +9,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <set>
@@ -247,6 +250,33 @@ Result<std::vector<sock_filter>> export_bpf(void* ctx) {
   return filter;
 }
 
+// The highest native syscall number the profile names (-1: none).
+int highest_named_syscall(const SeccompProfile& profile) {
+  int highest = -1;
+  for (const auto& rule : profile.syscalls)
+    for (const auto& name : rule.names)
+      highest = std::max(highest, seccomp_syscall_resolve_name(name.c_str()));
+  return highest;
+}
+
+// runc's rule for syscalls newer than the profile: ENOSYS, not the default
+// action, so that a libc probing one (clone3, faccessat2, ...) falls back to
+// the old call instead of failing with EPERM. A stub ahead of libseccomp's
+// program, for the native arch only (x32's numbers are left to the filter).
+std::vector<sock_filter> enosys_stub(int highest) {
+  constexpr uint32_t kX32Bit = 0x40000000;
+  uint32_t native = seccomp_arch_native();
+  uint32_t x32_mask = native == SCMP_ARCH_X86_64 ? kX32Bit : 0;
+  return {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native, 0, 4),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, x32_mask, 2, 0),
+      BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(highest), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+}
+
 static_assert(kSeccompDefaultFlags == SECCOMP_FILTER_FLAG_TSYNC);
 
 }  // namespace
@@ -280,6 +310,15 @@ Result<SeccompProgram> compile_seccomp(const SeccompProfile& profile, const Capa
   SBX_TRY_CTX(add_rules(ctx.get(), profile, target, default_action), "seccomp");
   SeccompProgram program;
   program.filter = SBX_TRY_CTX(export_bpf(ctx.get()), "seccomp");
+  if (int highest = highest_named_syscall(profile);
+      highest >= 0 && default_action != SCMP_ACT_ALLOW) {
+    auto stub = enosys_stub(highest);
+    if (program.filter.size() + stub.size() > BPF_MAXINSNS)
+      return fail("seccomp profile compiles to more than the kernel's limit of " +
+                      std::to_string(BPF_MAXINSNS) + " BPF instructions",
+                  E2BIG);
+    program.filter.insert(program.filter.begin(), stub.begin(), stub.end());
+  }
   program.flags = flags;
   return program;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "sandbox/store/events.hpp"
 #include "sandbox/store/store.hpp"
 
 namespace sbx::store {
@@ -111,6 +112,7 @@ Result<std::string> Store::tag(std::string_view source, std::string_view target)
   Match match = SBX_TRY(match_image(names, ids, source));
   names.tags[name] = match.id;
   SBX_TRY(write_names(names));
+  (void)record_event(root_, Event{0, "image", "tag", match.id.str(), {{"name", name}}});
   return name;
 }
 

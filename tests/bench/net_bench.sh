@@ -3,7 +3,7 @@
 # root; every measured command runs as the unprivileged test user.
 #
 #   sudo tests/bench/net_bench.sh [--runs N] [--seconds S] [--rounds R] [--sandbox PATH]
-#                                 [--user USER] [--image REF] [--no-podman]
+#                                 [--user USER] [--image REF] [--no-podman] [--throughput-only]
 #
 # Start latency: median wall time of `sandbox run --rm IMAGE true` with slirp4netns (the
 # default) against `--network none`, and with `-p` (one add_hostfwd), N runs each (hyperfine -N);
@@ -12,18 +12,24 @@
 # `nc -l -p 7000 | wc -c` in the container (the count is the container's), for sandbox and
 # rootless podman (`--runtime runc`, slirp4netns with port_handler=slirp4netns, and podman's
 # default rootlessport handler) where podman works; R rounds (default 3) taking turns, and the
-# median of each (one transfer swings by +-30% here).
-# Targets: <= 10 ms extra start latency; throughput >= podman's slirp4netns.
+# median of each (one transfer swings by +-30% here). The same on a user-defined network:
+# sandbox's `-p` (the per-user namespace's slirp4netns hostfwd, then netavark's DNAT) against
+# podman's on a netavark network (rootlessport).
+# Targets: <= 10 ms extra start latency; throughput >= podman's slirp4netns, and a published
+# port's throughput >= podman's rootlessport (issue 18).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SECONDS_EACH=5
 ROUNDS=3
-parse_args --runs=RUNS --seconds=SECONDS_EACH --rounds=ROUNDS "${COMMON_OPTIONS[@]}" -- "$@"
+THROUGHPUT_ONLY=0
+parse_args --runs=RUNS --seconds=SECONDS_EACH --rounds=ROUNDS --throughput-only=THROUGHPUT_ONLY:1 \
+  "${COMMON_OPTIONS[@]}" -- "$@"
 
 require_root_and_user
-command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
+((THROUGHPUT_ONLY)) || command -v hyperfine >/dev/null ||
+  die "hyperfine is not installed (apt-get install hyperfine)"
 default_image
 find_sandbox "no sandbox binary: build it or pass --sandbox"
 
@@ -44,9 +50,10 @@ echo "slirp4netns: $(slirp4netns --version | head -1)"
 echo "kernel: $(uname -r), cpus: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+if ((!THROUGHPUT_ONLY)); then
 # --- start latency -------------------------------------------------------------------------
 json=$WORK/latency.json
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 as_user hyperfine -N --runs "$RUNS" --warmup 3 --export-json "$json" \
   -n none "${SBX[*]} run --rm --network none $IMAGE true" \
@@ -93,6 +100,7 @@ for name in variants:
     print("  %-14s %7.1f%s" % (name, m, extra))
 EOF
 echo
+fi
 
 # --- throughput ----------------------------------------------------------------------------
 # Pushes zeros to 127.0.0.1:PORT for SECONDS_EACH seconds, then closes.
@@ -157,14 +165,27 @@ if ((USE_PODMAN)) && command -v podman >/dev/null; then
 else
   echo "  podman: not installed or --no-podman (skipped)"
 fi
+NET=sbx-net-bench
+as_user "${SBX[@]}" network rm -f "$NET" >/dev/null 2>&1 || true
+as_user "${SBX[@]}" network create "$NET" >/dev/null
+if ((PODMAN_OK)); then
+  as_podman network rm -f "$NET" >/dev/null 2>&1 || true
+  as_podman network create "$NET" >/dev/null || PODMAN_OK=0
+fi
 for ((round = 1; round <= ROUNDS; round++)); do
   measure_throughput sandbox-slirp4netns "${SBX[@]}" run --rm -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+  measure_throughput sandbox-user-network "${SBX[@]}" run --rm --network "$NET" \
+    -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
   if ((PODMAN_OK)); then
     measure_throughput podman-slirp4netns "${PODMAN[@]}" --network slirp4netns:port_handler=slirp4netns \
       -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
     measure_throughput podman-rootlessport "${PODMAN[@]}" -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
+    measure_throughput podman-network-rootlessport "${PODMAN[@]}" --network "$NET" \
+      -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
   fi
 done
+as_user "${SBX[@]}" network rm -f "$NET" >/dev/null || true
+if ((PODMAN_OK)); then as_podman network rm -f "$NET" >/dev/null || true; fi
 python3 - "$WORK/throughput.txt" "$SECONDS_EACH" <<'EOF'
 import statistics, sys
 runs = {}
@@ -178,4 +199,9 @@ if "podman-slirp4netns" in runs:
     ours = statistics.median(runs["sandbox-slirp4netns"])
     theirs = statistics.median(runs["podman-slirp4netns"])
     print("  sandbox / podman-slirp4netns: %.2fx (target >= 1.00x)" % (ours / theirs))
+for ours, theirs in (("sandbox-slirp4netns", "podman-rootlessport"),
+                     ("sandbox-user-network", "podman-network-rootlessport")):
+    if ours in runs and theirs in runs:
+        print("  %s / %s: %.2fx (target >= 1.00x)" % (ours, theirs,
+              statistics.median(runs[ours]) / statistics.median(runs[theirs])))
 EOF

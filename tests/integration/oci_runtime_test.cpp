@@ -383,5 +383,101 @@ TEST_F(OciRuntimeTest, ErrorsGoToTheLogAsJsonAndFeaturesParse) {
   EXPECT_NE(version.out.find("sandbox-runtime"), std::string::npos);
 }
 
+// linux.timeOffsets: a time namespace of the container's own whose boottime
+// is ten years ahead; an exec'd process joins it.
+TEST_F(OciRuntimeTest, TimeOffsetsMoveTheContainersClocksForExecToo) {
+  SBX_REQUIRES(fs::exists("/proc/self/ns/time"), "a kernel with time namespaces");
+  constexpr int64_t kTenYears = 10LL * 365 * 24 * 3600;
+  config_["linux"]["namespaces"].push_back({{"type", "time"}});
+  config_["linux"]["timeOffsets"] = {{"boottime", {{"secs", kTenYears}, {"nanosecs", 0}}},
+                                     {"monotonic", {{"secs", 5}, {"nanosecs", 0}}}};
+  write_config({"/bin/payload", "sleep", "30"});
+  auto c = runtime({"create", "-b", bundle_.string(), "clock"});
+  ASSERT_EQ(c.exit_code, 0) << c.describe();
+  ASSERT_EQ(runtime({"start", "clock"}).exit_code, 0);
+  auto uptime = runtime({"exec", "clock", "/bin/payload", "read", "/proc/uptime"});
+  ASSERT_EQ(uptime.exit_code, 0) << uptime.describe();
+  EXPECT_GE(std::stod(uptime.out), static_cast<double>(kTenYears)) << uptime.out;
+  EXPECT_EQ(runtime({"delete", "--force", "clock"}).exit_code, 0);
+
+  // Offsets without a new time namespace are refused, naming the field.
+  config_["linux"]["namespaces"].erase(config_["linux"]["namespaces"].size() - 1);
+  write_config({"/bin/payload", "id"});
+  auto refused = runtime({"run", "-b", bundle_.string(), "clock"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("linux.timeOffsets"), std::string::npos) << refused.err;
+  expect_no_containers();
+}
+
+// linux.personality LINUX32: the process runs in that execution domain
+// (PER_LINUX32 = 8 in /proc/self/personality).
+TEST_F(OciRuntimeTest, PersonalityLinux32IsSetBeforeTheProcessRuns) {
+  config_["linux"]["personality"] = {{"domain", "LINUX32"}};
+  write_config({"/bin/payload", "read", "/proc/self/personality"});
+  auto r = runtime({"run", "-b", bundle_.string(), "p"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "00000008\n");
+  config_["linux"]["personality"] = {{"domain", "LINUX"}};
+  write_config({"/bin/payload", "read", "/proc/self/personality"});
+  auto plain = runtime({"run", "-b", bundle_.string(), "p"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.describe();
+  EXPECT_EQ(plain.out, "00000000\n");
+}
+
+// kill --all without a pid namespace of the container's own: only a cgroup
+// could say which processes are its; with neither, a clear refusal.
+TEST_F(OciRuntimeTest, KillAllWithoutPidNamespaceOrCgroupIsRefused) {
+  auto& ns = config_["linux"]["namespaces"];
+  for (size_t i = ns.size(); i-- > 0;)
+    if (ns[i]["type"] == "pid") ns.erase(i);
+  auto& mounts = config_["mounts"];  // proc needs a pid namespace of our own
+  for (size_t i = mounts.size(); i-- > 0;)
+    if (mounts[i]["type"] == "proc") mounts.erase(i);
+  write_config({"/bin/payload", "sleep", "30"});
+  ASSERT_EQ(runtime({"run", "-d", "-b", bundle_.string(), "shared"}).exit_code, 0);
+  auto all = runtime({"kill", "--all", "shared", "KILL"});
+  EXPECT_NE(all.exit_code, 0);
+  EXPECT_NE(all.err.find("neither a pid namespace nor a cgroup"), std::string::npos) << all.err;
+  EXPECT_EQ(status("shared"), "running");
+  EXPECT_EQ(runtime({"kill", "shared", "KILL"}).exit_code, 0);
+  EXPECT_EQ(runtime({"delete", "--force", "shared"}).exit_code, 0);
+}
+
+// exec places its process in the container's cgroup, where the container has
+// one (limits set and a host that delegates cgroups).
+TEST_F(OciRuntimeTest, ExecJoinsTheContainersCgroup) {
+  config_["linux"]["resources"] = {{"pids", {{"limit", 100}}}};
+  write_config({"/bin/payload", "sleep", "30"});
+  auto c = runtime({"run", "-d", "-b", bundle_.string(), "cg"});
+  SBX_REQUIRES(c.exit_code == 0, "a host that places containers in cgroups: " + c.err);
+  auto init = runtime({"exec", "cg", "/bin/payload", "read", "/proc/1/cgroup"});
+  auto self = runtime({"exec", "cg", "/bin/payload", "read", "/proc/self/cgroup"});
+  EXPECT_EQ(init.exit_code, 0) << init.describe();
+  EXPECT_EQ(self.out, init.out);
+  EXPECT_EQ(runtime({"delete", "--force", "cg"}).exit_code, 0);
+}
+
+// runc's help and version layout, which scripts (and runc's tests) read.
+TEST_F(OciRuntimeTest, HelpAndVersionReadAsRuncs) {
+  auto help = runtime({"-h"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_TRUE(help.out.starts_with("NAME:\n")) << help.out;
+  EXPECT_NE(help.out.find("runc - Open Container Initiative runtime"), std::string::npos);
+  auto pause = runtime({"pause", "-h"});
+  EXPECT_EQ(pause.exit_code, 0);
+  EXPECT_NE(pause.out.find("runc pause"), std::string::npos) << pause.out;
+  auto refused = runtime({"pause", "box"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("no `pause` command"), std::string::npos) << refused.err;
+  auto unknown = runtime({"foo", "-h"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("No help topic for 'foo'"), std::string::npos) << unknown.err;
+  auto version = runtime({"-v"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("runc version 1."), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("\ncommit: "), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("\nspec: 1."), std::string::npos) << version.out;
+}
+
 }  // namespace
 }  // namespace sbx::it

@@ -190,6 +190,9 @@ TEST_F(UserNetworkTest, PublishedPortReachesContainerOnNetwork) {
   uint16_t port = unused_loopback_port();
   start_server("srv", {"pub"}, {"-p", "127.0.0.1:" + std::to_string(port) + ":8080"});
   EXPECT_EQ(echo_through(port), "ping\n");
+  auto listed = sandbox({"port", "srv"});
+  EXPECT_EQ(listed.out, "8080/tcp -> 127.0.0.1:" + std::to_string(port) + "\n")
+      << listed.describe();
   EXPECT_EQ(sandbox({"rm", "-f", "srv"}).exit_code, 0);
   EXPECT_FALSE(helpers_outlive_their_end());
 }
@@ -279,6 +282,17 @@ TEST_F(UserNetworkTest, ConnectAndDisconnectARunningContainer) {
   auto twice = sandbox({"network", "connect", "away", "cli"});
   EXPECT_EQ(twice.exit_code, 125);
   EXPECT_TRUE(contains(twice.err, "already connected")) << twice.describe();
+  // Each network's gateway answers names: without its first network, names on the one it was
+  // connected to still resolve.
+  auto gateway = [&](const std::string& network) {
+    return sandbox({"network", "ls", "--filter", "name=" + network, "--format", "{{.Gateway}}"})
+        .out;
+  };
+  std::string resolv = busybox_says("grep nameserver /etc/resolv.conf");
+  EXPECT_EQ(resolv, "nameserver " + gateway("home") + "nameserver " + gateway("away"));
+  ASSERT_EQ(sandbox({"network", "disconnect", "home", "cli"}).exit_code, 0);
+  EXPECT_EQ(busybox_says("grep nameserver /etc/resolv.conf"), "nameserver " + gateway("away"));
+  EXPECT_EQ(busybox_says(talk), "ping\n") << "names on its other network no longer resolve";
 
   auto gone = sandbox({"network", "disconnect", "away", "cli"});
   ASSERT_EQ(gone.exit_code, 0) << gone.describe();
@@ -415,14 +429,14 @@ TEST_F(UserNetworkTest, BadInputNamesTheFix) {
     EXPECT_EQ(r.exit_code, 125) << r.describe();
     EXPECT_TRUE(contains(r.err, "overlaps the host's route")) << r.describe();
   }
-  // IPv6 is not there yet: said so, and nothing is made.
-  auto v6 = sandbox({"network", "create", "--ipv6", "six"});
-  EXPECT_EQ(v6.exit_code, 125);
-  EXPECT_TRUE(contains(v6.err, "not supported yet")) << v6.describe();
-  auto v6_subnet = sandbox({"network", "create", "--subnet", "fd00:1::/64", "six"});
-  EXPECT_EQ(v6_subnet.exit_code, 125);
-  EXPECT_TRUE(contains(v6_subnet.err, "IPv6 subnets are not supported yet"))
-      << v6_subnet.describe();
+  // Bad IPv6 subnets: said so, and nothing is made.
+  auto two_v6 =
+      sandbox({"network", "create", "--subnet", "fd00:1::/64", "--subnet", "fd00:2::/64", "six"});
+  EXPECT_EQ(two_v6.exit_code, 125);
+  EXPECT_TRUE(contains(two_v6.err, "two IPv6 values")) << two_v6.describe();
+  auto tiny_v6 = sandbox({"network", "create", "--subnet", "fd00:1::/126", "six"});
+  EXPECT_EQ(tiny_v6.exit_code, 125);
+  EXPECT_TRUE(contains(tiny_v6.err, "too small")) << tiny_v6.describe();
   EXPECT_EQ(sandbox({"network", "ls", "-q"}).out, "");
   ASSERT_EQ(sandbox({"network", "create", "fine"}).exit_code, 0);
   for (const char* variable : {"SANDBOX_NETAVARK", "SANDBOX_AARDVARK_DNS"}) {
@@ -452,6 +466,47 @@ TEST_F(UserNetworkTest, NetworksOfTheDefaultStore) {
   EXPECT_TRUE(fs::exists(data / "sandbox/networks/plain.json"));
   EXPECT_EQ(run_sandbox({"network", "ls", "-q"}, options).out, "plain\n");
   EXPECT_EQ(run_sandbox({"network", "rm", "plain"}, options).exit_code, 0);
+}
+
+// A dual-stack network: inspect shows both subnets and each container's IPv6 address,
+// aardvark-dns answers the name with it (AAAA), and TCP over IPv6 reaches the container; an
+// overlapping IPv6 subnet is refused, and a container of another dual-stack network cannot
+// reach it over IPv6.
+TEST_F(UserNetworkTest, DualStackContainersTalkOverIpv6ByName) {
+  SBX_REQUIRES_IMAGE("test/busybox:latest");
+  if (::access("/proc/sys/net/ipv6", F_OK) != 0) GTEST_SKIP() << "requires: IPv6 in the kernel";
+  auto made = sandbox({"network", "create", "--ipv6", "--subnet", "fd00:5b:1::/64", "dual"});
+  ASSERT_EQ(made.exit_code, 0) << made.describe();
+  auto overlap = sandbox({"network", "create", "--subnet", "fd00:5b::/32", "clash"});
+  EXPECT_EQ(overlap.exit_code, 125);
+  EXPECT_TRUE(contains(overlap.err, "overlaps network dual")) << overlap.describe();
+  ASSERT_EQ(sandbox({"network", "create", "--ipv6", "apart"}).exit_code, 0);
+
+  std::string busybox = rig().image("test/busybox:latest");
+  auto srv = sandbox({"run", "-d", "--name", "srv6", "--network", "dual", busybox, "nc", "-ll",
+                      "-p", "8080", "-e", "cat"});
+  ASSERT_EQ(srv.exit_code, 0) << srv.describe();
+  auto inspect = sandbox({"network", "inspect", "dual"});
+  EXPECT_TRUE(contains(inspect.out, "\"subnet\": \"fd00:5b:1::/64\"")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "\"gateway\": \"fd00:5b:1::1\"")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "\"subnet\": \"10.89.")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "\"ipv6_enabled\": true")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "\"ipv6\": \"fd00:5b:1::2\"")) << inspect.out;
+
+  // The AAAA answer for srv6, then a line echoed back over IPv6 (retried while nc starts).
+  const std::string talk =
+      "a=$(nslookup -type=aaaa srv6 | sed -n 's/^Address: *//p' | grep : | tail -n 1); "
+      "echo \"aaaa=$a\"; for i in 1 2 3 4 5 6 7 8 9 10; do "
+      "r=$(echo ping6 | nc -w 2 \"$a\" 8080) && [ -n \"$r\" ] && break; sleep 0.3; done; "
+      "echo \"got=$r\"";
+  auto same = run({"--network", "dual"}, busybox, {"sh", "-c", talk});
+  EXPECT_TRUE(contains(same.out, "aaaa=fd00:5b:1::2\n")) << same.describe();
+  EXPECT_TRUE(contains(same.out, "got=ping6\n")) << same.describe();
+  auto other = run({"--network", "apart"}, busybox,
+                   {"sh", "-c", "echo ping6 | nc -w 2 fd00:5b:1::2 8080; echo \"rc=$?\""});
+  EXPECT_FALSE(contains(other.out, "ping6")) << "IPv6 crossed networks: " << other.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "srv6"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
 }
 
 }  // namespace

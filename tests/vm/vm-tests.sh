@@ -128,6 +128,14 @@ sbx start upd >/dev/null 2>$T/err; rc=$?
 cg=$(wait_for_scope)
 check "start applies the updated limits ($rc: memory.max $(cat $cg/memory.max 2>&1), pids.max $(cat $cg/pids.max 2>&1))" \
   [ "$rc" = 0 -a "$(cat $cg/memory.max 2>/dev/null)" = 209715200 -a "$(cat $cg/pids.max 2>/dev/null)" = 40 ]
+# pause/unpause: the cgroup v2 freezer of the container's own cgroup.
+sbx pause upd >/dev/null 2>$T/err; rc=$?
+st=$(sbx inspect -f '{{.State.Status}} {{.State.Paused}}' upd 2>&1)
+check "pause freezes the container's cgroup ($rc $(cat $T/err); freeze $(cat $cg/cgroup.freeze 2>&1); $st)" \
+  [ "$rc" = 0 -a "$(cat $cg/cgroup.freeze 2>/dev/null)" = 1 -a "$st" = "paused true" ]
+sbx unpause upd >/dev/null 2>$T/err; rc=$?
+check "unpause thaws it ($rc $(cat $T/err); freeze $(cat $cg/cgroup.freeze 2>&1))" \
+  [ "$rc" = 0 -a "$(cat $cg/cgroup.freeze 2>/dev/null)" = 0 ]
 sbx rm -f upd >/dev/null 2>&1
 
 # --cgroup-manager=cgroupfs: a cgroup the user's manager delegated (a

@@ -34,6 +34,26 @@ ChildProcess collect_removed_in_background(const Containers& containers);
 // (Containers::collect_abandoned) and deletes everything in it.
 Status empty_trash(const Containers& containers);
 
+// ---- restart policies (restart.cpp, docs/lifecycle.md)
+Result<RestartRecord> read_restart_record(const Containers& containers, const std::string& id);
+Status write_restart_record(const Containers& containers, const std::string& id,
+                            const RestartRecord& record);
+// stop, kill, rm: the user ended it, so its policy does not start it again
+// (until the user starts it); a restart waiting out its back-off is ended.
+// Called under the container's lock.
+Status mark_stopped_by_user(const Containers& containers, const std::string& id,
+                            const ContainerSpec& spec);
+// The process waiting out a back-off says so in the runtime dir ("restarting").
+Status record_pending_restart(const Containers& containers, const std::string& id);
+void forget_pending_restart(const Containers& containers, const std::string& id);
+// SIGTERM to that process, if it still waits.
+void end_pending_restart(const Containers& containers, const std::string& id);
+bool restart_pending(const std::filesystem::path& runtime_dir);
+
+// ---- health checks (health.cpp): runtime_dir/health.json
+std::optional<HealthState> read_health_state(const std::filesystem::path& runtime_dir);
+Status write_health_state(const std::filesystem::path& runtime_dir, const HealthState& state);
+
 // "TERM", "SIGTERM", "sigterm", "15" -> 15.
 Result<int> parse_signal(std::string_view text);
 

@@ -68,12 +68,18 @@ struct ContainerInfo {
   std::string created_at;
   ContainerSpec spec;
   ContainerStatus status = ContainerStatus::kCreated;
+  bool paused = false;  // running, its cgroup frozen (`pause`)
   std::optional<RuntimeState> runtime;  // while running (or last known)
   std::optional<ExitRecord> exit;
   std::filesystem::path store_dir;    // <store>/containers/<id>
   std::filesystem::path runtime_dir;  // runtime_root()/<store key>/<id>
   std::string started_at;             // last start (store, "started"); "" never started
   std::string storage_driver;         // as given at run ("" = the probed default)
+  // ContainerMeta's: the `run` command line that made it.
+  std::vector<std::string> run_flags, run_image_args;
+  RestartRecord restart;              // what its restart policy did (restart.json)
+  bool restarting = false;            // a restart waits out its back-off
+  std::optional<HealthState> health;  // while it runs with a health check
 };
 
 // What run records besides the spec (containers/<id>/meta.json).
@@ -81,6 +87,9 @@ struct ContainerMeta {
   std::string image;           // as the user named it
   std::string created_at;      // RFC 3339, UTC
   std::string storage_driver;  // --storage-driver at run ("" = default)
+  // The `run` command line that made it (generate systemd --new): its flags
+  // (the words between `run` and IMAGE), then IMAGE [COMMAND...].
+  std::vector<std::string> run_flags, run_image_args;
 };
 
 // Finds containers in one store. Cheap to make; holds no locks.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sandbox/cgroup/limits.hpp"
+#include "sandbox/containers/health.hpp"
 
 namespace sbx::containers {
 
@@ -57,6 +58,8 @@ struct RunFlags {
   std::vector<std::string> sysctls;      // --sysctl KEY=VALUE, namespaced ones only
   std::vector<std::string> dns_search;   // --dns-search DOMAIN ("." for none)
   std::vector<std::string> dns_options;  // --dns-option OPTION
+  std::string restart;                   // --restart no|on-failure[:N]|always|unless-stopped
+  HealthFlags health;                    // --health-*, --no-healthcheck
 };
 
 }  // namespace sbx::containers

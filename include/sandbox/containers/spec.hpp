@@ -10,6 +10,8 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/cgroup/limits.hpp"
+#include "sandbox/containers/health.hpp"
+#include "sandbox/containers/restart.hpp"
 #include "sandbox/containers/run_flags.hpp"
 #include "sandbox/net/config.hpp"
 #include "sandbox/net/networks.hpp"
@@ -26,6 +28,7 @@ struct ImageDefaults {
   std::string user;
   std::map<std::string, std::string> labels;
   std::string stop_signal;
+  HealthConfig healthcheck;  // the config's Healthcheck ({} without)
 };
 
 enum class MountType { kBind, kTmpfs, kVolume };
@@ -89,6 +92,8 @@ struct ContainerSpec {
   std::map<std::string, std::string> labels;   // the image's, then --label
   uint64_t shm_size = 0;                       // /dev/shm bytes; 0: 64 MiB
   std::map<std::string, std::string> sysctls;  // --sysctl, checked to be namespaced
+  RestartPolicy restart;                       // --restart
+  HealthConfig health;                         // the image's HEALTHCHECK, then --health-*
 };
 
 // The size of /dev/shm without --shm-size (docker's and podman's).

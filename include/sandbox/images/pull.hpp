@@ -63,4 +63,9 @@ struct ImportResult {
 Result<ImportResult> import_image(const store::Store& store, const std::filesystem::path& source,
                                   std::string_view name, ProgressSink& progress);
 
+// An image event (pull, tag, untag, delete) into the store's event log,
+// with docker's `name` attribute. Best effort.
+void record_image_event(const store::Store& store, std::string_view action, std::string id,
+                        std::string name);
+
 }  // namespace sbx::images

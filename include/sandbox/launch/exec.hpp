@@ -75,13 +75,16 @@ struct ExecPlan {
   // The OCI runtime's exec --detach: the engine's pipes stay the command's
   // stdio (else a detached command gets /dev/null).
   bool detach_keeps_stdio = false;
+  // The container's cgroup dir: the command is placed in it before it runs.
+  std::filesystem::path cgroup;
 };
 
 // The OCI runtime's exec: `plan` in the namespaces of the process `pidfd`
 // names, as our child. `on_started` gets its pid and, with a terminal, the pty
-// master once it runs. Waits for it unless plan.detach.
+// master once it runs: one it leaves there is relayed to our stdio while we
+// wait (runc's exec -t without --console-socket). Waits unless plan.detach.
 Result<ExecOutcome> exec_plan_in(const ExecPlan& plan, int pidfd,
-                                 const std::function<Status(pid_t, UniqueFd)>& on_started);
+                                 const std::function<Status(pid_t, UniqueFd&)>& on_started);
 
 // The container's spec + the exec flags (with -e/--env-file already read and
 // expanded into flags.env) -> ExecPlan.

@@ -31,6 +31,14 @@ struct PlanMount {
   std::string data;         // file-system options
   bool file = false;        // the destination is a file (created empty when missing)
   bool recursive = true;    // bind: rbind
+  // bind: `flags` apply to every mount of the bound tree (sandbox run's
+  // volumes); false: to its top mount only, as runc's "ro" on an rbind, with
+  // `read_only_recursive` ("rro") making the whole tree read-only.
+  bool flags_recursive = true;
+  bool read_only_recursive = false;
+  // Mounted writable and made read-only once the mounts and links under it
+  // are in place (a read-only /dev tmpfs that still gets its device nodes).
+  bool read_only_late = false;
   friend bool operator==(const PlanMount&, const PlanMount&) = default;
 };
 
@@ -49,8 +57,9 @@ struct ProcessPlan {
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additional_gids;
   bool terminal = false;
-  bool stdin_open = false;      // -i; otherwise stdin is /dev/null
-  std::optional<mode_t> umask;  // OCI process.user.umask; else inherited
+  bool stdin_open = false;                         // -i; otherwise stdin is /dev/null
+  std::optional<mode_t> umask;                     // OCI process.user.umask; else inherited
+  uint16_t console_rows = 0, console_columns = 0;  // OCI process.consoleSize (0: the default)
 };
 
 // The user-defined networks a container joins, resolved from the store.
@@ -104,6 +113,12 @@ struct LaunchPlan {
   // the spawn, through the pause process's user namespace), e.g. /proc/PID/ns/net.
   std::string join_netns;
   ContainerHooks hooks;  // the OCI runtime mode's in-container hooks
+  // OCI "linux.timeOffsets": a time namespace of the container's own, made
+  // (unshare; clone cannot) with these lines written to timens_offsets before
+  // any process enters it ("monotonic SECS NANOSECS\n..."). nullopt: none.
+  std::optional<std::string> time_offsets;
+  // OCI "linux.personality": the execution domain set before execve (PER_LINUX32).
+  std::optional<unsigned long> personality;
 };
 
 // What the parent learned before planning (I/O done, results as values).

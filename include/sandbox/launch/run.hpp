@@ -17,6 +17,8 @@ struct RunOptions {
   std::filesystem::path store_root;  // empty: the default store
   std::string storage_driver;        // empty: the probed best for this host
   containers::RunFlags flags;
+  // The command line as typed (ContainerMeta's run_flags, run_image_args).
+  std::vector<std::string> command_flags, command_image_args;
 };
 
 // Returns the container's exit code (the command's status, 128+N for a
@@ -36,5 +38,11 @@ struct DetachedRun {
 // its command runs; on an error nothing is left behind.
 Result<DetachedRun> run_container_detached(const RunOptions& options,
                                            images::ProgressSink& progress);
+
+// `create`: the container's records, rootfs layout and name, as `run` makes
+// them, without starting it (status "created"; `start` plans and runs it).
+// Returns its id.
+Result<std::string> create_container_record(const RunOptions& options,
+                                            images::ProgressSink& progress);
 
 }  // namespace sbx::launch

@@ -36,4 +36,10 @@ std::vector<std::string> ipv4_nameservers(std::string_view resolv_conf);
 // replace them; --dns replaces the nameservers.
 std::string make_resolv_conf(std::string_view host_resolv_conf, const ResolvConfInput& input);
 
+// `resolv_conf` with `server` as its last nameserver (unchanged when it is one
+// already): a network connected to a running container brings its DNS.
+std::string add_nameserver(std::string_view resolv_conf, std::string_view server);
+// `resolv_conf` without the nameserver `server` (a network disconnected).
+std::string remove_nameserver(std::string_view resolv_conf, std::string_view server);
+
 }  // namespace sbx::net

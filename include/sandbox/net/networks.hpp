@@ -14,6 +14,7 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/net/config.hpp"
+#include "sandbox/net/ipv6_net.hpp"
 
 namespace sbx::net {
 
@@ -23,6 +24,8 @@ struct NetworkConfig {
   std::string bridge;  // sbxN in the user's network namespace
   std::string subnet;  // IPv4 CIDR, e.g. 10.89.0.0/24
   std::string gateway;
+  std::string subnet6;  // IPv6 CIDR of a dual-stack network (--ipv6), else ""
+  std::string gateway6;
   bool internal = false;
   std::map<std::string, std::string> labels;
   std::string created;  // RFC 3339
@@ -31,10 +34,12 @@ struct NetworkConfig {
 
 struct NetworkCreateOptions {
   std::string name;
-  std::string subnet;   // "" = the first free 10.89.N.0/24
-  std::string gateway;  // "" = the subnet's first address
+  // At most one IPv4 and one IPv6 CIDR. No IPv4 one: the first free
+  // 10.89.N.0/24; --ipv6 and no IPv6 one: a random unique local fdXX:..::/64.
+  std::vector<std::string> subnets;
+  std::vector<std::string> gateways;  // each its subnet's (by family); none: its first address
   bool internal = false;
-  bool ipv6 = false;
+  bool ipv6 = false;                // implied by an IPv6 subnet
   std::vector<std::string> labels;  // K=V
 };
 
@@ -58,11 +63,18 @@ Status check_dns_label(std::string_view name, std::string_view what);
 // The host's IPv4 routes (/proc/net/route), which a new subnet must not overlap.
 std::vector<Ipv4Net> host_routes();
 
-// Fills subnet, gateway and bridge of a new network: checks the given subnet
-// against `existing` and `routes`, or picks the first free 10.89.N.0/24. Pure.
+// The host's routes a new network's subnets must not overlap.
+struct HostRoutes {
+  std::vector<Ipv4Net> v4;
+  std::vector<Ipv6Net> v6;
+};
+
+// Fills subnets, gateways and bridge of a new network: checks the given
+// subnets against `existing` and `routes`, or picks the first free
+// 10.89.N.0/24 and (--ipv6) a unique local /64 from `random`. Pure.
 Result<NetworkConfig> plan_network(const NetworkCreateOptions& options,
                                    const std::vector<NetworkConfig>& existing,
-                                   const std::vector<Ipv4Net>& routes);
+                                   const HostRoutes& routes, uint64_t random = 0);
 
 // The networks of one store (<root>/networks/<name>.json).
 class Networks {
@@ -94,6 +106,7 @@ struct NetworkAttachment {
   NetworkConfig network;
   std::vector<std::string> aliases;
   std::string ip;
+  std::string ip6;        // on a dual-stack network, else ""
   std::string interface;  // eth0, eth1, ...
 };
 

@@ -77,7 +77,7 @@ Status disconnect_container(const std::filesystem::path& dir, const std::string&
 
 // The containers attached to `network` now: id, name, address.
 struct AttachedContainer {
-  std::string id, name, ip;
+  std::string id, name, ip, ip6;
 };
 std::vector<AttachedContainer> attached_containers(const std::filesystem::path& dir,
                                                    const std::string& network);

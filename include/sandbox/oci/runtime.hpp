@@ -58,6 +58,9 @@ struct ListEntry {
 std::vector<ListEntry> list_containers(const StateDir& dir);
 // Host pids in the container's pid namespace (its init first).
 Result<std::vector<pid_t>> container_processes(const StateDir& dir, const std::string& id);
+// Every process of the container: its pid namespace's or, without one of its
+// own, its cgroup's; nullopt when it has neither (then only init is known).
+std::optional<std::vector<pid_t>> all_container_processes(const ContainerState& state);
 
 // `features`: what this runtime supports (runtime-spec features.md).
 std::string features_json();

@@ -58,6 +58,12 @@ class TarWriter {
 // namespace.
 Status write_upper_layer(const std::filesystem::path& upper, TarWriter& writer);
 
+// `base` in `dir_fd` (lstat'ed into `st`) and, when it is a directory,
+// everything below it, as the entries `name`, `name/...` (`name` "": only
+// what is below). Symlinks are written as links, never followed (`cp`).
+Status write_tree(TarWriter& writer, int dir_fd, const std::string& base, const struct stat& st,
+                  const std::string& name);
+
 // Names in a directory fd, sorted (not "." or "..").
 Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& what);
 // Whether the directory `fd` is an overlay opaque dir (any of the forms).

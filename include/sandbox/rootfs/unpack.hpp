@@ -3,10 +3,13 @@
 // image's whiteouts translated into the form the storage driver understands.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sandbox/base/error.hpp"
@@ -27,6 +30,8 @@ enum class WhiteoutForm {
   // Flattened (vfs) form: whiteouts delete in dest_dir, so layers unpacked one
   // after another into the same dir make the final root filesystem.
   kApply,
+  // None: ".wh." names are ordinary files (`cp` of a user's tar, as docker).
+  kLiteral,
 };
 
 struct UnpackOptions {
@@ -35,6 +40,15 @@ struct UnpackOptions {
   std::string layer_name;
   // Tests only: run as a plain user, where lchown to image ids fails.
   bool ignore_ownership = false;
+  // Every entry gets this owner instead of the archive's (`cp` without -a).
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  // Entry names (and hardlink targets) under `rebase->first` are renamed to
+  // `rebase->second` ("" drops that top dir: its contents land in dest_dir);
+  // other names are an error (`cp` names its top entry after the destination).
+  std::optional<std::pair<std::string, std::string>> rebase;
+  // A directory never replaces an existing non-directory nor the reverse: an
+  // error instead, as docker cp has it (a layer replaces them).
+  bool keep_existing_types = false;
 };
 
 // Unpacks `blob` into `dest_dir` (an existing, normally empty dir). Meant to run

@@ -138,6 +138,7 @@ bool mask_paths(ChildContext& ctx) noexcept;
 bool make_paths_read_only(ChildContext& ctx) noexcept;
 bool make_rootfs_read_only(ChildContext& ctx) noexcept;
 bool write_sysctls(ChildContext& ctx) noexcept;
+bool make_mounts_read_only_late(ChildContext& ctx) noexcept;
 
 // network.cpp: lo up in a new net namespace.
 bool bring_up_loopback(ChildContext& ctx) noexcept;

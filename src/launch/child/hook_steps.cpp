@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -17,6 +18,15 @@ namespace {
 // Static: the text outlives the step, the failure report points into it.
 char hook_failure[256];
 
+// "bad system call", as Go and so runc's messages put it; static, untranslated.
+const char* signal_description(int signal) noexcept {
+  static char text[64];
+  const char* described = ::sigdescr_np(signal);
+  std::snprintf(text, sizeof text, "%s", described ? described : "unknown signal");
+  if (text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+  return text;
+}
+
 // The step's name says which hooks: the text says which one and how.
 bool hook_failed(ChildContext& ctx, const HookCall& hook, int status) noexcept {
   if (status < 0 && errno == ETIMEDOUT)
@@ -25,8 +35,8 @@ bool hook_failed(ChildContext& ctx, const HookCall& hook, int status) noexcept {
   else if (status < 0)
     std::snprintf(hook_failure, sizeof hook_failure, "%s: %s", hook.path, std::strerror(errno));
   else if (WIFSIGNALED(status))
-    std::snprintf(hook_failure, sizeof hook_failure, "%s was killed by signal %d", hook.path,
-                  WTERMSIG(status));
+    std::snprintf(hook_failure, sizeof hook_failure, "%s was killed by signal %d (%s)", hook.path,
+                  WTERMSIG(status), signal_description(WTERMSIG(status)));
   else if (WEXITSTATUS(status) == 127)
     std::snprintf(hook_failure, sizeof hook_failure, "%s exited with status 127 (not found?)",
                   hook.path);
@@ -69,7 +79,8 @@ bool run_start_container_hooks(ChildContext& ctx) noexcept {
   if (run_hooks(ctx, ctx.start_container_hooks, "created")) return true;
   char line[sizeof hook_failure + 64];
   int size =
-      std::snprintf(line, sizeof line, "sandbox-runtime: startContainer hook %s\n", hook_failure);
+      std::snprintf(line, sizeof line, "sandbox-runtime: error running hook (startContainer): %s\n",
+                    hook_failure);
   if (size > 0) (void)ctx.kernel->write(STDERR_FILENO, line, static_cast<size_t>(size));
   return false;
 }

@@ -33,7 +33,8 @@ class Kernel : public security::SecurityCalls {
   virtual int setsid() noexcept = 0;
   virtual void umask(mode_t mask) noexcept = 0;
   virtual int sethostname(const char* name, size_t length) noexcept = 0;
-  virtual int bring_up_loopback() noexcept = 0;  // SIOCSIFFLAGS IFF_UP on "lo"
+  virtual int personality(unsigned long persona) noexcept = 0;  // the old persona, or -1
+  virtual int bring_up_loopback() noexcept = 0;                 // SIOCSIFFLAGS IFF_UP on "lo"
   // Returns only on failure (the fake returns 0: "it would have run").
   virtual int execveat(int fd, char* const* argv, char* const* envp) noexcept = 0;
   virtual pid_t getpid() noexcept = 0;
@@ -53,6 +54,7 @@ class Kernel : public security::SecurityCalls {
   virtual int mkdirat(int dir_fd, const char* name, mode_t mode) noexcept = 0;
   virtual int symlinkat(const char* target, int dir_fd, const char* name) noexcept = 0;
   virtual int fstat(int fd, struct stat* st) noexcept = 0;
+  virtual int fchown(int fd, uid_t uid, gid_t gid) noexcept = 0;
   virtual int dup_cloexec(int fd) noexcept = 0;
   virtual int dup2(int fd, int target) noexcept = 0;
   virtual int keep_open_on_exec(int fd) noexcept = 0;  // fcntl(F_SETFD, 0)

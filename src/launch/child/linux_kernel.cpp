@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -71,6 +72,7 @@ class LinuxKernel final : public Kernel {
   int sethostname(const char* name, size_t length) noexcept override {
     return ::sethostname(name, length);
   }
+  int personality(unsigned long persona) noexcept override { return ::personality(persona); }
   int bring_up_loopback() noexcept override {
     int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
@@ -139,6 +141,7 @@ class LinuxKernel final : public Kernel {
     return ::symlinkat(target, dir_fd, name);
   }
   int fstat(int fd, struct stat* st) noexcept override { return ::fstat(fd, st); }
+  int fchown(int fd, uid_t uid, gid_t gid) noexcept override { return ::fchown(fd, uid, gid); }
   int dup_cloexec(int fd) noexcept override { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); }
   int dup2(int fd, int target) noexcept override { return ::dup2(fd, target); }
   int keep_open_on_exec(int fd) noexcept override { return ::fcntl(fd, F_SETFD, 0); }

@@ -85,9 +85,13 @@ bool bind_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   struct stat st;
   if (ctx.kernel->fstat(tree.fd, &st) < 0) return child_fail(ctx, "fstat", m.source.c_str(), errno);
   if (uint64_t attrs = mount_attrs(m.flags)) {
-    if (ctx.kernel->mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) < 0)
+    unsigned at = AT_EMPTY_PATH | (m.flags_recursive ? AT_RECURSIVE : 0);
+    if (ctx.kernel->mount_setattr(tree.fd, "", at, attrs) < 0)
       return child_fail(ctx, "mount_setattr", m.destination.c_str(), errno);
   }
+  if (m.read_only_recursive &&
+      ctx.kernel->mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY) < 0)
+    return child_fail(ctx, "mount_setattr", m.destination.c_str(), errno);
   FdGuard target{*ctx.kernel, ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(),
                                              !S_ISDIR(st.st_mode))};
   if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
@@ -137,6 +141,17 @@ bool make_dev_symlinks(ChildContext& ctx) noexcept {
     if (dir_fd.fd < 0) return child_fail(ctx, "openat2", dir, errno);
     if (ctx.kernel->symlinkat(target.c_str(), dir_fd.fd, name + 1) < 0 && errno != EEXIST)
       return child_fail(ctx, "symlinkat", link.c_str(), errno);
+  }
+  return true;
+}
+
+bool make_mounts_read_only_late(ChildContext& ctx) noexcept {
+  for (const PlanMount& m : ctx.plan->mounts) {
+    if (!m.read_only_late) continue;
+    FdGuard fd{*ctx.kernel, ctx.kernel->open_in_root(ctx.root_fd, m.destination.c_str(), O_PATH)};
+    if (fd.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
+    if (ctx.kernel->mount_setattr(fd.fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY) < 0)
+      return child_fail(ctx, "mount_setattr", m.destination.c_str(), errno);
   }
   return true;
 }

@@ -136,6 +136,19 @@ bool open_pty(ChildContext& ctx) noexcept {
   ctx.pty_slave = ctx.kernel->ioctl(master, TIOCGPTPEER,
                                     reinterpret_cast<void*>(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (ctx.pty_slave < 0) return child_fail(ctx, "ioctl", "TIOCGPTPEER", errno);
+  const ProcessPlan& p = *ctx.process;
+  if (p.console_rows != 0 || p.console_columns != 0) {
+    winsize size{};
+    size.ws_row = p.console_rows;
+    size.ws_col = p.console_columns;
+    if (ctx.kernel->ioctl(master, TIOCSWINSZ, &size) < 0)
+      return child_fail(ctx, "ioctl", "TIOCSWINSZ", errno);
+  }
+  // The terminal is the process user's (its group stays devpts' gid=). An
+  // unmapped uid (EINVAL) or owner (EPERM) leaves it root's, as runc does.
+  if (p.uid != 0 && ctx.kernel->fchown(ctx.pty_slave, p.uid, static_cast<gid_t>(-1)) < 0 &&
+      errno != EINVAL && errno != EPERM)
+    return child_fail(ctx, "fchown", "pty", errno);
   int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kPtyMaster), master);
   ctx.kernel->close(master);
   if (rc < 0) return child_fail(ctx, "sendmsg", "pty master", -rc);

@@ -2,6 +2,7 @@
 // that clones it. The steps only run here are the ones that build the
 // container: root in the user namespace, the rootfs and its mounts, the host
 // side's turn (network, cgroup), the OCI in-container hooks, the hostname.
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -47,6 +48,34 @@ bool set_hostname(ChildContext& ctx) noexcept {
   return true;
 }
 
+// OCI linux.timeOffsets: clone cannot make a time namespace (its flag is in
+// CSIGNAL), so it is unshared here. Only our children and our execve enter it,
+// and the offsets must be written before any process does: before the hooks.
+bool make_time_namespace(ChildContext& ctx) noexcept {
+  if (!ctx.plan->time_offsets) return true;
+  if (ctx.kernel->unshare(CLONE_NEWTIME) < 0)
+    return child_fail(ctx, "unshare", "CLONE_NEWTIME", errno);
+  const auto& offsets = *ctx.plan->time_offsets;
+  if (offsets.empty()) return true;
+  constexpr const char* kOffsets = "/proc/self/timens_offsets";
+  int fd = ctx.kernel->open(kOffsets, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return child_fail(ctx, "open", kOffsets, errno);
+  ssize_t written = ctx.kernel->write(fd, offsets.data(), offsets.size());
+  int saved = errno;
+  ctx.kernel->close(fd);
+  if (written != static_cast<ssize_t>(offsets.size()))
+    return child_fail(ctx, "write", kOffsets, written < 0 ? saved : EIO);
+  return true;
+}
+
+// OCI linux.personality, kept across execve.
+bool set_personality(ChildContext& ctx) noexcept {
+  if (!ctx.plan->personality) return true;
+  if (ctx.kernel->personality(*ctx.plan->personality) < 0)
+    return child_fail(ctx, "personality", nullptr, errno);
+  return true;
+}
+
 // The host side (slirp4netns, the cgroup) starts once it hears from us.
 bool hand_over_to_host(ChildContext& ctx) noexcept {
   int rc = send_sync(ctx.sync_fd, make_sync_message(SyncType::kWaitingForHost));
@@ -58,12 +87,14 @@ constexpr Step kRunChildSteps[] = {
     {"close host fds", close_host_fds},
     {"reset signals", reset_signals},
     {"become root", become_root},
+    {"make time namespace", make_time_namespace},
     {"join a new session keyring", join_session_keyring},
     {"make mounts private", make_mounts_private},
     {"mount rootfs", mount_rootfs},
     {"mount /proc /dev /sys /etc and volumes", mount_plan_mounts},
     {"make /dev links", make_dev_symlinks},
     {"make working directory", make_workdir},
+    {"make mounts read-only", make_mounts_read_only_late},
     {"open pty", open_pty},
     // The host side (network, cgroup, prestart and createRuntime hooks) sees
     // the rootfs mounted and not yet pivoted into, as runc's does.
@@ -83,9 +114,11 @@ constexpr Step kRunChildSteps[] = {
     {"enter working directory", enter_workdir},
     {"switch user", switch_user},
     {"find the command", find_command},
+    {"set personality", set_personality},
     {"wait for start", wait_for_start},
-    {"startContainer hooks", run_start_container_hooks},
+    // After the security, as runc runs them: under the container's seccomp filter.
     {"apply security", apply_security},
+    {"startContainer hooks", run_start_container_hooks},
     {"hand the sync socket to init", hand_sync_socket_to_init},
     {"exec init", exec_init},
 };

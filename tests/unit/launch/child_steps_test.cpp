@@ -42,6 +42,9 @@ class RecordingKernel final : public Kernel {
     return record(std::string("sethostname ") + name);
   }
   int bring_up_loopback() noexcept override { return record("lo up"); }
+  int personality(unsigned long persona) noexcept override {
+    return record("personality " + std::to_string(persona));
+  }
   int execveat(int, char* const*, char* const*) noexcept override { return record("execveat"); }
   pid_t getpid() noexcept override { return 1; }
   int run_program(const char* path, char* const*, char* const*, const struct iovec* input,
@@ -63,6 +66,9 @@ class RecordingKernel final : public Kernel {
   }
   int symlinkat(const char*, int, const char* name) noexcept override {
     return record(std::string("symlinkat ") + name);
+  }
+  int fchown(int, uid_t uid, gid_t) noexcept override {
+    return record("fchown " + std::to_string(uid));
   }
   int fstat(int, struct stat* st) noexcept override {
     *st = {};
@@ -350,9 +356,27 @@ TEST_F(ChildStepsTest, InContainerHooksRunWhereTheSpecPutsThem) {
   EXPECT_LT(k.at("mount rootfs"), k.at("hook /hooks/create"));
   EXPECT_LT(k.at("hook /hooks/create"), k.at("pivot_root"));
   EXPECT_LT(k.at("read"), k.at("hook /hooks/start"));
-  EXPECT_LT(k.at("hook /hooks/start"), k.at("no_new_privs"));
+  // As runc runs them: under the container's filter (seccomp.bats checks it).
+  EXPECT_LT(k.at("seccomp"), k.at("hook /hooks/start"));
+  EXPECT_LT(k.at("hook /hooks/start"), k.at("execveat"));
   EXPECT_EQ(k.hook_stdin, R"({"ociVersion":"1.0.2","id":"x","status":"creating","pid":1})"
                           R"({"ociVersion":"1.0.2","id":"x","status":"created","pid":1})");
+}
+
+// OCI timeOffsets: the time namespace is made and its offsets written before
+// any mount or hook (no process may have entered it); the personality is set
+// before the gate and the security.
+TEST_F(ChildStepsTest, TimeNamespaceComesFirstAndPersonalityBeforeSecurity) {
+  LaunchPlan plan = container_plan();
+  plan.time_offsets = "boottime 100 0\n";
+  plan.personality = 8;
+  ctx_.start_gate_fd = 7;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  EXPECT_LT(k.at("setresuid 0"), k.at("unshare"));
+  EXPECT_LT(k.at("unshare"), k.at("open /proc/self/timens_offsets"));
+  EXPECT_LT(k.at("open /proc/self/timens_offsets"), k.at("mount rootfs"));
+  EXPECT_LT(k.at("personality 8"), k.at("seccomp"));
 }
 
 TEST_F(ChildStepsTest, AFailingHookStopsTheContainerAndSaysHow) {

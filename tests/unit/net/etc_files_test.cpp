@@ -98,5 +98,19 @@ TEST(ResolvConf, SearchAndOptionFlagsReplaceTheHosts) {
             "search corp.example\nnameserver 192.0.2.53\noptions ndots:1\n");
 }
 
+TEST(ResolvConf, NameserversOfConnectedNetworksComeAndGo) {
+  std::string start = "search example.org\nnameserver 10.89.0.1\n";
+  std::string both = add_nameserver(start, "10.89.1.1");
+  EXPECT_EQ(both, start + "nameserver 10.89.1.1\n");
+  EXPECT_EQ(add_nameserver(both, "10.89.1.1"), both) << "added twice";
+  EXPECT_EQ(add_nameserver("nameserver 10.89.0.1", "10.89.1.1"),
+            "nameserver 10.89.0.1\nnameserver 10.89.1.1\n");
+  EXPECT_EQ(remove_nameserver(both, "10.89.0.1"), "search example.org\nnameserver 10.89.1.1\n");
+  // Only a whole address goes: 10.89.0.10 is another server.
+  std::string similar = "nameserver 10.89.0.10\nnameserver 10.89.0.1 # gw\n";
+  EXPECT_EQ(remove_nameserver(similar, "10.89.0.1"), "nameserver 10.89.0.10\n");
+  EXPECT_EQ(remove_nameserver(similar, "10.89.0.2"), similar);
+}
+
 }  // namespace
 }  // namespace sbx::net

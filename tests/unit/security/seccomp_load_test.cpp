@@ -206,6 +206,27 @@ TEST(SeccompLoad, KillActionKillsWithSigsys) {
   EXPECT_EQ(result.signal, SIGSYS);
 }
 
+// A syscall newer than any the profile names gets ENOSYS, not the default
+// action (runc's rule, so a libc falls back); a named one keeps its action,
+// one older than the newest named gets the default.
+TEST(SeccompLoad, SyscallsNewerThanTheProfileGetEnosys) {
+  auto profile = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ERRNO",
+      "syscalls": [{"names": ["getpid", "exit", "exit_group", "write"],
+                    "action": "SCMP_ACT_ALLOW"},
+                   {"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]})");
+  ASSERT_TRUE(profile);
+  auto program = compile_or_die(*profile, {});
+  auto result = run_in_child([&](int) {
+    if (set_no_new_privs() != 0 || load_seccomp(program) != 0) return 3;
+    if (syscall(1000, 0, 0, 0) != -1 || errno != ENOSYS) return 4;
+    if (syscall(SYS_getppid) != -1 || errno != EACCES) return 5;
+    // Below the newest named (exit_group): the default action.
+    if (syscall(SYS_getuid) != -1 || errno != EPERM) return 6;
+    return syscall(SYS_getpid) > 0 ? 0 : 7;
+  });
+  EXPECT_EQ(result.exit_code, 0);
+}
+
 TEST(SeccompLoad, EmptyProgramIsNoop) { EXPECT_EQ(load_seccomp(SeccompProgram{}), 0); }
 
 TEST(SeccompLoad, NoNewPrivsIsSet) {
