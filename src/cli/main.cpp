@@ -13,48 +13,8 @@
 
 namespace sbx::cli {
 
-CLI::App* Registry::add(const std::string& path, const std::string& summary, CommandFn action) {
-  // "system df": find or make each parent group, then add the leaf.
-  CLI::App* parent = &app_;
-  std::string rest = path;
-  for (size_t space; (space = rest.find(' ')) != std::string::npos; rest.erase(0, space + 1)) {
-    std::string group = rest.substr(0, space);
-    CLI::App* found = nullptr;
-    for (CLI::App* sub : parent->get_subcommands({}))
-      if (sub->get_name() == group) found = sub;
-    if (!found) {
-      found = parent->add_subcommand(group, "Manage " + group);
-      found->require_subcommand(1);
-    }
-    parent = found;
-  }
-  CLI::App* sub = parent->add_subcommand(rest, summary);
-  actions_.emplace_back(sub, std::move(action));
-  return sub;
-}
-
-bool Registry::has(const std::vector<std::string_view>& words) const {
-  const CLI::App* node = &app_;
-  for (std::string_view word : words) {
-    const CLI::App* next = nullptr;
-    for (const CLI::App* sub : node->get_subcommands({}))
-      if (sub->get_name() == word) next = sub;
-    if (!next) return false;
-    node = next;
-    if (node->get_subcommands({}).empty()) return true;  // a command, not a group
-  }
-  return false;
-}
-
-CommandFn* Registry::chosen() {
-  for (auto& [sub, action] : actions_)
-    if (sub->parsed()) return &action;
-  return nullptr;
-}
-
 namespace {
 
-constexpr int kSandboxFailed = 125;
 constexpr int kLibraryMissing = 127;  // the dynamic loader's status
 
 void print_error(const Error& error) {
@@ -101,7 +61,7 @@ constexpr RegisterGroup kGroups[] = {
     register_image_commands,   register_system_commands,  register_login_commands,
     register_unshare_commands, register_network_commands, register_archive_commands,
     register_cgroup_commands,  register_volume_commands,  register_build_commands,
-    register_cp_commands, register_events_commands};
+    register_cp_commands,      register_events_commands};
 
 // A lazily loaded library or symbol is missing: a broken installation, said
 // as the dynamic loader would say it at start-up. _exit: it may be met on any
@@ -159,21 +119,21 @@ int run_main(int argc, char** argv) {
   // `sandbox bogus`: CLI11 would say "A subcommand is required".
   if (Status known = check_command_path(app, words, help); !known) {
     print_error(known.error());
-    return kSandboxFailed;
+    return kExitCommandFailed;
   }
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : kSandboxFailed;
+    return code == 0 ? 0 : kExitCommandFailed;
   }
   CommandFn* action = registry.chosen();
-  if (!action) return kSandboxFailed;
+  if (!action) return kExitCommandFailed;
   CommandResult result = (*action)();
   if (!result) {
     print_error(result.error());
-    return kSandboxFailed;
+    return kExitCommandFailed;
   }
   return *result;
 }
