@@ -85,11 +85,11 @@ void add_events(Registry& registry) {
   cmd->add_option("--format", f->format, "json or a Go template ('{{.Action}} {{.Actor.ID}}')");
 }
 
-struct PruneFlags {
+struct SystemPruneFlags {
   bool all = false, volumes = false, force = false;
 };
 
-Result<bool> confirm_prune(const PruneFlags& f) {
+Result<bool> confirm_system_prune(const SystemPruneFlags& f) {
   std::string what = "all stopped containers, all networks not used by a container, ";
   what += f.all ? "all images without at least one container associated to them"
                 : "all dangling images";
@@ -112,8 +112,8 @@ void print_list(const char* title, const std::vector<std::string>& items) {
   std::printf("\n");
 }
 
-CommandResult system_prune(const GlobalOptions& globals, const PruneFlags& f) {
-  if (!f.force && !SBX_TRY(confirm_prune(f))) return 0;
+CommandResult system_prune(const GlobalOptions& globals, const SystemPruneFlags& f) {
+  if (!f.force && !SBX_TRY(confirm_system_prune(f))) return 0;
   auto store = SBX_TRY(store::Store::open(globals.root));
   auto containers = SBX_TRY(containers::Containers::open(store.root()));
   print_list("Deleted Containers:", SBX_TRY(containers::prune_containers(containers)));
@@ -133,7 +133,7 @@ CommandResult system_prune(const GlobalOptions& globals, const PruneFlags& f) {
 }
 
 void add_system_prune(Registry& registry) {
-  auto f = std::make_shared<PruneFlags>();
+  auto f = std::make_shared<SystemPruneFlags>();
   CLI::App* cmd = registry.add(
       "system prune", "Remove stopped containers, unused networks, dangling images, build cache",
       [&globals = registry.globals(), f]() -> CommandResult { return system_prune(globals, *f); });

@@ -147,13 +147,13 @@ void add_rm(Registry& registry) {
   cmd->add_option("VOLUME", f->names, "volume names")->required();
 }
 
-struct PruneFlags {
+struct VolumePruneFlags {
   bool force = false;
   std::vector<std::string> filters;
 };
 
 void add_volume_prune(Registry& registry) {
-  auto f = std::make_shared<PruneFlags>();
+  auto f = std::make_shared<VolumePruneFlags>();
   CLI::App* cmd = registry.add(
       "volume prune", "Remove the volumes no container uses",
       [&globals = registry.globals(), f]() -> CommandResult {

@@ -341,7 +341,7 @@ int run_runtime_cli(int argc, char** argv) {
   if (std::string word = command_word(argc, argv);
       !word.empty() && asks_for_help(argc, argv) && !has_command(app, word)) {
     std::fprintf(stderr, "No help topic for '%s'\n", word.c_str());
-    return kFailed;
+    return kRuntimeFailed;
   }
   try {
     app.parse(argc, argv);

@@ -8,7 +8,7 @@ namespace {
 constexpr int64_t kSecond = 1000000000;
 constexpr int64_t kNow = 1800000000 * kSecond;
 
-store::Event make(std::string type, std::string action, std::string id,
+store::Event make_event(std::string type, std::string action, std::string id,
                   std::map<std::string, std::string> attributes) {
   return store::Event{1700000000 * kSecond + 5, std::move(type), std::move(action), std::move(id),
                       std::move(attributes)};
@@ -38,8 +38,8 @@ TEST(EventTime, RefusesWhatIsNoTime) {
 }
 
 TEST(EventFilter, KeysAreAndedAndValuesOred) {
-  auto die = make("container", "die", "abcdef0123", {{"name", "web"}, {"image", "busybox:1"}});
-  auto pull = make("image", "pull", "sha256:feed", {{"name", "docker.io/library/busybox:1"}});
+  auto die = make_event("container", "die", "abcdef0123", {{"name", "web"}, {"image", "busybox:1"}});
+  auto pull = make_event("image", "pull", "sha256:feed", {{"name", "docker.io/library/busybox:1"}});
   auto f = [](std::vector<std::string> filters) { return EventFilter::parse(filters).value(); };
   EXPECT_TRUE(f({}).matches(die));
   EXPECT_TRUE(f({"type=container"}).matches(die));
@@ -66,10 +66,10 @@ TEST(EventFilter, RefusesUnknownKeys) {
 }
 
 TEST(EventText, AsDockerPrintsIt) {
-  auto die = make("container", "die", "abc", {{"name", "web"}, {"exitCode", "3"}});
+  auto die = make_event("container", "die", "abc", {{"name", "web"}, {"exitCode", "3"}});
   EXPECT_EQ(event_text(die),
             "2023-11-14T22:13:20.000000005Z container die abc (exitCode=3, name=web)");
-  EXPECT_EQ(event_text(make("image", "delete", "sha256:1", {})),
+  EXPECT_EQ(event_text(make_event("image", "delete", "sha256:1", {})),
             "2023-11-14T22:13:20.000000005Z image delete sha256:1");
   auto doc = event_document(die);
   EXPECT_EQ(doc["status"], "die");

@@ -13,7 +13,7 @@ image::HistoryEntry step(const std::string& by, bool empty_layer = false) {
   return {"2026-01-01T00:00:00Z", by, "", "", empty_layer};
 }
 
-ListedImage make(const std::string& seed, std::vector<std::string> tags, std::string created,
+ListedImage make_image(const std::string& seed, std::vector<std::string> tags, std::string created,
                  std::vector<std::string> steps, std::map<std::string, std::string> labels = {}) {
   ListedImage image;
   image.record.id = digest_of(seed);
@@ -29,11 +29,11 @@ ListedImage make(const std::string& seed, std::vector<std::string> tags, std::st
 }
 
 std::vector<ListedImage> sample_images() {  // newest first, as listed
-  return {make("app", {"docker.io/library/app:2", "127.0.0.1:5000/team/app:2"},
+  return {make_image("app", {"docker.io/library/app:2", "127.0.0.1:5000/team/app:2"},
                "2026-01-03T00:00:00.5Z", {"base", "copy", "run"}, {{"role", "web"}}),
-          make("step", {}, "2026-01-03T00:00:00Z", {"base", "copy"}),
-          make("orphan", {}, "2026-01-02T12:00:00Z", {"other"}),
-          make("base", {"docker.io/library/debian:12"}, "2026-01-01T00:00:00Z", {"base"},
+          make_image("step", {}, "2026-01-03T00:00:00Z", {"base", "copy"}),
+          make_image("orphan", {}, "2026-01-02T12:00:00Z", {"other"}),
+          make_image("base", {"docker.io/library/debian:12"}, "2026-01-01T00:00:00Z", {"base"},
                {{"role", "base"}, {"vendor", "debian"}})};
 }
 
@@ -100,7 +100,7 @@ TEST(ImageFilterTest, IntermediateImagesAreTheUntaggedParentsOfOthers) {
                    "docker.io/library/debian:12"}));
   // The empty image `FROM scratch` starts from is everyone's parent.
   auto with_scratch = sample_images();
-  with_scratch.push_back(make("scratch", {}, "", {}));
+  with_scratch.push_back(make_image("scratch", {}, "", {}));
   EXPECT_EQ(names(without_intermediate(with_scratch)),
             Names({"docker.io/library/app:2", "127.0.0.1:5000/team/app:2", "<none>",
                    "docker.io/library/debian:12"}));
@@ -110,7 +110,7 @@ TEST(ImageFilterTest, IntermediateImagesAreTheUntaggedParentsOfOthers) {
 
 TEST(ImageHistoryTest, RowsNewestFirstWithLayerSizesAndTruncation) {
   ListedImage image =
-      make("app", {"docker.io/library/app:2"}, "2026-01-03T00:00:00Z", {"COPY . /src", "RUN make"});
+      make_image("app", {"docker.io/library/app:2"}, "2026-01-03T00:00:00Z", {"COPY . /src", "RUN make"});
   image.config.history.insert(image.config.history.begin() + 1,
                               step("ENV LONG=" + std::string(60, 'v'), true));
   image.record.layers.resize(2);
