@@ -37,9 +37,10 @@ VolumeJson volume_json(const VolumeInfo& v) {
   VolumeJson labels = VolumeJson::object();
   for (const auto& [k, value] : v.labels) labels[k] = value;
   if (v.anonymous) labels["com.docker.volume.anonymous"] = "";
-  return {{"CreatedAt", v.created_at},  {"Driver", "local"},       {"Labels", labels},
-          {"Mountpoint", v.mountpoint}, {"Name", v.name},          {"Options", VolumeJson::object()},
-          {"Scope", "local"},           {"Anonymous", v.anonymous}};
+  return {
+      {"CreatedAt", v.created_at},  {"Driver", "local"},       {"Labels", labels},
+      {"Mountpoint", v.mountpoint}, {"Name", v.name},          {"Options", VolumeJson::object()},
+      {"Scope", "local"},           {"Anonymous", v.anonymous}};
 }
 
 struct CreateFlags {
