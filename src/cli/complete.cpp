@@ -105,7 +105,8 @@ Position walk(const CLI::App& top, std::span<const std::string> done) {
       at.value_of = nullptr;
     } else if (word.size() > 1 && word.starts_with('-') && options_allowed(at)) {
       read_option(at, word);
-    } else if (const CLI::App* sub = at.arguments == 0 ? find_visible_subcommand(*at.app, word) : nullptr) {
+    } else if (const CLI::App* sub =
+                   at.arguments == 0 ? find_visible_subcommand(*at.app, word) : nullptr) {
       at.app = sub;
       at.path = at.path.empty() ? word : at.path + " " + word;
     } else {

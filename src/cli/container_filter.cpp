@@ -9,7 +9,7 @@ using containers::ContainerInfo;
 using containers::ContainerStatus;
 
 constexpr const char* kContainerKeys[] = {"name",   "id",    "status", "ancestor",
-                                 "exited", "label", "before", "since"};
+                                          "exited", "label", "before", "since"};
 
 std::string status_word(const ContainerInfo& c) {
   if (c.status == ContainerStatus::kUnknown) return "exited";
@@ -41,7 +41,8 @@ Result<ContainerFilter> ContainerFilter::parse(const std::vector<std::string>& f
       return fail(Error("bad --filter \"" + filter + "\": want KEY=VALUE")
                       .with_hint("keys: name, id, status, ancestor, exited, label, before, since"));
     std::string key = filter.substr(0, eq);
-    if (std::find(std::begin(kContainerKeys), std::end(kContainerKeys), key) == std::end(kContainerKeys))
+    if (std::find(std::begin(kContainerKeys), std::end(kContainerKeys), key) ==
+        std::end(kContainerKeys))
       return fail(Error("invalid filter '" + key + "'")
                       .with_hint("keys: name, id, status, ancestor, exited, label, before, since"));
     std::string value = filter.substr(eq + 1);
@@ -65,7 +66,8 @@ bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_
   for (const auto& [key, values] : values_) {
     bool ok = true;
     if (key == "name")
-      ok = std::ranges::any_of(values, [&](const auto& v) { return c.name.find(v) != std::string::npos; });
+      ok = std::ranges::any_of(values,
+                               [&](const auto& v) { return c.name.find(v) != std::string::npos; });
     else if (key == "id")
       ok = std::ranges::any_of(values, [&](const auto& v) { return c.id.starts_with(v); });
     else if (key == "status")
@@ -73,8 +75,9 @@ bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_
     else if (key == "ancestor")
       ok = std::ranges::any_of(values, [&](const auto& v) { return from_image(c, v); });
     else if (key == "exited")
-      ok = c.exit &&
-           std::ranges::any_of(values, [&](const auto& v) { return std::to_string(c.exit->exit_code) == v; });
+      ok = c.exit && std::ranges::any_of(values, [&](const auto& v) {
+             return std::to_string(c.exit->exit_code) == v;
+           });
     else if (key == "label")  // docker: every label= term must hold
       ok = std::ranges::all_of(values, [&](const auto& v) { return has_label(c, v); });
     else if (key == "before")

@@ -46,7 +46,8 @@ int64_t created_ns(const ListedImage& image) {
 bool keep_matching_names(ListedImage& image, const std::vector<std::string>& patterns) {
   auto drop = [&](std::vector<std::string>& names) {
     std::erase_if(names, [&](const std::string& name) {
-      return !std::ranges::any_of(patterns, [&](const std::string& p) { return reference_matches(p, name); });
+      return !std::ranges::any_of(patterns,
+                                  [&](const std::string& p) { return reference_matches(p, name); });
     });
   };
   bool had_tags = !image.record.repo_tags.empty();
@@ -122,7 +123,8 @@ bool ImageFilter::matches(const ListedImage& image) const {
   for (const auto& [key, values] : values_) {
     bool ok = true;
     if (key == "dangling")
-      ok = std::ranges::any_of(values, [&](const auto& v) { return image.record.dangling() == (v == "true"); });
+      ok = std::ranges::any_of(
+          values, [&](const auto& v) { return image.record.dangling() == (v == "true"); });
     else if (key == "label")
       ok = std::ranges::any_of(values, [&](const std::string& v) {
         size_t eq = v.find('=');

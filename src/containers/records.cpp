@@ -9,8 +9,8 @@
 
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
-#include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/events.hpp"
+#include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/image/digest.hpp"
 #include "sandbox/store/store.hpp"
 

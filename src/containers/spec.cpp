@@ -125,7 +125,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   spec.remove = flags.rm;
   spec.init = true;
   spec.cgroup = SBX_TRY(cgroup::parse_cgroup_request(flags.limits));
-  SBX_TRY(apply_run_options(image, flags, spec));  // run_options.cpp
+  SBX_TRY(apply_run_options(image, flags, spec));        // run_options.cpp
   SBX_TRY(apply_lifecycle_options(image, flags, spec));  // restart.cpp
   return spec;
 }

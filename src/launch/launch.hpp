@@ -53,7 +53,7 @@ struct DetachedStart {
 };
 Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
-                                      const containers::ContainerSpec& spec,
-                                      NamespacesToJoin ahead, bool wait_for_attach = false);
+                                      const containers::ContainerSpec& spec, NamespacesToJoin ahead,
+                                      bool wait_for_attach = false);
 
 }  // namespace sbx::launch

@@ -18,7 +18,6 @@
 namespace sbx::it {
 namespace {
 
-
 // True where sandbox might enforce limits: pure cgroup v2 and a systemd user
 // manager. Then the refusal tests do not apply.
 bool host_can_enforce_limits() {

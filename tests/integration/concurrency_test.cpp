@@ -13,7 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-
 size_t entries(const fs::path& dir) {
   std::error_code ec;
   size_t n = 0;

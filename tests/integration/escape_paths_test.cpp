@@ -16,7 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-
 // Enough to pass every fd sandbox holds while it starts a process (today 3 to 10).
 constexpr int kFirstFd = 3;
 constexpr int kLastFd = 20;

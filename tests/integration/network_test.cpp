@@ -28,7 +28,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-
 // A socket bound to 127.0.0.1 (port 0: the kernel picks); -1 on failure.
 int bound_socket(int type, uint16_t port = 0) {
   int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);

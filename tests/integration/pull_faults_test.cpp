@@ -109,8 +109,8 @@ struct FaultRef {
     return rig().fault_proxy + "/fault/" + nonce + "/" + mode + "/" + image;
   }
   nlohmann::json log() const {
-    auto parsed = nlohmann::json::parse(http_get(rig().fault_proxy, "/_rig/log?nonce=" + nonce).body,
-                                      nullptr, false);
+    auto parsed = nlohmann::json::parse(
+        http_get(rig().fault_proxy, "/_rig/log?nonce=" + nonce).body, nullptr, false);
     return parsed.is_array() ? parsed : nlohmann::json::array();
   }
 };

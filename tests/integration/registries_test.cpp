@@ -6,7 +6,6 @@
 namespace sbx::it {
 namespace {
 
-
 class RegistriesTest : public PullTest {
  protected:
   // Runs sandbox with registries.conf holding `conf` (and nothing of the host's).

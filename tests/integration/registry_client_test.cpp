@@ -29,7 +29,6 @@ using image::ImageManifest;
 using image::RegistryClient;
 using image::RegistryOptions;
 
-
 class RegistryClientTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -18,7 +18,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-
 TEST_F(RunTest, EchoHello) {
   auto r = run({}, payload(), {"echo", "hello"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();

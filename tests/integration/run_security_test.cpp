@@ -8,7 +8,6 @@
 namespace sbx::it {
 namespace {
 
-
 // docker's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
 // NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP.
 constexpr const char* kDefaultCaps = "00000000a80425fb";

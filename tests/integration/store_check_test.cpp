@@ -12,7 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 class StoreCheckTest : public RunTest {
  protected:
   void SetUp() override {

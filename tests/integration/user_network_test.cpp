@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 namespace sbx::it {
 namespace {
 
-
 std::string_view trim_newline(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   return text;

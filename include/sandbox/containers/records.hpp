@@ -68,7 +68,7 @@ struct ContainerInfo {
   std::string created_at;
   ContainerSpec spec;
   ContainerStatus status = ContainerStatus::kCreated;
-  bool paused = false;  // running, its cgroup frozen (`pause`)
+  bool paused = false;                  // running, its cgroup frozen (`pause`)
   std::optional<RuntimeState> runtime;  // while running (or last known)
   std::optional<ExitRecord> exit;
   std::filesystem::path store_dir;    // <store>/containers/<id>

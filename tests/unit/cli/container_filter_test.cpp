@@ -8,8 +8,9 @@ namespace {
 using containers::ContainerInfo;
 using containers::ContainerStatus;
 
-ContainerInfo make_container(std::string name, std::string id, ContainerStatus status, std::string created,
-                   std::string image = "alpine", int exit_code = -1) {
+ContainerInfo make_container(std::string name, std::string id, ContainerStatus status,
+                             std::string created, std::string image = "alpine",
+                             int exit_code = -1) {
   ContainerInfo c;
   c.name = std::move(name);
   c.id = std::move(id);
@@ -22,9 +23,12 @@ ContainerInfo make_container(std::string name, std::string id, ContainerStatus s
 }
 
 std::vector<ContainerInfo> sample_containers() {  // newest first, as listed
-  return {make_container("web-2", "cc33", ContainerStatus::kRunning, "2026-01-03T00:00:00Z", "nginx"),
-          make_container("db", "bb22", ContainerStatus::kExited, "2026-01-02T00:00:00Z", "postgres:16", 3),
-          make_container("web-1", "aa11", ContainerStatus::kExited, "2026-01-01T00:00:00Z", "alpine", 0)};
+  return {
+      make_container("web-2", "cc33", ContainerStatus::kRunning, "2026-01-03T00:00:00Z", "nginx"),
+      make_container("db", "bb22", ContainerStatus::kExited, "2026-01-02T00:00:00Z", "postgres:16",
+                     3),
+      make_container("web-1", "aa11", ContainerStatus::kExited, "2026-01-01T00:00:00Z", "alpine",
+                     0)};
 }
 
 std::vector<std::string> names(const std::vector<std::string>& filters) {

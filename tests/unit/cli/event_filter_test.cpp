@@ -9,7 +9,7 @@ constexpr int64_t kSecond = 1000000000;
 constexpr int64_t kNow = 1800000000 * kSecond;
 
 store::Event make_event(std::string type, std::string action, std::string id,
-                  std::map<std::string, std::string> attributes) {
+                        std::map<std::string, std::string> attributes) {
   return store::Event{1700000000 * kSecond + 5, std::move(type), std::move(action), std::move(id),
                       std::move(attributes)};
 }
@@ -38,7 +38,8 @@ TEST(EventTime, RefusesWhatIsNoTime) {
 }
 
 TEST(EventFilter, KeysAreAndedAndValuesOred) {
-  auto die = make_event("container", "die", "abcdef0123", {{"name", "web"}, {"image", "busybox:1"}});
+  auto die =
+      make_event("container", "die", "abcdef0123", {{"name", "web"}, {"image", "busybox:1"}});
   auto pull = make_event("image", "pull", "sha256:feed", {{"name", "docker.io/library/busybox:1"}});
   auto f = [](std::vector<std::string> filters) { return EventFilter::parse(filters).value(); };
   EXPECT_TRUE(f({}).matches(die));

@@ -14,7 +14,8 @@ image::HistoryEntry step(const std::string& by, bool empty_layer = false) {
 }
 
 ListedImage make_image(const std::string& seed, std::vector<std::string> tags, std::string created,
-                 std::vector<std::string> steps, std::map<std::string, std::string> labels = {}) {
+                       std::vector<std::string> steps,
+                       std::map<std::string, std::string> labels = {}) {
   ListedImage image;
   image.record.id = digest_of(seed);
   image.record.repo_tags = std::move(tags);
@@ -30,11 +31,11 @@ ListedImage make_image(const std::string& seed, std::vector<std::string> tags, s
 
 std::vector<ListedImage> sample_images() {  // newest first, as listed
   return {make_image("app", {"docker.io/library/app:2", "127.0.0.1:5000/team/app:2"},
-               "2026-01-03T00:00:00.5Z", {"base", "copy", "run"}, {{"role", "web"}}),
+                     "2026-01-03T00:00:00.5Z", {"base", "copy", "run"}, {{"role", "web"}}),
           make_image("step", {}, "2026-01-03T00:00:00Z", {"base", "copy"}),
           make_image("orphan", {}, "2026-01-02T12:00:00Z", {"other"}),
           make_image("base", {"docker.io/library/debian:12"}, "2026-01-01T00:00:00Z", {"base"},
-               {{"role", "base"}, {"vendor", "debian"}})};
+                     {{"role", "base"}, {"vendor", "debian"}})};
 }
 
 std::vector<std::string> names(std::vector<ListedImage> images) {
@@ -109,8 +110,8 @@ TEST(ImageFilterTest, IntermediateImagesAreTheUntaggedParentsOfOthers) {
 }
 
 TEST(ImageHistoryTest, RowsNewestFirstWithLayerSizesAndTruncation) {
-  ListedImage image =
-      make_image("app", {"docker.io/library/app:2"}, "2026-01-03T00:00:00Z", {"COPY . /src", "RUN make"});
+  ListedImage image = make_image("app", {"docker.io/library/app:2"}, "2026-01-03T00:00:00Z",
+                                 {"COPY . /src", "RUN make"});
   image.config.history.insert(image.config.history.begin() + 1,
                               step("ENV LONG=" + std::string(60, 'v'), true));
   image.record.layers.resize(2);
