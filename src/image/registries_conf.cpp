@@ -10,6 +10,7 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/base/utf8.hpp"
 
 namespace sbx::image {
 namespace {
@@ -155,6 +156,11 @@ void add_drop_ins(const fs::path& dir, std::vector<fs::path>& files) {
 
 Result<RegistriesConf> parse_registries_conf(std::string_view text, const fs::path& origin) {
   Reader reader(origin);
+  // TOML is UTF-8; toml11 3.7 reads past the end of a string holding a bad sequence.
+  if (size_t bad = invalid_utf8_offset(text); bad != std::string_view::npos)
+    return fail(
+        Error(origin.string() + " is not valid TOML: not UTF-8 at byte " + std::to_string(bad))
+            .with_hint("see containers-registries.conf(5)"));
   toml::value data;
   try {
     std::istringstream in{std::string(text)};

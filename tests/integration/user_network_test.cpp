@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "run_fixture.hpp"
 
@@ -96,10 +97,10 @@ class UserNetworkTest : public RunTest {
     return r.out.substr(ip, r.out.find('"', ip) - ip);
   }
 
-  // The slirp4netns pid in the namespace's state file (0 when none).
-  pid_t recorded_slirp() {
-    std::error_code ec;
-    // Only this test's store: tests running at the same time have namespaces of their own.
+  // The pids of the namespace holder and slirp4netns in this test's namespace state file
+  // ({0, 0} when there is none). Only this test's store: tests running at the same time have
+  // namespaces of their own, whose helpers are theirs to end.
+  std::pair<pid_t, pid_t> recorded_helpers() {
     uint64_t hash = 0xcbf29ce484222325ull;  // net::user_netns_dir's key (FNV-1a of the root)
     for (unsigned char c : fs::absolute(root()).lexically_normal().string()) {
       hash ^= c;
@@ -107,33 +108,24 @@ class UserNetworkTest : public RunTest {
     }
     char key[17];
     std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(hash));
-    for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
-      if (entry.path().filename().string() != std::string("netns-") + key) continue;
-      std::ifstream state(entry.path() / "state");
-      pid_t holder = 0, slirp = 0;
-      unsigned long long a, b;
-      if (state >> holder >> a >> slirp >> b) return slirp;
-    }
-    return 0;
+    std::ifstream state(runtime_dir() / (std::string("netns-") + key) / "state");
+    pid_t holder = 0, slirp = 0;
+    unsigned long long a, b;
+    if (state >> holder >> a >> slirp >> b) return {holder, slirp};
+    return {0, 0};
   }
+  pid_t recorded_slirp() { return recorded_helpers().second; }
 
-  // The namespace's helpers named in its state file, if any runs.
+  // Whether a helper named in this test's state file still runs (a zombie does not count).
   bool helpers_alive() {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
-      if (!entry.path().filename().string().starts_with("netns-")) continue;
-      std::ifstream state(entry.path() / "state");
-      pid_t holder = 0, slirp = 0;
-      unsigned long long a, b;
-      if (state >> holder >> a >> slirp >> b)
-        for (pid_t pid : {holder, slirp})
-          if (pid > 0 && ::kill(pid, 0) == 0) {
-            std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-            std::string line;
-            std::getline(stat, line);
-            if (!contains(line, ") Z")) return true;
-          }
-    }
+    auto [holder, slirp] = recorded_helpers();
+    for (pid_t pid : {holder, slirp})
+      if (pid > 0 && ::kill(pid, 0) == 0) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string line;
+        std::getline(stat, line);
+        if (!contains(line, ") Z")) return true;
+      }
     return false;
   }
   // SIGKILLed helpers take a moment to exit on a loaded machine: wait for it (a bound for a

@@ -104,6 +104,16 @@ TEST(RegistriesConfTest, BadFilesNameTheFileAndLine) {
   EXPECT_NE(mirror.find("needs a location"), std::string::npos) << mirror;
 }
 
+// A fuzz finding: toml11 3.7 read past the end of its buffer on a literal string holding a
+// byte that is not UTF-8. Such a file is refused before toml11 sees it.
+TEST(RegistriesConfTest, AFileThatIsNotUtf8IsRefusedBeforeParsing) {
+  std::string hostile = "[registries.search]\nregistries = ['quay.\xe9o\"-run";
+  hostile += " ['quay.\xe9o\" [\"bad.exam\xff\xff\xff!com\"]\n";
+  std::string error = error_of(hostile);
+  EXPECT_NE(error.find("test.conf is not valid TOML: not UTF-8 at byte 40"), std::string::npos)
+      << error;
+}
+
 TEST(RegistriesConfTest, LaterFilesReplaceWhatTheyGive) {
   RegistriesConf conf = parse(R"(
 unqualified-search-registries = ["a.io"]

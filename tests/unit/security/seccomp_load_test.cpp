@@ -209,7 +209,20 @@ TEST(SeccompLoad, KillActionKillsWithSigsys) {
 // A syscall newer than any the profile names gets ENOSYS, not the default
 // action (runc's rule, so a libc falls back); a named one keeps its action,
 // one older than the newest named gets the default.
+// AddressSanitizer's runtime maps memory and handles signals inside the child, which this
+// profile denies: the child then never ends. The plain build runs the test.
+#if defined(__SANITIZE_ADDRESS__)
+#define SBX_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBX_UNDER_ASAN 1
+#endif
+#endif
+
 TEST(SeccompLoad, SyscallsNewerThanTheProfileGetEnosys) {
+#ifdef SBX_UNDER_ASAN
+  GTEST_SKIP() << "the sanitizer runtime needs syscalls this minimal profile denies";
+#endif
   auto profile = parse_seccomp_profile(R"({"defaultAction": "SCMP_ACT_ERRNO",
       "syscalls": [{"names": ["getpid", "exit", "exit_group", "write"],
                     "action": "SCMP_ACT_ALLOW"},
