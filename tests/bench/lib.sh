@@ -136,10 +136,12 @@ time_runs() {
     # shellcheck disable=SC2016
     as_user bash -c '
       warmup=$1 runs=$2; shift 2
-      for ((i = 0; i < warmup; i++)); do "$@" </dev/null >/dev/null 2>&1 || exit 1; done
+      # A failing command runs once more with its stderr kept: measure() reports the reason.
+      failed() { "$@" </dev/null >/dev/null; exit 1; }
+      for ((i = 0; i < warmup; i++)); do "$@" </dev/null >/dev/null 2>&1 || failed "$@"; done
       for ((i = 0; i < runs; i++)); do
         start=$EPOCHREALTIME
-        "$@" </dev/null >/dev/null 2>&1 || exit 1
+        "$@" </dev/null >/dev/null 2>&1 || failed "$@"
         end=$EPOCHREALTIME
         echo "$(( (${end/./} - ${start/./}) ))" | awk "{ printf \"%.3f\n\", \$1 / 1000 }"
       done' bench "$WARMUP" "$RUNS" "$@" 2>"$TMP/$name.err"
