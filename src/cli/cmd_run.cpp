@@ -131,7 +131,16 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--dns-search", f.dns_search,
                   "DNS search domain for /etc/resolv.conf (\".\" for none)");
   sub->add_option("--dns-option", f.dns_options, "DNS option for /etc/resolv.conf");
-  sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
+  sub->add_option("--userns", f.userns,
+                  "keep-id: run as your own uid/gid inside (added to /etc/passwd and /etc/group "
+                  "when the image lacks them)");
+  sub->add_option("--group-add", f.group_add,
+                  "Add a supplementary group (a name of the image's /etc/group or a gid), or "
+                  "keep-groups to keep your own groups");
+  sub->add_option("--device", f.devices,
+                  "Bind a host device HOST[:CONTAINER][:PERMS] (one you may open; PERMS of rwm)");
+  sub->add_option("--tz", f.timezone,
+                  "Set the container's time zone (/etc/localtime): a zoneinfo NAME or local");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
   sub->add_flag("--http-proxy", f.http_proxy,
                 "Pass this environment's http_proxy, https_proxy, ftp_proxy and no_proxy "

@@ -79,7 +79,8 @@ json config_json(const ContainerInfo& info) {
           {"OpenStdin", s.interactive},
           {"StopSignal", s.stop_signal},
           {"StopTimeout", s.stop_timeout < 0 ? 10 : s.stop_timeout},
-          {"Labels", s.labels}};
+          {"Labels", s.labels},
+          {"Timezone", s.timezone}};  // podman's
 }
 
 std::string network_mode(const ContainerSpec& s) {
@@ -118,6 +119,16 @@ json port_bindings_json(const ContainerSpec& s) {
   return ports;
 }
 
+// docker's HostConfig.Devices.
+json devices_json(const ContainerSpec& s) {
+  json devices = json::array();
+  for (const auto& d : s.devices)
+    devices.push_back({{"PathOnHost", d.host},
+                       {"PathInContainer", d.container},
+                       {"CgroupPermissions", d.permissions}});
+  return devices;
+}
+
 json host_config_json(const ContainerInfo& info) {
   const ContainerSpec& s = info.spec;
   const auto& limits = s.cgroup.limits;
@@ -136,7 +147,9 @@ json host_config_json(const ContainerInfo& info) {
       {"NanoCpus", static_cast<int64_t>(limits.cpus.value_or(0) * 1e9)},
       {"Ulimits", s.security.ulimits},
       {"ShmSize", s.shm_size ? s.shm_size : kDefaultShmSize},
-      {"Sysctls", s.sysctls}};
+      {"Sysctls", s.sysctls},
+      {"GroupAdd", s.group_add},
+      {"Devices", devices_json(s)}};
 }
 
 // slirp4netns gives the container .100 of its --cidr (10.0.2.100 by default).

@@ -96,6 +96,11 @@ constexpr auto kSecurityFields =
            Field<Security, bool>{"no_new_privileges", &Security::no_new_privileges},
            Field<Security, Strings>{"ulimits", &Security::ulimits});
 
+constexpr auto kDeviceFields =
+    fields(Field<DeviceRequest, std::string>{"host", &DeviceRequest::host},
+           Field<DeviceRequest, std::string>{"container", &DeviceRequest::container},
+           Field<DeviceRequest, std::string>{"permissions", &DeviceRequest::permissions});
+
 // The spec's plain fields; mounts, network, network_options, security and
 // cgroup are written apart.
 using Spec = ContainerSpec;
@@ -125,6 +130,9 @@ void optional_fields_to_json(const Spec& spec, json& j) {
                    {"timeout_ns", spec.health.timeout_ns},
                    {"start_period_ns", spec.health.start_period_ns},
                    {"retries", spec.health.retries}};
+  if (!spec.group_add.empty()) j["group_add"] = spec.group_add;
+  if (!spec.devices.empty()) j["devices"] = write_list(spec.devices, kDeviceFields);
+  if (!spec.timezone.empty()) j["timezone"] = spec.timezone;
 }
 
 void optional_fields_from_json(const json& j, Spec& spec) {
@@ -143,6 +151,9 @@ void optional_fields_from_json(const json& j, Spec& spec) {
     get_if(*it, "start_period_ns", spec.health.start_period_ns);
     get_if(*it, "retries", spec.health.retries);
   }
+  get_if(j, "group_add", spec.group_add);
+  read_list(j, "devices", spec.devices, kDeviceFields);
+  get_if(j, "timezone", spec.timezone);
 }
 
 // "ports" is written apart.

@@ -11,6 +11,7 @@ namespace sbx::containers {
 Status apply_run_options(const ImageDefaults& image, const RunFlags& flags, ContainerSpec& spec);
 Status apply_lifecycle_options(const ImageDefaults& image, const RunFlags& flags,
                                ContainerSpec& spec);
+Status apply_identity_options(const RunFlags& flags, ContainerSpec& spec);
 
 namespace {
 
@@ -127,6 +128,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   spec.cgroup = SBX_TRY(cgroup::parse_cgroup_request(flags.limits));
   SBX_TRY(apply_run_options(image, flags, spec));        // run_options.cpp
   SBX_TRY(apply_lifecycle_options(image, flags, spec));  // restart.cpp
+  SBX_TRY(apply_identity_options(flags, spec));          // identity_flags.cpp
   return spec;
 }
 

@@ -37,6 +37,13 @@ Result<ProcessPlan> exec_process(const containers::ContainerSpec& container, con
   p.uid = who.uid;
   p.gid = who.gid;
   p.additional_gids = who.additional_gids;
+  p.keep_groups = containers::keeps_groups(container);  // the container's groups, as run's
+  std::vector<uint32_t> added;
+  if (!p.keep_groups)
+    added = SBX_TRY_CTX(resolve_group_add(container.group_add, in.group), "--group-add");
+  for (uint32_t g : added)
+    if (std::ranges::find(p.additional_gids, g) == p.additional_gids.end())
+      p.additional_gids.push_back(g);
   if (std::ranges::none_of(p.env, [](const std::string& e) { return e.starts_with("HOME="); }))
     p.env.push_back("HOME=" + who.home);
   return p;

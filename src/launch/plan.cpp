@@ -50,6 +50,11 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
                  (spec.security.privileged ? 0 : MS_RDONLY) | kNoSuidDevExec, ""});
   for (const char* name : {"hostname", "hosts", "resolv.conf"})
     m.push_back({std::string("/etc/") + name, "bind", in.etc_dir + "/" + name, 0, "", true, false});
+  if (in.etc_passwd)
+    m.push_back({"/etc/passwd", "bind", in.etc_dir + "/passwd", 0, "", true, false});
+  if (in.etc_group) m.push_back({"/etc/group", "bind", in.etc_dir + "/group", 0, "", true, false});
+  if (!in.localtime.empty())
+    m.push_back({"/etc/localtime", "bind", in.localtime, MS_RDONLY, "", true, false});
   return m;
 }
 
@@ -92,6 +97,18 @@ Result<ProcessPlan> make_process(const containers::ContainerSpec& spec, const La
   p.gid = who.gid;
   for (uint32_t g : who.additional_gids)
     if (in.id_maps.maps_gid(g)) p.additional_gids.push_back(g);
+  p.keep_groups = containers::keeps_groups(spec);
+  std::vector<uint32_t> added;
+  if (!p.keep_groups)
+    added = SBX_TRY_CTX(resolve_group_add(spec.group_add, in.group), "--group-add");
+  for (uint32_t g : added) {
+    if (!in.id_maps.maps_gid(g))
+      return fail(
+          Error("--group-add: gid " + std::to_string(g) + " is not mapped in the user namespace")
+              .with_hint("give a gid within your /etc/subgid range (or 0)"));
+    if (std::ranges::find(p.additional_gids, g) == p.additional_gids.end())
+      p.additional_gids.push_back(g);
+  }
   if (std::ranges::none_of(p.env, [](const std::string& e) { return e.starts_with("HOME="); }))
     p.env.push_back("HOME=" + who.home);
   return p;
@@ -116,6 +133,13 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
   // Parents before children, whatever order the flags came in.
   std::ranges::stable_sort(user, {}, [](const PlanMount& m) { return depth(m.destination); });
   plan.mounts.insert(plan.mounts.end(), user.begin(), user.end());
+  // --device: the host's node bound (rootless, none can be made); checked
+  // to be one the caller may open (check_device). Read-only without 'w'.
+  for (const auto& d : spec.devices) {
+    bool writable = d.permissions.find('w') != std::string::npos;
+    unsigned long flags = writable ? 0ul : static_cast<unsigned long>(MS_RDONLY);
+    plan.mounts.push_back({d.container, "bind", d.host, flags, "", true, false});
+  }
   plan.dev_symlinks = {{"/dev/ptmx", "pts/ptmx"},          {"/dev/fd", "/proc/self/fd"},
                        {"/dev/stdin", "/proc/self/fd/0"},  {"/dev/stdout", "/proc/self/fd/1"},
                        {"/dev/stderr", "/proc/self/fd/2"}, {"/dev/core", "/proc/kcore"}};

@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "host_network.hpp"
+#include "identity_inputs.hpp"
 #include "join_netns.hpp"
 #include "pause_namespace.hpp"
 #include "sandbox/base/files.hpp"
@@ -226,6 +227,7 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
                                   Durability::kVolatile));
     }
   }
+  SBX_TRY(gather_identity_inputs(spec, lowers, in));
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }

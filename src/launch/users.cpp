@@ -46,7 +46,7 @@ std::vector<PasswdEntry> parse_passwd(std::string_view text) {
         auto uid = parse_id(f[2]);
         auto gid = parse_id(f[3]);
         if (!uid || !gid || f[0].empty()) return std::nullopt;
-        return PasswdEntry{f[0], *uid, *gid, f[5]};
+        return PasswdEntry{f[0], *uid, *gid, f[5], f.size() > 6 ? f[6] : std::string()};
       });
 }
 
@@ -61,6 +61,48 @@ std::vector<GroupEntry> parse_group(std::string_view text) {
             if (auto name = trim(m); !name.empty()) g.members.emplace_back(name);
         return g;
       });
+}
+
+Result<std::vector<uint32_t>> resolve_group_add(const std::vector<std::string>& groups,
+                                                std::string_view group_text) {
+  auto entries = parse_group(group_text);
+  std::vector<uint32_t> gids;
+  for (const auto& g : groups) gids.push_back(SBX_TRY(resolve_group(g, entries)));
+  return gids;
+}
+
+namespace {
+
+void append_line(std::string& text, const std::string& line) {
+  if (!text.empty() && !text.ends_with('\n')) text += '\n';
+  text += line + "\n";
+}
+
+}  // namespace
+
+KeepIdFiles add_keep_id_user(std::string_view passwd_text, std::string_view group_text,
+                             const HostUser& user) {
+  KeepIdFiles out{std::string(passwd_text), std::string(group_text)};
+  auto passwd = parse_passwd(passwd_text);
+  bool known = std::ranges::any_of(
+      passwd, [&](const PasswdEntry& p) { return p.uid == user.uid || p.name == user.name; });
+  if (known || user.name.empty()) return out;
+  std::string shell = "/bin/sh";
+  for (const auto& p : passwd)
+    if (p.uid == 0 && !p.shell.empty()) shell = p.shell;
+  std::string home = user.home.empty() ? "/" : user.home;
+  append_line(out.passwd, user.name + ":*:" + std::to_string(user.uid) + ":" +
+                              std::to_string(user.gid) + ":" + user.name + ":" + home + ":" +
+                              shell);
+  out.passwd_added = true;
+  auto groups = parse_group(group_text);
+  bool group_known = std::ranges::any_of(
+      groups, [&](const GroupEntry& g) { return g.gid == user.gid || g.name == user.group_name; });
+  if (!group_known && !user.group_name.empty()) {
+    append_line(out.group, user.group_name + ":x:" + std::to_string(user.gid) + ":" + user.name);
+    out.group_added = true;
+  }
+  return out;
 }
 
 Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd_text,

@@ -60,6 +60,9 @@ struct RunFlags {
   std::vector<std::string> dns_options;  // --dns-option OPTION
   std::string restart;                   // --restart no|on-failure[:N]|always|unless-stopped
   HealthFlags health;                    // --health-*, --no-healthcheck
+  std::vector<std::string> group_add;    // --group-add GROUP|GID|keep-groups
+  std::vector<std::string> devices;      // --device HOST[:CONTAINER][:PERMS]
+  std::string timezone;                  // --tz ZONE|local
 };
 
 }  // namespace sbx::containers

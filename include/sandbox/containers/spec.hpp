@@ -31,6 +31,15 @@ struct ImageDefaults {
   HealthConfig healthcheck;  // the config's Healthcheck ({} without)
 };
 
+// One --device: a host device node bound at `container` (rootless, no node
+// can be made). `permissions` is docker's subset of "rwm".
+struct DeviceRequest {
+  std::string host;
+  std::string container;
+  std::string permissions = "rwm";
+  friend bool operator==(const DeviceRequest&, const DeviceRequest&) = default;
+};
+
 enum class MountType { kBind, kTmpfs, kVolume };
 
 // One -v, --mount or --tmpfs, parsed.
@@ -94,7 +103,16 @@ struct ContainerSpec {
   std::map<std::string, std::string> sysctls;  // --sysctl, checked to be namespaced
   RestartPolicy restart;                       // --restart
   HealthConfig health;                         // the image's HEALTHCHECK, then --health-*
+  std::vector<std::string> group_add;          // --group-add names or gids (or keep-groups)
+  std::vector<DeviceRequest> devices;          // --device
+  std::string timezone;                        // --tz: a zoneinfo name or "local"; "" the image's
 };
+
+// --group-add keep-groups: the caller's supplementary groups are kept.
+inline constexpr const char* kKeepGroups = "keep-groups";
+inline bool keeps_groups(const ContainerSpec& spec) {
+  return spec.group_add.size() == 1 && spec.group_add[0] == kKeepGroups;
+}
 
 // The size of /dev/shm without --shm-size (docker's and podman's).
 inline constexpr uint64_t kDefaultShmSize = 64ull << 20;
@@ -103,6 +121,11 @@ inline constexpr uint64_t kDefaultShmSize = 64ull << 20;
 // kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; its network: net.*);
 // anything else would be the host's and is refused, naming the key.
 Result<std::pair<std::string, std::string>> parse_sysctl(std::string_view text, bool own_network);
+// --device HOST[:CONTAINER][:PERMS]: absolute paths, PERMS of "rwm".
+Result<DeviceRequest> parse_device(std::string_view text);
+// --tz: "local" or a zoneinfo name (Area/City, UTC, Etc/GMT+5) that stays
+// under /usr/share/zoneinfo (no "..", not absolute).
+Status check_timezone_name(std::string_view zone);
 // docker's --label KEY[=VALUE] (a missing value is "").
 Result<std::pair<std::string, std::string>> parse_label(std::string_view text);
 

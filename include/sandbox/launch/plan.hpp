@@ -56,6 +56,9 @@ struct ProcessPlan {
   std::string cwd = "/";
   uint32_t uid = 0, gid = 0;
   std::vector<uint32_t> additional_gids;
+  // --group-add keep-groups: no setgroups, the caller's groups stay (those
+  // the user namespace does not map show as the overflow gid, 65534).
+  bool keep_groups = false;
   bool terminal = false;
   bool stdin_open = false;                         // -i; otherwise stdin is /dev/null
   std::optional<mode_t> umask;                     // OCI process.user.umask; else inherited
@@ -126,9 +129,13 @@ struct LaunchInputs {
   std::string container_id;
   RootfsPlan rootfs;
   userns::IdMaps id_maps;
-  std::string passwd;       // the image's /etc/passwd ("" when it has none)
-  std::string group;        // the image's /etc/group
-  std::string etc_dir;      // host dir with hostname, hosts, resolv.conf for the container
+  std::string passwd;   // the image's /etc/passwd ("" when it has none)
+  std::string group;    // the image's /etc/group
+  std::string etc_dir;  // host dir with hostname, hosts, resolv.conf for the container
+  // keep-id: etc_dir's passwd and group (the image's and the caller's line)
+  // are bound over the container's.
+  bool etc_passwd = false, etc_group = false;
+  std::string localtime;    // --tz: the host's zone file bound at /etc/localtime
   std::string volumes_dir;  // the store's volumes/: a volume NAME is volumes_dir/NAME/_data
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program

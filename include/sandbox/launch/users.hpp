@@ -17,6 +17,7 @@ struct PasswdEntry {
   uint32_t uid = 0;
   uint32_t gid = 0;
   std::string home;
+  std::string shell;  // "" when the line has none
 };
 
 struct GroupEntry {
@@ -41,6 +42,28 @@ struct ResolvedUser {
 // missing from passwd or group is an error.
 Result<ResolvedUser> resolve_user(std::string_view user, std::string_view passwd_text,
                                   std::string_view group_text);
+
+// --group-add's names (the container's /etc/group) and gids, in order;
+// a name the file lacks is an error. keep-groups is not a group: the caller
+// checks containers::keeps_groups first.
+Result<std::vector<uint32_t>> resolve_group_add(const std::vector<std::string>& groups,
+                                                std::string_view group_text);
+
+// --userns=keep-id: the invoking user as podman adds it to the container's
+// files when the image has no entry for the uid (nor the name).
+struct HostUser {
+  uint32_t uid = 0, gid = 0;
+  std::string name;        // the user's name on the host
+  std::string group_name;  // the primary group's name ("" unknown: no group line)
+  std::string home;        // the line's home: the host's when the container has it, else "/"
+};
+struct KeepIdFiles {
+  std::string passwd, group;                       // the texts with the lines added
+  bool passwd_added = false, group_added = false;  // whether a line was added
+};
+// The shell is the image root's (else /bin/sh); the group line lists the user.
+KeepIdFiles add_keep_id_user(std::string_view passwd_text, std::string_view group_text,
+                             const HostUser& user);
 
 // The newest version of `path` (relative, e.g. "etc/passwd") in layers given
 // top first, resolved inside each layer and never through a final symlink,

@@ -210,7 +210,9 @@ bool switch_user(ChildContext& ctx) noexcept {
   if (p.uid != 0 && ctx.kernel->prctl(PR_SET_KEEPCAPS, 1) < 0)
     return child_fail(ctx, "prctl", "PR_SET_KEEPCAPS", errno);
   // setgroups is denied in a namespace with a one-id map and no newgidmap.
-  if (ctx.kernel->setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
+  // keep-groups: the caller's groups stay, as crun's keep_original_groups.
+  if (!p.keep_groups &&
+      ctx.kernel->setgroups(p.additional_gids.size(), p.additional_gids.data()) < 0 &&
       !(errno == EPERM && p.additional_gids.empty()))
     return child_fail(ctx, "setgroups", nullptr, errno);
   if (ctx.kernel->setresgid(p.gid) < 0) return child_fail(ctx, "setresgid", nullptr, errno);
