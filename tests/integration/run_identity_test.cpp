@@ -191,7 +191,8 @@ TEST_F(RunIdentityTest, TimezoneNamedAndLocal) {
   }
   auto local = run({"--tz", "local"}, payload(), {"date", "+%Z"});
   ASSERT_EQ(local.exit_code, 0) << local.describe();
-  if (!host_zone.empty()) EXPECT_EQ(local.out, host_zone);
+  ASSERT_FALSE(host_zone.empty());
+  EXPECT_EQ(local.out, host_zone);
   std::string name = "tz-" + unique_token();
   ASSERT_EQ(sandbox({"create", "--name", name, "--tz", "Asia/Tokyo", payload(), "true"}).exit_code,
             0);
