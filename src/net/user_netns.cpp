@@ -339,7 +339,15 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   SBX_TRY(make_dirs(dir / "netns", 0700));
   AttachResult result{.slirp_pid = state.slirp_pid};
   json record = {{"name", name}, {"networks", json::object()}};
-  auto undo = [&] { release_addresses(dir, record); };
+  auto file = dir / "containers" / (id + ".json");
+  // A failure before netavark's setup leaves nothing of this container; a
+  // namespace started for it alone (no other container attached) goes too.
+  auto undo = [&] {
+    release_addresses(dir, record);
+    ::unlink(file.c_str());
+    std::error_code ec;
+    if (fs::is_empty(dir / "containers", ec) || ec) stop_user_netns(dir);
+  };
   for (size_t i = 0; i < requests.size(); ++i) {
     auto ips = claim_addresses(dir, networks[i], requests[i], id);
     if (!ips) {
@@ -352,7 +360,6 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   }
   std::string input = netavark_options_json(id, name, result.attachments, ports);
   record["options"] = json::parse(input);
-  auto file = dir / "containers" / (id + ".json");
   if (auto w = write_file_atomic(file, record.dump(), 0600, Durability::kVolatile); !w) {
     undo();
     return fail(std::move(w.error()));
@@ -363,7 +370,6 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   auto ran = run_in_netns(state.holder_pid, setup_script(), args, input);
   if (!ran || !ran->succeeded()) {
     undo();
-    ::unlink(file.c_str());
     if (!ran) return fail(std::move(ran.error()).context("nsenter netavark setup"));
     return fail(Error("netavark setup failed: " + last_error(*ran))
                     .with_hint("sandbox system check shows whether networks can work here"));

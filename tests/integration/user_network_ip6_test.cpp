@@ -71,5 +71,15 @@ TEST_F(UserNetworkIp6Test, FixedAddressIsSetShownAndChecked) {
   EXPECT_FALSE(helpers_outlive_their_end());
 }
 
+// A run refused while its addresses are claimed (here --ip6 on an IPv4-only network) leaves
+// no namespace helpers behind when no other container uses them.
+TEST_F(UserNetworkIp6Test, RefusedAddressLeavesNoHelpersBehind) {
+  ASSERT_EQ(sandbox({"network", "create", "only4"}).exit_code, 0);
+  auto r = payload_run({"true"}, {"--network", "only4", "--ip6", "fd00:5c:9::9"});
+  EXPECT_EQ(r.exit_code, 125) << r.describe();
+  EXPECT_TRUE(contains(r.err, "network only4 has no IPv6 subnet")) << r.describe();
+  EXPECT_FALSE(helpers_outlive_their_end()) << "the namespace started for the run outlived it";
+}
+
 }  // namespace
 }  // namespace sbx::it
