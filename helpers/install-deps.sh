@@ -41,6 +41,8 @@ TEST_PACKAGES=(
   clang-19 libclang-rt-19-dev libfuzzer-19-dev
   # side-by-side comparisons in tests and benchmarks (buildah: tests/bench/build_bench.sh)
   bubblewrap podman runc buildah
+  # pasta's port forwarding as a comparison line in tests/bench/net_bench.sh
+  passt
   # the OCI runtime conformance suites and podman scenarios (tests/oci/): runc's bats files want
   # bats, jq and gawk; runtime-tools builds with Go; xz for the archives
   golang-go bats jq gawk make xz-utils

@@ -166,6 +166,8 @@ void add_network_connect(Registry& registry) {
   cmd->add_option("CONTAINER", f->container, "Container name or id")->required();
   cmd->add_option("--alias", f->request.aliases, "Another DNS name of the container there");
   cmd->add_option("--ip", f->request.ip, "IPv4 address on the network (default: a free one)");
+  cmd->add_option("--ip6", f->request.ip6,
+                  "IPv6 address on a network made with --ipv6 (default: a free one)");
 }
 
 void add_network_disconnect(Registry& registry) {

@@ -125,6 +125,8 @@ void add_flags(CLI::App* sub, RunCommand& c) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   sub->add_option("--network-alias", f.network_aliases, "Another name on the user networks");
   sub->add_option("--ip", f.ip, "The container's IPv4 address on its user network");
+  sub->add_option("--ip6", f.ip6,
+                  "The container's IPv6 address on its user network (one made with --ipv6)");
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
   sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");

@@ -157,7 +157,16 @@ json network_settings_json(const ContainerInfo& info) {
   std::string address;
   if (info.spec.network == NetworkMode::kSlirp4netns && info.status == ContainerStatus::kRunning)
     if (auto addresses = net::slirp_addresses(info.spec.slirp.cidr)) address = addresses->guest;
-  return {{"Ports", ports_json(info)}, {"IPAddress", address}};
+  json settings = {{"Ports", ports_json(info)}, {"IPAddress", address}};
+  if (info.spec.network != NetworkMode::kBridge) return settings;
+  // docker's Networks.NAME.IPAMConfig: the addresses asked for (--ip, --ip6);
+  // `network inspect` shows those given.
+  json networks = json::object();
+  for (const auto& n : info.spec.networks)
+    networks[n.network] = {{"Aliases", n.aliases},
+                           {"IPAMConfig", {{"IPv4Address", n.ip}, {"IPv6Address", n.ip6}}}};
+  settings["Networks"] = std::move(networks);
+  return settings;
 }
 
 }  // namespace

@@ -234,8 +234,10 @@ json network_to_json(const ContainerSpec& spec) {
   if (!spec.dns_options.empty()) j["dns_options"] = spec.dns_options;  // optional_fields_to_json
   j["extra_hosts"] = write_list(spec.extra_hosts, kHostFields);
   json networks = json::array();
-  for (const auto& n : spec.networks)
+  for (const auto& n : spec.networks) {
     networks.push_back({{"name", n.network}, {"aliases", n.aliases}, {"ip", n.ip}});
+    if (!n.ip6.empty()) networks.back()["ip6"] = n.ip6;  // older records have none
+  }
   // Only when there are some: records of older versions round-trip byte for byte.
   if (!networks.empty()) j["networks"] = networks;
   if (!spec.network_join.empty()) j["join"] = spec.network_join;
@@ -251,8 +253,8 @@ void network_from_json(const json& j, ContainerSpec& spec) {
   read_list(j, "extra_hosts", spec.extra_hosts, kHostFields);
   if (auto it = j.find("networks"); it != j.end() && it->is_array())
     for (const json& n : *it)
-      spec.networks.push_back(
-          {n.value("name", ""), n.value("aliases", std::vector<std::string>{}), n.value("ip", "")});
+      spec.networks.push_back({n.value("name", ""), n.value("aliases", std::vector<std::string>{}),
+                               n.value("ip", ""), n.value("ip6", "")});
   get_if(j, "join", spec.network_join);
 }
 

@@ -79,9 +79,10 @@ Result<std::pair<std::string, std::string_view>> split_host_ip(std::string_view 
 // The repeated --network NAMEs, --network-alias and --ip.
 Status apply_user_networks(const RunFlags& flags, ContainerSpec& spec) {
   bool user = spec.network == NetworkMode::kBridge;
-  if (!user &&
-      (!flags.more_networks.empty() || !flags.network_aliases.empty() || !flags.ip.empty()))
-    return fail(Error("--network-alias, --ip and a second --network need a network of yours")
+  if (!user && (!flags.more_networks.empty() || !flags.network_aliases.empty() ||
+                !flags.ip.empty() || !flags.ip6.empty()))
+    return fail(Error("--network-alias, --ip, --ip6 and a second --network need a network of "
+                      "yours")
                     .with_hint("create one (sandbox network create NAME) and run with "
                                "--network NAME"));
   if (!user) return {};
@@ -101,6 +102,14 @@ Status apply_user_networks(const RunFlags& flags, ContainerSpec& spec) {
                                  "--ip for the others"));
     if (!net::parse_ipv4(flags.ip)) return fail("--ip " + flags.ip + ": not an IPv4 address");
     spec.networks.front().ip = flags.ip;
+  }
+  if (!flags.ip6.empty()) {
+    if (spec.networks.size() > 1)
+      return fail(Error("--ip6 with more than one --network: which network is it for?")
+                      .with_hint("give --ip6 with one --network, then sandbox network connect "
+                                 "--ip6 for the others"));
+    if (!net::parse_ipv6(flags.ip6)) return fail("--ip6 " + flags.ip6 + ": not an IPv6 address");
+    spec.networks.front().ip6 = flags.ip6;
   }
   for (const auto& alias : flags.network_aliases)
     SBX_TRY(net::check_dns_label(alias, "--network-alias"));

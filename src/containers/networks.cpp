@@ -158,6 +158,8 @@ Status connect_network(const Containers& containers, const std::string& network,
   for (const auto& alias : request.aliases) SBX_TRY(net::check_dns_label(alias, "--alias"));
   if (!request.ip.empty() && !net::parse_ipv4(request.ip))
     return fail("--ip " + request.ip + ": not an IPv4 address");
+  if (!request.ip6.empty() && !net::parse_ipv6(request.ip6))
+    return fail("--ip6 " + request.ip6 + ": not an IPv6 address");
   SBX_TRY(net::check_dns_label(c.info.name, "container name"));
   for (const auto& n : c.info.spec.networks)
     if (n.network == config.name)
@@ -165,10 +167,12 @@ Status connect_network(const Containers& containers, const std::string& network,
           Error("container " + c.info.name + " is already connected to network " + config.name)
               .with_hint("disconnect it first to change its address or aliases"));
   ContainerSpec spec = c.info.spec;
-  spec.networks.push_back({config.name, request.aliases, request.ip});
+  spec.networks.push_back({config.name, request.aliases, request.ip, request.ip6});
   if (c.info.status == ContainerStatus::kRunning) {
-    spec.networks.back().ip =
-        SBX_TRY(net::connect_container(c.netns_dir, c.info.id, c.info.name, config, request)).ip;
+    auto attached =
+        SBX_TRY(net::connect_container(c.netns_dir, c.info.id, c.info.name, config, request));
+    spec.networks.back().ip = attached.ip;
+    spec.networks.back().ip6 = attached.ip6;
     SBX_TRY(follow_nameserver(c.info, config, true));
   }
   return record_networks(containers, c.info, spec);

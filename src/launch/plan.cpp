@@ -41,9 +41,12 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   m.push_back(
       {"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=" + std::to_string(shm_size)});
   m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
-  // sysfs needs a net namespace of our own; with the host's or another's
-  // (owned by another user namespace), bind the host's /sys.
-  if (!containers::makes_own_network(spec.network))
+  // sysfs needs a net namespace our user namespace owns. Another container's
+  // (--network container:, ns:): the joiner makes it (child/process_steps.cpp),
+  // read-only. The host's: bind the host's /sys.
+  if (!in.join_netns.empty())
+    m.push_back({"/sys", "sysfs-joined", "sysfs", MS_RDONLY | kNoSuidDevExec, ""});
+  else if (!containers::makes_own_network(spec.network))
     m.push_back({"/sys", "bind", "/sys", MS_RDONLY | kNoSuidDevExec, "", false, true});
   else
     m.push_back({"/sys", "sysfs", "sysfs",

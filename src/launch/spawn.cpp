@@ -129,6 +129,7 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
   ctx.join_fds = join_fds.data();
   ctx.join_fd_count = join_fds.size();
   ctx.join_fd_namespaces = join_fd_namespaces;
+  ctx.make_joined_sysfs = !plan.join_netns.empty();
   ctx.first_closed_fd = 3 + options.preserve_fds;
   ctx.start_gate_fd = options.start_gate_fd;
   ctx.stdout_fd = options.stdout_fd;

@@ -69,27 +69,42 @@ int unprivileged_port_start() {
   return value;
 }
 
+namespace {
+
+// Why `p` could not be bound, said with what to do.
+Error explain_bind_failure(const PortRequest& p, Error bound) {
+  int err = bound.errno_value();
+  std::string name = port_name(p, p.host_port);
+  if (err == EADDRINUSE)
+    return Error(name + " is already in use", err)
+        .with_hint("publish on another host port (-p OTHER:" + std::to_string(p.container_port) +
+                   ") or stop what listens on " + std::to_string(p.host_port));
+  if (err == EACCES && p.host_port < unprivileged_port_start())
+    return Error(name + ": ports below " + std::to_string(unprivileged_port_start()) +
+                     " need privilege (net.ipv4.ip_unprivileged_port_start)",
+                 err)
+        .with_hint("use a host port >= " + std::to_string(unprivileged_port_start()) +
+                   ", or as root: sysctl net.ipv4.ip_unprivileged_port_start=" +
+                   std::to_string(p.host_port));
+  if (err == EADDRNOTAVAIL)
+    return Error(name + ": " + p.host_ip + " is not an address of this host", err)
+        .with_hint("publish on 0.0.0.0, 127.0.0.1 or one of the host's addresses");
+  return bound;
+}
+
+}  // namespace
+
 Status check_host_port(const PortRequest& p) {
   auto bound = bind_port(p, p.host_port);
   if (bound) return {};
-  int err = bound.error().errno_value();
-  std::string name = port_name(p, p.host_port);
-  if (err == EADDRINUSE)
-    return fail(Error(name + " is already in use", err)
-                    .with_hint("publish on another host port (-p OTHER:" +
-                               std::to_string(p.container_port) + ") or stop what listens on " +
-                               std::to_string(p.host_port)));
-  if (err == EACCES && p.host_port < unprivileged_port_start())
-    return fail(Error(name + ": ports below " + std::to_string(unprivileged_port_start()) +
-                          " need privilege (net.ipv4.ip_unprivileged_port_start)",
-                      err)
-                    .with_hint("use a host port >= " + std::to_string(unprivileged_port_start()) +
-                               ", or as root: sysctl net.ipv4.ip_unprivileged_port_start=" +
-                               std::to_string(p.host_port)));
-  if (err == EADDRNOTAVAIL)
-    return fail(Error(name + ": " + p.host_ip + " is not an address of this host", err)
-                    .with_hint("publish on 0.0.0.0, 127.0.0.1 or one of the host's addresses"));
-  return fail(std::move(bound.error()));
+  return fail(explain_bind_failure(p, std::move(bound.error())));
+}
+
+Result<UniqueFd> listen_host_port(const PortRequest& p) {
+  auto bound = bind_port(p, p.host_port);
+  if (!bound) return fail(explain_bind_failure(p, std::move(bound.error())));
+  if (::listen(bound->get(), SOMAXCONN) < 0) return fail_errno("listen", port_name(p, p.host_port));
+  return std::move(*bound);
 }
 
 Result<uint16_t> choose_free_port(const PortRequest& p) {

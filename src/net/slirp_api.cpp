@@ -11,29 +11,12 @@
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/net/slirp.hpp"
+#include "unix_socket.hpp"
 
 namespace sbx::net {
 namespace {
 
 constexpr int kReplyTimeoutMs = 5000;
-
-// sun_path holds 108 bytes; a longer path is reached through its dir's fd.
-Result<UniqueFd> connect_unix(const std::filesystem::path& path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return fail_errno("socket", path.native());
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string target = path.string();
-  UniqueFd dir;
-  if (target.size() >= sizeof addr.sun_path) {
-    dir = SBX_TRY(open_file(path.parent_path(), O_PATH | O_DIRECTORY));
-    target = "/proc/self/fd/" + std::to_string(dir.get()) + "/" + path.filename().string();
-  }
-  target.copy(addr.sun_path, sizeof addr.sun_path - 1);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
-    return fail_errno("connect", path.native());
-  return fd;
-}
 
 Result<std::string> read_reply(int fd, const std::filesystem::path& path) {
   std::string reply;
@@ -56,7 +39,7 @@ Result<std::string> read_reply(int fd, const std::filesystem::path& path) {
 
 Result<std::string> slirp_api_request(const std::filesystem::path& socket,
                                       const std::string& request_json) {
-  UniqueFd fd = SBX_TRY(connect_unix(socket));
+  UniqueFd fd = SBX_TRY(connect_unix(socket, SOCK_STREAM));
   SBX_TRY(write_all(fd.get(), request_json));
   if (::shutdown(fd.get(), SHUT_WR) < 0) return fail_errno("shutdown", socket.native());
   std::string reply = SBX_TRY(read_reply(fd.get(), socket));

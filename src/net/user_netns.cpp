@@ -1,7 +1,9 @@
 // The per-user network namespace: its state file, addresses, and netavark
 // run in it through nsenter. Layout of `dir`:
 //   lock                 flock for every change
-//   state                "holder_pid holder_start slirp_pid slirp_start"
+//   state                "holder_pid holder_start slirp_pid slirp_start
+//                         forwarder_pid forwarder_start" (the last two 0: none)
+//   portfwd.sock         the port forwarder's control socket
 //   netavark/            netavark's --config (aardvark-dns's records and pid)
 //   ips/<network>/<ip>   one file per address in use, holding the container id
 //   containers/<id>.json what netavark was given for the container (teardown reads it)
@@ -10,17 +12,21 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "port_forwarder.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/base/process.hpp"
 #include "sandbox/base/strings.hpp"
+#include "sandbox/net/ports.hpp"
 #include "sandbox/net/slirp.hpp"
+#include "unix_socket.hpp"
 #include "user_netns_detail.hpp"
 
 namespace sbx::net {
@@ -43,17 +49,21 @@ std::optional<UserNetnsState> read_state(const fs::path& dir) {
   auto text = read_file(dir / "state");
   if (!text) return std::nullopt;
   UserNetnsState s;
-  unsigned long long hs = 0, ss = 0;
-  if (std::sscanf(text->c_str(), "%d %llu %d %llu", &s.holder_pid, &hs, &s.slirp_pid, &ss) != 4)
-    return std::nullopt;
+  unsigned long long hs = 0, ss = 0, fs = 0;
+  int fields = std::sscanf(text->c_str(), "%d %llu %d %llu %d %llu", &s.holder_pid, &hs,
+                           &s.slirp_pid, &ss, &s.forwarder_pid, &fs);
+  if (fields != 4 && fields != 6) return std::nullopt;
   s.holder_start = hs;
   s.slirp_start = ss;
+  s.forwarder_start = fs;
   return s;
 }
 
 Status write_state(const fs::path& dir, const UserNetnsState& s) {
   std::string text = std::to_string(s.holder_pid) + " " + std::to_string(s.holder_start) + " " +
-                     std::to_string(s.slirp_pid) + " " + std::to_string(s.slirp_start) + "\n";
+                     std::to_string(s.slirp_pid) + " " + std::to_string(s.slirp_start) + " " +
+                     std::to_string(s.forwarder_pid) + " " + std::to_string(s.forwarder_start) +
+                     "\n";
   return write_file_atomic(dir / "state", text, 0600, Durability::kVolatile);
 }
 
@@ -78,11 +88,12 @@ void kill_aardvark(const fs::path& dir) {
 // Ends the holder, slirp4netns and aardvark-dns and forgets every attachment.
 void stop_user_netns(const fs::path& dir) {
   if (auto s = read_state(dir)) {
+    kill_recorded(s->forwarder_pid, s->forwarder_start);
     kill_recorded(s->slirp_pid, s->slirp_start);
     kill_recorded(s->holder_pid, s->holder_start);
   }
   kill_aardvark(dir);
-  for (const char* name : {"state", "slirp.sock", "slirp4netns.log"})
+  for (const char* name : {"state", "slirp.sock", "slirp4netns.log", "portfwd.sock"})
     ::unlink((dir / name).c_str());
   (void)remove_tree(dir / "ips");
   (void)remove_tree(dir / "containers");
@@ -147,16 +158,52 @@ Result<std::vector<std::string>> netavark_args(const fs::path& dir, const std::s
                                   netavark, (dir / "netavark").string(), aardvark};
 }
 
-// Publishes `ports`: slirp4netns -> the namespace's tap0 (10.0.2.100) at
-// the host port, where netavark's DNAT sends it on to the container. The
-// forwards' ids go into `record` with the slirp4netns they belong to, so
-// the container's end removes them (the host port is free again while the
-// namespace lives on for other containers).
-Status forward_ports(const fs::path& dir, const UserNetnsState& state,
-                     const std::vector<PortRequest>& ports, json& record) {
+// The host ports' listening sockets for the TCP ports of `ports` (bound
+// first: a port in use is an error before anything is set up).
+Result<std::vector<detail::ForwardedPort>> listen_tcp_ports(const std::vector<PortRequest>& ports) {
+  std::vector<detail::ForwardedPort> out;
+  for (const auto& p : ports) {
+    if (p.protocol != "tcp") continue;
+    detail::ForwardedPort f;
+    f.listener = SBX_TRY(listen_host_port(p));
+    f.target_port = p.container_port;
+    f.name = (p.host_ip.empty() ? "" : p.host_ip + ":") + std::to_string(p.host_port) + "/tcp";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// The port forwarder of the namespace, started when it does not run.
+Status ensure_forwarder(const fs::path& dir, UserNetnsState& state,
+                        const UserNetnsStarter& starter) {
+  if (alive(state.forwarder_pid, state.forwarder_start)) return {};
+  if (!starter.forwarder) return fail("published TCP ports need the port forwarder's starter");
+  UniqueFd control = SBX_TRY(listen_unix(dir / "portfwd.sock", SOCK_SEQPACKET));
+  state.forwarder_pid = SBX_TRY(starter.forwarder(state.holder_pid, control.get()));
+  state.forwarder_start = start_time_of(state.forwarder_pid);
+  return write_state(dir, state);
+}
+
+// Publishes `ports`. TCP: the forwarder accepts on `tcp` (the host ports'
+// listeners) and connects to the container at `target_ip` from inside the
+// namespace. UDP: slirp4netns -> the namespace's tap0 (10.0.2.100) at the
+// host port, where netavark's DNAT sends it on to the container; the forwards'
+// ids go into `record` with the slirp4netns they belong to. Either way the
+// container's end frees the host port while the namespace lives on.
+Status forward_ports(const fs::path& dir, UserNetnsState& state, const UserNetnsStarter& starter,
+                     const std::string& id, const std::vector<PortRequest>& ports,
+                     std::vector<detail::ForwardedPort> tcp, const std::string& target_ip,
+                     json& record) {
+  if (!tcp.empty()) {
+    SBX_TRY(ensure_forwarder(dir, state, starter));
+    record["portfwd"] = {{"pid", state.forwarder_pid}, {"start", state.forwarder_start}};
+    for (auto& f : tcp) f.target_ip = target_ip;
+    SBX_TRY(detail::forwarder_add(dir / "portfwd.sock", id, tcp));
+  }
   record["hostfwd"] = {
       {"slirp_pid", state.slirp_pid}, {"slirp_start", state.slirp_start}, {"ids", json::array()}};
   for (const auto& p : ports) {
+    if (p.protocol == "tcp") continue;
     json request = {{"execute", "add_hostfwd"},
                     {"arguments",
                      {{"proto", p.protocol},
@@ -172,17 +219,24 @@ Status forward_ports(const fs::path& dir, const UserNetnsState& state,
   return {};
 }
 
-// Removes the forwards `record` made, when the slirp4netns that made them
-// still runs (a restarted one never had them, and its ids are others').
-void unforward_ports(const fs::path& dir, const UserNetnsState& state, const json& record) {
+// Removes the forwards `record` made, when the helper that made them still
+// runs (a restarted one never had them; a restarted slirp4netns's ids are
+// others').
+void unforward_ports(const fs::path& dir, const UserNetnsState& state, const std::string& id,
+                     const json& record) {
+  if (auto fwd = record.find("portfwd");
+      fwd != record.end() && fwd->is_object() && fwd->value("pid", 0) == state.forwarder_pid &&
+      fwd->value("start", uint64_t{0}) == state.forwarder_start &&
+      alive(state.forwarder_pid, state.forwarder_start))
+    (void)detail::forwarder_remove(dir / "portfwd.sock", id);
   auto fwd = record.find("hostfwd");
   if (fwd == record.end() || !fwd->is_object()) return;
   if (fwd->value("slirp_pid", 0) != state.slirp_pid ||
       fwd->value("slirp_start", uint64_t{0}) != state.slirp_start ||
       !alive(state.slirp_pid, state.slirp_start))
     return;
-  for (const auto& id : fwd->value("ids", json::array())) {
-    json request = {{"execute", "remove_hostfwd"}, {"arguments", {{"id", id}}}};
+  for (const auto& fwd_id : fwd->value("ids", json::array())) {
+    json request = {{"execute", "remove_hostfwd"}, {"arguments", {{"id", fwd_id}}}};
     (void)slirp_api_request(dir / "slirp.sock", request.dump());
   }
 }
@@ -278,15 +332,24 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
                                       const std::vector<NetworkAttachRequest>& requests,
                                       const std::vector<PortRequest>& ports) {
   auto args = SBX_TRY(netavark_args(dir, id, container_pid));
+  auto tcp = SBX_TRY(listen_tcp_ports(ports));
   auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
   auto state = SBX_TRY(ensure_running(dir, starter));
   SBX_TRY(make_dirs(dir / "containers", 0700));
   SBX_TRY(make_dirs(dir / "netns", 0700));
   AttachResult result{.slirp_pid = state.slirp_pid};
   json record = {{"name", name}, {"networks", json::object()}};
-  auto undo = [&] { release_addresses(dir, record); };
+  auto file = dir / "containers" / (id + ".json");
+  // A failure before netavark's setup leaves nothing of this container; a
+  // namespace started for it alone (no other container attached) goes too.
+  auto undo = [&] {
+    release_addresses(dir, record);
+    ::unlink(file.c_str());
+    std::error_code ec;
+    if (fs::is_empty(dir / "containers", ec) || ec) stop_user_netns(dir);
+  };
   for (size_t i = 0; i < requests.size(); ++i) {
-    auto ips = claim_addresses(dir, networks[i], requests[i].ip, id);
+    auto ips = claim_addresses(dir, networks[i], requests[i], id);
     if (!ips) {
       undo();
       return fail(std::move(ips.error()));
@@ -297,7 +360,6 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   }
   std::string input = netavark_options_json(id, name, result.attachments, ports);
   record["options"] = json::parse(input);
-  auto file = dir / "containers" / (id + ".json");
   if (auto w = write_file_atomic(file, record.dump(), 0600, Durability::kVolatile); !w) {
     undo();
     return fail(std::move(w.error()));
@@ -308,12 +370,12 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   auto ran = run_in_netns(state.holder_pid, setup_script(), args, input);
   if (!ran || !ran->succeeded()) {
     undo();
-    ::unlink(file.c_str());
     if (!ran) return fail(std::move(ran.error()).context("nsenter netavark setup"));
     return fail(Error("netavark setup failed: " + last_error(*ran))
                     .with_hint("sandbox system check shows whether networks can work here"));
   }
-  auto forwarded = forward_ports(dir, state, ports, record);
+  std::string target_ip = result.attachments.empty() ? "" : result.attachments[0].ip;
+  auto forwarded = forward_ports(dir, state, starter, id, ports, std::move(tcp), target_ip, record);
   // The ids made so far are recorded even when one failed: detach removes them.
   SBX_TRY(write_file_atomic(file, record.dump(), 0600, Durability::kVolatile));
   SBX_TRY(std::move(forwarded));
@@ -329,7 +391,7 @@ Status detach_container(const fs::path& dir, const std::string& id) {
   json record = json::parse(*text, nullptr, false);
   Status status;
   if (auto state = live_user_netns(dir); state && record.is_object()) {
-    unforward_ports(dir, *state, record);
+    unforward_ports(dir, *state, id, record);
     status = teardown_networks(dir, state->holder_pid, id, record);
   }
   if (record.is_object()) release_addresses(dir, record);

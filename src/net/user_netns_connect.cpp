@@ -100,7 +100,7 @@ Result<NetworkAttachment> connect_container(const fs::path& dir, const std::stri
   if (a.record["networks"].contains(network.name))
     return fail(Error("container " + name + " is already connected to network " + network.name)
                     .with_hint("disconnect it first to change its address or aliases"));
-  auto ips = SBX_TRY(detail::claim_addresses(dir, network, request.ip, id));
+  auto ips = SBX_TRY(detail::claim_addresses(dir, network, request, id));
   NetworkAttachment attachment{network, request.aliases, ips[0], ips.size() > 1 ? ips[1] : "",
                                free_interface(a.record)};
   std::string dns_name = a.record.value("name", name);

@@ -16,6 +16,14 @@ using json = nlohmann::json;
 
 constexpr const char* kPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n";
 
+// Creates ips/<network>/<address> exclusively: false when it is taken.
+bool claim_address_file(const fs::path& ips, const std::string& address, const std::string& id) {
+  UniqueFd fd(::open((ips / address).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) return false;
+  (void)write_all(fd.get(), id);
+  return true;
+}
+
 }  // namespace
 
 // Runs `script` (sh -c) as root in the holder's user, mount and net namespaces.
@@ -53,13 +61,7 @@ Result<std::string> claim_address(const fs::path& dir, const NetworkConfig& netw
   SBX_TRY(make_dirs(ips, 0700));
   uint32_t gateway = SBX_TRY(parse_ipv4(network.gateway));
   uint32_t broadcast = subnet.address | ~subnet.mask();
-  auto claim = [&](uint32_t a) -> bool {
-    UniqueFd fd(
-        ::open((ips / format_ipv4(a)).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) return false;
-    (void)write_all(fd.get(), id);
-    return true;
-  };
+  auto claim = [&](uint32_t a) { return claim_address_file(ips, format_ipv4(a), id); };
   if (!requested.empty()) {
     uint32_t a = SBX_TRY_CTX(parse_ipv4(requested), "--ip");
     if (!subnet.contains(a) || a == gateway || a == subnet.address || a == broadcast)
@@ -81,23 +83,34 @@ Result<std::string> claim_address(const fs::path& dir, const NetworkConfig& netw
 
 namespace {
 
-// The first free host address of `network`'s IPv6 subnet after its gateway.
+// `requested` (--ip6) when it is a free host address of `network`'s IPv6
+// subnet, else the first free one after the gateway.
 Result<std::string> claim_address6(const fs::path& dir, const NetworkConfig& network,
-                                   const std::string& id) {
+                                   const std::string& requested, const std::string& id) {
   auto subnet = SBX_TRY(parse_ipv6_net(network.subnet6));
   auto gateway = SBX_TRY(parse_ipv6(network.gateway6));
   fs::path ips = dir / "ips" / network.name;
   SBX_TRY(make_dirs(ips, 0700));
+  if (!requested.empty()) {
+    auto a = SBX_TRY_CTX(parse_ipv6(requested), "--ip6");
+    if (!subnet.contains(a) || a == gateway || a == subnet.address)
+      return fail(Error("--ip6 " + requested + " is not a free host address of network " +
+                        network.name + " (" + network.subnet6 + ")")
+                      .with_hint("give an address inside the subnet other than the gateway " +
+                                 network.gateway6));
+    std::string text = format_ipv6(a);  // one spelling per address: its file name
+    if (!claim_address_file(ips, text, id))
+      return fail(Error("--ip6 " + requested + " is in use on network " + network.name)
+                      .with_hint("leave --ip6 out to get a free address"));
+    return text;
+  }
   constexpr uint64_t kTries = 1 << 16;  // a /120 has 255 addresses, a /64 more than enough
   for (uint64_t i = 1; i < kTries; ++i) {
     auto a = subnet.nth(i);
     if (!subnet.contains(a)) break;
     if (a == gateway) continue;
     std::string text = format_ipv6(a);
-    UniqueFd fd(::open((ips / text).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (!fd) continue;
-    (void)write_all(fd.get(), id);
-    return text;
+    if (claim_address_file(ips, text, id)) return text;
   }
   return fail(Error("network " + network.name + " has no free IPv6 address left")
                   .with_hint("remove containers from it"));
@@ -106,11 +119,14 @@ Result<std::string> claim_address6(const fs::path& dir, const NetworkConfig& net
 }  // namespace
 
 Result<std::vector<std::string>> claim_addresses(const fs::path& dir, const NetworkConfig& network,
-                                                 const std::string& requested,
+                                                 const NetworkAttachRequest& request,
                                                  const std::string& id) {
-  std::vector<std::string> ips{SBX_TRY(claim_address(dir, network, requested, id))};
+  if (!request.ip6.empty() && network.subnet6.empty())
+    return fail(Error("--ip6 " + request.ip6 + ": network " + network.name + " has no IPv6 subnet")
+                    .with_hint("create a dual-stack network: sandbox network create --ipv6 NAME"));
+  std::vector<std::string> ips{SBX_TRY(claim_address(dir, network, request.ip, id))};
   if (network.subnet6.empty()) return ips;
-  auto ip6 = claim_address6(dir, network, id);
+  auto ip6 = claim_address6(dir, network, request.ip6, id);
   if (!ip6) {
     ::unlink((dir / "ips" / network.name / ips[0]).c_str());
     return fail(std::move(ip6.error()));

@@ -30,10 +30,12 @@ std::string last_error(const CommandResult& r);
 Result<std::string> claim_address(const std::filesystem::path& dir, const NetworkConfig& network,
                                   const std::string& requested, const std::string& id);
 
-// claim_address, and on a dual-stack network an IPv6 address too: [v4, v6].
+// claim_address (of request.ip), and on a dual-stack network an IPv6
+// address too (request.ip6 or the first free one): [v4, v6]. request.ip6 on
+// an IPv4-only network is an error.
 Result<std::vector<std::string>> claim_addresses(const std::filesystem::path& dir,
                                                  const NetworkConfig& network,
-                                                 const std::string& requested,
+                                                 const NetworkAttachRequest& request,
                                                  const std::string& id);
 
 // Frees the addresses a container record's "networks" hold.

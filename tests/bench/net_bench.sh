@@ -13,8 +13,10 @@
 # rootless podman (`--runtime runc`, slirp4netns with port_handler=slirp4netns, and podman's
 # default rootlessport handler) where podman works; R rounds (default 3) taking turns, and the
 # median of each (one transfer swings by +-30% here). The same on a user-defined network:
-# sandbox's `-p` (the per-user namespace's slirp4netns hostfwd, then netavark's DNAT) against
-# podman's on a netavark network (rootlessport).
+# sandbox's `-p` (sandbox-portfwd: accepts on the host port, connects from inside the per-user
+# namespace, splices) against podman's on a netavark network (rootlessport). Where pasta (Debian's
+# passt) is installed, a comparison line: pasta's own port forwarding (`pasta -t`) into a
+# namespace of its own where a python3 sink counts the bytes (no container, no image).
 # Targets: <= 10 ms extra start latency; throughput >= podman's slirp4netns, and a published
 # port's throughput >= podman's rootlessport (issue 18).
 set -euo pipefail
@@ -152,6 +154,14 @@ measure_throughput() {
 }
 
 SINK=(sh -c 'nc -l -p 7000 | wc -c')
+# The sink on the host side of pasta (no image there): counts one connection's bytes on 7000.
+PY_SINK='import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7000)); s.listen(1); c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b: break
+    n += len(b)
+print(n)'
 echo "bulk TCP throughput host -> container through a published port ($SECONDS_EACH s each, $ROUNDS rounds)"
 : >"$WORK/throughput.txt"
 PODMAN_OK=0
@@ -183,6 +193,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
     measure_throughput podman-network-rootlessport "${PODMAN[@]}" --network "$NET" \
       -p 127.0.0.1:PORT:7000 "$IMAGE" "${SINK[@]}"
   fi
+  if command -v pasta >/dev/null; then
+    measure_throughput pasta pasta --config-net -t 127.0.0.1/PORT:7000 -- python3 -c "$PY_SINK"
+  fi
 done
 as_user "${SBX[@]}" network rm -f "$NET" >/dev/null || true
 if ((PODMAN_OK)); then as_podman network rm -f "$NET" >/dev/null || true; fi
@@ -200,8 +213,10 @@ if "podman-slirp4netns" in runs:
     theirs = statistics.median(runs["podman-slirp4netns"])
     print("  sandbox / podman-slirp4netns: %.2fx (target >= 1.00x)" % (ours / theirs))
 for ours, theirs in (("sandbox-slirp4netns", "podman-rootlessport"),
-                     ("sandbox-user-network", "podman-network-rootlessport")):
+                     ("sandbox-user-network", "podman-network-rootlessport"),
+                     ("sandbox-user-network", "pasta")):
     if ours in runs and theirs in runs:
-        print("  %s / %s: %.2fx (target >= 1.00x)" % (ours, theirs,
-              statistics.median(runs[ours]) / statistics.median(runs[theirs])))
+        target = "" if theirs == "pasta" else " (target >= 1.00x)"
+        print("  %s / %s: %.2fx%s" % (ours, theirs,
+              statistics.median(runs[ours]) / statistics.median(runs[theirs]), target))
 EOF

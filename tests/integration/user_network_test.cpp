@@ -16,128 +16,12 @@
 #include <string>
 #include <utility>
 
-#include "run_fixture.hpp"
+#include "user_network_fixture.hpp"
 
 namespace fs = std::filesystem;
 
 namespace sbx::it {
 namespace {
-
-std::string_view trim_newline(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-  return text;
-}
-
-// Sends "ping\n" to 127.0.0.1:port and returns what comes back ("" on failure).
-std::string echo_through(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string got;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::write(fd, "ping\n", 5) == 5) {
-    char buf[16];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) got.assign(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return got;
-}
-
-// echo_through, retried while a server that was just started may not listen yet (a bound for
-// its start, not a speed check).
-std::string echo_once_listening(uint16_t port) {
-  std::string got;
-  for (int i = 0; i < 40 && got.empty(); ++i) {
-    if (i > 0) ::usleep(250 * 1000);
-    got = echo_through(port);
-  }
-  return got;
-}
-
-class UserNetworkTest : public RunTest {
- protected:
-  void SetUp() override {
-    RunTest::SetUp();
-    if (IsSkipped()) return;
-    for (const char* p : {"/usr/lib/podman/netavark", "/usr/libexec/podman/netavark"})
-      if (::access(p, X_OK) == 0) return;
-    GTEST_SKIP() << "requires: netavark and aardvark-dns (apt-get install netavark)";
-  }
-
-  // A detached echo server named `name` on `networks`.
-  void start_server(const std::string& name, const std::vector<std::string>& networks,
-                    const std::vector<std::string>& more = {}) {
-    std::vector<std::string> args{"run", "-d", "--name", name};
-    for (const auto& n : networks) args.insert(args.end(), {"--network", n});
-    args.insert(args.end(), more.begin(), more.end());
-    args.insert(args.end(), {payload(), "payload", "echo-server", "8080"});
-    auto r = sandbox(args);
-    ASSERT_EQ(r.exit_code, 0) << r.describe();
-  }
-
-  RunResult probe(const std::vector<std::string>& networks, const std::string& host) {
-    std::vector<std::string> flags;
-    for (const auto& n : networks) flags.insert(flags.end(), {"--network", n});
-    return payload_run({"net-probe", host, "8080", "3"}, flags);
-  }
-
-  // The address `container` has on `network` (from network inspect).
-  std::string address_of(const std::string& network, const std::string& container) {
-    auto r = sandbox({"network", "inspect", network});
-    size_t at = r.out.find("\"name\": \"" + container + "\"");
-    if (at == std::string::npos) return "";
-    size_t ip = r.out.rfind("\"ip\": \"", at);
-    if (ip == std::string::npos) return "";
-    ip += 7;
-    return r.out.substr(ip, r.out.find('"', ip) - ip);
-  }
-
-  // The pids of the namespace holder and slirp4netns in this test's namespace state file
-  // ({0, 0} when there is none). Only this test's store: tests running at the same time have
-  // namespaces of their own, whose helpers are theirs to end.
-  std::pair<pid_t, pid_t> recorded_helpers() {
-    uint64_t hash = 0xcbf29ce484222325ull;  // net::user_netns_dir's key (FNV-1a of the root)
-    for (unsigned char c : fs::absolute(root()).lexically_normal().string()) {
-      hash ^= c;
-      hash *= 0x100000001b3ull;
-    }
-    char key[17];
-    std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(hash));
-    std::ifstream state(runtime_dir() / (std::string("netns-") + key) / "state");
-    pid_t holder = 0, slirp = 0;
-    unsigned long long a, b;
-    if (state >> holder >> a >> slirp >> b) return {holder, slirp};
-    return {0, 0};
-  }
-  pid_t recorded_slirp() { return recorded_helpers().second; }
-
-  // Whether a helper named in this test's state file still runs (a zombie does not count).
-  bool helpers_alive() {
-    auto [holder, slirp] = recorded_helpers();
-    for (pid_t pid : {holder, slirp})
-      if (pid > 0 && ::kill(pid, 0) == 0) {
-        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-        std::string line;
-        std::getline(stat, line);
-        if (!contains(line, ") Z")) return true;
-      }
-    return false;
-  }
-  // SIGKILLed helpers take a moment to exit on a loaded machine: wait for it (a bound for a
-  // hang, not a speed check).
-  bool helpers_outlive_their_end() {
-    for (int i = 0; i < 200; ++i) {
-      if (!helpers_alive()) return false;
-      ::usleep(50 * 1000);
-    }
-    return true;
-  }
-};
 
 TEST_F(UserNetworkTest, ContainersOnOneNetworkReachEachOtherByNameAndOnlyThere) {
   ASSERT_EQ(sandbox({"network", "create", "front"}).exit_code, 0);

@@ -41,6 +41,7 @@ struct RunFlags {
   std::vector<std::string> more_networks;    // a repeated --network NAME
   std::vector<std::string> network_aliases;  // --network-alias, on every user network
   std::string ip;                            // --ip on the (one) user network
+  std::string ip6;                           // --ip6 on the (one) user network
   std::string userns;                        // "", keep-id
   bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
   cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits

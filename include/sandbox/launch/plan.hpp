@@ -25,7 +25,9 @@ namespace sbx::launch {
 // OCI "mounts[]": one mount(2), destination resolved inside the rootfs only.
 struct PlanMount {
   std::string destination;  // absolute path in the container
-  std::string type;         // bind, proc, sysfs, tmpfs, devpts, mqueue
+  // bind, proc, sysfs, tmpfs, devpts, mqueue; sysfs-joined: the joined
+  // network namespace's sysfs, made by the joiner (--network container:NAME)
+  std::string type;
   std::string source;       // host path for bind, else the fs name
   unsigned long flags = 0;  // MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, MS_STRICTATIME
   std::string data;         // file-system options

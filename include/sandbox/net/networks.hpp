@@ -97,7 +97,8 @@ Result<NetworkConfig> network_config_from_json(std::string_view text);
 struct NetworkAttachRequest {
   std::string network;
   std::vector<std::string> aliases;
-  std::string ip;  // "" = the next free address
+  std::string ip;   // "" = the next free address
+  std::string ip6;  // on a dual-stack network; "" = the next free address
   friend bool operator==(const NetworkAttachRequest&, const NetworkAttachRequest&) = default;
 };
 

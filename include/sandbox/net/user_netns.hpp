@@ -26,6 +26,8 @@ struct UserNetnsState {
   uint64_t holder_start = 0;
   pid_t slirp_pid = 0;
   uint64_t slirp_start = 0;
+  pid_t forwarder_pid = 0;  // sandbox-portfwd, started by the first published TCP port
+  uint64_t forwarder_start = 0;
 };
 
 // <runtime root>/netns-<hash of the store root>: one per user and store.
@@ -38,10 +40,13 @@ Result<std::string> find_aardvark_dns();
 
 // Starts what is missing of the namespace (the caller holds the lock):
 // `holder` makes the holder when it is dead (returning its pid), `slirp`
-// (re)starts slirp4netns for a live holder.
+// (re)starts slirp4netns for a live holder, `forwarder` starts the port
+// forwarder in the holder's user and network namespaces with `control` (its
+// listening control socket) as its fd 3.
 struct UserNetnsStarter {
   std::function<Result<pid_t>()> holder;
   std::function<Result<pid_t>(pid_t holder)> slirp;
+  std::function<Result<pid_t>(pid_t holder, int control)> forwarder;
 };
 
 struct AttachResult {
@@ -52,7 +57,9 @@ struct AttachResult {
 // Under the namespace's lock: starts it if needed, chooses addresses, runs
 // `netavark setup` for the container's network namespace (kept by a bind
 // mount inside the holder's mount namespace until detach), publishes
-// `ports` through slirp4netns.
+// `ports`: TCP through the port forwarder (to the container's address on its
+// first network), UDP through slirp4netns. A host port that cannot be bound
+// is an error before anything is set up.
 Result<AttachResult> attach_container(const std::filesystem::path& dir,
                                       const UserNetnsStarter& starter, pid_t container_pid,
                                       const std::string& container_id,

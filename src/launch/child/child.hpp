@@ -46,7 +46,13 @@ struct ChildContext {
   // CNI), before join_pidfd: open fds, the user namespace first.
   const int* join_fds = nullptr;
   size_t join_fd_count = 0;
-  int join_fd_namespaces = 0;    // their CLONE_NEW* types together
+  int join_fd_namespaces = 0;  // their CLONE_NEW* types together
+  // --network container:NAME / ns:PATH: after joining the pause user namespace
+  // and the network namespace (join_fds), the joiner makes that namespace's
+  // sysfs in a mount namespace of its own (sysfs_fd, CLOEXEC); the child
+  // moves it to the plan's "sysfs-joined" mount.
+  bool make_joined_sysfs = false;
+  int sysfs_fd = -1;
   unsigned first_closed_fd = 3;  // fds below stay open into the container (--preserve-fds)
   bool outlive_parent = false;   // no PDEATHSIG: `sandbox-runtime create` returns first
   // The OCI runtime's start gate: after the whole setup the child reports

@@ -79,6 +79,9 @@ class Kernel : public security::SecurityCalls {
                          unsigned flags) noexcept = 0;
   virtual int mount_setattr(int fd, const char* path, unsigned flags,
                             uint64_t attr_set) noexcept = 0;
+  // A new sysfs of the current network namespace as a detached mount with
+  // `attr_set` (fsopen, fsconfig CREATE, fsmount CLOEXEC): its fd, or -1.
+  virtual int fsmount_sysfs(uint64_t attr_set) noexcept = 0;
 
  protected:
   ~Kernel() = default;

@@ -183,6 +183,17 @@ class LinuxKernel final : public Kernel {
                  unsigned flags) noexcept override {
     return ::move_mount(from_fd, from_path, to_fd, to_path, flags);
   }
+  int fsmount_sysfs(uint64_t attr_set) noexcept override {
+    int fs = static_cast<int>(::syscall(SYS_fsopen, "sysfs", FSOPEN_CLOEXEC));
+    if (fs < 0) return -1;
+    int mnt = -1;
+    if (::syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0)
+      mnt = static_cast<int>(::syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr_set));
+    int saved = errno;
+    ::close(fs);
+    errno = saved;
+    return mnt;
+  }
   int mount_setattr(int fd, const char* path, unsigned flags, uint64_t attr_set) noexcept override {
     mount_attr attr{};
     attr.attr_set = attr_set;

@@ -124,9 +124,23 @@ bool mount_rootfs(ChildContext& ctx) noexcept {
   return true;
 }
 
+// The joined network namespace's sysfs, made by the joiner (ctx.sysfs_fd).
+bool move_joined_sysfs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
+  if (ctx.sysfs_fd < 0) return child_fail(ctx, "move_mount", m.destination.c_str(), EBADF);
+  FdGuard target{*ctx.kernel,
+                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
+  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
+  if (ctx.kernel->move_mount(ctx.sysfs_fd, "", target.fd, "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
+  return true;
+}
+
 bool mount_plan_mounts(ChildContext& ctx) noexcept {
   for (const PlanMount& m : ctx.plan->mounts) {
-    bool ok = m.type == "bind" ? bind_into_root(ctx, m) : mount_fs_into_root(ctx, m);
+    bool ok = m.type == "bind"           ? bind_into_root(ctx, m)
+              : m.type == "sysfs-joined" ? move_joined_sysfs_into_root(ctx, m)
+                                         : mount_fs_into_root(ctx, m);
     if (!ok) return false;
   }
   return true;

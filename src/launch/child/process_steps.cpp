@@ -1,8 +1,10 @@
 // The steps run and exec share, and the one runner. Each is short, noexcept
 // and allocation-free; every kernel call goes through ctx.kernel.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -54,6 +56,17 @@ bool join_namespaces(ChildContext& ctx) noexcept {
   for (size_t i = 0; i < ctx.join_fd_count; ++i)
     if (ctx.kernel->setns(ctx.join_fds[i], 0) < 0)
       return child_fail(ctx, "setns", "a namespace path of the config", errno);
+  // Root in the pause process's user namespace, which owns (or is an
+  // ancestor of the owner of) the joined network namespace: sysfs for it can
+  // be made here, in a mount namespace of our own (fsopen needs one whose
+  // owner we are root in), and not in the container's sibling user namespace.
+  if (ctx.make_joined_sysfs) {
+    if (ctx.kernel->unshare(CLONE_NEWNS) < 0)
+      return child_fail(ctx, "unshare", "mount namespace for sysfs", errno);
+    ctx.sysfs_fd = ctx.kernel->fsmount_sysfs(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                             MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    if (ctx.sysfs_fd < 0) return child_fail(ctx, "fsmount", "sysfs", errno);
+  }
   if (ctx.join_pidfd < 0) return true;
   // One call through the pidfd: the kernel enters the user namespace first
   // (its maps are written: we are root there) and checks the others with the

@@ -66,6 +66,18 @@ TEST(ContainerJson, JoinedNetworkRoundTrips) {
   EXPECT_EQ(out->network_join, "container:web");
 }
 
+// --ip6 is kept; a network without one writes no "ip6" (older records stay byte for byte).
+TEST(ContainerJson, UserNetworkAddressesRoundTrip) {
+  ContainerSpec in = sample_spec();
+  in.network = NetworkMode::kBridge;
+  in.networks = {{"six", {"api"}, "10.89.0.9", "fd00:1::9"}, {"plain", {}, "", ""}};
+  std::string text = container_spec_to_json(in);
+  auto out = container_spec_from_json(text);
+  ASSERT_TRUE(out) << out.error().message();
+  EXPECT_EQ(out->networks, in.networks);
+  EXPECT_EQ(text.find("\"ip6\""), text.rfind("\"ip6\"")) << "ip6 written for a network without it";
+}
+
 TEST(ContainerJson, MissingFieldsKeepDefaultsAndUnknownAreIgnored) {
   auto out = container_spec_from_json(R"({"argv":["true"],"future_field":{"x":1}})");
   ASSERT_TRUE(out);

@@ -115,6 +115,7 @@ class RecordingKernel final : public Kernel {
   int mount_setattr(int, const char*, unsigned, uint64_t) noexcept override {
     return record("mount_setattr");
   }
+  int fsmount_sysfs(uint64_t) noexcept override { return fd("fsmount sysfs"); }
 
   int apply_rlimits(std::span<const security::Rlimit>) noexcept override {
     return record("setrlimit") < 0 ? EPERM : 0;
@@ -276,6 +277,24 @@ TEST_F(ChildStepsTest, ExecJoinsUndumpableAndEndsLikeRun) {
   EXPECT_EQ(k.calls.back(), "execveat");
   // Without -d the command dies with sandbox exec.
   EXPECT_TRUE(k.has("prctl " + std::to_string(PR_SET_PDEATHSIG) + "=" + std::to_string(SIGKILL)));
+}
+
+// --network container:NAME: the joiner makes the joined namespace's sysfs
+// after entering the pause user namespace and that network namespace (the
+// join fds), in a mount namespace of its own, before the container's user
+// namespace (where it could not); the child gets its fd.
+TEST_F(ChildStepsTest, JoinedNetworkSysfsIsMadeBeforeTheContainersUserNamespace) {
+  LaunchPlan plan = container_plan();
+  const int join_fds[] = {7, 8};
+  ctx_.plan = &plan;
+  ctx_.join_fds = join_fds;
+  ctx_.join_fd_count = 2;
+  ctx_.join_pidfd = 3;
+  ctx_.make_joined_sysfs = true;
+  ASSERT_TRUE(join_namespaces(ctx_)) << ctx_.failed_syscall;
+  std::vector<std::string> expected = {"setns", "setns", "unshare", "fsmount sysfs", "setns"};
+  EXPECT_EQ(kernel_.calls, expected);
+  EXPECT_GE(ctx_.sysfs_fd, 0);
 }
 
 TEST_F(ChildStepsTest, DetachedExecGetsDevNullAndOutlivesExec) {

@@ -95,6 +95,18 @@ TEST(LaunchPlan, HostNetworkBindsHostSys) {
   EXPECT_EQ(find(plan, "/sys")->source, "/sys");
 }
 
+// --network container:NAME / ns:PATH: the joiner's sysfs of that namespace, read-only.
+TEST(LaunchPlan, JoinedNetworkGetsTheJoinersSysfs) {
+  auto s = spec();
+  s.network = containers::NetworkMode::kJoin;
+  auto in = inputs();
+  in.join_netns = "/proc/42/ns/net";
+  auto plan = *make_launch_plan(s, in);
+  EXPECT_EQ(find(plan, "/sys")->type, "sysfs-joined");
+  EXPECT_TRUE(find(plan, "/sys")->flags & MS_RDONLY);
+  EXPECT_EQ(plan.join_netns, "/proc/42/ns/net");
+}
+
 TEST(LaunchPlan, UserMountsSortedParentsFirst) {
   auto s = spec();
   s.mounts = {{containers::MountType::kBind, "/h/a", "/data/sub", true},
