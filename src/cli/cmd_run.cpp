@@ -133,7 +133,8 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
   sub->add_flag("-P,--publish-all", f.publish_all,
                 "Publish every exposed port (EXPOSE, --expose) on a free host port");
-  sub->add_option("--expose", f.expose, "Expose PORT[-PORT][/tcp|udp|sctp] (see -P)");
+  sub->add_option("--expose", f.expose,
+                  "Expose PORT[/tcp|udp|sctp] or a range FIRST-LAST (see -P)");
   sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
   sub->add_option("--dns-search", f.dns_search,
