@@ -96,7 +96,7 @@ Result<store::ImageRecord> resolve_base(Build& build, const images::Stage& stage
   if (!build.options.pull) {
     // A stored image for another platform is pulled again for this one.
     auto found = build.store.resolve(base);
-    if (found && serves_platform(SBX_TRY(build.store.image_config(found->id)), platform))
+    if (found && image::serves_platform(SBX_TRY(build.store.image_config(found->id)), platform))
       return found;
     if (!found && !store::is_not_found(found.error())) return found;
   }
@@ -104,7 +104,7 @@ Result<store::ImageRecord> resolve_base(Build& build, const images::Stage& stage
   pull.platform = platform;
   auto pulled = SBX_TRY(images::pull_image(build.store, base, pull, build.output));
   store::ImageRecord image = SBX_TRY(build.store.image(pulled.id));
-  if (!serves_platform(SBX_TRY(build.store.image_config(image.id)), platform))
+  if (!image::serves_platform(SBX_TRY(build.store.image_config(image.id)), platform))
     return fail(Error(base + " has no image for " + platform.str(), ENOENT));
   return image;
 }

@@ -6,15 +6,6 @@
 
 namespace sbx::build {
 
-namespace {
-
-image::Platform platform_of(const image::ImageConfig& config) {
-  return image::normalize_platform(
-      {config.os.empty() ? "linux" : config.os, config.architecture, config.variant});
-}
-
-}  // namespace
-
 void add_platform_args(std::map<std::string, std::string>& args, const image::Platform& target) {
   image::Platform host = image::host_platform();
   for (auto [prefix, platform] : {std::pair{"TARGET", target}, std::pair{"BUILD", host}}) {
@@ -32,23 +23,14 @@ Result<image::Platform> stage_platform(const Build& build, const images::Stage& 
   return SBX_TRY_CTX(image::parse_platform(text), "--platform=" + text);
 }
 
-bool serves_platform(const image::ImageConfig& config, const image::Platform& wanted) {
-  if (config.architecture.empty()) return true;
-  image::Platform have = platform_of(config);
-  auto ok = image::compatible_platforms(image::normalize_platform(wanted));
-  return std::find(ok.begin(), ok.end(), have) != ok.end() ||
-         (have.variant.empty() && std::any_of(ok.begin(), ok.end(), [&](const image::Platform& p) {
-            return p.os == have.os && p.architecture == have.architecture;
-          }));
-}
-
 Status check_runs_here(const image::ImageConfig& config) {
   image::Platform host = image::host_platform();
-  if (serves_platform(config, host)) return {};
-  return fail(Error("the image is for " + platform_of(config).str() + " and this host runs " +
-                        host.str() + ": sandbox build does not emulate other platforms",
+  if (image::serves_platform(config, host)) return {};
+  return fail(Error("the image is for " + image::platform_of(config).str() +
+                        " and this host runs " + host.str() +
+                        ": sandbox build does not emulate other platforms",
                     ENOEXEC)
-                  .with_hint("build on a " + platform_of(config).str() +
+                  .with_hint("build on a " + image::platform_of(config).str() +
                              " host, or drop --platform for the RUN stages (FROM "
                              "--platform=$BUILDPLATFORM runs the host's tools)"));
 }

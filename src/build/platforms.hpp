@@ -18,10 +18,6 @@ void add_platform_args(std::map<std::string, std::string>& args, const image::Pl
 // the build's.
 Result<image::Platform> stage_platform(const Build& build, const images::Stage& stage);
 
-// Whether an image of `config` serves `wanted` (its compatible platforms); an
-// image that names no architecture serves any.
-bool serves_platform(const image::ImageConfig& config, const image::Platform& wanted);
-
 // RUN executes the image's binaries here: refused, saying why, when the
 // image is for another platform (sandbox does not emulate).
 Status check_runs_here(const image::ImageConfig& config);

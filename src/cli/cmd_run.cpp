@@ -31,6 +31,7 @@ struct RunCommand {
   std::string hostname;
   CLI::Option* hostname_option = nullptr;
   std::string workdir, user;
+  bool no_init = false;
   CLI::App* app = nullptr;
 };
 
@@ -52,6 +53,10 @@ Result<launch::RunOptions> run_options(RunCommand& cmd, const GlobalOptions& glo
   if (cmd.hostname_option->count()) options.flags.hostname = cmd.hostname;
   if (!cmd.workdir.empty()) options.flags.workdir = cmd.workdir;
   if (!cmd.user.empty()) options.flags.user = cmd.user;
+  if (cmd.no_init)
+    std::fprintf(stderr,
+                 "sandbox: warning: --no-init is ignored: PID 1 is always sandbox's init (it "
+                 "reaps zombies and forwards signals to the command)\n");
   CommandLine line = own_command_line(rest.size());  // for generate systemd --new
   options.command_flags = std::move(line.flags);
   options.command_image_args = std::move(line.image_args);
@@ -128,6 +133,10 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--ip6", f.ip6,
                   "The container's IPv6 address on its user network (one made with --ipv6)");
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
+  sub->add_flag("-P,--publish-all", f.publish_all,
+                "Publish every exposed port (EXPOSE, --expose) on a free host port");
+  sub->add_option("--expose", f.expose,
+                  "Expose PORT[/tcp|udp|sctp] or a range FIRST-LAST (see -P)");
   sub->add_option("--dns", f.dns, "DNS server for /etc/resolv.conf");
   sub->add_option("--add-host", f.add_hosts, "Add NAME:IP to /etc/hosts");
   sub->add_option("--dns-search", f.dns_search,
@@ -144,6 +153,7 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--tz", f.timezone,
                   "Set the container's time zone (/etc/localtime): a zoneinfo NAME or local");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
+  sub->add_flag("--no-init", c.no_init, "Accepted with a warning: sandbox's init is always PID 1");
   sub->add_flag("--http-proxy", f.http_proxy,
                 "Pass this environment's http_proxy, https_proxy, ftp_proxy and no_proxy "
                 "(both cases) on (default true; --http-proxy=false stops it)");
@@ -151,7 +161,15 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--stop-signal", f.stop_signal, "Signal that stop sends first (default SIGTERM)");
   sub->add_option("--stop-timeout", f.stop_timeout,
                   "Seconds stop waits before SIGKILL (default 10)");
-  sub->add_option("--pull", f.pull, "Pull the image: always, missing (default) or never");
+  sub->add_option("--pull", f.pull,
+                  "Pull the image: missing (default), always, never, or newer (when the "
+                  "registry's digest differs)");
+  sub->add_option("--platform", f.platform,
+                  "Take the image for OS/ARCH[/VARIANT] from an index (default: this host)");
+  sub->add_option("--log-driver", f.log_driver,
+                  "k8s-file (default; json-file is its alias), none, or passthrough (the "
+                  "container writes to this stdio; not with -d)");
+  sub->add_option("--log-opt", f.log_opts, "Log driver option: path=FILE (k8s-file)");
   sub->add_option("--shm-size", f.shm_size, "Size of /dev/shm (default 64m)");
   sub->add_option("--sysctl", f.sysctls,
                   "Set a namespaced kernel parameter KEY=VALUE (kernel.msg*, kernel.sem, "

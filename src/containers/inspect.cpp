@@ -67,6 +67,18 @@ json ports_json(const ContainerInfo& info) {
   return ports;
 }
 
+// The k8s-file log's path; "" for the drivers that keep none.
+std::string log_path_json(const ContainerInfo& info) {
+  return keeps_log(info.spec) ? container_log_file(info.spec, info.store_dir).string() : "";
+}
+
+// docker's {"80/tcp": {}} of the image's EXPOSE and --expose.
+json exposed_ports_json(const ContainerSpec& s) {
+  json ports = json::object();
+  for (const auto& key : s.exposed_ports) ports[key] = json::object();
+  return ports;
+}
+
 json config_json(const ContainerInfo& info) {
   const ContainerSpec& s = info.spec;
   return {{"Hostname", s.hostname},
@@ -80,7 +92,8 @@ json config_json(const ContainerInfo& info) {
           {"StopSignal", s.stop_signal},
           {"StopTimeout", s.stop_timeout < 0 ? 10 : s.stop_timeout},
           {"Labels", s.labels},
-          {"Timezone", s.timezone}};  // podman's
+          {"Timezone", s.timezone},  // podman's
+          {"ExposedPorts", exposed_ports_json(s)}};
 }
 
 std::string network_mode(const ContainerSpec& s) {
@@ -141,6 +154,8 @@ json host_config_json(const ContainerInfo& info) {
       {"NetworkMode", network_mode(s)},
       {"Binds", binds_json(s)},
       {"PortBindings", port_bindings_json(s)},
+      {"PublishAllPorts", s.publish_all},
+      {"LogConfig", {{"Type", log_driver_name(s)}, {"Path", log_path_json(info)}}},
       {"RestartPolicy", {{"Name", s.restart.name}, {"MaximumRetryCount", s.restart.max_retries}}},
       {"Memory", limits.memory.value_or(0)},
       {"MemorySwap", limits.memory_swap.value_or(0)},
@@ -182,7 +197,7 @@ std::string container_info_to_json(const ContainerInfo& info) {
             {"Image", info.image_id},
             {"Name", "/" + info.name},
             {"RestartCount", info.restart.count},
-            {"LogPath", (info.store_dir / "ctr.log").string()},
+            {"LogPath", log_path_json(info)},
             {"Driver", info.storage_driver.empty() ? "overlay" : info.storage_driver},
             {"Mounts", mounts_json(s)},
             {"Config", config_json(info)},

@@ -122,6 +122,10 @@ void optional_fields_to_json(const Spec& spec, json& j) {
   if (!spec.labels.empty()) j["labels"] = spec.labels;
   if (spec.shm_size) j["shm_size"] = spec.shm_size;
   if (!spec.sysctls.empty()) j["sysctls"] = spec.sysctls;
+  if (!spec.exposed_ports.empty()) j["exposed_ports"] = spec.exposed_ports;
+  if (spec.publish_all) j["publish_all"] = true;
+  if (!spec.log_driver.empty()) j["log_driver"] = spec.log_driver;
+  if (!spec.log_path.empty()) j["log_path"] = spec.log_path;
   if (spec.restart.restarts())
     j["restart"] = {{"name", spec.restart.name}, {"max_retries", spec.restart.max_retries}};
   if (!spec.health.test.empty())
@@ -140,6 +144,10 @@ void optional_fields_from_json(const json& j, Spec& spec) {
   get_if(j, "labels", spec.labels);
   get_if(j, "shm_size", spec.shm_size);
   get_if(j, "sysctls", spec.sysctls);
+  get_if(j, "exposed_ports", spec.exposed_ports);
+  get_if(j, "publish_all", spec.publish_all);
+  get_if(j, "log_driver", spec.log_driver);
+  get_if(j, "log_path", spec.log_path);
   if (auto it = j.find("restart"); it != j.end() && it->is_object()) {
     get_if(*it, "name", spec.restart.name);
     get_if(*it, "max_retries", spec.restart.max_retries);

@@ -88,7 +88,12 @@ std::optional<LogRecord> parse_log_record(std::string_view line) {
 Status read_logs(const Containers& containers, const std::string& id, const LogOptions& options,
                  const std::function<void(bool, std::string_view)>& sink) {
   auto info = SBX_TRY(containers.info(id));
-  auto path = info.store_dir / "ctr.log";
+  if (!keeps_log(info.spec))
+    return fail(Error("container " + info.name + " uses the " + info.spec.log_driver +
+                          " log driver: it keeps no logs to read",
+                      ENOTSUP)
+                    .with_hint("run it with --log-driver k8s-file (the default) to have logs"));
+  auto path = container_log_file(info.spec, info.store_dir);
   LogPrinter printer(options, sink);
   std::string text;
   size_t offset = 0;

@@ -1,5 +1,6 @@
 #include "sandbox/containers/network_flags.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "sandbox/base/strings.hpp"
@@ -182,6 +183,35 @@ Result<net::PortRequest> parse_publish(std::string_view text) {
   return port;
 }
 
+Result<std::vector<std::string>> parse_expose(std::string_view text) {
+  auto bad = [&](const std::string& why) {
+    return fail(Error("--expose " + std::string(text) + ": " + why, EINVAL)
+                    .with_hint("--expose PORT[/tcp|udp|sctp] or a range PORT-PORT, e.g. "
+                               "--expose 8080 or --expose 7000-7002/udp"));
+  };
+  std::string_view ports = text, protocol = "tcp";
+  if (size_t slash = text.find('/'); slash != std::string_view::npos) {
+    ports = text.substr(0, slash);
+    protocol = text.substr(slash + 1);
+    if (protocol != "tcp" && protocol != "udp" && protocol != "sctp")
+      return bad("protocol '" + std::string(protocol) + "' is not tcp, udp or sctp");
+  }
+  size_t dash = ports.find('-');
+  auto first = parse_port(ports.substr(0, dash), "port", false);
+  if (!first) return bad(first.error().message());
+  uint16_t last = *first;
+  if (dash != std::string_view::npos) {
+    auto end = parse_port(ports.substr(dash + 1), "port", false);
+    if (!end) return bad(end.error().message());
+    if (*end < *first) return bad("the range ends before it starts");
+    last = *end;
+  }
+  std::vector<std::string> keys;
+  for (uint32_t port = *first; port <= last; ++port)
+    keys.push_back(std::to_string(port) + "/" + std::string(protocol));
+  return keys;
+}
+
 Result<net::HostEntry> parse_add_host(std::string_view text) {
   size_t sep = text.find_first_of(":=");
   net::HostEntry entry;
@@ -237,6 +267,51 @@ Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec) {
   spec.dns_search = flags.dns_search;
   spec.dns_options = flags.dns_options;
   for (const auto& h : flags.add_hosts) spec.extra_hosts.push_back(SBX_TRY(parse_add_host(h)));
+  return {};
+}
+
+namespace {
+
+// "80/tcp" -> {80, "tcp"}; {0, ""} for a key that is not one (an image's odd entry).
+std::pair<uint16_t, std::string> split_exposed_key(std::string_view key) {
+  size_t slash = key.find('/');
+  std::string protocol =
+      slash == std::string_view::npos ? "tcp" : std::string(key.substr(slash + 1));
+  auto port = parse_number(key.substr(0, slash), 65535);
+  if (!port || *port == 0) return {0, ""};
+  return {static_cast<uint16_t>(*port), protocol};
+}
+
+}  // namespace
+
+Status apply_exposed_ports(const ImageDefaults& image, const RunFlags& flags, ContainerSpec& spec) {
+  std::vector<std::string> keys;
+  for (const auto& key : image.exposed_ports) {
+    auto [port, protocol] = split_exposed_key(key);
+    if (port != 0) keys.push_back(std::to_string(port) + "/" + protocol);
+  }
+  for (const auto& text : flags.expose) {
+    auto more = SBX_TRY(parse_expose(text));
+    keys.insert(keys.end(), more.begin(), more.end());
+  }
+  std::ranges::sort(keys);
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  spec.exposed_ports = keys;
+  spec.publish_all = flags.publish_all;
+  if (!flags.publish_all) return {};
+  for (const auto& key : keys) {
+    auto [port, protocol] = split_exposed_key(key);
+    if (protocol != "tcp" && protocol != "udp") continue;  // slirp4netns forwards these two
+    bool published = std::ranges::any_of(spec.ports, [&](const net::PortRequest& p) {
+      return p.container_port == port && p.protocol == protocol;
+    });
+    if (published) continue;
+    if (spec.network != NetworkMode::kSlirp4netns && spec.network != NetworkMode::kBridge)
+      return fail(Error("-P needs the container's own network: --network " + flags.network +
+                        " has no ports to publish")
+                      .with_hint("drop -P, or use --network slirp4netns (the default)"));
+    spec.ports.push_back(net::PortRequest{"", 0, port, protocol});
+  }
   return {};
 }
 

@@ -1,5 +1,5 @@
 // The run flags about the container's metadata and kernel settings: labels,
-// stop signal and timeout, /dev/shm's size, namespaced sysctls.
+// stop signal and timeout, /dev/shm's size, namespaced sysctls, the log driver.
 #include <algorithm>
 #include <array>
 
@@ -57,6 +57,46 @@ Result<std::pair<std::string, std::string>> parse_label(std::string_view text) {
                    eq == std::string_view::npos ? std::string() : std::string(text.substr(eq + 1))};
 }
 
+Result<std::string> parse_log_driver(std::string_view text) {
+  if (text.empty() || text == "k8s-file" || text == "json-file") return std::string();
+  if (text == kLogDriverNone || text == kLogDriverPassthrough) return std::string(text);
+  return fail(Error("unsupported --log-driver '" + std::string(text) + "'", EINVAL)
+                  .with_hint("use k8s-file (the default; json-file is its alias), none or "
+                             "passthrough"));
+}
+
+namespace {
+
+// --log-driver and --log-opt into `spec`; passthrough hands the caller's
+// stdio to the container, so only a foreground run can have it.
+Status apply_log_options(const RunFlags& flags, ContainerSpec& spec) {
+  spec.log_driver = SBX_TRY(parse_log_driver(flags.log_driver));
+  if (spec.log_driver == kLogDriverPassthrough && flags.detach)
+    return fail(Error("--log-driver passthrough gives the container this terminal's stdio: it "
+                      "cannot run detached",
+                      EINVAL)
+                    .with_hint("drop -d, or use --log-driver k8s-file (the default)"));
+  for (const auto& option : flags.log_opts) {
+    size_t eq = option.find('=');
+    std::string key = option.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : option.substr(eq + 1);
+    if (key != "path")
+      return fail(Error("unsupported --log-opt '" + option + "'", EINVAL)
+                      .with_hint("sandbox knows --log-opt path=/ABSOLUTE/FILE (k8s-file)"));
+    if (!value.starts_with('/') || value.ends_with('/'))
+      return fail(Error("--log-opt " + option + ": the path must be an absolute file name", EINVAL)
+                      .with_hint("e.g. --log-opt path=/tmp/web.log"));
+    if (!keeps_log(spec))
+      return fail(
+          Error("--log-opt path: the " + spec.log_driver + " log driver keeps no file", EINVAL)
+              .with_hint("drop --log-opt, or use --log-driver k8s-file"));
+    spec.log_path = value;
+  }
+  return {};
+}
+
+}  // namespace
+
 // Labels, stop signal and timeout, --shm-size, --sysctl into `spec`.
 Status apply_run_options(const ImageDefaults& image, const RunFlags& flags, ContainerSpec& spec) {
   spec.labels = image.labels;
@@ -84,7 +124,7 @@ Status apply_run_options(const ImageDefaults& image, const RunFlags& flags, Cont
     auto [key, value] = SBX_TRY(parse_sysctl(text, own_network));
     spec.sysctls[key] = value;
   }
-  return {};
+  return apply_log_options(flags, spec);
 }
 
 }  // namespace sbx::containers

@@ -117,6 +117,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   SBX_TRY(add_mounts(flags, spec.mounts));
   spec.read_only_rootfs = flags.read_only;
   SBX_TRY(apply_network_flags(flags, spec));
+  SBX_TRY(apply_exposed_ports(image, flags, spec));  // network_flags.cpp
   if (!flags.userns.empty() && flags.userns != "keep-id")
     return fail(Error("unsupported --userns '" + flags.userns + "'").with_hint("use keep-id"));
   spec.keep_id = wants_keep_id(flags);

@@ -158,4 +158,19 @@ Result<Descriptor> select_manifest(const ImageIndex& index, const Platform& plat
               " (the index offers: " + (offered.empty() ? "none" : join(offered, ", ")) + ")");
 }
 
+Platform platform_of(const ImageConfig& config) {
+  return normalize_platform(
+      {config.os.empty() ? "linux" : config.os, config.architecture, config.variant});
+}
+
+bool serves_platform(const ImageConfig& config, const Platform& wanted) {
+  if (config.architecture.empty()) return true;
+  Platform have = platform_of(config);
+  auto ok = compatible_platforms(normalize_platform(wanted));
+  return std::find(ok.begin(), ok.end(), have) != ok.end() ||
+         (have.variant.empty() && std::any_of(ok.begin(), ok.end(), [&](const Platform& p) {
+            return p.os == have.os && p.architecture == have.architecture;
+          }));
+}
+
 }  // namespace sbx::image

@@ -142,9 +142,12 @@ Status launch_and_become_monitor(const LauncherContext& c) {
   containers::record_container_event(*c.containers, id, "start");
   UniqueFd pty = launched.process.take_pty_master();
   UniqueFd exe(::open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+  // --log-driver none: the monitor relays to attach clients and logs nothing.
+  std::string log = containers::keeps_log(*c.spec)
+                        ? containers::container_log_file(*c.spec, c.containers->store_dir(id))
+                        : "/dev/null";
   std::vector<std::string> args = {"sandbox-monitor", "--pid",
-                                   std::to_string(launched.process.pid()), "--log",
-                                   (c.containers->store_dir(id) / "ctr.log").string()};
+                                   std::to_string(launched.process.pid()), "--log", log};
   auto add_fd = [&](const char* flag, int fd) -> Status {
     if (fd < 0) return {};
     SBX_TRY(keep_across_exec(fd));
@@ -224,6 +227,13 @@ Result<DetachedStart> launch_detached(const containers::Containers& containers,
                                       const std::string& id, const LaunchPlan& plan,
                                       const containers::ContainerSpec& spec, NamespacesToJoin ahead,
                                       bool wait_for_attach) {
+  if (spec.log_driver == containers::kLogDriverPassthrough)
+    return fail(Error("container " + spec.name +
+                          " uses the passthrough log driver: its stdio is the caller's, so it "
+                          "runs only in the foreground",
+                      EINVAL)
+                    .with_hint("run it with sandbox run (without -d), or make it with "
+                               "--log-driver k8s-file"));
   UniqueFd monitor = SBX_TRY(detail::make_sealed_memfd(
       "sandbox-monitor", "monitor",
       std::span<const char>(sbx_monitor_start,

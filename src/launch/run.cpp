@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "image_choice.hpp"
 #include "launch.hpp"
 #include "run_inputs.hpp"
 #include "sandbox/base/files.hpp"
@@ -32,24 +33,6 @@
 
 namespace sbx::launch {
 namespace {
-
-// --pull: missing (pull only what the store lacks), always, never.
-Result<store::ImageRecord> resolve_or_pull(const store::Store& store, const std::string& ref,
-                                           const std::string& policy,
-                                           images::ProgressSink& progress) {
-  if (policy != "missing" && policy != "always" && policy != "never")
-    return fail(Error("invalid --pull '" + policy + "'", EINVAL)
-                    .with_hint("use --pull always, missing or never"));
-  if (policy != "always") {
-    auto found = images::find_stored_image(store, ref);
-    if (found || !store::is_not_found(found.error())) return found;
-    if (policy == "never")
-      return fail(Error("image " + ref + " is not in the store and --pull=never", ENOENT)
-                      .with_hint("pull it first: sandbox pull " + ref));
-  }
-  auto pulled = SBX_TRY(pull_image(store, ref, images::PullOptions{}, progress));
-  return store.resolve(pulled.id.str());
-}
 
 // Removes containers/<id> (files in it may belong to subordinate ids) and the
 // runtime dir made while planning.
@@ -87,8 +70,9 @@ Result<Prepared> prepare(const RunOptions& options, const userns::IdMaps& maps,
   auto store = SBX_TRY(store::Store::open(options.store_root));
   auto gc_lock = SBX_TRY(store.lock_gc_shared());
   auto containers = SBX_TRY(containers::Containers::open(store.root()));
-  auto image = SBX_TRY(resolve_or_pull(store, flags.image, flags.pull, progress));
+  auto image = SBX_TRY(resolve_run_image(store, flags, progress));  // image_choice.cpp
   auto config = SBX_TRY(store.image_config(image.id));
+  SBX_TRY(check_image_runs_here(config));
   std::string id = SBX_TRY(containers::new_random_id());
   if (!flags.hostname) flags.hostname = id.substr(0, 12);
   flags.env = SBX_TRY(collect_env(flags.env_files, flags.env, flags.http_proxy));
@@ -127,7 +111,8 @@ Status write_container_records(Prepared& p) {
 // A foreground run's output goes to ctr.log as well as to the caller, so
 // that `logs` shows it as a detached run's (podman's k8s-file). Without -t
 // through pipes we copy; with -t the pty we relay anyway. --rm keeps the
-// caller's stdout and stderr: its log would go with the container.
+// caller's stdout and stderr: its log would go with the container. So do
+// --log-driver none and passthrough.
 struct ForegroundOutput {
   std::optional<containers::LogWriter> log;
   UniqueFd out_read, out_write, err_read, err_write;
@@ -135,8 +120,9 @@ struct ForegroundOutput {
 
 Result<ForegroundOutput> make_foreground_output(const Prepared& p) {
   ForegroundOutput o;
-  if (p.spec.remove) return o;
-  o.log = SBX_TRY(containers::LogWriter::open(p.containers.store_dir(p.id) / "ctr.log"));
+  if (p.spec.remove || !containers::keeps_log(p.spec)) return o;
+  o.log = SBX_TRY(containers::LogWriter::open(
+      containers::container_log_file(p.spec, p.containers.store_dir(p.id))));
   if (p.plan.process.terminal) return o;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "the container's stdout");

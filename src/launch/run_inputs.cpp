@@ -122,6 +122,7 @@ containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
                                      config.working_dir, config.user,       config.labels,
                                      config.stop_signal};
   defaults.healthcheck = containers::image_health_config(config.raw_json);
+  defaults.exposed_ports = config.exposed_ports;
   return defaults;
 }
 

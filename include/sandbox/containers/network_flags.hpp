@@ -25,6 +25,9 @@ struct NetworkChoice {
 Result<NetworkChoice> parse_network(std::string_view text);
 // -p [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]; "[::1]:8080:80" for IPv6.
 Result<net::PortRequest> parse_publish(std::string_view text);
+// --expose PORT[-PORT][/tcp|udp|sctp] (docker's; a range gives each port):
+// "80/tcp" keys as in an image's ExposedPorts.
+Result<std::vector<std::string>> parse_expose(std::string_view text);
 // --add-host NAME:IP (or NAME=IP; IP may be "host-gateway").
 Result<net::HostEntry> parse_add_host(std::string_view text);
 // --dns IP.
@@ -33,5 +36,10 @@ Result<std::string> parse_dns(std::string_view text);
 // Sets network, slirp, ports, dns and extra_hosts of `spec` from the flags;
 // -p without a network of the container's own is an error.
 Status apply_network_flags(const RunFlags& flags, ContainerSpec& spec);
+// The image's ExposedPorts and --expose into `spec` (sorted, once each);
+// with -P each exposed tcp or udp port not already published by -p gets a
+// free host port on every address, as `-p CTRPORT` does. After
+// apply_network_flags.
+Status apply_exposed_ports(const ImageDefaults& image, const RunFlags& flags, ContainerSpec& spec);
 
 }  // namespace sbx::containers

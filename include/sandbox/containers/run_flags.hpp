@@ -48,13 +48,18 @@ struct RunFlags {
 
   // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP
   std::vector<std::string> publish;
+  std::vector<std::string> expose;  // --expose PORT[-PORT][/PROTO], added to the image's
+  bool publish_all = false;         // -P: every exposed port on a free host port
   std::vector<std::string> dns;
   std::vector<std::string> add_hosts;
 
   std::vector<std::string> labels;       // --label KEY[=VALUE]
   std::string stop_signal;               // --stop-signal (else the image's, else SIGTERM)
   std::optional<int> stop_timeout;       // --stop-timeout SECONDS (stop's default without -t)
-  std::string pull = "missing";          // --pull always|missing|never
+  std::string pull = "missing";          // --pull always|missing|never|newer
+  std::string platform;                  // --platform OS/ARCH[/VARIANT] ("" = the host's)
+  std::string log_driver;                // --log-driver k8s-file|json-file|none|passthrough
+  std::vector<std::string> log_opts;     // --log-opt path=FILE
   std::string shm_size;                  // --shm-size SIZE of /dev/shm
   std::vector<std::string> sysctls;      // --sysctl KEY=VALUE, namespaced ones only
   std::vector<std::string> dns_search;   // --dns-search DOMAIN ("." for none)

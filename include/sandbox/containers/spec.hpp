@@ -2,6 +2,7 @@
 // flags, validated, before anything touches the kernel. Pure and unit-tested.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,7 +29,8 @@ struct ImageDefaults {
   std::string user;
   std::map<std::string, std::string> labels;
   std::string stop_signal;
-  HealthConfig healthcheck;  // the config's Healthcheck ({} without)
+  HealthConfig healthcheck;                // the config's Healthcheck ({} without)
+  std::vector<std::string> exposed_ports;  // ExposedPorts keys: "80/tcp"
 };
 
 // One --device: a host device node bound at `container` (rootless, no node
@@ -82,7 +84,9 @@ struct ContainerSpec {
   net::SlirpOptions slirp;                          // with kSlirp4netns
   std::vector<net::NetworkAttachRequest> networks;  // with kBridge
   std::string network_join;                 // with kJoin: "container:NAME" or "ns:PATH", as given
-  std::vector<net::PortRequest> ports;      // -p (kSlirp4netns and kBridge)
+  std::vector<net::PortRequest> ports;      // -p, and -P's (kSlirp4netns and kBridge)
+  std::vector<std::string> exposed_ports;   // the image's and --expose: "80/tcp", sorted
+  bool publish_all = false;                 // -P (its ports are in `ports`, host port 0)
   std::vector<std::string> dns;             // --dns servers
   std::vector<std::string> dns_search;      // --dns-search (replace the host's)
   std::vector<std::string> dns_options;     // --dns-option (replace the host's)
@@ -106,12 +110,29 @@ struct ContainerSpec {
   std::vector<std::string> group_add;          // --group-add names or gids (or keep-groups)
   std::vector<DeviceRequest> devices;          // --device
   std::string timezone;                        // --tz: a zoneinfo name or "local"; "" the image's
+  std::string log_driver;  // "" (k8s-file: ctr.log), "none" or "passthrough" (no log)
+  std::string log_path;    // --log-opt path=: ctr.log elsewhere ("" = in the store)
 };
 
 // --group-add keep-groups: the caller's supplementary groups are kept.
 inline constexpr const char* kKeepGroups = "keep-groups";
 inline bool keeps_groups(const ContainerSpec& spec) {
   return spec.group_add.size() == 1 && spec.group_add[0] == kKeepGroups;
+}
+
+// The log drivers: k8s-file (json-file is its alias, as podman's), none,
+// passthrough (the caller's stdio, foreground only).
+inline constexpr std::string_view kLogDriverNone = "none";
+inline constexpr std::string_view kLogDriverPassthrough = "passthrough";
+inline std::string log_driver_name(const ContainerSpec& spec) {
+  return spec.log_driver.empty() ? "k8s-file" : spec.log_driver;
+}
+// Whether the container keeps its output in a log file `logs` reads.
+inline bool keeps_log(const ContainerSpec& spec) { return spec.log_driver.empty(); }
+// Its k8s-file log: --log-opt path, else ctr.log in its store dir.
+inline std::filesystem::path container_log_file(const ContainerSpec& spec,
+                                                const std::filesystem::path& store_dir) {
+  return spec.log_path.empty() ? store_dir / "ctr.log" : std::filesystem::path(spec.log_path);
 }
 
 // The size of /dev/shm without --shm-size (docker's and podman's).
@@ -126,6 +147,8 @@ Result<DeviceRequest> parse_device(std::string_view text);
 // --tz: "local" or a zoneinfo name (Area/City, UTC, Etc/GMT+5) that stays
 // under /usr/share/zoneinfo (no "..", not absolute).
 Status check_timezone_name(std::string_view zone);
+// --log-driver: "" for k8s-file (and its alias json-file), "none", "passthrough".
+Result<std::string> parse_log_driver(std::string_view text);
 // docker's --label KEY[=VALUE] (a missing value is "").
 Result<std::pair<std::string, std::string>> parse_label(std::string_view text);
 

@@ -121,6 +121,12 @@ struct ImageConfig {
   std::string raw_json;
 };
 
+// The platform an image's config names (os "linux" when unset), normalized.
+Platform platform_of(const ImageConfig& config);
+// Whether an image of `config` serves `wanted` (its compatible platforms); an
+// image that names no architecture serves any.
+bool serves_platform(const ImageConfig& config, const Platform& wanted);
+
 // "application/json; charset=utf-8" -> "application/json" (a Content-Type header's type).
 std::string_view strip_parameters(std::string_view content_type);
 bool is_index_media_type(std::string_view type);

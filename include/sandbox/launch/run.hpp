@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/containers/run_flags.hpp"
+#include "sandbox/image/manifest.hpp"
 #include "sandbox/images/pull.hpp"
 
 namespace sbx::launch {
@@ -20,6 +22,14 @@ struct RunOptions {
   // The command line as typed (ContainerMeta's run_flags, run_image_args).
   std::vector<std::string> command_flags, command_image_args;
 };
+
+// --pull: missing (the default), always, never, newer.
+enum class PullPolicy { kMissing, kAlways, kNever, kNewer };
+Result<PullPolicy> parse_pull_policy(std::string_view text);
+
+// The name of qemu-user's binfmt_misc handler for `platform`'s architecture
+// (/proc/sys/fs/binfmt_misc/qemu-aarch64 for linux/arm64); "" when unknown.
+std::string binfmt_handler_name(const image::Platform& platform);
 
 // Returns the container's exit code (the command's status, 128+N for a
 // signal, 126/127 when the command cannot be run); an Error when sandbox
