@@ -89,8 +89,9 @@ TEST(ContainerFilter, PausedAndRestartingAreTheirOwnStatus) {
   all[1].restarting = true;  // db, exited (3)
   auto matching = [&](const std::string& status) {
     Names out;
-    for (const auto& c : *ContainerFilter::parse({"status=" + status})->apply(all))
-      out.push_back(c.name);
+    auto kept = ContainerFilter::parse({"status=" + status})->apply(all);
+    EXPECT_TRUE(kept) << kept.error().message();
+    for (const auto& c : *kept) out.push_back(c.name);
     return out;
   };
   EXPECT_EQ(matching("paused"), Names{"web-2"});
