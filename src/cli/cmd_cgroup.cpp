@@ -11,6 +11,7 @@
 #include "sandbox/base/strings.hpp"
 #include "sandbox/containers/stats.hpp"
 #include "sandbox/containers/update.hpp"
+#include "stats_output.hpp"
 
 namespace sbx::cli {
 
@@ -47,49 +48,6 @@ CommandResult update(const UpdateCommand& cmd, const GlobalOptions& globals) {
   return 0;
 }
 
-void put_io(nlohmann::json& j, const char* in_key, const char* out_key,
-            const std::optional<cgroup::IoBytes>& io) {
-  j[in_key] = io ? nlohmann::json(io->in) : nullptr;
-  j[out_key] = io ? nlohmann::json(io->out) : nullptr;
-}
-
-// docker's "1.2kB / 648B"; "--" when unknown.
-std::string io_column(const std::optional<cgroup::IoBytes>& io) {
-  if (!io) return "--";
-  return human_size(double(io->in)) + " / " + human_size(double(io->out));
-}
-
-nlohmann::json to_json(const containers::StatsSample& s) {
-  nlohmann::json j = {{"id", s.id},
-                      {"cpu_percent", s.cpu_percent},
-                      {"cpu_usage_usec", s.stats.cpu_usage_usec},
-                      {"cpu_throttled_usec", s.stats.cpu_throttled_usec},
-                      {"memory_usage", s.stats.memory_current},
-                      {"pids", s.stats.pids_current},
-                      {"oom_kills", s.stats.oom_kills}};
-  j["memory_limit"] = s.stats.memory_max ? nlohmann::json(*s.stats.memory_max) : nullptr;
-  j["pids_limit"] = s.stats.pids_max ? nlohmann::json(*s.stats.pids_max) : nullptr;
-  put_io(j, "net_rx_bytes", "net_tx_bytes", s.net);
-  put_io(j, "block_read_bytes", "block_write_bytes", s.block);
-  return j;
-}
-
-void print_table(const std::vector<containers::StatsSample>& samples) {
-  std::printf("%-12s  %7s  %-21s  %7s  %-19s  %-19s  %s\n", "CONTAINER ID", "CPU %",
-              "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
-  for (const auto& s : samples) {
-    const auto& st = s.stats;
-    std::string limit = st.memory_max ? human_size(double(*st.memory_max)) : "unlimited";
-    std::string mem = human_size(double(st.memory_current)) + " / " + limit;
-    double mem_percent = st.memory_max && *st.memory_max
-                             ? 100.0 * double(st.memory_current) / double(*st.memory_max)
-                             : 0.0;
-    std::printf("%-12s  %6.2f%%  %-21s  %6.2f%%  %-19s  %-19s  %llu\n", s.id.substr(0, 12).c_str(),
-                s.cpu_percent, mem.c_str(), mem_percent, io_column(s.net).c_str(),
-                io_column(s.block).c_str(), static_cast<unsigned long long>(st.pids_current));
-  }
-}
-
 struct StatsCommand {
   std::vector<std::string> containers;
   bool no_stream = false;
@@ -97,20 +55,16 @@ struct StatsCommand {
 };
 
 CommandResult stats(const StatsCommand& cmd, const GlobalOptions& globals) {
-  if (!cmd.format.empty() && cmd.format != "json" && cmd.format != "table")
-    return fail(Error("unsupported --format '" + cmd.format + "'").with_hint("use json or table"));
+  SBX_TRY(check_stats_format(cmd.format));
   std::vector<containers::CgroupTarget> targets;
   if (cmd.containers.empty()) targets = containers::running_with_cgroups(globals.root);
   for (const auto& name : cmd.containers)
     targets.push_back(SBX_TRY(containers::find_cgroup_target(globals.root, name)));
   do {
     auto samples = SBX_TRY(containers::sample_stats(targets, std::chrono::milliseconds(500)));
-    if (cmd.format == "json") {
-      for (const auto& s : samples) std::printf("%s\n", to_json(s).dump().c_str());
-    } else {
-      if (!cmd.no_stream && ::isatty(1)) std::printf("\033[2J\033[H");
-      print_table(samples);
-    }
+    std::string out = SBX_TRY(stats_output(samples, cmd.format));
+    if (cmd.format != "json" && !cmd.no_stream && ::isatty(1)) std::printf("\033[2J\033[H");
+    std::fputs(out.c_str(), stdout);
     std::fflush(stdout);
     if (samples.empty() && !cmd.containers.empty()) break;
   } while (!cmd.no_stream);
@@ -132,7 +86,9 @@ void register_cgroup_commands(Registry& registry) {
                      "Show CPU, memory, network and block I/O and pids of running containers",
                      [st, &globals = registry.globals()] { return stats(*st, globals); });
   sub->add_flag("--no-stream", st->no_stream, "Print one reading and exit");
-  sub->add_option("--format", st->format, "table (default) or json (one object per line)");
+  sub->add_option("--format", st->format,
+                  "table (default), json (one object per line) or a Go template "
+                  "('table {{.Name}}\\t{{.CPUPerc}}\\t{{.MemUsage}}')");
   sub->add_option("container", st->containers,
                   "Container names or ids (default: all running with limits)");
 }

@@ -14,6 +14,7 @@
 #include "sandbox/containers/events.hpp"
 #include "sandbox/containers/lifecycle.hpp"
 #include "sandbox/containers/records.hpp"
+#include "sandbox/containers/size.hpp"
 #include "sandbox/launch/attach.hpp"
 #include "sandbox/launch/start.hpp"
 
@@ -53,18 +54,34 @@ CommandResult for_each(const GlobalOptions& globals, const std::vector<std::stri
 }
 
 struct PsFlags {
-  bool all = false, quiet = false, no_trunc = false, latest = false;
+  bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
   int last = -1;
   std::string format = "table";
   std::vector<std::string> filters;
 };
 
-Result<std::string> ps_output(const PsFlags& f, std::vector<containers::ContainerInfo> shown) {
+// ps -s: docker's "12 B (virtual 4.2 MB)" per container.
+Result<std::vector<std::string>> ps_sizes(const GlobalOptions& globals,
+                                          const std::vector<containers::ContainerInfo>& shown) {
+  std::vector<std::string> sizes;
+  if (shown.empty()) return sizes;
+  auto store = SBX_TRY(store::Store::open(globals.root));
+  for (const auto& c : shown) {
+    containers::ContainerSize size = containers::container_size(store, c);
+    sizes.push_back(container_size_text(size.rw, size.root_fs));
+  }
+  return sizes;
+}
+
+Result<std::string> ps_output(const PsFlags& f, const std::vector<containers::ContainerInfo>& shown,
+                              const std::vector<std::string>& sizes) {
   if (f.quiet) return containers_quiet(shown, f.no_trunc);
-  if (f.format == "json") return containers_json(shown, now());
+  if (f.format == "json") return containers_json(shown, now(), sizes);
   if (is_go_template(f.format))
-    return render_rows(f.format, container_rows(shown, now(), f.no_trunc), container_headers());
-  if (f.format == "table" || f.format.empty()) return containers_table(shown, now(), f.no_trunc);
+    return render_rows(f.format, container_rows(shown, now(), f.no_trunc, sizes),
+                       container_headers());
+  if (f.format == "table" || f.format.empty())
+    return containers_table(shown, now(), f.no_trunc, sizes);
   return fail(unknown_format(f.format));
 }
 
@@ -84,12 +101,16 @@ void add_ps(Registry& registry, const std::string& path) {
         std::stable_sort(shown.begin(), shown.end(),
                          [](const auto& a, const auto& b) { return a.created_at > b.created_at; });
         if (last >= 0 && shown.size() > static_cast<size_t>(last)) shown.resize(last);
-        std::fputs(SBX_TRY(ps_output(*f, std::move(shown))).c_str(), stdout);
+        std::vector<std::string> sizes;
+        if (f->size && !f->quiet) sizes = SBX_TRY(ps_sizes(globals, shown));
+        std::fputs(SBX_TRY(ps_output(*f, shown, sizes)).c_str(), stdout);
         return 0;
       });
   cmd->add_flag("-a,--all", f->all, "Show all containers (default shows just running)");
   cmd->add_flag("-q,--quiet", f->quiet, "Only display container IDs");
   cmd->add_flag("--no-trunc", f->no_trunc, "Don't truncate output");
+  cmd->add_flag("-s,--size", f->size,
+                "Show each container's SIZE: its writable layer (virtual: with its image)");
   cmd->add_flag("-l,--latest", f->latest, "Show the latest created container (any state)");
   cmd->add_option("-n,--last", f->last, "Show the N last created containers (any state)");
   cmd->add_option("-f,--filter", f->filters,

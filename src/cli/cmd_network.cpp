@@ -135,10 +135,7 @@ void add_network_ls(Registry& registry) {
         return 0;
       });
   cmd->add_option("--format", f->format, "table, json or a Go template ({{.Name}} {{.ID}} ...)")
-      ->check([](const std::string& v) {
-        return v == "table" || v == "json" || is_go_template(v) ? std::string()
-                                                                : unknown_format(v).message();
-      });
+      ->check(list_format_problem);
   cmd->add_option("-f,--filter", f->filters,
                   "name=TEXT, id=PREFIX, driver=bridge or label=KEY[=VALUE]")
       ->check([](const std::string& v) {

@@ -106,7 +106,8 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_flag("-i,--interactive", f.interactive, "Keep STDIN open");
   sub->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
   sub->add_option("-v,--volume", f.volumes,
-                  "HOST-PATH:CONTAINER[:OPTS], VOLUME:CONTAINER[:OPTS] or CONTAINER (anonymous)");
+                  "HOST-PATH:CONTAINER[:OPTS], VOLUME:CONTAINER[:OPTS] or CONTAINER (anonymous); "
+                  "OPTS: ro, nocopy, U (chown to the container's user), O (overlay)");
   sub->add_option("--mount", f.mounts, "type=bind|volume|tmpfs,source=...,target=...[,readonly]");
   sub->add_option("--tmpfs", f.tmpfs, "Mount a tmpfs PATH[:OPTIONS]");
   sub->add_flag("--read-only", f.read_only, "Mount the root filesystem read-only");

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "go_template.hpp"
 #include "output.hpp"
 #include "sandbox/containers/volumes.hpp"
 #include "sandbox/store/store.hpp"
@@ -75,8 +76,17 @@ struct ListFlags {
   std::vector<std::string> filters;
 };
 
-// A Go-template --format would plug in here, over volume_json's fields.
-std::string render_volumes(const std::vector<VolumeInfo>& list, const ListFlags& f) {
+// One row of `volume ls --format TEMPLATE`, docker's fields: Labels as
+// "k=v,k2=v2", Label needs an argument in docker and is left out.
+nlohmann::json volume_row(const VolumeInfo& v) {
+  std::string labels;
+  for (const auto& [k, value] : v.labels) labels += (labels.empty() ? "" : ",") + k + "=" + value;
+  return {{"Name", v.name},   {"Driver", "local"},
+          {"Scope", "local"}, {"Mountpoint", v.mountpoint},
+          {"Labels", labels}, {"CreatedAt", v.created_at}};
+}
+
+Result<std::string> render_volumes(const std::vector<VolumeInfo>& list, const ListFlags& f) {
   std::string out;
   if (f.quiet) {
     for (const auto& v : list) out += v.name + "\n";
@@ -84,6 +94,10 @@ std::string render_volumes(const std::vector<VolumeInfo>& list, const ListFlags&
     VolumeJson array = VolumeJson::array();
     for (const auto& v : list) array.push_back(volume_json(v));
     out = array.dump(4) + "\n";
+  } else if (is_go_template(f.format)) {
+    std::vector<nlohmann::json> rows;
+    for (const auto& v : list) rows.push_back(volume_row(v));
+    out = SBX_TRY(render_rows(f.format, rows, {{"Name", "VOLUME NAME"}}));
   } else {
     Table table({"DRIVER", "VOLUME NAME"});
     for (const auto& v : list) table.add_row({"local", v.name});
@@ -98,13 +112,16 @@ void add_ls(Registry& registry) {
       "volume ls", "List volumes", [&globals = registry.globals(), f]() -> CommandResult {
         auto volumes = SBX_TRY(open_volumes(globals));
         auto filter = SBX_TRY_CTX(containers::parse_volume_filters(f->filters), "--filter");
-        std::fputs(render_volumes(SBX_TRY(volumes.list(filter)), *f).c_str(), stdout);
+        auto list = SBX_TRY(volumes.list(filter));
+        std::fputs(SBX_TRY(render_volumes(list, *f)).c_str(), stdout);
         return 0;
       });
   cmd->alias("list");
   cmd->add_flag("-q,--quiet", f->quiet, "print only volume names");
   cmd->add_option("-f,--filter", f->filters, "name=NAME, label=KEY[=VALUE], dangling=true|false");
-  cmd->add_option("--format", f->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  cmd->add_option("--format", f->format,
+                  "table, json or a Go template ('{{.Name}}', 'table {{.Name}}\\t{{.Mountpoint}}')")
+      ->check(list_format_problem);
   one_value_per_option(cmd);
 }
 

@@ -2,19 +2,19 @@
 
 #include <algorithm>
 
+#include "container_output.hpp"
+
 namespace sbx::cli {
 namespace {
 
 using containers::ContainerInfo;
-using containers::ContainerStatus;
 
 constexpr const char* kContainerKeys[] = {"name",   "id",    "status", "ancestor",
                                           "exited", "label", "before", "since"};
 
-std::string status_word(const ContainerInfo& c) {
-  if (c.status == ContainerStatus::kUnknown) return "exited";
-  return std::string(containers::to_string(c.status));
-}
+// docker's status= values; "removing" and "dead" never match here.
+constexpr const char* kStatusWords[] = {"created", "restarting", "running", "removing",
+                                        "paused",  "exited",     "dead"};
 
 // ancestor=IMAGE: the name the container was run with (with or without a
 // tag), or an image id prefix.
@@ -46,6 +46,10 @@ Result<ContainerFilter> ContainerFilter::parse(const std::vector<std::string>& f
       return fail(Error("invalid filter '" + key + "'")
                       .with_hint("keys: name, id, status, ancestor, exited, label, before, since"));
     std::string value = filter.substr(eq + 1);
+    if (key == "status" && std::ranges::find(kStatusWords, value) == std::end(kStatusWords))
+      return fail(Error("invalid filter 'status=" + value + "'")
+                      .with_hint("status: created, restarting, running, removing, paused, "
+                                 "exited or dead"));
     if (key == "exited" && (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit)))
       return fail("invalid filter 'exited=" + value + "': want an exit code");
     out.values_[key].push_back(value);
@@ -71,7 +75,7 @@ bool ContainerFilter::matches(const ContainerInfo& c, const std::string& before_
     else if (key == "id")
       ok = std::ranges::any_of(values, [&](const auto& v) { return c.id.starts_with(v); });
     else if (key == "status")
-      ok = std::ranges::any_of(values, [&](const auto& v) { return status_word(c) == v; });
+      ok = std::ranges::any_of(values, [&](const auto& v) { return container_state(c) == v; });
     else if (key == "ancestor")
       ok = std::ranges::any_of(values, [&](const auto& v) { return from_image(c, v); });
     else if (key == "exited")

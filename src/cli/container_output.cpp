@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "output.hpp"
+#include "sandbox/base/strings.hpp"
 #include "sandbox/net/slirp.hpp"
 #include "sandbox/store/records.hpp"
 
@@ -70,6 +71,13 @@ std::string container_status_base(const ContainerInfo& info, int64_t now) {
 
 }  // namespace
 
+std::string container_state(const ContainerInfo& info) {
+  if (info.paused) return "paused";
+  if (info.restarting) return "restarting";
+  if (info.status == ContainerStatus::kUnknown) return "exited";
+  return std::string(containers::to_string(info.status));
+}
+
 std::string container_status_text(const ContainerInfo& info, int64_t now) {
   if (info.restarting && info.exit)
     return "Restarting (" + std::to_string(info.exit->exit_code) + ") " +
@@ -78,13 +86,28 @@ std::string container_status_text(const ContainerInfo& info, int64_t now) {
 }
 
 std::string containers_table(const std::vector<ContainerInfo>& containers, int64_t now,
-                             bool no_trunc) {
-  Table table({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
-  for (const auto& c : containers)
-    table.add_row({short_id(c.id, no_trunc), c.image, command_text(c, no_trunc),
-                   time_ago(store::parse_rfc3339(c.created_at), now), container_status_text(c, now),
-                   ports_text(c), c.name});
+                             bool no_trunc, const std::vector<std::string>& sizes) {
+  std::vector<std::string> header{"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                  "STATUS",       "PORTS", "NAMES"};
+  if (!sizes.empty()) header.push_back("SIZE");
+  Table table(header);
+  for (size_t i = 0; i < containers.size(); ++i) {
+    const ContainerInfo& c = containers[i];
+    std::vector<std::string> row{short_id(c.id, no_trunc),
+                                 c.image,
+                                 command_text(c, no_trunc),
+                                 time_ago(store::parse_rfc3339(c.created_at), now),
+                                 container_status_text(c, now),
+                                 ports_text(c),
+                                 c.name};
+    if (i < sizes.size()) row.push_back(sizes[i]);
+    table.add_row(row);
+  }
   return table.render();
+}
+
+std::string container_size_text(uint64_t rw, uint64_t root_fs) {
+  return human_size(double(rw)) + " (virtual " + human_size(double(root_fs)) + ")";
 }
 
 std::string containers_quiet(const std::vector<ContainerInfo>& containers, bool no_trunc) {
@@ -94,14 +117,11 @@ std::string containers_quiet(const std::vector<ContainerInfo>& containers, bool 
 }
 
 std::vector<nlohmann::json> container_rows(const std::vector<ContainerInfo>& containers,
-                                           int64_t now, bool no_trunc) {
+                                           int64_t now, bool no_trunc,
+                                           const std::vector<std::string>& sizes) {
   std::vector<nlohmann::json> rows;
   for (const auto& c : containers) {
     bool running = c.status == ContainerStatus::kRunning;
-    std::string state(containers::to_string(c.status));
-    if (c.status == ContainerStatus::kUnknown) state = "exited";
-    if (c.restarting) state = "restarting";
-    if (c.paused) state = "paused";
     rows.push_back({{"ID", short_id(c.id, no_trunc)},
                     {"Names", c.name},
                     {"Image", c.image},
@@ -109,11 +129,12 @@ std::vector<nlohmann::json> container_rows(const std::vector<ContainerInfo>& con
                     {"Command", command_text(c, no_trunc)},
                     {"CreatedAt", c.created_at},
                     {"RunningFor", time_ago(store::parse_rfc3339(c.created_at), now)},
-                    {"State", state},
+                    {"State", container_state(c)},
                     {"Status", container_status_text(c, now)},
                     {"Ports", ports_text(c)},
                     {"ExitCode", c.exit ? c.exit->exit_code : (running ? 0 : -1)},
                     {"Pid", running ? c.runtime->pid : 0}});
+    if (rows.size() <= sizes.size()) rows.back()["Size"] = sizes[rows.size() - 1];
   }
   return rows;
 }
@@ -123,13 +144,15 @@ const std::map<std::string, std::string>& container_headers() {
       {"ID", "CONTAINER ID"},    {"Names", "NAMES"},        {"Image", "IMAGE"},
       {"ImageID", "IMAGE ID"},   {"Command", "COMMAND"},    {"CreatedAt", "CREATED AT"},
       {"RunningFor", "CREATED"}, {"State", "STATE"},        {"Status", "STATUS"},
-      {"Ports", "PORTS"},        {"ExitCode", "EXIT CODE"}, {"Pid", "PID"}};
+      {"Ports", "PORTS"},        {"ExitCode", "EXIT CODE"}, {"Pid", "PID"},
+      {"Size", "SIZE"}};
   return headers;
 }
 
-std::string containers_json(const std::vector<ContainerInfo>& containers, int64_t now) {
+std::string containers_json(const std::vector<ContainerInfo>& containers, int64_t now,
+                            const std::vector<std::string>& sizes) {
   nlohmann::json array = nlohmann::json::array();
-  std::vector<nlohmann::json> rows = container_rows(containers, now, true);
+  std::vector<nlohmann::json> rows = container_rows(containers, now, true, sizes);
   for (size_t i = 0; i < rows.size(); ++i) {
     rows[i]["Names"] = nlohmann::json::array({containers[i].name});  // podman's shape
     rows[i]["Command"] = containers[i].spec.argv;

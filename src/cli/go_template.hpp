@@ -41,4 +41,8 @@ bool is_go_template(std::string_view format);
 // a Go template.
 Error unknown_format(std::string_view format);
 
+// A CLI11 check for a list's --format: "" when it is "table", "json" or a Go
+// template, else unknown_format's message.
+std::string list_format_problem(const std::string& format);
+
 }  // namespace sbx::cli

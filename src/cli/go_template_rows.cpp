@@ -58,6 +58,12 @@ Error unknown_format(std::string_view format) {
       .with_hint(tmpl::kTemplateHint);
 }
 
+std::string list_format_problem(const std::string& format) {
+  return format == "table" || format == "json" || is_go_template(format)
+             ? std::string()
+             : unknown_format(format).message();
+}
+
 bool is_go_template(std::string_view format) { return format.find("{{") != std::string_view::npos; }
 
 std::string align_tabs(std::string_view text) {

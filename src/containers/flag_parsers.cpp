@@ -68,6 +68,7 @@ bool apply_flag_option(std::string_view opt, MountRequest& m) {
 bool apply_volume_option(std::string_view opt, MountRequest& m) {
   if (apply_flag_option(opt, m)) return true;
   if (opt == "U") return m.chown = true;
+  if (opt == "O") return m.overlay = true;
   if (opt == "nocopy") return m.no_copy = true;
   static constexpr std::array<std::string_view, 11> kIgnored{
       "z",     "Z",      "bind",   "rbind",   "private", "rprivate",

@@ -213,6 +213,7 @@ json mounts_to_json(const std::vector<MountRequest>& mounts) {
     // Written only when set: older records read (and write back) the same bytes.
     if (mounts[i].no_copy) list[i]["no_copy"] = true;
     if (mounts[i].chown) list[i]["chown"] = true;
+    if (mounts[i].overlay) list[i]["overlay"] = true;
   }
   return list;
 }
@@ -227,6 +228,7 @@ void mounts_from_json(const json& j, std::vector<MountRequest>& mounts) {
     get_if(item, "type", type);
     get_if(item, "no_copy", mount.no_copy);
     get_if(item, "chown", mount.chown);
+    get_if(item, "overlay", mount.overlay);
     mount.type = type == "tmpfs"    ? MountType::kTmpfs
                  : type == "volume" ? MountType::kVolume
                                     : MountType::kBind;

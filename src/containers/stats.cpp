@@ -29,7 +29,7 @@ Result<CgroupTarget> find_cgroup_target(const std::filesystem::path& store_root,
   if (auto id = resolve_quietly(containers, name)) {
     auto info = SBX_TRY(containers->info(*id));
     if (!has_own_cgroup(info)) return fail(no_cgroup(name));
-    return CgroupTarget{*id, info.runtime->cgroup_path};
+    return CgroupTarget{*id, info.runtime->cgroup_path, info.name};
   }
   auto found = cgroup::find_scoped_containers(name);
   if (found.empty()) return fail(no_cgroup(name));
@@ -43,7 +43,7 @@ std::vector<CgroupTarget> running_with_cgroups(const std::filesystem::path& stor
   if (!containers) return found;
   if (auto list = containers->list())
     for (const auto& info : *list)
-      if (has_own_cgroup(info)) found.push_back({info.id, info.runtime->cgroup_path});
+      if (has_own_cgroup(info)) found.push_back({info.id, info.runtime->cgroup_path, info.name});
   return found;
 }
 
@@ -61,6 +61,7 @@ Result<std::vector<StatsSample>> sample_stats(const std::vector<CgroupTarget>& t
     auto now = cgroup::read_stats(targets[i].cgroup);
     if (!now) continue;  // exited in between
     StatsSample s{targets[i].id, *now};
+    s.name = targets[i].name;
     s.net = cgroup::read_net_io(targets[i].cgroup);
     s.block = cgroup::read_block_io(targets[i].cgroup);
     s.cpu_percent = 100.0 * double(now->cpu_usage_usec - first[i].cpu_usage_usec) / elapsed_usec;

@@ -61,7 +61,8 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   return m;
 }
 
-PlanMount to_plan_mount(const containers::MountRequest& r, const LaunchInputs& in) {
+// The `index`th mount of the spec.
+PlanMount to_plan_mount(const containers::MountRequest& r, size_t index, const LaunchInputs& in) {
   PlanMount p;
   p.destination = r.destination;
   p.flags = r.flags | (r.read_only ? MS_RDONLY : 0);
@@ -69,10 +70,15 @@ PlanMount to_plan_mount(const containers::MountRequest& r, const LaunchInputs& i
     p.type = "tmpfs";
     p.source = "tmpfs";
     p.data = r.data;
+  } else if (r.overlay) {  // :O, its paths checked while planning (no ',' or ':')
+    std::string dir = in.volume_overlays_dir + "/" + std::to_string(index);
+    p.type = "overlay";
+    p.source = "overlay";
+    p.data = "lowerdir=" + mount_host_source(r, in.volumes_dir) + ",upperdir=" + dir +
+             "/upper,workdir=" + dir + "/work,userxattr";
   } else {
     p.type = "bind";
-    p.source = r.type == containers::MountType::kVolume ? in.volumes_dir + "/" + r.source + "/_data"
-                                                        : r.source;
+    p.source = mount_host_source(r, in.volumes_dir);
   }
   return p;
 }
@@ -119,6 +125,12 @@ Result<ProcessPlan> make_process(const containers::ContainerSpec& spec, const La
 
 }  // namespace
 
+std::string mount_host_source(const containers::MountRequest& mount,
+                              const std::string& volumes_dir) {
+  return mount.type == containers::MountType::kVolume ? volumes_dir + "/" + mount.source + "/_data"
+                                                      : mount.source;
+}
+
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const LaunchInputs& in) {
   LaunchPlan plan;
   plan.id = in.container_id;
@@ -132,7 +144,8 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
                     (spec.network != containers::NetworkMode::kHost ? CLONE_NEWNET : 0);
   plan.mounts = system_mounts(spec, in);
   std::vector<PlanMount> user;
-  for (const auto& r : spec.mounts) user.push_back(to_plan_mount(r, in));
+  for (size_t i = 0; i < spec.mounts.size(); ++i)
+    user.push_back(to_plan_mount(spec.mounts[i], i, in));
   // Parents before children, whatever order the flags came in.
   std::ranges::stable_sort(user, {}, [](const PlanMount& m) { return depth(m.destination); });
   plan.mounts.insert(plan.mounts.end(), user.begin(), user.end());

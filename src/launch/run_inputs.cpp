@@ -128,11 +128,6 @@ containers::ImageDefaults image_defaults(const image::ImageConfig& config) {
 
 Status check_bind_sources(const containers::ContainerSpec& spec) {
   for (const auto& m : spec.mounts) {
-    if (m.chown)
-      return fail(Error("-v " + m.source + ":" + m.destination +
-                        ":U: the U option is not "
-                        "supported yet")
-                      .with_hint("chown the files in the container instead"));
     if (m.type != containers::MountType::kBind) continue;
     struct stat st;
     if (::stat(m.source.c_str(), &st) < 0)
@@ -212,6 +207,9 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
   if (spec.remove && in.rootfs.mount.driver == rootfs::StorageDriver::kOverlay)
     in.rootfs.mount.options += ",volatile";
   in.volumes_dir = SBX_TRY_CTX(prepare_volumes(spec, store, lowers, in.id_maps), "volumes");
+  bool kernel_overlay = in.rootfs.mount.driver == rootfs::StorageDriver::kOverlay;
+  in.volume_overlays_dir =
+      SBX_TRY_CTX(prepare_volume_overlays(spec, dir, in.volumes_dir, kernel_overlay), "volumes");
   in.passwd = read_image_file(lowers, "etc/passwd");
   in.group = read_image_file(lowers, "etc/group");
   in.user_networks = SBX_TRY_CTX(resolve_user_networks(store.root(), spec), "network");
@@ -267,7 +265,11 @@ Result<LaunchPlan> plan_container(const store::Store& store, const store::ImageR
                                   const userns::IdMaps& maps, const std::string& storage_driver) {
   auto inputs =
       SBX_TRY(gather_launch_inputs(store, image, spec, id, runtime_dir, maps, storage_driver));
-  return make_launch_plan(spec, inputs);
+  LaunchPlan plan = SBX_TRY(make_launch_plan(spec, inputs));
+  SBX_TRY_CTX(
+      chown_volume_sources(spec, inputs.volumes_dir, plan.process.uid, plan.process.gid, maps),
+      "volumes");
+  return plan;
 }
 
 }  // namespace sbx::launch

@@ -3,6 +3,7 @@
 // mount point (docker's copy-up), owned through the container's id map.
 #include "volume_inputs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -10,7 +11,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <memory>
+
+#include "sandbox/base/files.hpp"
 #include "sandbox/base/unique_fd.hpp"
+#include "sandbox/launch/plan.hpp"
 #include "sandbox/rootfs/storage.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
 
@@ -66,7 +71,96 @@ Status fill_from_image(const containers::VolumeInfo& volume, const std::string& 
   return {};
 }
 
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+
+// Owner of the dir open at `dir_fd` and of everything below it on its file
+// system; `path` names it in errors.
+Status chown_tree_at(int dir_fd, const std::string& path, uid_t uid, gid_t gid, dev_t dev) {
+  if (::fchown(dir_fd, uid, gid) != 0) return fail_errno("chown", path);
+  int listed = ::dup(dir_fd);
+  if (listed < 0) return fail_errno("dup", path);
+  std::unique_ptr<DIR, DirCloser> dir(::fdopendir(listed));
+  if (!dir) {
+    ::close(listed);
+    return fail_errno("opendir", path);
+  }
+  while (dirent* entry = ::readdir(dir.get())) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    std::string child = path + "/" + name;
+    struct stat st;
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return fail_errno("stat", child);
+    if (st.st_dev != dev) continue;  // another file system mounted here
+    if (!S_ISDIR(st.st_mode)) {
+      if (::fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+        return fail_errno("lchown", child);
+      continue;
+    }
+    UniqueFd sub(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sub) return fail_errno("open", child);
+    SBX_TRY(chown_tree_at(sub.get(), child, uid, gid, dev));
+  }
+  return {};
+}
+
+Status chown_tree(const std::string& path, uid_t uid, gid_t gid) {
+  UniqueFd top(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!top) return fail_errno("open", path);
+  struct stat st;
+  if (::fstat(top.get(), &st) != 0) return fail_errno("stat", path);
+  return chown_tree_at(top.get(), path, uid, gid, st.st_dev);
+}
+
 }  // namespace
+
+Result<std::string> prepare_volume_overlays(const containers::ContainerSpec& spec,
+                                            const fs::path& container_dir,
+                                            const std::string& volumes_dir, bool kernel_overlay) {
+  fs::path dir = container_dir / "volume-overlays";
+  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+    const containers::MountRequest& m = spec.mounts[i];
+    if (!m.overlay) continue;
+    std::string what = "-v " + m.source + ":" + m.destination + ":O";
+    if (m.type == containers::MountType::kTmpfs)
+      return fail(what + ": O is for bind mounts and volumes");
+    if (!kernel_overlay)
+      return fail(Error(what + ": needs kernel overlayfs, which this container's rootfs does "
+                               "not use")
+                      .with_hint("run with --storage-driver overlay (Linux 5.11 or later)"));
+    std::string source = mount_host_source(m, volumes_dir);
+    if (source.find_first_of(",:") != std::string::npos)
+      return fail(
+          Error(what + ": overlay cannot take a path with ',' or ':' (" + source + ")", EINVAL)
+              .with_hint("bind a path without them"));
+    for (const char* sub : {"upper", "work"})
+      SBX_TRY_CTX(make_dirs(dir / std::to_string(i) / sub, 0755), what);
+  }
+  return dir.string();
+}
+
+Status chown_volume_sources(const containers::ContainerSpec& spec, const std::string& volumes_dir,
+                            uint32_t uid, uint32_t gid, const userns::IdMaps& maps) {
+  std::vector<std::string> sources;
+  for (const auto& m : spec.mounts)
+    if (m.chown && m.type != containers::MountType::kTmpfs)
+      sources.push_back(mount_host_source(m, volumes_dir));
+  if (sources.empty()) return {};
+  auto changed = userns::run_in_user_namespace(maps, [&](std::vector<std::string>&) -> Status {
+    for (const auto& source : sources)
+      SBX_TRY_CTX(chown_tree(source, static_cast<uid_t>(uid), static_cast<gid_t>(gid)),
+                  "-v " + source + ":U");
+    return {};
+  });
+  if (changed) return {};
+  Error error = std::move(changed.error());
+  if (error.hint().empty())
+    error = std::move(error).with_hint(
+        "every file under a :U source must belong to you or to your subordinate ids");
+  return fail(std::move(error));
+}
 
 Result<std::string> prepare_volumes(const containers::ContainerSpec& spec,
                                     const store::Store& store,

@@ -112,6 +112,16 @@ Result<PruneResult> Store::prune(bool all, const TreeRemover& remover) const {
   return result;
 }
 
+uint64_t visible_tree_bytes(const fs::path& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  auto options = fs::directory_options::skip_permission_denied;
+  for (fs::recursive_directory_iterator it(dir, options, ec), end; !ec && it != end;
+       it.increment(ec))
+    if (it->is_regular_file(ec)) bytes += lstat_size(it->path());
+  return bytes;
+}
+
 Result<DiskUsage> Store::disk_usage() const {
   DiskUsage usage;
   std::set<std::string> counted;
@@ -140,11 +150,7 @@ Result<DiskUsage> Store::disk_usage() const {
   }
   for (const std::string& name : SBX_TRY(list_dir(containers_dir()))) {
     ++usage.containers;
-    std::error_code ec;
-    auto options = fs::directory_options::skip_permission_denied;
-    for (fs::recursive_directory_iterator it(containers_dir() / name, options, ec), end;
-         !ec && it != end; it.increment(ec))
-      if (it->is_regular_file(ec)) usage.containers_bytes += lstat_size(it->path());
+    usage.containers_bytes += visible_tree_bytes(containers_dir() / name);
   }
   return usage;
 }

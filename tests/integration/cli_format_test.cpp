@@ -84,6 +84,56 @@ TEST_F(CliFormatTest, PsFiltersAsDocker) {
   EXPECT_NE(bad.err.find("invalid filter 'colour'"), std::string::npos) << bad.describe();
 }
 
+// ps -s: the writable layer's bytes, and those plus the image's (virtual).
+TEST_F(CliFormatTest, PsSizeShowsTheWritableLayer) {
+  run_detached({"--name", "fmt-size"}, {"sh", "-c", "dd if=/dev/zero of=/big bs=1000 count=7"});
+  ASSERT_EQ(sandbox({"wait", "fmt-size"}).exit_code, 0);
+  auto size = sandbox({"ps", "-a", "-s", "--format", "{{.Names}} {{.Size}}"});
+  ASSERT_EQ(size.exit_code, 0) << size.describe();
+  EXPECT_TRUE(size.out.starts_with("fmt-size 7")) << size.out;  // 7 kB and a few bytes
+  EXPECT_NE(size.out.find(" kB (virtual "), std::string::npos) << size.out;
+  EXPECT_NE(size.out.find(" MB)"), std::string::npos) << size.out;  // with busybox
+  auto table = sandbox({"ps", "-a", "--size"});
+  ASSERT_EQ(table.exit_code, 0) << table.describe();
+  EXPECT_NE(table.out.find("SIZE"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(" kB (virtual"), std::string::npos) << table.out;
+  auto json = sandbox({"ps", "-a", "-s", "--format", "json"});
+  auto parsed = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(parsed.is_array() && parsed.size() == 1) << json.out;
+  EXPECT_TRUE(parsed[0]["Size"].get<std::string>().starts_with("7")) << json.out;
+  auto plain = sandbox({"ps", "-a"});
+  EXPECT_EQ(plain.out.find("SIZE"), std::string::npos) << plain.out;
+  auto bad = sandbox({"ps", "--filter", "status=sleeping"});
+  EXPECT_EQ(bad.exit_code, 125) << bad.describe();
+  EXPECT_NE(bad.err.find("invalid filter 'status=sleeping'"), std::string::npos) << bad.describe();
+}
+
+TEST_F(CliFormatTest, VolumeLsTakesGoTemplates) {
+  ASSERT_EQ(sandbox({"volume", "create", "--label", "team=web", "fmt-vol"}).exit_code, 0);
+  auto rows = sandbox({"volume", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}} {{.Labels}}"});
+  ASSERT_EQ(rows.exit_code, 0) << rows.describe();
+  EXPECT_EQ(rows.out, "fmt-vol local local team=web\n");
+  auto table = sandbox({"volume", "ls", "--format", "table {{.Name}}\\t{{.Driver}}"});
+  ASSERT_EQ(table.exit_code, 0) << table.describe();
+  EXPECT_EQ(table.out, "VOLUME NAME   DRIVER\nfmt-vol       local\n");
+  auto mount = sandbox({"volume", "ls", "--format", "{{.Mountpoint}}"});
+  EXPECT_TRUE(mount.out.ends_with("/fmt-vol/_data\n")) << mount.describe();
+  auto bad = sandbox({"volume", "ls", "--format", "yaml"});
+  EXPECT_EQ(bad.exit_code, 125) << bad.describe();
+  EXPECT_NE(bad.err.find("unknown --format \"yaml\""), std::string::npos) << bad.describe();
+  auto broken = sandbox({"volume", "ls", "--format", "{{.Nope}}"});
+  EXPECT_EQ(broken.exit_code, 125) << broken.describe();
+}
+
+TEST_F(CliFormatTest, StatsTakesGoTemplates) {
+  auto empty = sandbox({"stats", "--no-stream", "--format", "table {{.Name}}\\t{{.CPUPerc}}"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.describe();
+  EXPECT_EQ(empty.out, "NAME      CPU %\n");
+  auto bad = sandbox({"stats", "--no-stream", "--format", "yaml"});
+  EXPECT_EQ(bad.exit_code, 125) << bad.describe();
+  EXPECT_NE(bad.err.find("unknown --format \"yaml\""), std::string::npos) << bad.describe();
+}
+
 TEST_F(CliFormatTest, ImagesTakeGoTemplates) {
   run_detached({"--name", "fmt-img"}, {"true"});  // the payload image is in the store now
   auto rows = sandbox({"images", "--format", "{{.Repository}}:{{.Tag}} {{len .ID}}"});

@@ -3,6 +3,9 @@
 // `--mount type=volume`, and volume files owned through the container's id map.
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
+#include "pull_fixture.hpp"
 #include "run_fixture.hpp"
 
 namespace sbx::it {
@@ -83,12 +86,16 @@ TEST_F(VolumeTest, BadNamesAndUnknownVolumesAreClearErrors) {
   EXPECT_EQ(relative.exit_code, 125);
   EXPECT_NE(relative.err.find("neither an absolute host path nor a volume name"), std::string::npos)
       << relative.describe();
-  RunResult chown = sh({"--rm", "-v", "u" + unique_token() + ":/u:U"}, "true");
-  EXPECT_EQ(chown.exit_code, 125);
-  EXPECT_NE(chown.err.find("not supported yet"), std::string::npos) << chown.describe();
-  RunResult overlay = sh({"--rm", "-v", "/tmp:/o:O"}, "true");
+  RunResult upper = sh({"--rm", "-v", "/tmp:/o:O,upperdir=/tmp"}, "true");
+  EXPECT_EQ(upper.exit_code, 125);
+  EXPECT_NE(upper.err.find("unknown option 'upperdir=/tmp'"), std::string::npos)
+      << upper.describe();
+  std::filesystem::path comma = test_dir() / "a,b";
+  std::filesystem::create_directories(comma);
+  RunResult overlay = sh({"--rm", "-v", comma.string() + ":/o:O"}, "true");
   EXPECT_EQ(overlay.exit_code, 125);
-  EXPECT_NE(overlay.err.find("unknown option 'O'"), std::string::npos) << overlay.describe();
+  EXPECT_NE(overlay.err.find("overlay cannot take a path with ',' or ':'"), std::string::npos)
+      << overlay.describe();
   EXPECT_TRUE(names().empty());
 }
 
@@ -111,6 +118,80 @@ TEST_F(VolumeTest, NamedVolumeIsMadeOnFirstUseAndKeepsData) {
   EXPECT_NE(st.st_uid, 1000u);
   ASSERT_EQ(::stat(mountpoint.c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, ::getuid());
+}
+
+uid_t owner_of(const std::filesystem::path& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 ? st.st_uid : static_cast<uid_t>(-1);
+}
+
+std::string text_of(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// :U gives the source to the container's user: its subordinate id on the host.
+// A symlink in the source is changed itself, never what it points to.
+TEST_F(VolumeTest, ChownOptionGivesTheSourceToTheContainerUser) {
+  long base = subuid_start();
+  ASSERT_GT(base, 0);
+  auto src = test_dir() / "chown-src";
+  std::filesystem::create_directories(src / "sub");
+  std::ofstream(src / "sub" / "f") << "x";
+  std::ofstream(test_dir() / "outside") << "y";
+  std::filesystem::create_symlink(test_dir() / "outside", src / "link");
+  RunResult r = sh({"--rm", "-u", "1000", "-v", src.string() + ":/d:U"},
+                   "id -u; stat -c %u /d/sub/f; echo hi > /d/sub/new && cat /d/sub/new");
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out, "1000\n1000\nhi\n");
+  uid_t mapped = static_cast<uid_t>(base + 999);
+  EXPECT_EQ(owner_of(src), mapped);
+  EXPECT_EQ(owner_of(src / "sub" / "f"), mapped);
+  EXPECT_EQ(owner_of(src / "sub" / "new"), mapped);
+  EXPECT_EQ(owner_of(src / "link"), mapped);
+  EXPECT_EQ(owner_of(test_dir() / "outside"), ::getuid());
+  // Root in the container: back to the invoking user.
+  ASSERT_EQ(sh({"--rm", "-v", src.string() + ":/d:U"}, "true").exit_code, 0);
+  EXPECT_EQ(owner_of(src / "sub" / "f"), ::getuid());
+
+  std::string name = "own" + unique_token();
+  RunResult named =
+      sh({"--rm", "-u", "1000", "-v", name + ":/v:U"}, "touch /v/mine && stat -c %u /v /v/mine");
+  ASSERT_EQ(named.exit_code, 0) << named.describe();
+  EXPECT_EQ(named.out, "1000\n1000\n");
+  EXPECT_EQ(owner_of(inspect(name)["Mountpoint"].get<std::string>()), mapped);
+}
+
+// :O: the container's writes and deletions land in an upper dir of its own,
+// seen again at its next start and gone with it; the source never changes.
+TEST_F(VolumeTest, OverlayOptionLeavesTheSourceUnchanged) {
+  auto src = test_dir() / "overlay-src";
+  std::filesystem::create_directories(src);
+  std::ofstream(src / "orig") << "a\n";
+  std::ofstream(src / "gone") << "g\n";
+  std::string script =
+      "test -e /o/new && echo again; cat /o/orig; echo b > /o/orig && echo n > /o/new && "
+      "rm -f /o/gone && ls /o";
+  RunResult first = sh({"--name", "ov", "-v", src.string() + ":/o:O"}, script);
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  EXPECT_EQ(first.out, "a\nnew\norig\n");
+  EXPECT_EQ(text_of(src / "orig"), "a\n");
+  EXPECT_TRUE(std::filesystem::exists(src / "gone"));
+  EXPECT_FALSE(std::filesystem::exists(src / "new"));
+  RunResult again = sandbox({"start", "-a", "ov"});
+  ASSERT_EQ(again.exit_code, 0) << again.describe();
+  EXPECT_EQ(again.out, "again\nb\nnew\norig\n");
+  RunResult id = sandbox({"inspect", "-f", "{{.Id}}", "ov"});
+  ASSERT_EQ(id.exit_code, 0) << id.describe();
+  auto overlays = root() / "containers" / id.out.substr(0, 64) / "volume-overlays";
+  EXPECT_TRUE(std::filesystem::is_directory(overlays)) << overlays;
+  ASSERT_EQ(sandbox({"rm", "ov"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(overlays));
+  RunResult fresh = sh({"--rm", "-v", src.string() + ":/o:O"}, "ls /o");
+  EXPECT_EQ(fresh.out, "gone\norig\n") << fresh.describe();
+  EXPECT_EQ(text_of(src / "orig"), "a\n");
 }
 
 TEST_F(VolumeTest, NewVolumeIsFilledFromTheImageOnce) {

@@ -56,6 +56,9 @@ struct MountRequest {
   std::string data;         // tmpfs: "size=...,mode=..."
   bool no_copy = false;     // volume: do not fill a new volume from the image (nocopy)
   bool chown = false;       // :U: chown the source to the container's user
+  // :O: an overlay over the source; the container's writes go to an upper dir
+  // of its own (containers/<id>/volume-overlays/N), discarded at rm.
+  bool overlay = false;
   friend bool operator==(const MountRequest&, const MountRequest&) = default;
 };
 

@@ -18,6 +18,7 @@ namespace sbx::containers {
 struct CgroupTarget {
   std::string id;
   std::filesystem::path cgroup;
+  std::string name;  // "" when found only by its scope
 };
 
 // A name or id of the store at `store_root` first (its state.json holds the
@@ -33,6 +34,7 @@ struct StatsSample {
   double cpu_percent = 0;
   std::optional<cgroup::IoBytes> net;    // nullopt: unknown
   std::optional<cgroup::IoBytes> block;  // nullopt: io not enabled
+  std::string name;                      // "" when unknown
 };
 
 // Two readings `interval` apart: cpu % is the usage in between. A container

@@ -139,6 +139,9 @@ struct LaunchInputs {
   bool etc_passwd = false, etc_group = false;
   std::string localtime;    // --tz: the host's zone file bound at /etc/localtime
   std::string volumes_dir;  // the store's volumes/: a volume NAME is volumes_dir/NAME/_data
+  // containers/<id>/volume-overlays: the upper and work dirs of the Nth
+  // mount of the spec with :O are N/upper and N/work.
+  std::string volume_overlays_dir;
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
   UserNetworks user_networks;
@@ -147,6 +150,10 @@ struct LaunchInputs {
 
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,
                                     const LaunchInputs& inputs);
+
+// The host dir a bind or volume mount shows: its source, or the volume's dir.
+std::string mount_host_source(const containers::MountRequest& mount,
+                              const std::string& volumes_dir);
 
 // The contents of the per-container /etc files (network: net/etc_files.hpp).
 std::string make_hosts_file(const containers::ContainerSpec& spec);

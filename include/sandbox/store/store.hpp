@@ -74,6 +74,10 @@ struct DiskUsage {
   uint64_t containers_bytes = 0;  // what the user can see of containers/ (best effort)
 };
 
+// The bytes of the regular files under `dir` that this user
+// can reach; unreadable dirs are skipped (best effort, as docker's sizes).
+uint64_t visible_tree_bytes(const std::filesystem::path& dir);
+
 class Store {
  public:
   // Creates the layout under `root` (mode 0700, tightened when looser;

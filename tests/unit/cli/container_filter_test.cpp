@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "container_output.hpp"
+
 namespace sbx::cli {
 namespace {
 
@@ -77,6 +79,46 @@ TEST(ContainerFilter, BadFiltersAreNamed) {
   auto missing = ContainerFilter::parse({"before=nosuch"})->apply(sample_containers());
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message(), "no such container: nosuch");
+}
+
+// A paused container is "paused", not "running"; one waiting out its restart
+// back-off is "restarting", not "exited" (docker's State).
+TEST(ContainerFilter, PausedAndRestartingAreTheirOwnStatus) {
+  auto all = sample_containers();
+  all[0].paused = true;      // web-2, running
+  all[1].restarting = true;  // db, exited (3)
+  auto matching = [&](const std::string& status) {
+    Names out;
+    auto kept = ContainerFilter::parse({"status=" + status})->apply(all);
+    EXPECT_TRUE(kept) << kept.error().message();
+    for (const auto& c : *kept) out.push_back(c.name);
+    return out;
+  };
+  EXPECT_EQ(matching("paused"), Names{"web-2"});
+  EXPECT_EQ(matching("restarting"), Names{"db"});
+  EXPECT_EQ(matching("running"), Names{});
+  EXPECT_EQ(matching("exited"), Names{"web-1"});
+  EXPECT_EQ(container_state(all[0]), "paused");
+  EXPECT_EQ(container_state(all[1]), "restarting");
+}
+
+TEST(ContainerFilter, PsStatusTextForPausedAndRestarting) {
+  auto all = sample_containers();
+  all[0].paused = true;
+  all[0].started_at = "2026-01-03T00:00:00Z";
+  all[1].restarting = true;
+  int64_t now = 1767398400 + 180;  // 2026-01-03T00:03:00Z
+  EXPECT_EQ(container_status_text(all[0], now), "Up 3 minutes (Paused)");
+  all[1].exit->finished_at = "2026-01-03T00:02:58Z";
+  EXPECT_EQ(container_status_text(all[1], now), "Restarting (3) 2 seconds ago");
+}
+
+TEST(ContainerFilter, UnknownStatusIsAnError) {
+  auto bad = ContainerFilter::parse({"status=sleeping"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "invalid filter 'status=sleeping'");
+  EXPECT_NE(bad.error().hint().find("paused"), std::string::npos);
+  EXPECT_TRUE(ContainerFilter::parse({"status=dead"}));
 }
 
 }  // namespace

@@ -30,6 +30,11 @@ TEST(ParseVolume, NamedAndAnonymousVolumes) {
   EXPECT_EQ(anonymous.destination, "/cache");
   EXPECT_TRUE(parse_volume("/srv:/srv:U")->chown);
   EXPECT_EQ(parse_volume("/srv:/srv:U")->type, MountType::kBind);
+  auto overlay = *parse_volume("data:/srv:O,U");
+  EXPECT_TRUE(overlay.overlay);
+  EXPECT_TRUE(overlay.chown);
+  EXPECT_EQ(overlay.type, MountType::kVolume);
+  EXPECT_FALSE(parse_volume("/srv:/srv")->overlay);
 }
 
 TEST(ParseVolume, MalformedInputIsAClearError) {

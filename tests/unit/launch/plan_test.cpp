@@ -121,6 +121,28 @@ TEST(LaunchPlan, UserMountsSortedParentsFirst) {
   EXPECT_TRUE(child->flags & MS_RDONLY);
 }
 
+// :O: an overlay over the source (a volume's dir for a volume), its upper and
+// work dirs numbered by the mount's place in the spec.
+TEST(LaunchPlan, OverlayMountsUseTheirOwnUpperDir) {
+  auto s = spec();
+  s.mounts = {{containers::MountType::kBind, "/h/a", "/a"},
+              {containers::MountType::kVolume, "vol", "/v"}};
+  s.mounts[1].overlay = true;
+  auto in = inputs();
+  in.volumes_dir = "/store/volumes";
+  in.volume_overlays_dir = "/store/containers/x/volume-overlays";
+  auto plan = *make_launch_plan(s, in);
+  const PlanMount* bind = find(plan, "/a");
+  const PlanMount* overlay = find(plan, "/v");
+  ASSERT_TRUE(bind && overlay);
+  EXPECT_EQ(bind->type, "bind");
+  EXPECT_EQ(bind->source, "/h/a");
+  EXPECT_EQ(overlay->type, "overlay");
+  EXPECT_EQ(overlay->data,
+            "lowerdir=/store/volumes/vol/_data,upperdir=/store/containers/x/volume-overlays/1/"
+            "upper,workdir=/store/containers/x/volume-overlays/1/work,userxattr");
+}
+
 // The set is the same as root's; execve drops it for a non-root user (no
 // ambient caps), leaving it only as the bounding set.
 TEST(LaunchPlan, NonRootUserGetsTheSameCapabilitySet) {
