@@ -132,6 +132,11 @@ void add_flags(CLI::App* sub, RunCommand& c) {
                   "DNS search domain for /etc/resolv.conf (\".\" for none)");
   sub->add_option("--dns-option", f.dns_options, "DNS option for /etc/resolv.conf");
   sub->add_option("--userns", f.userns, "keep-id: run as your own uid/gid inside");
+  sub->add_option("--pid", f.pid,
+                  "PID namespace: host, or container:NAME (share a running container's)");
+  sub->add_option("--ipc", f.ipc,
+                  "IPC namespace: shareable (default), private, none (no /dev/shm), host, or "
+                  "container:NAME (share a running container's, with its /dev/shm)");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
   sub->add_flag("--http-proxy", f.http_proxy,
                 "Pass this environment's http_proxy, https_proxy, ftp_proxy and no_proxy "

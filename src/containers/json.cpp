@@ -117,6 +117,8 @@ void optional_fields_to_json(const Spec& spec, json& j) {
   if (!spec.labels.empty()) j["labels"] = spec.labels;
   if (spec.shm_size) j["shm_size"] = spec.shm_size;
   if (!spec.sysctls.empty()) j["sysctls"] = spec.sysctls;
+  if (!spec.pid_mode.empty()) j["pid_mode"] = spec.pid_mode;
+  if (!spec.ipc_mode.empty()) j["ipc_mode"] = spec.ipc_mode;
   if (spec.restart.restarts())
     j["restart"] = {{"name", spec.restart.name}, {"max_retries", spec.restart.max_retries}};
   if (!spec.health.test.empty())
@@ -132,6 +134,8 @@ void optional_fields_from_json(const json& j, Spec& spec) {
   get_if(j, "labels", spec.labels);
   get_if(j, "shm_size", spec.shm_size);
   get_if(j, "sysctls", spec.sysctls);
+  get_if(j, "pid_mode", spec.pid_mode);
+  get_if(j, "ipc_mode", spec.ipc_mode);
   if (auto it = j.find("restart"); it != j.end() && it->is_object()) {
     get_if(*it, "name", spec.restart.name);
     get_if(*it, "max_retries", spec.restart.max_retries);
