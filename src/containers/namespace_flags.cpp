@@ -9,7 +9,7 @@ constexpr std::string_view kContainerPrefix = "container:";
 Status check_container_share(const char* flag, const std::string& value) {
   if (value.size() > kContainerPrefix.size()) return {};
   return fail(Error(std::string("invalid ") + flag + " '" + value + "': no container named", EINVAL)
-                  .with_hint(std::string("give a container: ") + flag + " container:NAME"));
+                  .with_hint(std::string("name one: ") + flag + " container:NAME"));
 }
 
 Result<std::string> parse_pid_mode(const std::string& value) {
