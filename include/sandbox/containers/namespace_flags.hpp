@@ -1,6 +1,6 @@
 // --pid and --ipc of `run` and `create`: which pid and IPC namespace the
 // container has. Pure; the namespaces are found and joined by launch
-// (src/launch/join_namespaces.cpp).
+// (src/launch/share_namespaces.cpp).
 #pragma once
 
 #include <string>
