@@ -153,6 +153,11 @@ void add_flags(CLI::App* sub, RunCommand& c) {
                   "Bind a host device HOST[:CONTAINER][:PERMS] (one you may open; PERMS of rwm)");
   sub->add_option("--tz", f.timezone,
                   "Set the container's time zone (/etc/localtime): a zoneinfo NAME or local");
+  sub->add_option("--pid", f.pid,
+                  "PID namespace: host, or container:NAME (share a running container's)");
+  sub->add_option("--ipc", f.ipc,
+                  "IPC namespace: shareable (default), private, none (no /dev/shm), host, or "
+                  "container:NAME (share a running container's, with its /dev/shm)");
   sub->add_flag("--init", f.init, "Run an init as PID 1 (always on)");
   sub->add_flag("--no-init", c.no_init, "Accepted with a warning: sandbox's init is always PID 1");
   sub->add_flag("--http-proxy", f.http_proxy,

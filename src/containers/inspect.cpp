@@ -152,6 +152,8 @@ json host_config_json(const ContainerInfo& info) {
       {"CapAdd", s.security.cap_add},
       {"CapDrop", s.security.cap_drop},
       {"NetworkMode", network_mode(s)},
+      {"PidMode", s.pid_mode},
+      {"IpcMode", s.ipc_mode.empty() ? "shareable" : s.ipc_mode},
       {"Binds", binds_json(s)},
       {"PortBindings", port_bindings_json(s)},
       {"PublishAllPorts", s.publish_all},

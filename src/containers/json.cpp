@@ -126,6 +126,8 @@ void optional_fields_to_json(const Spec& spec, json& j) {
   if (spec.publish_all) j["publish_all"] = true;
   if (!spec.log_driver.empty()) j["log_driver"] = spec.log_driver;
   if (!spec.log_path.empty()) j["log_path"] = spec.log_path;
+  if (!spec.pid_mode.empty()) j["pid_mode"] = spec.pid_mode;
+  if (!spec.ipc_mode.empty()) j["ipc_mode"] = spec.ipc_mode;
   if (spec.restart.restarts())
     j["restart"] = {{"name", spec.restart.name}, {"max_retries", spec.restart.max_retries}};
   if (!spec.health.test.empty())
@@ -148,6 +150,8 @@ void optional_fields_from_json(const json& j, Spec& spec) {
   get_if(j, "publish_all", spec.publish_all);
   get_if(j, "log_driver", spec.log_driver);
   get_if(j, "log_path", spec.log_path);
+  get_if(j, "pid_mode", spec.pid_mode);
+  get_if(j, "ipc_mode", spec.ipc_mode);
   if (auto it = j.find("restart"); it != j.end() && it->is_object()) {
     get_if(*it, "name", spec.restart.name);
     get_if(*it, "max_retries", spec.restart.max_retries);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "sandbox/containers/flag_parsers.hpp"
+#include "sandbox/containers/namespace_flags.hpp"
 #include "sandbox/containers/network_flags.hpp"
 
 namespace sbx::containers {
@@ -121,6 +122,7 @@ Result<ContainerSpec> make_container_spec(const ImageDefaults& image, const RunF
   if (!flags.userns.empty() && flags.userns != "keep-id")
     return fail(Error("unsupported --userns '" + flags.userns + "'").with_hint("use keep-id"));
   spec.keep_id = wants_keep_id(flags);
+  SBX_TRY(apply_namespace_flags(flags, spec));  // namespace_flags.cpp
   SBX_TRY(add_security_options(flags, spec.security));
   spec.tty = flags.tty;
   spec.interactive = flags.interactive;

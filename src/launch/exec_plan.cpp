@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "sandbox/base/strings.hpp"
+#include "sandbox/containers/namespace_flags.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/users.hpp"
 
@@ -61,6 +62,11 @@ Result<ExecPlan> make_exec_plan(const containers::ContainerSpec& container, cons
   plan.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     CLONE_NEWCGROUP |
                     (container.network == containers::NetworkMode::kHost ? 0 : CLONE_NEWNET);
+  // Nor the host's pid and IPC namespaces (--pid host, --ipc host).
+  if (containers::namespace_share(container.pid_mode) == containers::NamespaceShare::kHost)
+    plan.namespaces &= ~CLONE_NEWPID;
+  if (containers::namespace_share(container.ipc_mode) == containers::NamespaceShare::kHost)
+    plan.namespaces &= ~CLONE_NEWIPC;
   plan.security = inputs.security;
   if (container.security.privileged || flags.privileged) plan.security.seccomp.reset();
   plan.detach = flags.detach;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "sandbox/base/strings.hpp"
+#include "sandbox/containers/namespace_flags.hpp"
 #include "sandbox/launch/users.hpp"
 #include "sandbox/net/etc_files.hpp"
 
@@ -25,10 +26,41 @@ const std::vector<std::string> kMaskedPaths = {
 const std::vector<std::string> kReadonlyPaths = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                                  "/proc/sysrq-trigger"};
 
+using containers::NamespaceShare;
+
+// --pid host: a procfs for the host's pid namespace needs privileges over it,
+// so the host's /proc is bound (as rootless podman does); masked and
+// read-only paths apply to it all the same.
+PlanMount proc_mount(const containers::ContainerSpec& spec) {
+  if (containers::namespace_share(spec.pid_mode) == NamespaceShare::kHost)
+    return {"/proc", "bind", "/proc", kNoSuidDevExec, "", false, true};
+  return {"/proc", "proc", "proc", kNoSuidDevExec, ""};
+}
+
+// /dev/shm and /dev/mqueue by --ipc: none has no /dev/shm (podman's), host
+// binds the host's, container:NAME gets that container's /dev/shm.
+void add_ipc_mounts(const containers::ContainerSpec& spec, const LaunchInputs& in,
+                    std::vector<PlanMount>& m) {
+  auto share = containers::namespace_share(spec.ipc_mode);
+  uint64_t shm_size = spec.shm_size ? spec.shm_size : containers::kDefaultShmSize;
+  if (share == NamespaceShare::kHost)
+    m.push_back({"/dev/shm", "bind", "/dev/shm", MS_NOSUID | MS_NODEV, "", false, true});
+  else if (share == NamespaceShare::kContainer && !in.shared.shm_mntns.empty())
+    m.push_back({"/dev/shm", kSharedShmMount, "/dev/shm", 0, "", false, false});
+  else if (spec.ipc_mode != "none" && share == NamespaceShare::kOwn)
+    m.push_back(
+        {"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=" + std::to_string(shm_size)});
+  // An mqueue for the host's IPC namespace cannot be mounted from ours.
+  if (share != NamespaceShare::kHost)
+    m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
+  else if (in.host_mqueue)
+    m.push_back({"/dev/mqueue", "bind", "/dev/mqueue", kNoSuidDevExec, "", false, true});
+}
+
 std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
                                      const LaunchInputs& in) {
   std::vector<PlanMount> m;
-  m.push_back({"/proc", "proc", "proc", kNoSuidDevExec, ""});
+  m.push_back(proc_mount(spec));
   m.push_back({"/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"});
   for (const char* dev :
        {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"})
@@ -37,10 +69,7 @@ std::vector<PlanMount> system_mounts(const containers::ContainerSpec& spec,
   std::string pts = "newinstance,ptmxmode=0666,mode=0620";
   if (in.id_maps.maps_gid(5)) pts += ",gid=5";
   m.push_back({"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts});
-  uint64_t shm_size = spec.shm_size ? spec.shm_size : containers::kDefaultShmSize;
-  m.push_back(
-      {"/dev/shm", "tmpfs", "shm", kNoSuidDevExec, "mode=1777,size=" + std::to_string(shm_size)});
-  m.push_back({"/dev/mqueue", "mqueue", "mqueue", kNoSuidDevExec, ""});
+  add_ipc_mounts(spec, in, m);
   // sysfs needs a net namespace our user namespace owns. Another container's
   // (--network container:, ns:): the joiner makes it (child/process_steps.cpp),
   // read-only. The host's: bind the host's /sys.
@@ -136,12 +165,17 @@ Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec, const
   plan.id = in.container_id;
   plan.user_networks = in.user_networks;
   plan.join_netns = in.join_netns;
+  plan.shared = in.shared;
   plan.hostname = spec.hostname.empty() ? in.container_id.substr(0, 12) : spec.hostname;
   plan.root = in.rootfs;
   plan.root.read_only = spec.read_only_rootfs;
   plan.namespaces = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
                     CLONE_NEWCGROUP |
                     (spec.network != containers::NetworkMode::kHost ? CLONE_NEWNET : 0);
+  if (containers::namespace_share(spec.pid_mode) != NamespaceShare::kOwn)
+    plan.namespaces &= ~CLONE_NEWPID;
+  if (containers::namespace_share(spec.ipc_mode) != NamespaceShare::kOwn)
+    plan.namespaces &= ~CLONE_NEWIPC;
   plan.mounts = system_mounts(spec, in);
   std::vector<PlanMount> user;
   for (size_t i = 0; i < spec.mounts.size(); ++i)

@@ -23,6 +23,7 @@
 #include "sandbox/security/policy.hpp"
 #include "sandbox/userns/id_map.hpp"
 #include "sandbox/userns/run_in_userns.hpp"
+#include "share_namespaces.hpp"
 #include "volume_inputs.hpp"
 
 namespace sbx::launch {
@@ -227,6 +228,11 @@ Result<LaunchInputs> gather_launch_inputs(const store::Store& store,
     }
   }
   SBX_TRY(gather_identity_inputs(spec, lowers, in));
+  if (!spec.pid_mode.empty() || !spec.ipc_mode.empty()) {
+    auto others = SBX_TRY(containers::Containers::open(store.root()));
+    in.shared = SBX_TRY(resolve_shared_namespaces(others, spec));
+    in.host_mqueue = path_exists("/dev/mqueue");
+  }
   in.security = SBX_TRY_CTX(plan_security(spec.security, store.root()), "security");
   return in;
 }

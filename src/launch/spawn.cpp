@@ -20,6 +20,7 @@
 #include "sandbox/base/strings.hpp"
 #include "sandbox/base/sync_message.hpp"
 #include "sealed_memfd.hpp"
+#include "share_namespaces.hpp"
 
 extern "C" const char sbx_init_start[];
 extern "C" const char sbx_init_end[];
@@ -110,13 +111,24 @@ Result<ContainerProcess> ContainerProcess::spawn(const LaunchPlan& plan, std::sp
     join_fds.push_back(netns_join.netns.get());
     join_fd_namespaces |= CLONE_NEWNET;
   }
+  // --pid or --ipc container:NAME (share_namespaces.hpp): that container's
+  // user namespace, then its pid and IPC namespaces; the namespaces made
+  // ahead (in a user namespace of their own) are left unused.
+  SharedNamespaceFds shared;
+  if (!plan.shared.empty()) {
+    shared = SBX_TRY_CTX(open_shared_namespaces(plan.shared), "join the shared namespaces");
+    for (const UniqueFd& fd : shared.fds) join_fds.push_back(fd.get());
+    join_fd_namespaces |= shared.types;
+  }
 
   detail::ChildContext ctx;
   ctx.plan = &plan;
   ctx.process = &plan.process;
   ctx.security = &plan.security;
-  ctx.join_pidfd = ahead.pidfd;
-  ctx.join_namespaces = ahead.namespaces & (plan.namespaces | CLONE_NEWUSER);
+  ctx.join_pidfd = plan.shared.empty() ? ahead.pidfd : -1;
+  ctx.join_namespaces =
+      plan.shared.empty() ? ahead.namespaces & (plan.namespaces | CLONE_NEWUSER) : 0;
+  ctx.shm_mntns_fd = shared.shm_mntns ? shared.shm_mntns.get() : -1;
   ctx.parent_sync_fd = parent_end.get();
   ctx.sync_fd = child_end.get();
   ctx.init_fd = init_fd.get();

@@ -43,7 +43,9 @@ struct RunFlags {
   std::string ip;                            // --ip on the (one) user network
   std::string ip6;                           // --ip6 on the (one) user network
   std::string userns;                        // "", keep-id
-  bool init = true;           // PID 1 is sandbox's init in every container (--init is a no-op)
+  std::string pid;                           // --pid: "" (its own), host, container:NAME
+  std::string ipc;   // --ipc: "" (shareable), private, shareable, none, host, container:NAME
+  bool init = true;  // PID 1 is sandbox's init in every container (--init is a no-op)
   cgroup::LimitFlags limits;  // --memory, --cpus, ... --cgroup-manager, --limits
 
   // -p [HOSTIP:][HOSTPORT:]CTRPORT[/PROTO], --dns IP, --add-host NAME:IP

@@ -95,6 +95,10 @@ struct ContainerSpec {
   std::vector<std::string> dns_options;     // --dns-option (replace the host's)
   std::vector<net::HostEntry> extra_hosts;  // --add-host (ip "host-gateway": the host)
   bool keep_id = false;
+  // --pid and --ipc (namespace_flags.hpp): "" for a namespace of its own,
+  // "host", or "container:NAME" as given; --ipc also private, shareable, none.
+  std::string pid_mode;
+  std::string ipc_mode;
   // --privileged, --cap-add/--cap-drop, --security-opt and --ulimit, checked;
   // the security module turns them into a SecurityPlan while planning.
   security::SecurityOptions security;

@@ -91,6 +91,25 @@ struct ContainerHooks {
   bool empty() const { return create_container.empty() && start_container.empty(); }
 };
 
+// --pid and --ipc container:NAME (share_namespaces.hpp): the other
+// container's namespaces, joined by path when the spawn clones: its user
+// namespace (they can be joined only from the one that owns them, and a
+// procfs or mqueue for them mounted only from there), then its pid and IPC
+// namespaces. Empty: not joined.
+struct SharedNamespaces {
+  std::string userns;     // /proc/PID/ns/user
+  std::string pidns;      // /proc/PID/ns/pid
+  std::string ipcns;      // /proc/PID/ns/ipc
+  std::string shm_mntns;  // /proc/PID/ns/mnt: its /dev/shm is bound (kSharedShmMount)
+  bool empty() const { return userns.empty(); }
+  friend bool operator==(const SharedNamespaces&, const SharedNamespaces&) = default;
+};
+
+// A PlanMount of this type is the /dev/shm of the container whose IPC
+// namespace is shared: the child clones it from that container's mount
+// namespace (SharedNamespaces::shm_mntns).
+inline constexpr const char* kSharedShmMount = "shared-shm";
+
 struct LaunchPlan {
   std::string id;
   std::string hostname;
@@ -117,7 +136,8 @@ struct LaunchPlan {
   // --network container:NAME or ns:PATH: the network namespace joined (by
   // the spawn, through the pause process's user namespace), e.g. /proc/PID/ns/net.
   std::string join_netns;
-  ContainerHooks hooks;  // the OCI runtime mode's in-container hooks
+  SharedNamespaces shared;  // --pid, --ipc container:NAME
+  ContainerHooks hooks;     // the OCI runtime mode's in-container hooks
   // OCI "linux.timeOffsets": a time namespace of the container's own, made
   // (unshare; clone cannot) with these lines written to timens_offsets before
   // any process enters it ("monotonic SECS NANOSECS\n..."). nullopt: none.
@@ -145,7 +165,9 @@ struct LaunchInputs {
   uint32_t host_uid = 0, host_gid = 0;  // the invoking user (--userns=keep-id)
   security::SecurityPlan security;      // caps, rlimits, compiled seccomp program
   UserNetworks user_networks;
-  std::string join_netns;  // see LaunchPlan
+  std::string join_netns;    // see LaunchPlan
+  SharedNamespaces shared;   // see LaunchPlan
+  bool host_mqueue = false;  // --ipc host: the host has /dev/mqueue to bind
 };
 
 Result<LaunchPlan> make_launch_plan(const containers::ContainerSpec& spec,

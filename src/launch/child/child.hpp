@@ -53,6 +53,9 @@ struct ChildContext {
   // moves it to the plan's "sysfs-joined" mount.
   bool make_joined_sysfs = false;
   int sysfs_fd = -1;
+  // --ipc container:NAME: its mount namespace, whose /dev/shm the container
+  // gets (kSharedShmMount); -1: none.
+  int shm_mntns_fd = -1;
   unsigned first_closed_fd = 3;  // fds below stay open into the container (--preserve-fds)
   bool outlive_parent = false;   // no PDEATHSIG: `sandbox-runtime create` returns first
   // The OCI runtime's start gate: after the whole setup the child reports
@@ -79,8 +82,9 @@ struct ChildContext {
   // Filled by run's joiner: the child's pid, or the failure below.
   pid_t joined_pid = -1;
   // Filled while the steps run.
-  int root_fd = -1;    // O_PATH fd of the mounted rootfs (before pivot_root)
-  int pty_slave = -1;  // with -t
+  int root_fd = -1;          // O_PATH fd of the mounted rootfs (before pivot_root)
+  int shared_shm_tree = -1;  // the cloned /dev/shm of shm_mntns_fd (open_shared_shm)
+  int pty_slave = -1;        // with -t
   const char* failed_syscall = nullptr;
   const char* failed_path = nullptr;
   int failed_errno = 0;
@@ -136,6 +140,7 @@ bool exec_init(ChildContext& ctx) noexcept;
 
 // run's mount steps (mounts.cpp).
 bool mount_rootfs(ChildContext& ctx) noexcept;
+bool open_shared_shm(ChildContext& ctx) noexcept;
 bool mount_plan_mounts(ChildContext& ctx) noexcept;
 bool make_dev_symlinks(ChildContext& ctx) noexcept;
 bool make_workdir(ChildContext& ctx) noexcept;

@@ -3,6 +3,7 @@
 // path. Mounts land on the resolved fd (via /proc/self/fd/N or move_mount).
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -101,6 +102,20 @@ bool bind_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   return true;
 }
 
+// kSharedShmMount: the tree open_shared_shm cloned, moved onto the rootfs path.
+bool move_shared_shm_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
+  FdGuard tree{*ctx.kernel, ctx.shared_shm_tree};
+  ctx.shared_shm_tree = -1;
+  if (tree.fd < 0) return child_fail(ctx, "open_tree", m.source.c_str(), EBADF);
+  FdGuard target{*ctx.kernel,
+                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
+  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
+  if (ctx.kernel->move_mount(tree.fd, "", target.fd, "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
+  return true;
+}
+
 bool mount_fs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   FdGuard target{*ctx.kernel,
                  ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
@@ -136,11 +151,32 @@ bool move_joined_sysfs_into_root(ChildContext& ctx, const PlanMount& m) noexcept
   return true;
 }
 
+// --ipc container:NAME: that container's /dev/shm. A tree of another mount
+// namespace cannot be cloned from ours, so the child enters that one (as root
+// of the user namespace that owns both), clones it and comes back; its root
+// and working directory are its own namespace's again, before the rootfs.
+bool open_shared_shm(ChildContext& ctx) noexcept {
+  if (ctx.shm_mntns_fd < 0) return true;
+  FdGuard own{*ctx.kernel, ctx.kernel->open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)};
+  if (own.fd < 0) return child_fail(ctx, "open", "/proc/self/ns/mnt", errno);
+  if (ctx.kernel->setns(ctx.shm_mntns_fd, CLONE_NEWNS) < 0)
+    return child_fail(ctx, "setns", "the shared IPC namespace's mount namespace", errno);
+  ctx.shared_shm_tree =
+      ctx.kernel->open_tree(AT_FDCWD, "/dev/shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int saved = errno;
+  if (ctx.kernel->setns(own.fd, CLONE_NEWNS) < 0)
+    return child_fail(ctx, "setns", "the container's mount namespace", errno);
+  if (ctx.shared_shm_tree < 0)
+    return child_fail(ctx, "open_tree", "/dev/shm of the shared IPC namespace", saved);
+  return true;
+}
+
 bool mount_plan_mounts(ChildContext& ctx) noexcept {
   for (const PlanMount& m : ctx.plan->mounts) {
-    bool ok = m.type == "bind"           ? bind_into_root(ctx, m)
-              : m.type == "sysfs-joined" ? move_joined_sysfs_into_root(ctx, m)
-                                         : mount_fs_into_root(ctx, m);
+    bool ok = m.type == "bind"            ? bind_into_root(ctx, m)
+              : m.type == "sysfs-joined"  ? move_joined_sysfs_into_root(ctx, m)
+              : m.type == kSharedShmMount ? move_shared_shm_into_root(ctx, m)
+                                          : mount_fs_into_root(ctx, m);
     if (!ok) return false;
   }
   return true;

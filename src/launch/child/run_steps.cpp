@@ -90,6 +90,7 @@ constexpr Step kRunChildSteps[] = {
     {"make time namespace", make_time_namespace},
     {"join a new session keyring", join_session_keyring},
     {"make mounts private", make_mounts_private},
+    {"open the shared /dev/shm", open_shared_shm},
     {"mount rootfs", mount_rootfs},
     {"mount /proc /dev /sys /etc and volumes", mount_plan_mounts},
     {"make /dev links", make_dev_symlinks},

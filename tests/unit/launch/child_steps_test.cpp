@@ -207,6 +207,21 @@ TEST_F(ChildStepsTest, RunChildBuildsTheRootBeforeItLetsGo) {
   EXPECT_LT(k.at("pivot_root"), k.at("sethostname box"));
 }
 
+// --ipc container:NAME: the other container's /dev/shm is cloned in its mount
+// namespace (entered and left again) before the rootfs is mounted, then moved
+// onto the rootfs's /dev/shm.
+TEST_F(ChildStepsTest, SharedShmIsClonedInTheOtherMountNamespace) {
+  LaunchPlan plan = container_plan();
+  plan.mounts.push_back({"/dev/shm", kSharedShmMount, "/dev/shm", 0, "", false, false});
+  ctx_.shm_mntns_fd = 42;
+  ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;
+  const auto& k = kernel_;
+  EXPECT_LT(k.at("open /proc/self/ns/mnt"), k.at("setns"));
+  EXPECT_LT(k.at("setns"), k.at("open_tree /dev/shm"));
+  EXPECT_LT(k.at("open_tree /dev/shm"), k.at("mount rootfs"));
+  EXPECT_EQ(std::ranges::count(k.calls, std::string("setns")), 2);
+}
+
 TEST_F(ChildStepsTest, SecurityComesLastAndSeccompLastOfAll) {
   LaunchPlan plan = container_plan();
   ASSERT_EQ(run(plan, run_child_steps()), nullptr) << ctx_.failed_syscall;

@@ -107,6 +107,44 @@ TEST(LaunchPlan, JoinedNetworkGetsTheJoinersSysfs) {
   EXPECT_EQ(plan.join_netns, "/proc/42/ns/net");
 }
 
+// --pid host binds the host's /proc (still masked); --ipc host binds the
+// host's /dev/shm and /dev/mqueue; none has no /dev/shm; container:NAME gets
+// the other container's /dev/shm and makes neither namespace.
+TEST(LaunchPlan, SharedPidAndIpcNamespaces) {
+  auto s = spec();
+  s.pid_mode = "host";
+  s.ipc_mode = "host";
+  auto in = inputs();
+  in.host_mqueue = true;
+  auto host = *make_launch_plan(s, in);
+  EXPECT_FALSE(host.namespaces & (CLONE_NEWPID | CLONE_NEWIPC));
+  EXPECT_TRUE(host.namespaces & CLONE_NEWUSER);
+  EXPECT_EQ(find(host, "/proc")->type, "bind");
+  EXPECT_TRUE(find(host, "/proc")->recursive);
+  EXPECT_NE(std::ranges::find(host.masked_paths, "/proc/kcore"), host.masked_paths.end());
+  EXPECT_EQ(find(host, "/dev/shm")->source, "/dev/shm");
+  EXPECT_EQ(find(host, "/dev/mqueue")->type, "bind");
+
+  s.pid_mode = "";
+  s.ipc_mode = "none";
+  auto none = *make_launch_plan(s, inputs());
+  EXPECT_TRUE(none.namespaces & CLONE_NEWIPC);
+  EXPECT_EQ(find(none, "/proc")->type, "proc");
+  EXPECT_FALSE(find(none, "/dev/shm"));
+  EXPECT_EQ(find(none, "/dev/mqueue")->type, "mqueue");
+
+  s.pid_mode = "container:web";
+  s.ipc_mode = "container:web";
+  in = inputs();
+  in.shared = {"/proc/7/ns/user", "/proc/7/ns/pid", "/proc/7/ns/ipc", "/proc/7/ns/mnt"};
+  auto joined = *make_launch_plan(s, in);
+  EXPECT_FALSE(joined.namespaces & (CLONE_NEWPID | CLONE_NEWIPC));
+  EXPECT_EQ(joined.shared, in.shared);
+  EXPECT_EQ(find(joined, "/proc")->type, "proc");
+  EXPECT_EQ(find(joined, "/dev/shm")->type, kSharedShmMount);
+  EXPECT_EQ(find(joined, "/dev/mqueue")->type, "mqueue");
+}
+
 TEST(LaunchPlan, UserMountsSortedParentsFirst) {
   auto s = spec();
   s.mounts = {{containers::MountType::kBind, "/h/a", "/data/sub", true},
