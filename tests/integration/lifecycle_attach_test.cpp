@@ -15,20 +15,6 @@ using namespace std::chrono_literals;
 
 class AttachTest : public LifecycleTest {
  protected:
-  // `create --network none FLAGS... payload ARGS...`; the printed id.
-  std::string create(const std::vector<std::string>& flags, const std::vector<std::string>& args) {
-    std::vector<std::string> all{"create", "--network", "none"};
-    all.insert(all.end(), flags.begin(), flags.end());
-    all.push_back(payload());
-    all.insert(all.end(), args.begin(), args.end());
-    auto r = sandbox(all);
-    EXPECT_EQ(r.exit_code, 0) << r.describe();
-    std::string id = r.out;
-    while (!id.empty() && id.back() == '\n') id.pop_back();
-    EXPECT_EQ(id.size(), 64u) << r.describe();
-    return id;
-  }
-
   // The events so far (--until now: prints and exits), with `more` flags.
   RunResult events_until_now(const std::vector<std::string>& more) {
     auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
