@@ -47,6 +47,7 @@ struct ChildContext {
   const int* join_fds = nullptr;
   size_t join_fd_count = 0;
   int join_fd_namespaces = 0;    // their CLONE_NEW* types together
+  int join_time_fd = -1;         // a time namespace joined last (ExecPlan::time_namespace_fd)
   unsigned first_closed_fd = 3;  // fds below stay open into the container (--preserve-fds)
   bool outlive_parent = false;   // no PDEATHSIG: `sandbox-runtime create` returns first
   // The OCI runtime's start gate: after the whole setup the child reports

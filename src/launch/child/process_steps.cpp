@@ -1,6 +1,7 @@
 // The steps run and exec share, and the one runner. Each is short, noexcept
 // and allocation-free; every kernel call goes through ctx.kernel.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -60,6 +61,9 @@ bool join_namespaces(ChildContext& ctx) noexcept {
   // credentials gained there, all or nothing.
   if (ctx.kernel->setns(ctx.join_pidfd, ctx.join_namespaces) < 0)
     return child_fail(ctx, "setns", "the container's namespaces", errno);
+  // Root in the container's user namespace now, which owns its time namespace.
+  if (ctx.join_time_fd >= 0 && ctx.kernel->setns(ctx.join_time_fd, CLONE_NEWTIME) < 0)
+    return child_fail(ctx, "setns", "the container's time namespace", errno);
   return true;
 }
 
