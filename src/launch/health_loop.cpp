@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <utility>
 
 #include "sandbox/base/strings.hpp"
