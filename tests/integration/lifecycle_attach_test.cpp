@@ -179,6 +179,26 @@ TEST_F(AttachTest, EventsFollowUntilInterrupted) {
   follow->kill(SIGINT);
 }
 
+// --until in the future: it follows (woken by the log) until then, then ends
+// by itself; times in docker's local forms, printed with their zone.
+TEST_F(AttachTest, EventsUntilALaterTimeFollowThenEnd) {
+  auto in_3s = std::to_string(std::time(nullptr) + 3);
+  auto follow = sandbox_background(
+      {"events", "--since", "2020-01-01", "--until", in_3s, "--filter", "event=create"},
+      RunOptions{.env = {"TZ=UTC0"}});
+  create({"--name", "soon"}, {"true"});
+  auto r = follow->wait();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, " container create ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "name=soon")) << r.out;
+  EXPECT_EQ(r.out.substr(29, 2), "Z ") << r.out;  // 2026-01-02T03:04:05.123456789Z
+  auto in_cet = sandbox(
+      {"events", "--since", "2020-01-01T00:00", "--until", in_3s, "--filter", "event=create"},
+      RunOptions{.env = {"TZ=CET-1"}});
+  EXPECT_EQ(in_cet.exit_code, 0) << in_cet.describe();
+  EXPECT_TRUE(contains(in_cet.out, "+01:00 container create ")) << in_cet.out;
+}
+
 TEST_F(AttachTest, SystemPruneKeepsRunningContainersAndTheirImages) {
   std::string keep = run_detached({"--name", "keep"}, {"sleep", "60"});
   std::string created = create({"--name", "never"}, {"true"});
