@@ -231,13 +231,13 @@ void add_attach(Registry& registry) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = registry.add("attach", "Attach to a running container's output and input",
                                [&globals = registry.globals(), f]() -> CommandResult {
-                                 auto containers = SBX_TRY(open_containers(globals));
-                                 std::string id = SBX_TRY(containers.resolve(f->name));
                                  launch::AttachOptions options;
                                  options.input = !f->no_stdin;
                                  options.sig_proxy = f->sig_proxy;
                                  options.detach_keys =
                                      SBX_TRY(launch::parse_detach_keys(f->detach_keys));
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(f->name));
                                  return launch::attach_container(containers, id, options);
                                });
   cmd->add_flag("--no-stdin", f->no_stdin, "Do not attach our input");
