@@ -147,7 +147,7 @@ TEST_F(RestartTest, HealthGoesHealthyWithACommandThatSucceeds) {
   EXPECT_EQ(ended["State"]["Status"], "exited");
   EXPECT_EQ(ended["State"]["Health"]["Status"], "unhealthy") << ended.dump(2);
   ASSERT_FALSE(ended["State"]["Health"]["Log"].empty()) << ended.dump(2);
-  EXPECT_EQ(ended["State"]["Health"]["Log"].back()["ExitCode"], 0);
+  EXPECT_EQ(ended["State"]["Health"]["Log"].front()["ExitCode"], 0) << ended.dump(2);
   EXPECT_FALSE(contains(sandbox({"ps", "-a"}).out, "healthy)"));
 }
 
@@ -168,7 +168,7 @@ TEST_F(RestartTest, HealthOfAForegroundRunIsSeenFromElsewhereAndKept) {
   EXPECT_EQ(j["State"]["Status"], "exited");
   EXPECT_EQ(j["State"]["Health"]["Status"], "unhealthy") << j.dump(2);
   ASSERT_FALSE(j["State"]["Health"]["Log"].empty()) << j.dump(2);
-  EXPECT_EQ(j["State"]["Health"]["Log"].back()["ExitCode"], 0);
+  EXPECT_EQ(j["State"]["Health"]["Log"].front()["ExitCode"], 0) << j.dump(2);
   // The run's prober ended with it: nothing names the container any more.
   std::string id = j["Id"].get<std::string>();
   EXPECT_TRUE(eventually([&] { return processes_naming(id).empty(); })) << id;
