@@ -25,9 +25,10 @@
  * `start -a`: each output chunk goes to every client as one message (first
  * byte 1 stdout, 2 stderr, then the bytes); a client's first message is one
  * byte of flags (1: it sends input, 2: the end of its input closes the
- * container's stdin), then its messages are input, written to the stdin pipe
- * or the pty. --attach-wait: output waits (up to 10 s) for the first client,
- * so that `start -a` sees all of it. */
+ * container's stdin), then each of its messages is a type byte and a body:
+ * 1 input, written to the stdin pipe or the pty; 2 a window size (rows,
+ * columns: two native uint16), set on the pty (TIOCSWINSZ). --attach-wait: output waits (up to 10
+ * s) for the first client, so that `start -a` sees all of it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -86,6 +88,8 @@ static void write_all(int fd, const char* data, size_t size) {
 #define ATTACH_INPUT 1
 #define ATTACH_CLOSE_STDIN 2
 #define ATTACH_INPUT_ENDED 0x100 /* ours: the client shut its sending side */
+#define ATTACH_MSG_INPUT 1
+#define ATTACH_MSG_RESIZE 2
 
 static struct attach_state {
   int listen_fd;
@@ -93,7 +97,8 @@ static struct attach_state {
   int flags[MAX_CLIENTS]; /* -1: its flags byte has not come yet */
   int* input;             /* the container's stdin (pipe or pty master); -1 when none */
   int* in;                /* the stdin pipe */
-} attach = {-1, {0}, {0}, NULL, NULL};
+  int* pty;               /* the pty master; -1 when none */
+} attach = {-1, {0}, {0}, NULL, NULL, NULL};
 
 /* A client whose flags came and whose sending side is shut. */
 static int attach_input_ended(int i) {
@@ -110,6 +115,17 @@ static void attach_init(struct options* o) {
   for (int i = 0; i < MAX_CLIENTS; ++i) attach.client[i] = -1;
   attach.input = o->pty >= 0 ? &o->pty : &o->in;
   attach.in = &o->in;
+  attach.pty = &o->pty;
+}
+
+/* A client's window size on the container's terminal. */
+static void attach_resize(const char* body, size_t size) {
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  if (size < 4 || *attach.pty < 0) return;
+  memcpy(&ws.ws_row, body, 2);
+  memcpy(&ws.ws_col, body + 2, 2);
+  ioctl(*attach.pty, TIOCSWINSZ, &ws);
 }
 
 static void attach_accept(void) {
@@ -172,8 +188,10 @@ static void attach_receive(int i) {
     attach.flags[i] = (unsigned char)buf[0];
     return;
   }
-  if ((attach.flags[i] & ATTACH_INPUT) && *attach.input >= 0)
-    write_all(*attach.input, buf, (size_t)n);
+  if (buf[0] == ATTACH_MSG_RESIZE)
+    attach_resize(buf + 1, (size_t)n - 1);
+  else if (buf[0] == ATTACH_MSG_INPUT && (attach.flags[i] & ATTACH_INPUT) && *attach.input >= 0)
+    write_all(*attach.input, buf + 1, (size_t)n - 1);
 }
 
 /* The listening socket and the clients, after the poll entries [0, n). */

@@ -16,6 +16,7 @@
 #include "sandbox/containers/records.hpp"
 #include "sandbox/containers/size.hpp"
 #include "sandbox/launch/attach.hpp"
+#include "sandbox/launch/detach_keys.hpp"
 #include "sandbox/launch/start.hpp"
 
 namespace sbx::cli {
@@ -195,19 +196,29 @@ void add_kill(Registry& registry) {
 }
 
 // start -a / -i: the container's output (and our input) until it ends; its exit code.
-CommandResult start_attached(const GlobalOptions& globals, const std::string& name, bool input) {
-  auto containers = SBX_TRY(open_containers(globals));
-  std::string id = SBX_TRY(containers.resolve(name));
-  SBX_TRY(launch::start_container(containers, id, true));
+CommandResult start_attached(const GlobalOptions& globals, const std::string& name, bool input,
+                             const std::string& detach_keys) {
   launch::AttachOptions options;
   options.input = input;
   options.close_stdin = input;
+  options.detach_keys = SBX_TRY(launch::parse_detach_keys(detach_keys));  // before the start
+  auto containers = SBX_TRY(open_containers(globals));
+  std::string id = SBX_TRY(containers.resolve(name));
+  SBX_TRY(launch::start_container(containers, id, true));
   return launch::attach_container(containers, id, options);
+}
+
+void add_detach_keys_flag(CLI::App* cmd, std::string& keys) {
+  cmd->add_option("--detach-keys", keys,
+                  "Keys that detach from a container with a terminal, leaving it running "
+                  "(default ctrl-p,ctrl-q; ctrl-<a-z@[\\]^_> or characters, comma-separated; "
+                  "\"\" disables)");
 }
 
 void add_start(Registry& registry) {
   struct Flags {
     bool attach = false, interactive = false;
+    std::string detach_keys{launch::kDefaultDetachKeys};
     std::vector<std::string> names;
   };
   auto f = std::make_shared<Flags>();
@@ -221,12 +232,13 @@ void add_start(Registry& registry) {
         if (f->names.size() != 1)
           return fail(Error("you cannot start and attach multiple containers at once")
                           .with_hint("start them one by one with -a, or without -a together"));
-        return start_attached(globals, f->names.front(), f->interactive);
+        return start_attached(globals, f->names.front(), f->interactive, f->detach_keys);
       });
   cmd->add_flag("-a,--attach", f->attach,
                 "Attach its output and return its exit code once it ends");
   cmd->add_flag("-i,--interactive", f->interactive,
                 "Attach its output and send it our input (it must have been created with -i)");
+  add_detach_keys_flag(cmd, f->detach_keys);
   cmd->add_option("CONTAINER", f->names, "container names or ids")->required();
 }
 
@@ -234,26 +246,31 @@ void add_attach(Registry& registry) {
   struct Flags {
     bool no_stdin = false;
     bool sig_proxy = true;
+    std::string detach_keys{launch::kDefaultDetachKeys};
     std::string name;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = registry.add("attach", "Attach to a running container's output and input",
                                [&globals = registry.globals(), f]() -> CommandResult {
-                                 auto containers = SBX_TRY(open_containers(globals));
-                                 std::string id = SBX_TRY(containers.resolve(f->name));
                                  launch::AttachOptions options;
                                  options.input = !f->no_stdin;
                                  options.sig_proxy = f->sig_proxy;
+                                 options.detach_keys =
+                                     SBX_TRY(launch::parse_detach_keys(f->detach_keys));
+                                 auto containers = SBX_TRY(open_containers(globals));
+                                 std::string id = SBX_TRY(containers.resolve(f->name));
                                  return launch::attach_container(containers, id, options);
                                });
   cmd->add_flag("--no-stdin", f->no_stdin, "Do not attach our input");
   cmd->add_flag("--sig-proxy", f->sig_proxy,
                 "Send the signals we get to the container (default true, --sig-proxy=false stops "
                 "it; not when it has a terminal)");
+  add_detach_keys_flag(cmd, f->detach_keys);
   cmd->add_option("CONTAINER", f->name, "container name or id")->required();
   cmd->footer(
-      "Detach with ctrl-p ctrl-q (on a terminal, when input is attached); the container goes\n"
-      "on. Otherwise attach ends with the container and exits with its exit code.");
+      "Detach with ctrl-p ctrl-q (or --detach-keys; with a terminal, when input is attached):\n"
+      "the container goes on. Otherwise attach ends with the container and exits with its\n"
+      "exit code. Our terminal's size is the container's, now and when it changes.");
 }
 
 void add_pause(Registry& registry, bool pause) {

@@ -2,11 +2,12 @@
 // `sandbox system prune` (containers, networks, images, volumes at once).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
-#include <thread>
 
 #include "cli.hpp"
 #include "event_filter.hpp"
@@ -16,12 +17,11 @@
 #include "sandbox/containers/maintenance.hpp"
 #include "sandbox/containers/networks.hpp"
 #include "sandbox/containers/volumes.hpp"
+#include "sandbox/store/events.hpp"
 #include "sandbox/store/store.hpp"
 
 namespace sbx::cli {
 namespace {
-
-using namespace std::chrono_literals;
 
 int64_t now_nano() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -57,6 +57,7 @@ CommandResult events(const GlobalOptions& globals, const EventsFlags& f) {
   if (!f.until.empty()) until = SBX_TRY_CTX(parse_event_time(f.until, now), "--until");
   EventFilter filter = SBX_TRY(EventFilter::parse(f.filters));
   auto store = SBX_TRY(store::Store::open(globals.root));
+  auto watch = SBX_TRY(store::EventLogWatch::open(store.root()));  // before the first read
   uint64_t offset = 0;
   if (!since && !until) (void)store::read_events(store.root(), offset);  // skip the past
   for (;;) {
@@ -68,7 +69,12 @@ CommandResult events(const GlobalOptions& globals, const EventsFlags& f) {
     }
     std::fflush(stdout);
     if (over) return 0;
-    std::this_thread::sleep_for(100ms);
+    // Asleep until the log grows (or --until passes: then one last read).
+    int timeout_ms = -1;
+    if (until)
+      timeout_ms = static_cast<int>(std::clamp<int64_t>((*until - now_nano()) / 1'000'000 + 1, 0,
+                                                        std::numeric_limits<int>::max()));
+    SBX_TRY(watch.wait(timeout_ms));
   }
 }
 
@@ -78,8 +84,10 @@ void add_events(Registry& registry) {
       "events", "Get real time events from the store's event log",
       [&globals = registry.globals(), f]() -> CommandResult { return events(globals, *f); });
   cmd->add_option("--since", f->since,
-                  "Show events since this time (unix seconds, RFC 3339, or 10m ago)");
-  cmd->add_option("--until", f->until, "Stop at this time (without it: follow until interrupted)");
+                  "Show events since this time (unix seconds, RFC 3339 or a part of it, local "
+                  "without a zone, or a duration back from now: 10m)");
+  cmd->add_option("--until", f->until,
+                  "Stop at this time, same forms (without it: follow until interrupted)");
   cmd->add_option("-f,--filter", f->filters,
                   "KEY=VALUE: type (container, image), event, container, image");
   cmd->add_option("--format", f->format, "json or a Go template ('{{.Action}} {{.Actor.ID}}')");

@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "command_lookup.hpp"
+#include "sandbox/launch/detach_keys.hpp"
 #include "sandbox/launch/exec.hpp"
 
 namespace sbx::cli {
@@ -12,12 +13,14 @@ namespace {
 
 struct ExecCommand {
   launch::ExecFlags flags;
+  std::string detach_keys{launch::kDefaultDetachKeys};
   CLI::App* app = nullptr;
 };
 
 CommandResult exec(ExecCommand& cmd, const GlobalOptions& globals) {
   std::vector<std::string> rest = cmd.app->remaining();
   SBX_TRY(check_no_unknown_flag(rest, "exec"));
+  SBX_TRY(launch::parse_detach_keys(cmd.detach_keys));  // checked; see the flag's help
   if (rest.size() < 2)
     return fail(Error("\"sandbox exec\" requires at least 2 arguments")
                     .with_hint("sandbox exec [OPTIONS] CONTAINER COMMAND [ARG...]"));
@@ -43,6 +46,9 @@ void register_exec_commands(Registry& registry) {
   sub->add_flag("-i,--interactive", f.interactive, "Keep STDIN open");
   sub->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
   sub->add_flag("-d,--detach", f.detach, "Run the command in the background");
+  sub->add_option("--detach-keys", cmd->detach_keys,
+                  "Checked, for docker's command lines: exec stays the command's parent, so it "
+                  "cannot detach from it (use -d)");
   sub->add_option("-u,--user", f.user, "USER[:GROUP] (names or ids from the container)");
   sub->add_option("-w,--workdir", f.workdir, "Working directory inside the container");
   sub->add_option("-e,--env", f.env, "Set an environment variable (KEY=VALUE, or KEY from here)");

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "command_lookup.hpp"
 #include "lifecycle_flags.hpp"
+#include "sandbox/launch/detach_keys.hpp"
 #include "sandbox/launch/exec.hpp"
 #include "sandbox/launch/run.hpp"
 
@@ -32,6 +33,7 @@ struct RunCommand {
   CLI::Option* hostname_option = nullptr;
   std::string workdir, user;
   bool no_init = false;
+  std::string detach_keys{launch::kDefaultDetachKeys};
   CLI::App* app = nullptr;
 };
 
@@ -40,6 +42,7 @@ Result<launch::RunOptions> run_options(RunCommand& cmd, const GlobalOptions& glo
                                        const std::string& verb) {
   std::vector<std::string> rest = cmd.app->remaining();
   SBX_TRY(check_no_unknown_flag(rest, verb));
+  SBX_TRY(launch::parse_detach_keys(cmd.detach_keys));  // checked; see the flag's help
   if (rest.empty())
     return fail(Error("\"sandbox " + verb + "\" requires at least 1 argument")
                     .with_hint("sandbox " + verb + " [OPTIONS] IMAGE [COMMAND [ARG...]]"));
@@ -105,6 +108,9 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_flag("-d,--detach", f.detach, "Run in the background and print the container id");
   sub->add_flag("-i,--interactive", f.interactive, "Keep STDIN open");
   sub->add_flag("-t,--tty", f.tty, "Allocate a pseudo-TTY");
+  sub->add_option("--detach-keys", c.detach_keys,
+                  "Checked, for docker's command lines: a foreground run has no monitor to leave "
+                  "the container with, so it cannot detach (run -dit, then attach --detach-keys)");
   sub->add_option("-v,--volume", f.volumes,
                   "HOST-PATH:CONTAINER[:OPTS], VOLUME:CONTAINER[:OPTS] or CONTAINER (anonymous); "
                   "OPTS: ro, nocopy, U (chown to the container's user), O (overlay)");

@@ -42,8 +42,9 @@ std::string without_ago(std::string text) {
 }
 
 // docker's " (healthy)", " (health: starting)", " (unhealthy)".
+// Only while it runs: an ended container keeps its last health for inspect.
 std::string health_suffix(const ContainerInfo& info) {
-  if (!info.health) return "";
+  if (!info.health || info.status != ContainerStatus::kRunning) return "";
   if (info.health->status == "starting") return " (health: starting)";
   return " (" + info.health->status + ")";
 }

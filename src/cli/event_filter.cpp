@@ -1,11 +1,11 @@
 // --since/--until, --filter and the text form of `events`.
 #include "event_filter.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
-
-#include "sandbox/store/records.hpp"
 
 namespace sbx::cli {
 namespace {
@@ -59,33 +59,83 @@ std::optional<int64_t> parse_unix(std::string_view text) {
   return seconds * kSecond + nanos;
 }
 
-// Nanoseconds of an RFC 3339 time (its fraction kept), or a date alone.
+// Reads `count` digits at `at` into `value`; false when they are not there.
+bool take_digits(std::string_view text, size_t& at, size_t count, int& value) {
+  if (at + count > text.size()) return false;
+  value = 0;
+  for (size_t i = 0; i < count; ++i, ++at) {
+    if (!std::isdigit(static_cast<unsigned char>(text[at]))) return false;
+    value = value * 10 + (text[at] - '0');
+  }
+  return true;
+}
+
+// docker's forms of a time: 2006-01-02, then optionally T15, T15:04,
+// T15:04:05 and a fraction, then optionally a zone (Z, +07:00). Without a
+// zone it is local time, as docker's. Nanoseconds since the epoch.
 std::optional<int64_t> parse_rfc3339_nano(std::string_view text) {
-  std::string full(text);
-  if (full.size() == 10) full += "T00:00:00Z";  // 2026-01-02
-  int month = 0, day = 0;                       // the parser below would roll 2026-13-45 over
-  if (full.size() < 10 || std::sscanf(full.c_str() + 5, "%2d-%2d", &month, &day) != 2 ||
-      month < 1 || month > 12 || day < 1 || day > 31)
+  std::tm tm{};
+  size_t at = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!take_digits(text, at, 4, year) || text.substr(at, 1) != "-" ||
+      !take_digits(text, ++at, 2, month) || text.substr(at, 1) != "-" ||
+      !take_digits(text, ++at, 2, day) || month < 1 || month > 12 || day < 1 || day > 31)
     return std::nullopt;
-  int64_t seconds = store::parse_rfc3339(full);
-  if (seconds < 0) return std::nullopt;
   int64_t nanos = 0;
-  size_t dot = full.find('.');
-  if (dot != std::string::npos)
-    for (size_t i = dot + 1, n = 0; n < 9; ++n) {
-      bool digit = i < full.size() && std::isdigit(static_cast<unsigned char>(full[i]));
-      nanos = nanos * 10 + (digit ? full[i++] - '0' : 0);
+  if (at < text.size() && (text[at] == 'T' || text[at] == 't')) {
+    if (!take_digits(text, ++at, 2, hour) || hour > 23) return std::nullopt;
+    if (text.substr(at, 1) == ":" && !take_digits(text, ++at, 2, minute)) return std::nullopt;
+    if (text.substr(at, 1) == ":" && !take_digits(text, ++at, 2, second)) return std::nullopt;
+    if (minute > 59 || second > 60) return std::nullopt;
+    if (text.substr(at, 1) == ".") {
+      size_t digits = 0;
+      for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at)
+        if (digits++ < 9) nanos = nanos * 10 + (text[at] - '0');
+      if (digits == 0) return std::nullopt;
+      for (; digits < 9; ++digits) nanos *= 10;
     }
+  }
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  std::string_view zone = text.substr(at);
+  int64_t seconds;
+  if (zone.empty()) {
+    tm.tm_isdst = -1;
+    seconds = static_cast<int64_t>(std::mktime(&tm));
+  } else if (zone == "Z" || zone == "z") {
+    seconds = static_cast<int64_t>(::timegm(&tm));
+  } else {
+    int zone_hours = 0, zone_minutes = 0;
+    size_t z = 1;
+    if ((zone[0] != '+' && zone[0] != '-') || zone.size() != 6 ||
+        !take_digits(zone, z, 2, zone_hours) || zone.substr(z, 1) != ":" ||
+        !take_digits(zone, ++z, 2, zone_minutes))
+      return std::nullopt;
+    int64_t offset = zone_hours * 3600 + zone_minutes * 60;
+    seconds = static_cast<int64_t>(::timegm(&tm)) + (zone[0] == '+' ? -offset : offset);
+  }
   return seconds * kSecond + nanos;
 }
 
+// docker prints the local time, with its offset (Z in UTC).
 std::string rfc3339_nano(int64_t nanos) {
   std::time_t seconds = static_cast<std::time_t>(nanos / kSecond);
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(nanos % kSecond));
+  std::tm local{};
+  ::localtime_r(&seconds, &local);
+  char buf[80];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &local);
+  n += static_cast<size_t>(
+      std::snprintf(buf + n, sizeof buf - n, ".%09lld", static_cast<long long>(nanos % kSecond)));
+  long offset = local.tm_gmtoff / 60;
+  if (offset == 0)
+    std::snprintf(buf + n, sizeof buf - n, "Z");
+  else
+    std::snprintf(buf + n, sizeof buf - n, "%c%02ld:%02ld", offset < 0 ? '-' : '+',
+                  std::labs(offset) / 60, std::labs(offset) % 60);
   return buf;
 }
 

@@ -206,4 +206,12 @@ Status write_health_state(const std::filesystem::path& runtime_dir, const Health
                            Durability::kVolatile);
 }
 
+// docker's: the monitor's end makes it "unhealthy"; the streak and the log stay.
+Status keep_final_health_state(const std::filesystem::path& runtime_dir,
+                               const std::filesystem::path& store_dir) {
+  HealthState state = read_health_state(runtime_dir).value_or(HealthState{});
+  state.status = "unhealthy";
+  return write_health_state(store_dir, state);
+}
+
 }  // namespace sbx::containers

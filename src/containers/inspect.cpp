@@ -210,7 +210,7 @@ std::string container_info_to_json(const ContainerInfo& info) {
                {{"UpperDir", (info.store_dir / "upper").string()},
                 {"WorkDir", (info.store_dir / "work").string()},
                 {"MergedDir", (info.runtime_dir / "merged").string()}}}}}};
-  if (has_healthcheck(s.health) && info.status == ContainerStatus::kRunning)
+  if (has_healthcheck(s.health) && (info.status == ContainerStatus::kRunning || info.health))
     j["State"]["Health"] = health_json(info.health.value_or(HealthState{}));
   if (!s.health.test.empty()) j["Config"]["Healthcheck"] = healthcheck_json(s.health);
   if (info.runtime) {

@@ -67,8 +67,11 @@ void read_lifecycle_state(ContainerInfo& info) {
       info.restart = restart_record_from_json(*text).value_or(RestartRecord{});
     info.restarting = info.status != ContainerStatus::kRunning && restart_pending(info.runtime_dir);
   }
-  if (info.status == ContainerStatus::kRunning && has_healthcheck(info.spec.health))
+  if (!has_healthcheck(info.spec.health)) return;
+  if (info.status == ContainerStatus::kRunning)
     info.health = read_health_state(info.runtime_dir).value_or(HealthState{});
+  else if (info.status == ContainerStatus::kExited)
+    info.health = read_health_state(info.store_dir);  // the last one, kept by finish_container
 }
 
 }  // namespace

@@ -106,6 +106,8 @@ Status finish_container(const Containers& containers, const std::string& id,
                                              : containers.remove(id, remove_container_tree));
     return remove_volumes_of(containers, info.spec);
   }
+  if (has_healthcheck(info.spec.health))  // the probes are over: the monitor killed its last
+    SBX_TRY(keep_final_health_state(info.runtime_dir, info.store_dir));
   SBX_TRY(containers.write_exit(id, final_record));
   return containers.remove_runtime_state(id);
 }

@@ -1,10 +1,12 @@
 // The attach client: one poll loop over the monitor's socket, our stdin and
-// our signals. Detach keys as docker's: ctrl-p ctrl-q, on a terminal.
+// our signals. Detach keys as docker's (default ctrl-p ctrl-q), with a
+// terminal; our window size goes to the container's at once and on SIGWINCH.
 #include "sandbox/launch/attach.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,14 +18,16 @@
 
 #include "sandbox/base/files.hpp"
 #include "sandbox/containers/lifecycle.hpp"
+#include "sandbox/launch/detach_keys.hpp"
 #include "supervise.hpp"
 
 namespace sbx::launch {
 namespace {
 
-constexpr char kInput = 1;       // the monitor's ATTACH_INPUT
-constexpr char kCloseStdin = 2;  // the monitor's ATTACH_CLOSE_STDIN
-constexpr char kCtrlP = 0x10, kCtrlQ = 0x11;
+constexpr char kInput = 1;          // the monitor's ATTACH_INPUT
+constexpr char kCloseStdin = 2;     // the monitor's ATTACH_CLOSE_STDIN
+constexpr char kInputMessage = 1;   // the monitor's ATTACH_MSG_INPUT: bytes follow
+constexpr char kResizeMessage = 2;  // ATTACH_MSG_RESIZE: rows, columns (uint16 each)
 constexpr int kProxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 // A sockaddr for `dir`/attach through /proc/self/fd (the run dir's path can
@@ -40,10 +44,12 @@ Result<sockaddr_un> socket_address(const std::filesystem::path& dir, UniqueFd& d
 // Restores the signal mask on destruction.
 class ProxiedSignals {
  public:
-  explicit ProxiedSignals(bool enable) {
-    if (!enable) return;
+  ProxiedSignals(bool proxy, bool window_changes) {
+    if (!proxy && !window_changes) return;
     sigemptyset(&set_);
-    for (int s : kProxied) sigaddset(&set_, s);
+    if (proxy)
+      for (int s : kProxied) sigaddset(&set_, s);
+    if (window_changes) sigaddset(&set_, SIGWINCH);
     ::sigprocmask(SIG_BLOCK, &set_, &old_);
     fd_ = UniqueFd(::signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK));
     active_ = true;
@@ -70,36 +76,32 @@ void print_output(const char* message, size_t size) {
 
 struct Session {
   int socket;
-  bool detach_keys;
-  bool pending_ctrl_p = false;
+  DetachKeyMatcher keys;
+  bool terminal;  // the container has one: our window size goes to it
   bool detached = false;
 };
 
-// Our stdin to the monitor; false at its end. Looks for ctrl-p ctrl-q.
+// Our terminal's size (stdout's, else stdin's) to the container's pty.
+void send_window_size(const Session& s) {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) < 0 && ::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) < 0)
+    return;
+  char message[5] = {kResizeMessage};
+  std::memcpy(message + 1, &size.ws_row, 2);
+  std::memcpy(message + 3, &size.ws_col, 2);
+  (void)::send(s.socket, message, sizeof message, MSG_NOSIGNAL);
+}
+
+// Our stdin to the monitor; false at its end, or when the detach keys came.
 bool forward_input(Session& s) {
-  char buf[16384 + 1];
-  ssize_t n = ::read(STDIN_FILENO, buf + 1, sizeof buf - 1);
+  char buf[16384];
+  ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
   if (n < 0 && errno == EINTR) return true;
   if (n <= 0) return false;
-  std::string out;
-  for (ssize_t i = 1; i <= n; ++i) {
-    char c = buf[i];
-    if (s.detach_keys && s.pending_ctrl_p) {
-      s.pending_ctrl_p = false;
-      if (c == kCtrlQ) {
-        s.detached = true;
-        return false;
-      }
-      out += kCtrlP;
-    }
-    if (s.detach_keys && c == kCtrlP) {
-      s.pending_ctrl_p = true;
-      continue;
-    }
-    out += c;
-  }
-  if (!out.empty()) (void)::send(s.socket, out.data(), out.size(), MSG_NOSIGNAL);
-  return true;
+  std::string out(1, kInputMessage);
+  if (s.keys.feed(std::string_view(buf, static_cast<size_t>(n)), out)) s.detached = true;
+  if (out.size() > 1) (void)::send(s.socket, out.data(), out.size(), MSG_NOSIGNAL);
+  return !s.detached;
 }
 
 Status relay(Session& s, bool input, const ProxiedSignals& signals,
@@ -117,7 +119,9 @@ Status relay(Session& s, bool input, const ProxiedSignals& signals,
     if (p[2].revents) {
       signalfd_siginfo info{};
       while (::read(signals.fd(), &info, sizeof info) == sizeof info)
-        if (state.pid > 0 && containers::process_alive(state.pid, state.pid_start_time))
+        if (info.ssi_signo == SIGWINCH)
+          send_window_size(s);
+        else if (state.pid > 0 && containers::process_alive(state.pid, state.pid_start_time))
           ::kill(state.pid, static_cast<int>(info.ssi_signo));
     }
     if (p[1].revents && !forward_input(s)) {
@@ -182,13 +186,15 @@ Result<int> attach_container(const containers::Containers& containers, const std
   // our socket all the same.
   if (::send(fd.get(), &flags, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
     return fail_errno("send", "attach");
-  bool terminal = input && info.spec.tty && ::isatty(STDIN_FILENO);
-  detail::RawTerminal raw(terminal);
-  ProxiedSignals signals(options.sig_proxy && !info.spec.tty);
-  Session session{fd.get(), terminal};
+  // docker's: the keys are looked for only in a terminal's input.
+  std::string keys = input && info.spec.tty ? options.detach_keys : std::string();
+  detail::RawTerminal raw(input && info.spec.tty && ::isatty(STDIN_FILENO));
+  ProxiedSignals signals(options.sig_proxy && !info.spec.tty, info.spec.tty);
+  Session session{fd.get(), DetachKeyMatcher(std::move(keys)), info.spec.tty};
+  if (session.terminal) send_window_size(session);
   SBX_TRY(relay(session, input, signals, info.runtime.value_or(containers::RuntimeState{})));
   if (session.detached) {
-    std::fprintf(stderr, "\r\nread escape sequence\r\n");
+    std::fprintf(stderr, "\r\nread escape sequence\r\n");  // docker's words
     return 0;
   }
   return SBX_TRY(containers::wait_container(containers, id));

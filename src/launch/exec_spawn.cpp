@@ -69,6 +69,7 @@ Result<ExecProcess> ExecProcess::spawn(const ExecPlan& plan, int container_pidfd
   ctx.sync_fd = child_end.get();
   ctx.join_pidfd = container_pidfd;
   ctx.join_namespaces = plan.namespaces;
+  ctx.join_time_fd = plan.time_namespace_fd;
   ctx.null_fd = null_fd.get();
   ctx.init_fd = init_fd.get();
   ctx.init_argv = init_argv.data();

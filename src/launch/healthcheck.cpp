@@ -133,6 +133,10 @@ Result<containers::HealthState> run_healthcheck(const std::filesystem::path& sto
   probe.end = containers::now_rfc3339();
   probe.exit_code = run.exit_code;
   probe.output = std::move(run.output);
+  // A probe that raced the container's end says nothing of its health (docker
+  // drops the probes its stop cancels).
+  if (SBX_TRY(containers.info(id)).status != containers::ContainerStatus::kRunning)
+    return fail(Error("container " + info.name + " ended during the health check"));
   auto lock =
       SBX_TRY(FileLock::acquire(info.runtime_dir / "health.lock", FileLock::Mode::kExclusive));
   auto state = containers::read_health_state(info.runtime_dir).value_or(containers::HealthState{});

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "health_loop.hpp"
 #include "launch.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/process.hpp"
@@ -105,9 +106,7 @@ void add_health_args(std::vector<std::string>& args, const containers::Container
   if (!containers::has_healthcheck(spec.health)) return;
   int64_t ms = std::max<int64_t>(containers::health_interval_ns(spec.health) / 1'000'000, 1);
   args.insert(args.end(), {"--health-every", std::to_string(ms)});
-  for (const std::string& word :
-       {std::string("sandbox"), std::string("--root"), store_root.string(),
-        std::string("healthcheck"), std::string("run"), id})
+  for (const std::string& word : detail::health_probe_argv(store_root, id))
     args.insert(args.end(), {"--health-arg", word});
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "health_loop.hpp"
 #include "image_choice.hpp"
 #include "launch.hpp"
 #include "run_inputs.hpp"
@@ -162,12 +163,16 @@ Result<int> run_foreground(Prepared& p, userns::NamespaceHolder& ahead, ChildPro
   SBX_TRY(
       p.containers.write_runtime_state(p.id, describe_launched(launched, ::getpid(), started_at)));
   containers::record_container_event(p.containers, p.id, "start");
+  // Probes as the monitor's, so that ps and inspect elsewhere show the health.
+  auto health = SBX_TRY(
+      detail::ForegroundHealthChecks::start(p.containers.store_root(), p.id, p.spec.health));
   UniqueFd pty = launched.process.take_pty_master();
   detail::OutputCopy copy{std::move(output.out_read), std::move(output.err_read),
                           output.log ? &*output.log : nullptr};
   int status = SBX_TRY(detail::supervise(launched.process, signals, std::move(pty),
                                          p.plan.process.stdin_open, std::move(copy)));
   int code = exit_code_of(status);
+  health.stop();                  // no probe writes after the end is recorded
   launched.network.begin_stop();  // ends while we record the exit (reaped on return)
   // Best effort: `rm -f` may have removed the container meanwhile.
   (void)finish_container(p.containers, p.id,

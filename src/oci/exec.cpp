@@ -2,6 +2,7 @@
 // the container's own process (from its saved config.json) gives the
 // defaults, as runc does; the launcher's exec joins the namespaces that
 // differ from ours, forks into its pid namespace and execs.
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,15 +67,13 @@ Result<Process> exec_process(const Config& config, const ExecOptions& o) {
 
 // The namespaces of `pid` that are not ours: the ones to join.
 int namespaces_to_join(pid_t pid) {
-  // A time namespace is entered by execve: a started init's "time" is its own.
-  constexpr std::array<std::pair<const char*, int>, 8> kTypes = {{{"user", CLONE_NEWUSER},
+  constexpr std::array<std::pair<const char*, int>, 7> kTypes = {{{"user", CLONE_NEWUSER},
                                                                   {"mnt", CLONE_NEWNS},
                                                                   {"pid", CLONE_NEWPID},
                                                                   {"uts", CLONE_NEWUTS},
                                                                   {"ipc", CLONE_NEWIPC},
                                                                   {"net", CLONE_NEWNET},
-                                                                  {"cgroup", CLONE_NEWCGROUP},
-                                                                  {"time", CLONE_NEWTIME}}};
+                                                                  {"cgroup", CLONE_NEWCGROUP}}};
   int out = 0;
   for (auto [name, type] : kTypes) {
     std::error_code a, b;
@@ -83,6 +82,20 @@ int namespaces_to_join(pid_t pid) {
     if (!a && !b && theirs != ours) out |= type;
   }
   return out;
+}
+
+// The container's time namespace when it has one of its own: init's
+// time_for_children, since a time namespace is entered by execve and a
+// created init has not exec'd yet (its "time" is still ours then).
+Result<UniqueFd> open_time_namespace(pid_t pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/time_for_children";
+  std::error_code a, b;
+  auto theirs = std::filesystem::read_symlink(path, a);
+  auto ours = std::filesystem::read_symlink("/proc/self/ns/time_for_children", b);
+  if (a || b || theirs == ours) return UniqueFd();  // none (or a kernel without them)
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("open", path);
+  return fd;
 }
 
 Result<UniqueFd> hold_init(const ContainerState& state) {
@@ -112,6 +125,8 @@ Result<int> exec_in_container(const StateDir& dir, const ExecOptions& o) {
   plan.process = SBX_TRY(plan_process(process));
   plan.command_paths = launch::command_search_paths(plan.process.args[0], plan.process.env);
   plan.namespaces = namespaces_to_join(state.pid);
+  UniqueFd time_namespace = SBX_TRY(open_time_namespace(state.pid));
+  plan.time_namespace_fd = time_namespace.get();
   plan.security = SBX_TRY(plan_security(process, config.linux));
   plan.detach = o.detach;
   plan.detach_keeps_stdio = true;

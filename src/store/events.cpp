@@ -2,8 +2,11 @@
 #include "sandbox/store/events.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -77,6 +80,45 @@ Result<std::vector<Event>> read_events(const std::filesystem::path& store_root, 
   }
   offset += start;
   return events;
+}
+
+Result<EventLogWatch> EventLogWatch::open(const std::filesystem::path& store_root) {
+  EventLogWatch watch;
+  watch.fd_ = UniqueFd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+  if (!watch.fd_) return fail_errno("inotify_init1", events_path(store_root).native());
+  if (::inotify_add_watch(watch.fd_.get(), store_root.c_str(),
+                          IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+    return fail_errno("inotify_add_watch", store_root.native());
+  return watch;
+}
+
+Status EventLogWatch::wait(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    int left = timeout_ms;
+    if (timeout_ms >= 0)
+      left = static_cast<int>(std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                   std::chrono::steady_clock::now())
+                 .count()));
+    pollfd p{fd_.get(), POLLIN, 0};
+    int ready = ::poll(&p, 1, left);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return fail_errno("poll", "the event log's inotify watch");
+    if (ready == 0) return {};
+    // Other files of the store change too: only events.log's changes count.
+    alignas(inotify_event) char buf[4096];
+    bool ours = false;
+    ssize_t n;
+    while ((n = ::read(fd_.get(), buf, sizeof buf)) > 0)
+      for (ssize_t at = 0; at < n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buf + at);
+        if (event->len > 0 && std::string_view(event->name) == "events.log") ours = true;
+        if (event->mask & IN_Q_OVERFLOW) ours = true;
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
+    if (ours) return {};
+  }
 }
 
 }  // namespace sbx::store

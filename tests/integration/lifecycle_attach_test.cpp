@@ -15,20 +15,6 @@ using namespace std::chrono_literals;
 
 class AttachTest : public LifecycleTest {
  protected:
-  // `create --network none FLAGS... payload ARGS...`; the printed id.
-  std::string create(const std::vector<std::string>& flags, const std::vector<std::string>& args) {
-    std::vector<std::string> all{"create", "--network", "none"};
-    all.insert(all.end(), flags.begin(), flags.end());
-    all.push_back(payload());
-    all.insert(all.end(), args.begin(), args.end());
-    auto r = sandbox(all);
-    EXPECT_EQ(r.exit_code, 0) << r.describe();
-    std::string id = r.out;
-    while (!id.empty() && id.back() == '\n') id.pop_back();
-    EXPECT_EQ(id.size(), 64u) << r.describe();
-    return id;
-  }
-
   // The events so far (--until now: prints and exits), with `more` flags.
   RunResult events_until_now(const std::vector<std::string>& more) {
     auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -191,6 +177,26 @@ TEST_F(AttachTest, EventsFollowUntilInterrupted) {
   })) << follow->out_so_far();
   EXPECT_TRUE(follow->running());  // it follows until interrupted
   follow->kill(SIGINT);
+}
+
+// --until in the future: it follows (woken by the log) until then, then ends
+// by itself; times in docker's local forms, printed with their zone.
+TEST_F(AttachTest, EventsUntilALaterTimeFollowThenEnd) {
+  auto in_3s = std::to_string(std::time(nullptr) + 3);
+  auto follow = sandbox_background(
+      {"events", "--since", "2020-01-01", "--until", in_3s, "--filter", "event=create"},
+      RunOptions{.env = {"TZ=UTC0"}});
+  create({"--name", "soon"}, {"true"});
+  auto r = follow->wait();
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, " container create ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "name=soon")) << r.out;
+  EXPECT_EQ(r.out.substr(29, 2), "Z ") << r.out;  // 2026-01-02T03:04:05.123456789Z
+  auto in_cet = sandbox(
+      {"events", "--since", "2020-01-01T00:00", "--until", in_3s, "--filter", "event=create"},
+      RunOptions{.env = {"TZ=CET-1"}});
+  EXPECT_EQ(in_cet.exit_code, 0) << in_cet.describe();
+  EXPECT_TRUE(contains(in_cet.out, "+01:00 container create ")) << in_cet.out;
 }
 
 TEST_F(AttachTest, SystemPruneKeepsRunningContainersAndTheirImages) {

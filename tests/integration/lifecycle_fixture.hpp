@@ -34,10 +34,13 @@ class LifecycleTest : public RunTest {
     RunTest::TearDown();
   }
 
-  // `run -d --network none FLAGS... payload ARGS...`; the printed id (asserted 64 hex).
-  std::string run_detached(const std::vector<std::string>& flags,
-                           const std::vector<std::string>& args) {
-    std::vector<std::string> all{"run", "-d", "--network", "none"};
+  // `VERB... --network none FLAGS... payload ARGS...` (VERB: {"run", "-d"} or
+  // {"create"}); the printed id (asserted 64 hex).
+  std::string make_container(const std::vector<std::string>& verb,
+                             const std::vector<std::string>& flags,
+                             const std::vector<std::string>& args) {
+    std::vector<std::string> all = verb;
+    all.insert(all.end(), {"--network", "none"});
     all.insert(all.end(), flags.begin(), flags.end());
     all.push_back(payload());
     all.insert(all.end(), args.begin(), args.end());
@@ -47,6 +50,13 @@ class LifecycleTest : public RunTest {
     while (!id.empty() && id.back() == '\n') id.pop_back();
     EXPECT_EQ(id.size(), 64u) << r.describe();
     return id;
+  }
+  std::string run_detached(const std::vector<std::string>& flags,
+                           const std::vector<std::string>& args) {
+    return make_container({"run", "-d"}, flags, args);
+  }
+  std::string create(const std::vector<std::string>& flags, const std::vector<std::string>& args) {
+    return make_container({"create"}, flags, args);
   }
 
   // `inspect NAME` parsed (the first document); null on failure.

@@ -140,6 +140,38 @@ TEST_F(RestartTest, HealthGoesHealthyWithACommandThatSucceeds) {
   EXPECT_EQ(j["Config"]["Healthcheck"]["Test"][0], "CMD");
   EXPECT_TRUE(contains(sandbox({"ps"}).out, "(healthy)"));
   EXPECT_EQ(sandbox({"healthcheck", "run", id}).exit_code, 0);
+  // Once it ended, inspect keeps the last health, "unhealthy" as docker's;
+  // ps shows no health.
+  ASSERT_EQ(sandbox({"stop", "-t", "1", id}).exit_code, 0);
+  auto ended = inspect(id);
+  EXPECT_EQ(ended["State"]["Status"], "exited");
+  EXPECT_EQ(ended["State"]["Health"]["Status"], "unhealthy") << ended.dump(2);
+  ASSERT_FALSE(ended["State"]["Health"]["Log"].empty()) << ended.dump(2);
+  EXPECT_EQ(ended["State"]["Health"]["Log"].front()["ExitCode"], 0) << ended.dump(2);
+  EXPECT_FALSE(contains(sandbox({"ps", "-a"}).out, "healthy)"));
+}
+
+// A foreground run probes too (docker does): another shell sees the health
+// while it runs, and inspect keeps it after the end.
+TEST_F(RestartTest, HealthOfAForegroundRunIsSeenFromElsewhereAndKept) {
+  auto fg = sandbox_background({"run", "--network", "none", "--name", "fg", "--health-cmd",
+                                R"(["CMD", "payload", "exit", "0"])", "--health-interval", "200ms",
+                                payload(), "payload", "sleep", "1000"});
+  ASSERT_TRUE(
+      eventually([&] { return health_status("fg") == "healthy"; }, std::chrono::seconds(60)))
+      << inspect("fg").dump(2) << fg->err_so_far();
+  EXPECT_TRUE(contains(sandbox({"ps"}).out, "(healthy)"));
+  ASSERT_EQ(sandbox({"stop", "-t", "1", "fg"}).exit_code, 0);
+  auto r = fg->wait();
+  EXPECT_EQ(r.exit_code, 143) << r.describe();  // SIGTERM
+  auto j = inspect("fg");
+  EXPECT_EQ(j["State"]["Status"], "exited");
+  EXPECT_EQ(j["State"]["Health"]["Status"], "unhealthy") << j.dump(2);
+  ASSERT_FALSE(j["State"]["Health"]["Log"].empty()) << j.dump(2);
+  EXPECT_EQ(j["State"]["Health"]["Log"].front()["ExitCode"], 0) << j.dump(2);
+  // The run's prober ended with it: nothing names the container any more.
+  std::string id = j["Id"].get<std::string>();
+  EXPECT_TRUE(eventually([&] { return processes_naming(id).empty(); })) << id;
 }
 
 TEST_F(RestartTest, HealthGoesUnhealthyWithACommandThatFails) {

@@ -53,6 +53,10 @@ bool restart_pending(const std::filesystem::path& runtime_dir);
 // ---- health checks (health.cpp): runtime_dir/health.json
 std::optional<HealthState> read_health_state(const std::filesystem::path& runtime_dir);
 Status write_health_state(const std::filesystem::path& runtime_dir, const HealthState& state);
+// At the container's end: its last state, "unhealthy" (docker's), into
+// store_dir/health.json, which inspect shows until the next start ends.
+Status keep_final_health_state(const std::filesystem::path& runtime_dir,
+                               const std::filesystem::path& store_dir);
 
 // "TERM", "SIGTERM", "sigterm", "15" -> 15.
 Result<int> parse_signal(std::string_view text);

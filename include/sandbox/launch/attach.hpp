@@ -1,6 +1,6 @@
 // `attach` and `start -a`: a client of the monitor's attach socket
 // (helpers/monitor/monitor.c says the wire: SOCK_SEQPACKET, output as
-// {stream byte, bytes}, a flags byte first, then input).
+// {stream byte, bytes}, a flags byte first, then input and window sizes).
 #pragma once
 
 #include <filesystem>
@@ -24,11 +24,13 @@ struct AttachOptions {
   bool input = false;        // forward our stdin (when the container keeps stdin)
   bool close_stdin = false;  // the end of our stdin closes the container's (start -ai)
   bool sig_proxy = true;     // SIGINT, SIGTERM, ... go to the container's PID 1
+  // What detaches (parse_detach_keys); "": nothing. Looked for with a terminal.
+  std::string detach_keys = "\x10\x11";  // ctrl-p ctrl-q
 };
 
 // Streams the running container's output to our stdout/stderr (and our
 // stdin to it) until it ends, then returns its exit code once recorded; or
-// 0 when the user detached (ctrl-p ctrl-q on a terminal). An error when the
+// 0 when the user detached (the detach keys, with a terminal). An error when the
 // container does not run, or runs without a monitor (a foreground run).
 Result<int> attach_container(const containers::Containers& containers, const std::string& id,
                              const AttachOptions& options);

@@ -70,6 +70,10 @@ struct ExecPlan {
   // search, done in the child over paths prepared here).
   std::vector<std::string> command_paths;
   int namespaces = 0;  // CLONE_NEW* flags to join, CLONE_NEWUSER among them
+  // The container's time namespace (its /proc/PID/ns/time_for_children),
+  // joined after the others; -1: none. Not through the pidfd: an init that
+  // has not exec'd yet (created, not started) is not in it itself.
+  int time_namespace_fd = -1;
   security::SecurityPlan security;
   bool detach = false;
   // The OCI runtime's exec --detach: the engine's pipes stay the command's

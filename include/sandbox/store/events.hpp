@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sandbox/base/error.hpp"
+#include "sandbox/base/unique_fd.hpp"
 
 namespace sbx::store {
 
@@ -40,5 +41,18 @@ Result<Event> event_from_json(std::string_view line);
 // The events in `store_root`'s log from byte `offset` on, whole lines only;
 // `offset` moves past what was read (a partial last line is left for later).
 Result<std::vector<Event>> read_events(const std::filesystem::path& store_root, uint64_t& offset);
+
+// Wakes a follower when the log grows (inotify on the store's directory, for
+// events.log only: it may not exist yet). Made before the first read, so
+// that nothing written after that read goes unseen.
+class EventLogWatch {
+ public:
+  static Result<EventLogWatch> open(const std::filesystem::path& store_root);
+  // Waits until the log changed or `timeout_ms` passed (-1: no limit).
+  Status wait(int timeout_ms);
+
+ private:
+  UniqueFd fd_;
+};
 
 }  // namespace sbx::store

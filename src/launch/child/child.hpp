@@ -56,6 +56,7 @@ struct ChildContext {
   // --ipc container:NAME: its mount namespace, whose /dev/shm the container
   // gets (kSharedShmMount); -1: none.
   int shm_mntns_fd = -1;
+  int join_time_fd = -1;  // a time namespace joined last (ExecPlan::time_namespace_fd)
   unsigned first_closed_fd = 3;  // fds below stay open into the container (--preserve-fds)
   bool outlive_parent = false;   // no PDEATHSIG: `sandbox-runtime create` returns first
   // The OCI runtime's start gate: after the whole setup the child reports

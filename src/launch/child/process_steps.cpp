@@ -73,6 +73,9 @@ bool join_namespaces(ChildContext& ctx) noexcept {
   // credentials gained there, all or nothing.
   if (ctx.kernel->setns(ctx.join_pidfd, ctx.join_namespaces) < 0)
     return child_fail(ctx, "setns", "the container's namespaces", errno);
+  // Root in the container's user namespace now, which owns its time namespace.
+  if (ctx.join_time_fd >= 0 && ctx.kernel->setns(ctx.join_time_fd, CLONE_NEWTIME) < 0)
+    return child_fail(ctx, "setns", "the container's time namespace", errno);
   return true;
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <ctime>
+#include <optional>
+
 namespace sbx::cli {
 namespace {
 
@@ -14,7 +18,28 @@ store::Event make_event(std::string type, std::string action, std::string id,
                       std::move(attributes)};
 }
 
+// Sets TZ for one test (these tests read and print local time, as docker).
+class LocalZone {
+ public:
+  explicit LocalZone(const char* zone) {
+    if (const char* old = std::getenv("TZ")) old_ = old;
+    ::setenv("TZ", zone, 1);
+    ::tzset();
+  }
+  ~LocalZone() {
+    if (old_)
+      ::setenv("TZ", old_->c_str(), 1);
+    else
+      ::unsetenv("TZ");
+    ::tzset();
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
 TEST(EventTime, TakesDockersForms) {
+  LocalZone utc("UTC0");
   EXPECT_EQ(parse_event_time("1700000000", kNow).value(), 1700000000 * kSecond);
   EXPECT_EQ(parse_event_time("1700000000.5", kNow).value(), 1700000000 * kSecond + 500000000);
   EXPECT_EQ(parse_event_time("1700000000.000000001", kNow).value(), 1700000000 * kSecond + 1);
@@ -25,10 +50,24 @@ TEST(EventTime, TakesDockersForms) {
   EXPECT_EQ(parse_event_time("2023-11-14T22:13:20.25Z", kNow).value(),
             1700000000 * kSecond + 250000000);
   EXPECT_EQ(parse_event_time("1970-01-02", kNow).value(), 86400 * kSecond);
+  EXPECT_EQ(parse_event_time("2023-11-14T22", kNow).value(), (1700000000 - 800) * kSecond);
+  EXPECT_EQ(parse_event_time("2023-11-14T22:13", kNow).value(), (1700000000 - 20) * kSecond);
+  EXPECT_EQ(parse_event_time("2023-11-14T23:13:20+01:00", kNow).value(), 1700000000 * kSecond);
+  EXPECT_EQ(parse_event_time("2023-11-14T21:13:20.5-01:00", kNow).value(),
+            1700000000 * kSecond + 500000000);
+}
+
+TEST(EventTime, WithoutAZoneIsLocalTime) {
+  LocalZone cet("CET-1");  // UTC+1, no daylight saving
+  EXPECT_EQ(parse_event_time("2023-11-14T23:13:20", kNow).value(), 1700000000 * kSecond);
+  EXPECT_EQ(parse_event_time("2023-11-14T22:13:20Z", kNow).value(), 1700000000 * kSecond);
+  EXPECT_EQ(parse_event_time("1970-01-02", kNow).value(), (86400 - 3600) * kSecond);
 }
 
 TEST(EventTime, RefusesWhatIsNoTime) {
-  for (const char* bad : {"", "yesterday", "10x", "1.", "1.1234567890", "m", "-5", "2023-13-45"}) {
+  for (const char* bad : {"", "yesterday", "10x", "1.", "1.1234567890", "m", "-5", "2023-13-45",
+                          "2023-11-14T25", "2023-11-14T22:13:20+0100", "2023-11-14T22:13:20.Z",
+                          "2023-11-14 22:13:20", "2023-11-14T22:13:20UTC"}) {
     auto parsed = parse_event_time(bad, kNow);
     EXPECT_FALSE(parsed) << bad << " read as " << parsed.value_or(0);
     if (!parsed) {
@@ -67,6 +106,7 @@ TEST(EventFilter, RefusesUnknownKeys) {
 }
 
 TEST(EventText, AsDockerPrintsIt) {
+  LocalZone utc("UTC0");
   auto die = make_event("container", "die", "abc", {{"name", "web"}, {"exitCode", "3"}});
   EXPECT_EQ(event_text(die),
             "2023-11-14T22:13:20.000000005Z container die abc (exitCode=3, name=web)");
@@ -76,6 +116,15 @@ TEST(EventText, AsDockerPrintsIt) {
   EXPECT_EQ(doc["status"], "die");
   EXPECT_EQ(doc["Actor"]["Attributes"]["exitCode"], "3");
   EXPECT_EQ(doc["time"], 1700000000);
+}
+
+TEST(EventText, InLocalTimeWithItsOffset) {
+  LocalZone cet("CET-1");
+  EXPECT_EQ(event_text(make_event("image", "delete", "sha256:1", {})),
+            "2023-11-14T23:13:20.000000005+01:00 image delete sha256:1");
+  LocalZone west("XYZ3:30");  // UTC-3:30
+  EXPECT_EQ(event_text(make_event("image", "delete", "sha256:1", {})),
+            "2023-11-14T18:43:20.000000005-03:30 image delete sha256:1");
 }
 
 }  // namespace
