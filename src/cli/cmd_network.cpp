@@ -164,7 +164,7 @@ void add_network_connect(Registry& registry) {
   cmd->add_option("--alias", f->request.aliases, "Another DNS name of the container there");
   cmd->add_option("--ip", f->request.ip, "IPv4 address on the network (default: a free one)");
   cmd->add_option("--ip6", f->request.ip6,
-                  "IPv6 address on a network made with --ipv6 (default: a free one)");
+                  "IPv6 address on a dual-stack network (default: a free one)");
 }
 
 void add_network_disconnect(Registry& registry) {

@@ -138,7 +138,7 @@ void add_flags(CLI::App* sub, RunCommand& c) {
   sub->add_option("--network-alias", f.network_aliases, "Another name on the user networks");
   sub->add_option("--ip", f.ip, "The container's IPv4 address on its user network");
   sub->add_option("--ip6", f.ip6,
-                  "The container's IPv6 address on its user network (one made with --ipv6)");
+                  "The container's IPv6 address on its user network (a dual-stack one)");
   sub->add_option("-p,--publish", f.publish, "Publish [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]");
   sub->add_flag("-P,--publish-all", f.publish_all,
                 "Publish every exposed port (EXPOSE, --expose) on a free host port");

@@ -251,7 +251,9 @@ TEST_F(RunPublishTest, NoInitIsAcceptedWithAWarning) {
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_TRUE(contains(r.err, "warning: --no-init is ignored: PID 1 is always sandbox's init"))
       << r.describe();
-  EXPECT_TRUE(contains(r.out, "1 S ")) << r.describe();
+  // PID 1 is still sandbox's init (its state, S or R, depends on the moment).
+  std::string first = r.out.substr(0, r.out.find('\n'));
+  EXPECT_TRUE(first.starts_with("1 ") && contains(first, "init")) << r.describe();
 }
 
 }  // namespace
