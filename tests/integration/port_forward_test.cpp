@@ -260,14 +260,22 @@ class DefaultNetworkForwardTest : public RunTest {
   }
 };
 
-// 48 MiB both ways, intact, through the container's own forwarder; it and
-// the host port are gone once the container is removed.
+// 48 MiB both ways, intact, through the container's own forwarder, which the
+// container cannot see; it and the host port are gone once the container is removed.
 TEST_F(DefaultNetworkForwardTest, LargeTransferIntactAndPortFreedByRm) {
   uint16_t port = unused_loopback_port();
   start_default_server("srv", port);
   ASSERT_EQ(echo_once_listening(port), "ping\n");
   pid_t forwarder = forwarder_of(init_pid_of("srv"));
   EXPECT_GT(forwarder, 0) << "no sandbox-portfwd under the container's monitor";
+  if (forwarder > 0) {
+    // Outside the container's pid namespace: no /proc entry to ptrace it or read its fds by.
+    auto seen = sandbox({"exec", "srv", "payload", "stat", "/proc/" + std::to_string(forwarder)});
+    EXPECT_NE(seen.exit_code, 0) << "the forwarder is visible in the container: "
+                                 << seen.describe();
+    auto sane = sandbox({"exec", "srv", "payload", "stat", "/proc/1"});
+    EXPECT_EQ(sane.exit_code, 0) << sane.describe();
+  }
   auto [sent, received] = echo_large_transfer(port);
   EXPECT_EQ(sent.bytes, kLargeTransferBytes);
   EXPECT_EQ(received.bytes, kLargeTransferBytes);
