@@ -1,12 +1,17 @@
 /* sandbox-portfwd: published TCP ports of user networks (rootlessport's job).
  *
- *   sandbox-portfwd --control FD
+ *   sandbox-portfwd --control FD [--userns FD] --netns FD
  *
- * One runs per user network namespace, beside its slirp4netns. sandbox
- * started it in the pause process's user namespace and in the network
- * namespace of the user networks (setns before exec), so every socket made
- * here is a socket of that namespace; the listening sockets on host ports
- * were made by sandbox in the host's network namespace and passed to us.
+ * One runs per user network namespace, beside its slirp4netns, and one per
+ * default-network container that publishes TCP ports. sandbox execs it in
+ * its own namespaces; it joins the user namespace (of the pause process or
+ * the container; none when it is sandbox's own) and the network namespace
+ * whose fds it got, closes them, and drops its privileges, so every socket
+ * made here is a socket of that namespace; the listening sockets on host
+ * ports were made by sandbox in the host's network namespace and passed to
+ * us. Joining after the exec keeps the user namespace this process image
+ * was made in the host's: a process of the joined user namespace, even with
+ * CAP_SYS_PTRACE there, cannot ptrace or read us (we are not dumpable).
  *
  * FD is a listening SOCK_SEQPACKET unix socket (portfwd.sock in the
  * namespace's dir, mode 0600 in a 0700 dir). A client of the same uid sends
@@ -29,6 +34,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -311,14 +317,42 @@ static int drop_privileges(void) {
   return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* An inherited fd given as `text` (-1 when it is not one). */
+static int parse_fd_arg(const char* text) {
+  char* end = NULL;
+  long fd = strtol(text, &end, 10);
+  if (!*text || *end || fd < 3 || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0) return -1;
+  return (int)fd;
+}
+
+/* Into the namespaces sandbox gave us (the user namespace first: it grants
+ * what joining the network namespace needs), then their fds go. */
+static int join_namespaces(int userns, int netns) {
+  if (userns >= 0 && setns(userns, CLONE_NEWUSER) < 0) return -1;
+  if (setns(netns, CLONE_NEWNET) < 0) return -1;
+  if (userns >= 0) close(userns);
+  close(netns);
+  return 0;
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3 || strcmp(argv[1], "--control") != 0) {
-    fprintf(stderr, "usage: sandbox-portfwd --control FD\n");
+  int control = -1, userns = -1, netns = -1, bad = argc % 2 == 0;
+  for (int i = 1; !bad && i + 1 < argc; i += 2) {
+    int* slot = strcmp(argv[i], "--control") == 0  ? &control
+                : strcmp(argv[i], "--userns") == 0 ? &userns
+                : strcmp(argv[i], "--netns") == 0  ? &netns
+                                                   : NULL;
+    bad = !slot || *slot >= 0 || (*slot = parse_fd_arg(argv[i + 1])) < 0;
+  }
+  if (bad || control < 0 || netns < 0) {
+    fprintf(stderr, "usage: sandbox-portfwd --control FD [--userns FD] --netns FD\n");
     return 2;
   }
-  int control = atoi(argv[2]);
-  if (control < 3 || fcntl(control, F_GETFD) < 0) return 2;
   signal(SIGPIPE, SIG_IGN);
+  if (join_namespaces(userns, netns) < 0) {
+    perror("sandbox-portfwd: setns");
+    return 1;
+  }
   if (drop_privileges() < 0) {
     perror("sandbox-portfwd: drop privileges");
     return 1;

@@ -1,5 +1,6 @@
 #include "host_network.hpp"
 
+#include "port_forwarder_process.hpp"
 #include "sandbox/net/ports.hpp"
 #include "sandbox/net/user_netns.hpp"
 
@@ -33,6 +34,7 @@ void NetworkAttachment::hold_user_networks(UserNetworkLease lease) {
 
 void NetworkAttachment::release() {
   user_.release();
+  forwarder_.release();
   if (slirp_) slirp_->release();
 }
 
@@ -51,12 +53,24 @@ Status check_network_host(const containers::ContainerSpec& spec) {
 Status NetworkAttachment::attach() {
   if (!slirp_) return {};
   SBX_TRY(slirp_->wait_ready());
+  std::vector<net::PortRequest> tcp;
   for (net::PortRequest port : requested_) {
     if (port.host_port == 0) port.host_port = SBX_TRY(net::choose_free_port(port));
-    SBX_TRY(publish(*slirp_, port));
+    if (port.protocol == "tcp")
+      tcp.push_back(port);  // bound below, by us
+    else
+      SBX_TRY(publish(*slirp_, port));  // UDP: slirp4netns's hostfwd
     ports_.push_back(binding_of(port));
   }
   requested_.clear();
+  // TCP as podman's rootlessport: our listeners on the host ports, handed to
+  // a forwarder in the container's namespaces that connects to its address.
+  pid_t target = target_.container_pid;
+  forwarder_ = SBX_TRY(net::forward_tcp_ports(slirp_->api_socket().parent_path() / "portfwd.sock",
+                                              tcp, target_.address, [target](int control) {
+                                                return start_port_forwarder(
+                                                    target, control, ForwarderLife::kDiesWithUs);
+                                              }));
   return {};
 }
 
@@ -64,8 +78,11 @@ Result<NetworkAttachment> start_network(const containers::ContainerSpec& spec, p
                                         const std::filesystem::path& runtime_dir) {
   if (spec.network != containers::NetworkMode::kSlirp4netns) return NetworkAttachment{};
   std::string program = SBX_TRY(net::find_slirp4netns());
+  auto addresses = SBX_TRY(net::slirp_addresses(spec.slirp.cidr));
   net::SlirpLaunch launch{std::move(program), container_pid, spec.slirp, runtime_dir};
-  return NetworkAttachment(SBX_TRY(net::Slirp4netns::spawn(launch)), spec.ports);
+  auto slirp = SBX_TRY(net::Slirp4netns::spawn(launch));
+  return NetworkAttachment(std::move(slirp), spec.ports,
+                           ForwardTarget{container_pid, std::move(addresses.guest)});
 }
 
 Result<NetworkAttachment> attach_network(const containers::ContainerSpec& spec, pid_t container_pid,

@@ -168,8 +168,8 @@ Status launch_and_become_monitor(const LauncherContext& c) {
     (void)send_sync(c.report_fd, make_sync_error(failed->errno_value(), SBX_SYNC_EXEC_COMMAND_STEP,
                                                  "execve", command.c_str()));
   }
-  if (pid_t helper = launched.network.helper_pid(); helper > 0)
-    args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
+  for (pid_t helper : {launched.network.helper_pid(), launched.network.forwarder_pid()})
+    if (helper > 0) args.insert(args.end(), {"--kill-on-exit", std::to_string(helper)});
   add_health_args(args, *c.spec, c.containers->store_root(), id);
   args.insert(args.end(), {"--", self_exe(), "--root", c.containers->store_root().string(),
                            "container", "cleanup", "--exit-code", "{exit}", id});

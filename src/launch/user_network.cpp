@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include "port_forwarder_process.hpp"
 #include "sandbox/base/files.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/net/etc_files.hpp"
@@ -96,76 +97,6 @@ Result<pid_t> start_holder(const fs::path& dir, pid_t container_pid) {
   return fail(Error::from_errno("network namespace holder", kSteps[step], msg[1]));
 }
 
-extern "C" const char sbx_portfwd_start[];
-extern "C" const char sbx_portfwd_end[];
-
-// After fork: the holder's user namespace (root there), then its network
-// namespace, so that every socket the forwarder makes is one of that
-// namespace; `control` as fd 3, every other fd closed at exec. A failure
-// writes {step, errno} on `report`.
-[[noreturn]] void become_forwarder(int userns, int netns, int program, int report, int control) {
-  ::setsid();
-  auto fail_with = [&report](int step) {
-    int msg[2] = {step, errno};
-    (void)!::write(report, msg, sizeof msg);
-    ::_exit(1);
-  };
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
-  // Above fd 3 first: the dup2 below must not close them.
-  program = ::fcntl(program, F_DUPFD_CLOEXEC, 4);
-  report = ::fcntl(report, F_DUPFD_CLOEXEC, 4);
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (program < 0 || report < 0 || null < 0) ::_exit(1);
-  for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
-  if (control == 3 ? ::fcntl(3, F_SETFD, 0) < 0 : ::dup2(control, 3) < 0) fail_with(1);
-  ::close_range(4, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (::setns(userns, CLONE_NEWUSER) < 0) fail_with(2);
-  if (::setns(netns, CLONE_NEWNET) < 0) fail_with(3);
-  if (::chdir("/") < 0) fail_with(4);
-  const char* argv[] = {"sandbox-portfwd", "--control", "3", nullptr};
-  const char* envp[] = {nullptr};
-  ::syscall(SYS_execveat, program, "", argv, envp, AT_EMPTY_PATH);
-  fail_with(5);
-  ::_exit(1);
-}
-
-Result<UniqueFd> open_namespace_of(pid_t pid, const char* kind) {
-  std::string path = "/proc/" + std::to_string(pid) + "/ns/" + kind;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return fail_errno("open", path);
-  return fd;
-}
-
-Result<pid_t> start_forwarder(pid_t holder, int control) {
-  UniqueFd userns = SBX_TRY(open_namespace_of(holder, "user"));
-  UniqueFd netns = SBX_TRY(open_namespace_of(holder, "net"));
-  UniqueFd program = SBX_TRY(detail::make_sealed_memfd(
-      "sandbox-portfwd", "port forwarder",
-      std::span<const char>(sbx_portfwd_start,
-                            static_cast<size_t>(sbx_portfwd_end - sbx_portfwd_start))));
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return fail_errno("pipe2", "port forwarder");
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) return fail_errno("fork", "port forwarder");
-  if (pid == 0)
-    become_forwarder(userns.get(), netns.get(), program.get(), write_end.get(), control);
-  write_end.reset();
-  int msg[2] = {0, 0};
-  ssize_t n;
-  while ((n = ::read(read_end.get(), msg, sizeof msg)) < 0 && errno == EINTR) {
-  }
-  if (n == 0) return pid;  // exec'd: it runs beside the holder now (not ours to reap)
-  static constexpr const char* kSteps[] = {"",           "dup2(control)", "setns(user)",
-                                           "setns(net)", "chdir(/)",      "execveat(portfwd)"};
-  int step = msg[0] >= 1 && msg[0] <= 5 ? msg[0] : 0;
-  ChildProcess(pid).kill_and_reap();
-  return fail(Error::from_errno("port forwarder", kSteps[step], msg[1]));
-}
-
 Result<pid_t> start_slirp(const fs::path& dir, pid_t holder) {
   // Filled member by member: GCC 12 at -O3 takes the brace-initialised default
   // SlirpOptions for uninitialised on the early-return paths below.
@@ -203,10 +134,12 @@ Result<UserNetworkLease> attach_user_networks(const LaunchPlan& plan,
                                               pid_t container_pid) {
   const auto& u = plan.user_networks;
   if (u.networks.empty()) return UserNetworkLease{};
-  net::UserNetnsStarter starter{
-      [&] { return start_holder(u.netns_dir, container_pid); },
-      [&](pid_t holder) { return start_slirp(u.netns_dir, holder); },
-      [](pid_t holder, int control) { return start_forwarder(holder, control); }};
+  net::UserNetnsStarter starter{[&] { return start_holder(u.netns_dir, container_pid); },
+                                [&](pid_t holder) { return start_slirp(u.netns_dir, holder); },
+                                [](pid_t holder, int control) {
+                                  return start_port_forwarder(holder, control,
+                                                              ForwarderLife::kOutlivesUs);
+                                }};
   std::vector<net::PortRequest> ports = spec.ports;
   for (auto& port : ports)
     if (port.host_port == 0) port.host_port = SBX_TRY(net::choose_free_port(port));

@@ -2,9 +2,11 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstring>
 
+#include "sandbox/net/ports.hpp"
 #include "unix_socket.hpp"
 
 namespace sbx::net::detail {
@@ -45,6 +47,19 @@ Status ask_forwarder(int control, const std::filesystem::path& socket, const std
 
 }  // namespace
 
+Result<std::vector<ForwardedPort>> listen_tcp_ports(const std::vector<PortRequest>& ports) {
+  std::vector<ForwardedPort> out;
+  for (const auto& p : ports) {
+    if (p.protocol != "tcp") continue;
+    ForwardedPort f;
+    f.listener = SBX_TRY(listen_host_port(p));
+    f.target_port = p.container_port;
+    f.name = (p.host_ip.empty() ? "" : p.host_ip + ":") + std::to_string(p.host_port) + "/tcp";
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 Status forwarder_add(const std::filesystem::path& socket, const std::string& id,
                      std::vector<ForwardedPort>& ports) {
   UniqueFd control = SBX_TRY(connect_unix(socket, SOCK_SEQPACKET));
@@ -64,3 +79,23 @@ Status forwarder_remove(const std::filesystem::path& socket, const std::string& 
 }
 
 }  // namespace sbx::net::detail
+
+namespace sbx::net {
+
+Result<ChildProcess> forward_tcp_ports(const std::filesystem::path& control_socket,
+                                       const std::vector<PortRequest>& ports,
+                                       const std::string& target_ip,
+                                       const std::function<Result<pid_t>(int control)>& start) {
+  auto tcp = SBX_TRY(detail::listen_tcp_ports(ports));
+  if (tcp.empty()) return ChildProcess{};
+  UniqueFd control = SBX_TRY(listen_unix(control_socket, SOCK_SEQPACKET));
+  ChildProcess forwarder(SBX_TRY(start(control.get())));
+  control.reset();
+  for (auto& f : tcp) f.target_ip = target_ip;
+  Status added = detail::forwarder_add(control_socket, "container", tcp);
+  ::unlink(control_socket.c_str());  // nobody else talks to it
+  if (!added) return std::unexpected(added.error());
+  return forwarder;
+}
+
+}  // namespace sbx::net

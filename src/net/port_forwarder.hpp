@@ -10,6 +10,7 @@
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
+#include "sandbox/net/config.hpp"
 
 namespace sbx::net::detail {
 
@@ -20,6 +21,11 @@ struct ForwardedPort {
   uint16_t target_port = 0;
   std::string name;  // "host port 127.0.0.1:8080/tcp", for errors
 };
+
+// The host ports' listening sockets for the TCP ports of `ports` (bound
+// first: a port in use is an error before anything is set up); target_ip
+// left empty.
+Result<std::vector<ForwardedPort>> listen_tcp_ports(const std::vector<PortRequest>& ports);
 
 // Hands the listeners to the forwarder under the container's `id` (our
 // copies are closed on return: the forwarder's are the only ones left).

@@ -158,21 +158,6 @@ Result<std::vector<std::string>> netavark_args(const fs::path& dir, const std::s
                                   netavark, (dir / "netavark").string(), aardvark};
 }
 
-// The host ports' listening sockets for the TCP ports of `ports` (bound
-// first: a port in use is an error before anything is set up).
-Result<std::vector<detail::ForwardedPort>> listen_tcp_ports(const std::vector<PortRequest>& ports) {
-  std::vector<detail::ForwardedPort> out;
-  for (const auto& p : ports) {
-    if (p.protocol != "tcp") continue;
-    detail::ForwardedPort f;
-    f.listener = SBX_TRY(listen_host_port(p));
-    f.target_port = p.container_port;
-    f.name = (p.host_ip.empty() ? "" : p.host_ip + ":") + std::to_string(p.host_port) + "/tcp";
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
 // The port forwarder of the namespace, started when it does not run.
 Status ensure_forwarder(const fs::path& dir, UserNetnsState& state,
                         const UserNetnsStarter& starter) {
@@ -332,7 +317,7 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
                                       const std::vector<NetworkAttachRequest>& requests,
                                       const std::vector<PortRequest>& ports) {
   auto args = SBX_TRY(netavark_args(dir, id, container_pid));
-  auto tcp = SBX_TRY(listen_tcp_ports(ports));
+  auto tcp = SBX_TRY(detail::listen_tcp_ports(ports));
   auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
   auto state = SBX_TRY(ensure_running(dir, starter));
   SBX_TRY(make_dirs(dir / "containers", 0700));

@@ -6,10 +6,12 @@
 #                                 [--user USER] [--image REF] [--no-podman] [--throughput-only]
 #
 # Start latency: median wall time of `sandbox run --rm IMAGE true` with slirp4netns (the
-# default) against `--network none`, and with `-p` (one add_hostfwd), N runs each (hyperfine -N);
+# default) against `--network none`, and with `-p` (a TCP port: a sandbox-portfwd of the
+# container's own), N runs each (hyperfine -N);
 # and the median time until the container's command runs (its first output), without the exit.
 # Throughput: bytes a host client pushes in S seconds through a published port into
-# `nc -l -p 7000 | wc -c` in the container (the count is the container's), for sandbox and
+# `nc -l -p 7000 | wc -c` in the container (the count is the container's), for sandbox (label
+# sandbox-slirp4netns: the default network, its TCP port through sandbox-portfwd) and
 # rootless podman (`--runtime runc`, slirp4netns with port_handler=slirp4netns, and podman's
 # default rootlessport handler) where podman works; R rounds (default 3) taking turns, and the
 # median of each (one transfer swings by +-30% here). The same on a user-defined network:
