@@ -2,6 +2,7 @@
 // heredocs), then instructions with their flags and forms, then stages.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/base/strings.hpp"
@@ -303,8 +304,11 @@ std::optional<size_t> find_stage(const Dockerfile& file, std::string_view name) 
   if (!name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       })) {
-    size_t index = std::stoul(std::string(name));
-    if (index < file.stages.size()) return index;
+    // A number too large for size_t is no stage (an image named by digits).
+    size_t index = 0;
+    auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), index);
+    if (error == std::errc{} && end == name.data() + name.size() && index < file.stages.size())
+      return index;
   }
   return std::nullopt;
 }

@@ -128,6 +128,8 @@ TEST(Dockerfile, Stages) {
   EXPECT_EQ(find_stage(file, "BUILD"), 0u);
   EXPECT_EQ(find_stage(file, "2"), 2u);
   EXPECT_FALSE(find_stage(file, "nope"));
+  // An image named by more digits than size_t holds is no stage (was an uncaught out_of_range).
+  EXPECT_FALSE(find_stage(file, "66666666666666666666666666666666"));
   auto needed = stages_needed(file, 2, {{"BASE", "busybox"}});
   ASSERT_TRUE(needed);
   EXPECT_EQ(*needed, (std::vector<size_t>{0, 2}));
