@@ -54,6 +54,30 @@ bool loopback_port_free(uint16_t port) {
 
 // The bytes sent through the echo server: a simple generator, so that a
 // lost, doubled or reordered block changes the checksum.
+// A host port something else listens on (a free one the kernel picks); fd -1 when none.
+struct ListeningLoopbackPort {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  uint16_t port = 0;
+  ListeningLoopbackPort() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(fd, 1) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      close();
+    else
+      port = ntohs(a.sin_port);
+  }
+  ListeningLoopbackPort(const ListeningLoopbackPort&) = delete;
+  ListeningLoopbackPort& operator=(const ListeningLoopbackPort&) = delete;
+  ~ListeningLoopbackPort() { close(); }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
 struct StreamDigest {
   uint64_t hash = 0xcbf29ce484222325ull;
   uint64_t bytes = 0;
@@ -178,18 +202,12 @@ TEST_F(PortForwardTest, RemovedContainerFreesItsPortOthersKeepTheirs) {
 // A host port something else listens on: a clear error, and no container runs.
 TEST_F(PortForwardTest, PortInUseIsRefusedBeforeTheStart) {
   ASSERT_EQ(sandbox({"network", "create", "busy"}).exit_code, 0);
-  int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  std::string port = std::to_string(ntohs(a.sin_port));
+  ListeningLoopbackPort held;
+  ASSERT_GE(held.fd, 0);
+  std::string port = std::to_string(held.port);
   auto r = sandbox({"run", "-d", "--name", "late", "--network", "busy", "-p",
                     "127.0.0.1:" + port + ":8080", payload(), "payload", "echo-server", "8080"});
-  ::close(holder);
+  held.close();
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_TRUE(contains(r.err, "127.0.0.1:" + port + "/tcp is already in use")) << r.describe();
   EXPECT_TRUE(contains(r.err, "hint:")) << r.describe();
@@ -303,18 +321,12 @@ TEST_F(DefaultNetworkForwardTest, RunRmFreesThePort) {
 
 // A host port something else listens on: the clear error, and nothing runs.
 TEST_F(DefaultNetworkForwardTest, PortInUseIsRefusedBeforeTheStart) {
-  int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  std::string port = std::to_string(ntohs(a.sin_port));
+  ListeningLoopbackPort held;
+  ASSERT_GE(held.fd, 0);
+  std::string port = std::to_string(held.port);
   auto r = sandbox({"run", "-d", "--name", "late", "-p", "127.0.0.1:" + port + ":8080", payload(),
                     "payload", "echo-server", "8080"});
-  ::close(holder);
+  held.close();
   EXPECT_EQ(r.exit_code, 125) << r.describe();
   EXPECT_TRUE(contains(r.err, "127.0.0.1:" + port + "/tcp is already in use")) << r.describe();
   EXPECT_TRUE(contains(r.err, "hint:")) << r.describe();
