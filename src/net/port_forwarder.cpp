@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstring>
 
+#include "sandbox/base/sync_message.hpp"
 #include "sandbox/net/ports.hpp"
 #include "unix_socket.hpp"
 
@@ -17,21 +17,8 @@ constexpr int kForwarderReplyMs = 5000;
 // One request (with `fd` when >= 0) and the forwarder's answer.
 Status ask_forwarder(int control, const std::filesystem::path& socket, const std::string& request,
                      int fd) {
-  iovec iov{const_cast<char*>(request.data()), request.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char space[CMSG_SPACE(sizeof(int))]{};
-  if (fd >= 0) {
-    msg.msg_control = space;
-    msg.msg_controllen = sizeof space;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  if (::sendmsg(control, &msg, MSG_NOSIGNAL) < 0) return fail_errno("sendmsg", socket.native());
+  if (ssize_t sent = send_with_fd(control, request.data(), request.size(), fd); sent < 0)
+    return fail_errno("sendmsg", socket.native(), static_cast<int>(-sent));
   pollfd p{control, POLLIN, 0};
   int ready;
   while ((ready = ::poll(&p, 1, kForwarderReplyMs)) < 0 && errno == EINTR) {
