@@ -78,6 +78,18 @@ uint64_t mount_attrs(unsigned long flags) noexcept {
   return a;
 }
 
+// Moves a detached mount `tree` onto m.destination inside the rootfs (made,
+// as a file when `file`, if missing).
+bool move_tree_into_root(ChildContext& ctx, int tree, const PlanMount& m, bool file) noexcept {
+  FdGuard target{*ctx.kernel,
+                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), file)};
+  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
+  if (ctx.kernel->move_mount(tree, "", target.fd, "",
+                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
+  return true;
+}
+
 // Binds host `source` onto the rootfs path: clone the tree, set its flags, move it.
 bool bind_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   unsigned tree_flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m.recursive ? AT_RECURSIVE : 0);
@@ -93,13 +105,7 @@ bool bind_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   if (m.read_only_recursive &&
       ctx.kernel->mount_setattr(tree.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, MOUNT_ATTR_RDONLY) < 0)
     return child_fail(ctx, "mount_setattr", m.destination.c_str(), errno);
-  FdGuard target{*ctx.kernel, ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(),
-                                             !S_ISDIR(st.st_mode))};
-  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
-  if (ctx.kernel->move_mount(tree.fd, "", target.fd, "",
-                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
-  return true;
+  return move_tree_into_root(ctx, tree.fd, m, !S_ISDIR(st.st_mode));
 }
 
 // kSharedShmMount: the tree open_shared_shm cloned, moved onto the rootfs path.
@@ -107,13 +113,13 @@ bool move_shared_shm_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
   FdGuard tree{*ctx.kernel, ctx.shared_shm_tree};
   ctx.shared_shm_tree = -1;
   if (tree.fd < 0) return child_fail(ctx, "open_tree", m.source.c_str(), EBADF);
-  FdGuard target{*ctx.kernel,
-                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
-  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
-  if (ctx.kernel->move_mount(tree.fd, "", target.fd, "",
-                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
-  return true;
+  return move_tree_into_root(ctx, tree.fd, m, false);
+}
+
+// The joined network namespace's sysfs, made by the joiner (ctx.sysfs_fd).
+bool move_joined_sysfs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
+  if (ctx.sysfs_fd < 0) return child_fail(ctx, "move_mount", m.destination.c_str(), EBADF);
+  return move_tree_into_root(ctx, ctx.sysfs_fd, m, false);
 }
 
 bool mount_fs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
@@ -136,18 +142,6 @@ bool mount_rootfs(ChildContext& ctx) noexcept {
   if (int err = ctx.kernel->mount_rootfs(root.mount)) return child_fail(ctx, "mount", path, err);
   ctx.root_fd = ctx.kernel->open(path, O_PATH | O_DIRECTORY);
   if (ctx.root_fd < 0) return child_fail(ctx, "open", path, errno);
-  return true;
-}
-
-// The joined network namespace's sysfs, made by the joiner (ctx.sysfs_fd).
-bool move_joined_sysfs_into_root(ChildContext& ctx, const PlanMount& m) noexcept {
-  if (ctx.sysfs_fd < 0) return child_fail(ctx, "move_mount", m.destination.c_str(), EBADF);
-  FdGuard target{*ctx.kernel,
-                 ensure_in_root(*ctx.kernel, ctx.root_fd, m.destination.c_str(), false)};
-  if (target.fd < 0) return child_fail(ctx, "openat2", m.destination.c_str(), errno);
-  if (ctx.kernel->move_mount(ctx.sysfs_fd, "", target.fd, "",
-                             MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-    return child_fail(ctx, "move_mount", m.destination.c_str(), errno);
   return true;
 }
 
