@@ -1,5 +1,6 @@
 #include "sandbox/base/files.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -100,16 +101,60 @@ void open_up_owned_dirs(const fs::path& path) {
 }
 }  // namespace
 
-Status remove_tree(const fs::path& path) {
-  std::error_code ec;
-  fs::remove_all(path, ec);
-  if (ec && (ec.value() == EACCES || ec.value() == EPERM)) {
-    open_up_owned_dirs(path);
-    ec.clear();
-    fs::remove_all(path, ec);
+Result<std::vector<std::string>> entry_names_at(int dir_fd) {
+  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail_errno("open", ".");
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return fail_errno("fdopendir", ".");
   }
-  if (ec) return fail_errno("remove", path.native(), ec.value());
+  std::vector<std::string> names;
+  errno = 0;
+  while (dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  int saved = errno;
+  ::closedir(dir);
+  if (saved != 0) return fail_errno("readdir", ".", saved);
+  return names;
+}
+
+// ENOENT at any step is another remover (a run's background collector and an
+// rmi's collect both empty the trash) having taken that entry first.
+Status remove_tree_at(int dir_fd, const std::string& name) {
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return {};
+    return fail_errno("stat", name);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT)
+      return fail_errno("unlink", name);
+    return {};
+  }
+  int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return fail_errno("open", name);
+  }
+  UniqueFd dir(fd);
+  std::vector<std::string> names = SBX_TRY_CTX(entry_names_at(dir.get()), name);
+  for (const std::string& entry : names) SBX_TRY_CTX(remove_tree_at(dir.get(), entry), name);
+  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+    return fail_errno("rmdir", name);
   return {};
+}
+
+Status remove_tree(const fs::path& path) {
+  Status removed = remove_tree_at(AT_FDCWD, path.native());
+  if (!removed &&
+      (removed.error().errno_value() == EACCES || removed.error().errno_value() == EPERM)) {
+    open_up_owned_dirs(path);
+    removed = remove_tree_at(AT_FDCWD, path.native());
+  }
+  return removed;
 }
 
 bool path_exists(const fs::path& path) {

@@ -1,7 +1,6 @@
 // Reading COPY / ADD sources from the build context, confined to it.
 #include "context_files.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
@@ -9,6 +8,7 @@
 
 #include <algorithm>
 
+#include "sandbox/base/files.hpp"
 #include "sandbox/base/strings.hpp"
 
 namespace sbx::build {
@@ -18,19 +18,7 @@ namespace {
 bool has_glob(std::string_view path) { return path.find_first_of("*?[") != std::string::npos; }
 
 Result<std::vector<std::string>> names_in(int dir_fd) {
-  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail_errno("open", "directory");
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    return fail_errno("fdopendir", "directory");
-  }
-  std::vector<std::string> names;
-  while (dirent* entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  ::closedir(dir);
+  std::vector<std::string> names = SBX_TRY_CTX(entry_names_at(dir_fd), "directory");
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -1,6 +1,5 @@
 #include "in_root.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -8,15 +7,6 @@
 #include <unistd.h>
 
 namespace sbx::rootfs {
-
-namespace {
-
-// Opens a directory fd for reading its entries, never following a symlink.
-int open_dir_nofollow(int dir_fd, const char* name) {
-  return ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-}  // namespace
 
 int open_in_root_raw(int root_fd, const std::string& path, int flags) {
   open_how how{};
@@ -79,46 +69,6 @@ Result<UniqueFd> open_or_make_dir(int root_fd, const std::string& dir) {
     current.reset(next);
   }
   return current;
-}
-
-Result<std::vector<std::string>> list_dir(int dir_fd) {
-  int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail_errno("open", ".");
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    return fail_errno("fdopendir", ".");
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  int saved = errno;
-  ::closedir(dir);
-  if (saved != 0) return fail_errno("readdir", ".", saved);
-  return names;
-}
-
-Status remove_at(int dir_fd, const std::string& name) {
-  struct stat st;
-  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno == ENOENT) return {};
-    return fail_errno("stat", name);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    int fd = open_dir_nofollow(dir_fd, name.c_str());
-    if (fd < 0) return fail_errno("open", name);
-    UniqueFd child(fd);
-    std::vector<std::string> names = SBX_TRY_CTX(list_dir(child.get()), name);
-    for (const std::string& entry : names) SBX_TRY_CTX(remove_at(child.get(), entry), name);
-    if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0) return fail_errno("rmdir", name);
-    return {};
-  }
-  if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT)
-    return fail_errno("unlink", name);
-  return {};
 }
 
 }  // namespace sbx::rootfs

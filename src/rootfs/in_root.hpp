@@ -24,13 +24,7 @@ Result<UniqueFd> open_in_root(int root_fd, const std::string& path, int flags);
 // is not a directory (or a symlink to nothing) is an error.
 Result<UniqueFd> open_or_make_dir(int root_fd, const std::string& dir);
 
-// rm -rf of `name` in `dir_fd`, never following symlinks. Missing is fine.
-Status remove_at(int dir_fd, const std::string& name);
-
 // Splits a cleaned relative path "a/b/c" into {"a/b", "c"}.
 std::pair<std::string, std::string> split_parent(const std::string& path);
-
-// Names of the entries in a directory (no "." and ".."), via an fd.
-Result<std::vector<std::string>> list_dir(int dir_fd);
 
 }  // namespace sbx::rootfs

@@ -4,7 +4,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -248,22 +247,7 @@ Status TarWriter::close() {
 }
 
 Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& what) {
-  int raw = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (raw < 0) return fail_errno("open", what);
-  DIR* dir = ::fdopendir(raw);
-  if (!dir) {
-    ::close(raw);
-    return fail_errno("opendir", what);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (dirent* d = ::readdir(dir)) {
-    std::string_view name = d->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  int err = errno;
-  ::closedir(dir);
-  if (err != 0) return fail_errno("readdir", what, err);
+  std::vector<std::string> names = SBX_TRY_CTX(entry_names_at(dir_fd), what);
   std::sort(names.begin(), names.end());
   return names;
 }

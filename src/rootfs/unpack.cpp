@@ -13,6 +13,7 @@
 #include "entry_metadata.hpp"
 #include "in_root.hpp"
 #include "layer_archive.hpp"
+#include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/entry_path.hpp"
 
 namespace sbx::rootfs {
@@ -184,7 +185,7 @@ Status Unpacker::unpack_normal(LayerArchive& archive, archive_entry* entry,
                   new_is_dir ? ENOTDIR : EISDIR);
     }
     if (is_hardlink && clean_entry_path(entry_hardlink(entry)) == path) return {};
-    SBX_TRY(remove_at(dir_fd, base));
+    SBX_TRY(remove_tree_at(dir_fd, base));
     if (S_ISDIR(existing.st_mode) || S_ISLNK(existing.st_mode)) {
       forget_parent();  // the cached path may have resolved through it
       dir_fd = SBX_TRY(parent_fd(dir));
@@ -305,14 +306,14 @@ Status Unpacker::make_whiteout(const std::string& path) {
     if (fd == -ENOENT || fd == -ENOTDIR) return {};  // nothing below to hide
     if (fd < 0) return fail_errno("openat2", dir, -fd);
     UniqueFd dir_fd(fd);
-    return remove_at(dir_fd.get(), base);
+    return remove_tree_at(dir_fd.get(), base);
   }
   auto opened = open_or_make_dir(root_fd_, dir);
   // Below a file or symlink of this layer nothing of the lower layers shows
   // anyway (umoci writes such whiteouts after a dir became a file).
   if (!opened && opened.error().errno_value() == ENOTDIR) return {};
   UniqueFd dir_fd = SBX_TRY(std::move(opened));
-  SBX_TRY(remove_at(dir_fd.get(), base));
+  SBX_TRY(remove_tree_at(dir_fd.get(), base));
   // overlayfs whiteout: a 0/0 char device (unprivileged users may make it
   // since Linux 5.8).
   if (::mknodat(dir_fd.get(), base.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0)
@@ -338,11 +339,11 @@ Status Unpacker::make_opaque(const std::string& dir) {
 }
 
 Status Unpacker::remove_children_not_written(int dir_fd, const std::string& dir) {
-  std::vector<std::string> names = SBX_TRY(list_dir(dir_fd));
+  std::vector<std::string> names = SBX_TRY(entry_names_at(dir_fd));
   for (const std::string& name : names) {
     std::string child = dir.empty() ? name : dir + "/" + name;
     if (!written_.contains(child)) {
-      SBX_TRY(remove_at(dir_fd, name));
+      SBX_TRY(remove_tree_at(dir_fd, name));
       continue;
     }
     int raw = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

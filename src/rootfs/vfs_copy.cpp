@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "in_root.hpp"
+#include "sandbox/base/files.hpp"
 #include "sandbox/rootfs/storage.hpp"
 
 namespace sbx::rootfs {
@@ -123,7 +124,7 @@ Status VfsCopier::copy_entry(int src_dir, int dst_dir, const std::string& name,
                   S_ISDIR(existing.st_mode);
     UniqueFd src(::openat(src_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!src) return fail_errno("open", path);
-    if (!is_dir || has_opaque_xattr(src.get())) SBX_TRY(remove_at(dst_dir, name));
+    if (!is_dir || has_opaque_xattr(src.get())) SBX_TRY(remove_tree_at(dst_dir, name));
     if (::mkdirat(dst_dir, name.c_str(), 0700) != 0 && errno != EEXIST)
       return fail_errno("mkdir", path);
     UniqueFd dst(::openat(dst_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -132,7 +133,7 @@ Status VfsCopier::copy_entry(int src_dir, int dst_dir, const std::string& name,
     copy_xattrs(src.get(), dst.get());
     return set_metadata(dst_dir, name, dst.get(), st, path);
   }
-  SBX_TRY(remove_at(dst_dir, name));
+  SBX_TRY(remove_tree_at(dst_dir, name));
   if (is_whiteout(st)) return {};
   if (S_ISREG(st.st_mode)) return copy_regular(src_dir, dst_dir, name, st, path);
   if (S_ISLNK(st.st_mode)) {
@@ -148,7 +149,7 @@ Status VfsCopier::copy_entry(int src_dir, int dst_dir, const std::string& name,
 }
 
 Status VfsCopier::copy_dir(int src, int dst, const std::string& path) {
-  std::vector<std::string> names = SBX_TRY_CTX(list_dir(src), path.empty() ? "/" : path);
+  std::vector<std::string> names = SBX_TRY_CTX(entry_names_at(src), path.empty() ? "/" : path);
   for (const std::string& name : names) {
     std::string child = path + "/" + name;
     struct stat st;

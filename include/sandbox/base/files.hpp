@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sandbox/base/error.hpp"
 #include "sandbox/base/unique_fd.hpp"
@@ -28,8 +29,13 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view dat
 Status write_all(int fd, std::string_view data);
 // mkdir -p; directories it creates get `mode`.
 Status make_dirs(const std::filesystem::path& path, mode_t mode = 0755);
-// rm -rf that reports the first failure; missing is not an error.
+// rm -rf that reports the first failure, never following symlinks. Missing is
+// not an error, nor is another process removing the same tree at the same time.
 Status remove_tree(const std::filesystem::path& path);
+// The same for `name` in the directory `dir_fd`.
+Status remove_tree_at(int dir_fd, const std::string& name);
+// Names of the entries in a directory (no "." and ".."), via an fd.
+Result<std::vector<std::string>> entry_names_at(int dir_fd);
 bool path_exists(const std::filesystem::path& path);
 
 // A directory removed with everything in it when this goes out of scope.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -85,6 +87,30 @@ TEST(Files, RemoveTreeOpensUpOwnDirsWithoutPermissions) {
   ASSERT_EQ(::chmod(work.c_str(), 0), 0);  // as overlayfs leaves it
   ASSERT_TRUE(remove_tree(dir->path() / "work"));
   EXPECT_FALSE(path_exists(dir->path() / "work"));
+}
+
+// As a run's background collector and an rmi's collect emptying the trash at
+// once: each remover meets files the other took first (ENOENT mid-walk).
+TEST(Files, TwoProcessesRemovingOneTreeBothSucceed) {
+  auto dir = TempDir::create();
+  ASSERT_TRUE(dir);
+  std::filesystem::path tree = dir->path() / "trash";
+  for (int round = 0; round < 5; ++round) {
+    for (int d = 0; d < 40; ++d) {
+      std::filesystem::path sub = tree / ("d" + std::to_string(d)) / "sub";
+      ASSERT_TRUE(make_dirs(sub));
+      for (int f = 0; f < 30; ++f) ASSERT_TRUE(write_file_atomic(sub / std::to_string(f), "x"));
+    }
+    pid_t other = ::fork();
+    ASSERT_GE(other, 0);
+    auto removed = remove_tree(tree);
+    if (other == 0) ::_exit(removed ? 0 : 1);
+    int status = 0;
+    ASSERT_EQ(::waitpid(other, &status, 0), other);
+    EXPECT_TRUE(removed) << "round " << round << ": " << removed.error().message();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "round " << round;
+    EXPECT_FALSE(path_exists(tree));
+  }
 }
 
 TEST(Process, RunCheckedReportsHelperStatusAndStderr) {
