@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "command_walk.hpp"
 #include "introspect.hpp"
 #include "sandbox/base/paths.hpp"
 #include "sandbox/containers/records.hpp"
@@ -64,59 +65,7 @@ constexpr ArgumentKinds kArguments[] = {
 };
 // clang-format on
 
-// Where the words before the one being completed leave us.
-struct Position {
-  const CLI::App* app = nullptr;
-  std::string path;                       // "system df"; "" at the top
-  int arguments = 0;                      // arguments of `app` seen so far
-  const CLI::Option* value_of = nullptr;  // the last word was this option, without its value
-  std::filesystem::path root;             // --root DIR
-};
-
-const CLI::App* find_visible_subcommand(const CLI::App& app, std::string_view word) {
-  for (const CLI::App* sub : app.get_subcommands({}))
-    if (!sub->get_group().empty() && sub->check_name(std::string(word))) return sub;
-  return nullptr;
-}
-
-// A prefix command (run, exec, unshare) stops reading options at its first argument.
-bool options_allowed(const Position& at) {
-  return !(at.app->get_prefix_command() && at.arguments > 0);
-}
-
-void read_option(Position& at, std::string_view word) {
-  size_t equals = word.find('=');
-  std::string name(word.substr(0, equals));
-  // "-it" or "-p8080": short flags together, or a value in the same word.
-  if (!name.starts_with("--") && name.size() > 2) return;
-  const CLI::Option* option = at.app->get_option_no_throw(name);
-  if (!option || is_flag(*option)) return;
-  if (equals == std::string_view::npos)
-    at.value_of = option;
-  else if (at.path.empty() && name == "--root")
-    at.root = word.substr(equals + 1);
-}
-
-Position walk(const CLI::App& top, std::span<const std::string> done) {
-  Position at{.app = &top};
-  for (const std::string& word : done) {
-    if (at.value_of) {
-      if (at.path.empty() && at.value_of->check_lname("root")) at.root = word;
-      at.value_of = nullptr;
-    } else if (word.size() > 1 && word.starts_with('-') && options_allowed(at)) {
-      read_option(at, word);
-    } else if (const CLI::App* sub =
-                   at.arguments == 0 ? find_visible_subcommand(*at.app, word) : nullptr) {
-      at.app = sub;
-      at.path = at.path.empty() ? word : at.path + " " + word;
-    } else {
-      ++at.arguments;
-    }
-  }
-  return at;
-}
-
-Values argument_values(const Position& at) {
+Values argument_values(const CommandPosition& at) {
   for (const ArgumentKinds& kinds : kArguments)
     if (kinds.path == at.path) return at.arguments == 0 ? kinds.first : kinds.rest;
   return Values::kNone;
@@ -124,7 +73,7 @@ Values argument_values(const Position& at) {
 
 using Candidates = std::set<std::pair<std::string, std::string>>;  // word, description
 
-void add_containers(const Position& at, bool running_only, bool with_ids, Candidates& out) {
+void add_containers(const CommandPosition& at, bool running_only, bool with_ids, Candidates& out) {
   auto records = containers::Containers::open(at.root);
   if (!records) return;
   auto list = records->list();
@@ -138,7 +87,7 @@ void add_containers(const Position& at, bool running_only, bool with_ids, Candid
   }
 }
 
-void add_images(const Position& at, Candidates& out) {
+void add_images(const CommandPosition& at, Candidates& out) {
   auto store = store::Store::open(at.root);
   if (!store) return;
   auto images = store->images();
@@ -153,7 +102,7 @@ void add_images(const Position& at, Candidates& out) {
 }
 
 // Containers and images of the store; nothing (and no store made) when it does not exist.
-int add_store_values(Position at, Values values, const std::string& word, Candidates& out) {
+int add_store_values(CommandPosition at, Values values, const std::string& word, Candidates& out) {
   if (at.root.empty()) {
     auto root = default_store_root();
     if (!root) return 0;
@@ -182,7 +131,7 @@ void add_options(const CLI::App& app, Candidates& out) {
   }
 }
 
-int candidates_for(const Position& at, const std::string& word, Candidates& out) {
+int candidates_for(const CommandPosition& at, const std::string& word, Candidates& out) {
   if (at.value_of) {
     std::vector<std::string> choices = option_choices(*at.value_of);
     for (const std::string& choice : choices) out.emplace(choice, "");
@@ -209,7 +158,7 @@ int complete_words(const CLI::App& app, const std::vector<std::string>& words) {
   std::string word = words.empty() ? "" : words.back();
   std::span<const std::string> done(words.data(), words.empty() ? 0 : words.size() - 1);
   Candidates candidates;
-  int status = candidates_for(walk(app, done), word, candidates);
+  int status = candidates_for(walk_words(app, done), word, candidates);
   for (const auto& [candidate, description] : candidates) {
     if (!candidate.starts_with(word)) continue;
     std::string line = candidate;

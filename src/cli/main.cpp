@@ -3,11 +3,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli.hpp"
 #include "command_lookup.hpp"
+#include "command_walk.hpp"
 #include "introspect.hpp"
 #include "sandbox/base/lazy_library.hpp"
 
@@ -123,7 +127,10 @@ int run_main(int argc, char** argv) {
   }
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> given(argv + 1, argv + argc);
+    std::vector<std::string> reversed = split_empty_option_values(app, given);
+    std::reverse(reversed.begin(), reversed.end());  // as CLI11 reads a vector
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitCommandFailed;

@@ -219,6 +219,12 @@ TEST_F(RunTest, ImageConfigApplies) {
   EXPECT_TRUE(contains(env.out, "NEW=1\n")) << env.out;
   auto ep = run({"--entrypoint", "/bin/echo"}, image, {"replaced"});
   EXPECT_EQ(ep.out, "replaced\n") << ep.describe();
+  // docker's `--entrypoint=`: no entrypoint (and no image command), only the one given.
+  auto cleared = run({"--entrypoint="}, image, {"/bin/echo", "cleared"});
+  EXPECT_EQ(cleared.out, "cleared\n") << cleared.describe();
+  auto none = run({"--entrypoint="}, image, {});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_TRUE(contains(none.err, "no command specified")) << none.describe();
 }
 
 TEST_F(RunTest, EnvFile) {
