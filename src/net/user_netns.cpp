@@ -11,8 +11,11 @@
 #include "sandbox/net/user_netns.hpp"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -310,6 +313,55 @@ std::optional<UserNetnsState> live_user_netns(const fs::path& dir) {
   return s;
 }
 
+namespace {
+
+// The holder lives in the user namespace every container's own is made in:
+// the pause process's. Once that pause process is ended and another made, a
+// new container's namespace comes from the new one, over which the old
+// holder has no power (netavark cannot set it up). Unknown: assumed fine,
+// netavark then says what is wrong.
+bool holder_serves(pid_t holder, pid_t container_pid) {
+  std::string own = "/proc/" + std::to_string(container_pid) + "/ns/user";
+  UniqueFd fd(::open(own.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return true;
+  UniqueFd parent(::ioctl(fd.get(), NS_GET_PARENT));
+  struct stat made_in, holders;
+  if (!parent || ::fstat(parent.get(), &made_in) != 0) return true;
+  std::string holder_ns = "/proc/" + std::to_string(holder) + "/ns/user";
+  if (::stat(holder_ns.c_str(), &holders) != 0) return true;
+  return made_in.st_dev == holders.st_dev && made_in.st_ino == holders.st_ino;
+}
+
+// The names of the containers the namespace serves.
+std::vector<std::string> attached_names(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "containers", ec)) {
+    json record = json::parse(read_file(entry.path()).value_or(""), nullptr, false);
+    if (record.is_object()) names.push_back(record.value("name", entry.path().stem().string()));
+  }
+  return names;
+}
+
+// A namespace whose holder cannot serve the container (holder_serves) is made
+// anew when no container uses it; otherwise that is the error.
+Status replace_if_stale(const fs::path& dir, pid_t container_pid) {
+  auto live = live_user_netns(dir);
+  if (!live || holder_serves(live->holder_pid, container_pid)) return {};
+  std::vector<std::string> users = attached_names(dir);
+  if (users.empty()) {
+    stop_user_netns(dir);
+    return {};
+  }
+  return fail(Error("the namespace of your user networks belongs to a pause process that has "
+                    "ended; a new container cannot join the ones still in it: " +
+                    join(users, ", "))
+                  .with_hint("stop those containers (sandbox stop NAME): the next run makes the "
+                             "namespace anew"));
+}
+
+}  // namespace
+
 Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarter& starter,
                                       pid_t container_pid, const std::string& id,
                                       const std::string& name,
@@ -319,6 +371,7 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   auto args = SBX_TRY(netavark_args(dir, id, container_pid));
   auto tcp = SBX_TRY(detail::listen_tcp_ports(ports));
   auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
+  SBX_TRY(replace_if_stale(dir, container_pid));
   auto state = SBX_TRY(ensure_running(dir, starter));
   SBX_TRY(make_dirs(dir / "containers", 0700));
   SBX_TRY(make_dirs(dir / "netns", 0700));

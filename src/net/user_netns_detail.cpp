@@ -46,9 +46,10 @@ std::string last_error(const CommandResult& r) {
     if (j.is_object() && j.contains("error") && j["error"].is_string())
       return j["error"].get<std::string>();
   }
+  // mount(8) ends with a line that only points at dmesg: the reason is the one before.
   std::string last;
   for (const auto& line : split(r.err + "\n" + r.out, '\n'))
-    if (!trim(line).empty()) last = std::string(trim(line));
+    if (!trim(line).empty() && !trim(line).starts_with("dmesg(1)")) last = std::string(trim(line));
   return last;
 }
 

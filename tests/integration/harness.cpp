@@ -354,13 +354,30 @@ void SandboxTest::SetUp() {
   ASSERT_FALSE(ec) << "create " << home_ << ": " << ec.message();
 }
 
+namespace {
+// The pause processes of a runtime dir use_own_runtime_dir made are the
+// test's own: they go with it, and later tests in this process use the user's.
+void end_own_runtime_dir(const fs::path& runtime) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runtime / "sandbox", ec)) {
+    std::string name = entry.path().filename();
+    pid_t pid = 0;
+    if (name.starts_with("pause-") && (std::ifstream(entry.path()) >> pid) && pid > 0)
+      ::kill(pid, SIGKILL);
+  }
+  ::unsetenv("XDG_RUNTIME_DIR");
+}
+}  // namespace
+
 void SandboxTest::TearDown() {
   if (dir_.empty()) return;
   if (!env_or("SBX_KEEP_TEST_ROOT", "").empty()) {
     std::fprintf(stderr, "kept test dir %s\n", dir_.c_str());
+    if (own_runtime_dir_) end_own_runtime_dir(dir_ / "run");
     return;
   }
   remove_store_root(root_);
+  if (own_runtime_dir_) end_own_runtime_dir(dir_ / "run");
   std::error_code ec;
   fs::remove_all(dir_, ec);
   if (fs::exists(dir_, ec)) remove_store_root(dir_);
@@ -385,6 +402,15 @@ std::filesystem::path SandboxTest::runtime_dir() {
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   if (j.is_discarded() || !j.contains("runtime_dir")) return {};
   return j["runtime_dir"].get<std::string>();
+}
+
+void SandboxTest::use_own_runtime_dir() {
+  fs::path runtime = dir_ / "run";
+  fs::create_directory(runtime);
+  fs::permissions(runtime, fs::perms::owner_all, fs::perm_options::replace);
+  own_runtime_dir_ = true;
+  ASSERT_EQ(::setenv("XDG_RUNTIME_DIR", runtime.c_str(), 1), 0);
+  ASSERT_EQ(runtime_dir(), runtime / "sandbox");
 }
 
 RunResult SandboxTest::sandbox(const std::vector<std::string>& args, RunOptions options) {

@@ -143,6 +143,10 @@ class SandboxTest : public ::testing::Test {
   RunOptions options_for(RunOptions options) const;
   // Where sandbox keeps this user's runtime state (`info --format json`'s runtime_dir).
   std::filesystem::path runtime_dir();
+  // Gives this test a runtime dir of its own (XDG_RUNTIME_DIR for every sandbox it runs
+  // from now on): a test that ends the user's pause processes then ends its own, not those
+  // whose namespaces the tests beside it use.
+  void use_own_runtime_dir();
 
   const std::filesystem::path& root() const { return root_; }
   const std::filesystem::path& home() const { return home_; }
@@ -151,6 +155,7 @@ class SandboxTest : public ::testing::Test {
  private:
   std::filesystem::path dir_;
   std::filesystem::path root_;
+  bool own_runtime_dir_ = false;  // use_own_runtime_dir
   std::filesystem::path home_;
 };
 

@@ -276,6 +276,8 @@ pid_t pid_of(const nlohmann::json& inspected) {
 // pause process keeps, so no setuid helper runs per container. The pause
 // process holds none of our stdio and no directory; a killed one is replaced.
 TEST_F(LifecycleTest, OwnUserNamespaceInsideThePauseProcesses) {
+  use_own_runtime_dir();  // it ends the pause processes
+  if (HasFatalFailure()) return;
   auto a = run_detached({}, {"sleep", "60"});
   auto b = run_detached({}, {"sleep", "60"});
   pid_t pid_a = pid_of(inspect(a)), pid_b = pid_of(inspect(b));

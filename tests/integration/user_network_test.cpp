@@ -101,6 +101,37 @@ TEST_F(UserNetworkTest, KilledSlirpIsNoticedByTheNextRun) {
   EXPECT_FALSE(helpers_outlive_their_end());
 }
 
+// A container's user namespace is made in the pause process's; so is the
+// holder of the networks' namespace. When the pause process is ended and
+// another made, a new container cannot join the old namespace: the run says
+// so, naming the containers still in it, and once they are gone the next run
+// makes the namespace anew.
+TEST_F(UserNetworkTest, AnEndedPauseProcessIsNamedAndHealsOnceItsContainersStop) {
+  use_own_runtime_dir();  // it ends the pause processes
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(sandbox({"network", "create", "paused"}).exit_code, 0);
+  start_server("old", {"paused"});
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
+    pid_t pid = 0;
+    if (entry.path().filename().native().starts_with("pause-") &&
+        (std::ifstream(entry.path()) >> pid) && pid > 0)
+      ::kill(pid, SIGKILL);
+  }
+  auto refused = probe({"paused"}, address_of("paused", "old"));
+  EXPECT_EQ(refused.exit_code, 125) << refused.describe();
+  EXPECT_TRUE(contains(refused.err, "pause process that has ended")) << refused.describe();
+  EXPECT_TRUE(contains(refused.err, ": old\n")) << refused.describe();
+  EXPECT_TRUE(contains(refused.err, "sandbox stop")) << refused.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "old"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
+  start_server("new", {"paused"});
+  auto healed = probe({"paused"}, address_of("paused", "new"));
+  EXPECT_EQ(healed.out, "connected\n") << healed.describe();
+  EXPECT_EQ(sandbox({"rm", "-f", "new"}).exit_code, 0);
+  EXPECT_FALSE(helpers_outlive_their_end());
+}
+
 TEST_F(UserNetworkTest, CrudAndBadInput) {
   auto created = sandbox({"network", "create", "--subnet", "10.99.0.0/24", "--label", "a=b", "n1"});
   ASSERT_EQ(created.exit_code, 0) << created.describe();
