@@ -6,7 +6,9 @@
  * receives to it, reaps every zombie re-parented to PID 1, and exits with
  * COMMAND's status: its exit code, or 128+N when it was killed by signal N.
  * A COMMAND that cannot be run exits 127 (not found) or 126 (not executable),
- * as docker does. With -t the command gets its own process group in the
+ * as docker does. When it is not PID 1 (the container shares another pid
+ * namespace) it is the command's subreaper, and its end kills the command.
+ * With -t the command gets its own process group in the
  * foreground of the terminal, so Ctrl-C reaches it and not this init. With
  * --report, FD (sandbox's sync socket) learns whether COMMAND was exec'd: one
  * sync message when it could not be, then EOF either way, so that `run -d`
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,7 +67,11 @@ static int exit_code_of(int status) {
 /* In the forked child: become the foreground job (with -t) and exec. Reports
  * a failing execve through `report` as one sync message (a pipe: one message
  * is PIPE_BUF bytes, written at once); close-on-exec, so success closes it. */
-static void run_command(char** command, int tty, int report, const sigset_t* unblocked) {
+static void run_command(char** command, int tty, int report, const sigset_t* unblocked,
+                        pid_t init) {
+  /* Not PID 1 (--pid host or container:NAME): our end would not end the
+   * command with us, so the kernel does (rm -f kills this init). */
+  if (init != 1 && (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != init)) _exit(137);
   if (tty) {
     setpgid(0, 0);
     tcsetpgrp(STDIN_FILENO, getpid()); /* SIGTTOU is blocked here */
@@ -181,12 +188,16 @@ int main(int argc, char** argv) {
     perror("sandbox-init: pipe2");
     return 125;
   }
+  /* Not PID 1: the command's orphans come to us to be reaped, as they would
+   * to a PID 1 (the host's may never reap them). */
+  pid_t init = getpid();
+  if (init != 1) prctl(PR_SET_CHILD_SUBREAPER, 1);
   pid_t pid = fork();
   if (pid < 0) {
     perror("sandbox-init: fork");
     return 125;
   }
-  if (pid == 0) run_command(command, tty, report[1], &none);
+  if (pid == 0) run_command(command, tty, report[1], &none, init);
   close(report[1]);
   struct sbx_sync_wire message;
   ssize_t n;

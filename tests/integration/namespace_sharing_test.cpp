@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,18 @@
 
 namespace sbx::it {
 namespace {
+
+// How many of our processes have exactly this command line (NUL-separated).
+int processes_running(const std::string& cmdline) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream in(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    n += text == cmdline;
+  }
+  return n;
+}
 
 class NamespaceSharingTest : public LifecycleTest {
  protected:
@@ -174,13 +188,21 @@ TEST_F(NamespaceSharingTest, HostPidSeesHostProcessesButNotMaskedPaths) {
   auto probe = payload_run({"seccomp-probe", "keyctl"}, {"--network", "none", "--pid", "host"});
   EXPECT_NE(probe.out.find("keyctl: EPERM"), std::string::npos) << probe.describe();
   auto j = [&] {
-    run_detached({"--name", "host-pid", "--pid", "host"}, {"payload", "sleep", "300"});
+    run_detached({"--name", "host-pid", "--pid", "host"}, {"payload", "sleep", "297"});
     return inspect("host-pid");
   }();
   ASSERT_FALSE(j.is_null());
   EXPECT_EQ(j["HostConfig"]["PidMode"], "host");
   auto exec = sandbox({"exec", "host-pid", "payload", "id"});
   EXPECT_EQ(exec.exit_code, 0) << exec.describe();
+
+  // rm -f ends the command too: without a pid namespace of its own, the end
+  // of its init does not take the command along unless init makes it so.
+  std::string command = std::string("payload") + '\0' + "sleep" + '\0' + "297" + '\0';
+  ASSERT_TRUE(eventually([&] { return processes_running(command) == 1; }));
+  EXPECT_EQ(sandbox({"rm", "-f", "host-pid"}).exit_code, 0);
+  EXPECT_TRUE(eventually([&] { return processes_running(command) == 0; }))
+      << "the command of a removed --pid host container still runs";
 }
 
 TEST_F(NamespaceSharingTest, HostAndNoneIpc) {
