@@ -7,7 +7,8 @@
  * COMMAND's status: its exit code, or 128+N when it was killed by signal N.
  * A COMMAND that cannot be run exits 127 (not found) or 126 (not executable),
  * as docker does. When it is not PID 1 (the container shares another pid
- * namespace) it is the command's subreaper, and its end kills the command.
+ * namespace) it is the command's subreaper, its end kills the command, and
+ * the command's end kills what it left running, as a PID 1's would.
  * With -t the command gets its own process group in the
  * foreground of the terminal, so Ctrl-C reaches it and not this init. With
  * --report, FD (sandbox's sync socket) learns whether COMMAND was exec'd: one
@@ -102,6 +103,29 @@ static int supervise(pid_t command, const sigset_t* all) {
       if (pid <= 0) break;
       if (pid == command) return exit_code_of(status);
     }
+  }
+}
+
+/* Not PID 1: what the command left running (its orphans, ours as the
+ * subreaper) would outlive the container; a PID 1's end takes them along,
+ * so ours does too. Each round kills our children and reaps those gone;
+ * their own children come to us and go in a later round. */
+static void end_orphans(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  for (int round = 0; round < 5000; ++round) {
+    FILE* children = fopen(path, "re");
+    if (!children) return;
+    int any = 0, pid;
+    while (fscanf(children, "%d", &pid) == 1) {
+      kill(pid, SIGKILL);
+      any = 1;
+    }
+    fclose(children);
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    if (!any) return;
+    usleep(1000);
   }
 }
 
@@ -211,5 +235,7 @@ int main(int argc, char** argv) {
     return message.error_number == ENOENT || message.error_number == ENOTDIR ? 127 : 126;
   }
   report_exec(sandbox, NULL);
-  return supervise(pid, &all);
+  int code = supervise(pid, &all);
+  if (init != 1) end_orphans();
+  return code;
 }

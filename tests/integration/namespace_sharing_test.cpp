@@ -203,6 +203,14 @@ TEST_F(NamespaceSharingTest, HostPidSeesHostProcessesButNotMaskedPaths) {
   EXPECT_EQ(sandbox({"rm", "-f", "host-pid"}).exit_code, 0);
   EXPECT_TRUE(eventually([&] { return processes_running(command) == 0; }))
       << "the command of a removed --pid host container still runs";
+
+  // What the command leaves running goes with its end, as under a PID 1.
+  auto left = run({"--network", "none", "--pid", "host"}, payload(),
+                  {"sh", "-c", "payload sleep 296 & exit 0"});
+  EXPECT_EQ(left.exit_code, 0) << left.describe();
+  std::string orphan = std::string("payload") + '\0' + "sleep" + '\0' + "296" + '\0';
+  EXPECT_TRUE(eventually([&] { return processes_running(orphan) == 0; }))
+      << "a process the command of a --pid host container left outlives it";
 }
 
 TEST_F(NamespaceSharingTest, HostAndNoneIpc) {
