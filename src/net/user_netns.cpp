@@ -119,6 +119,11 @@ Result<UserNetnsState> ensure_running(const fs::path& dir, const UserNetnsStarte
     SBX_TRY(isolate_networks(state->holder_pid));
   }
   if (!alive(state->slirp_pid, state->slirp_start)) {
+    // A dead one's tap0 stays (persistent): the new one could not make and
+    // configure its own.
+    if (state->slirp_pid > 0)
+      (void)run_in_netns(state->holder_pid, "ip link del tap0 2>/dev/null; exit 0", {},
+                         std::nullopt);
     state->slirp_pid = SBX_TRY(starter.slirp(state->holder_pid));
     state->slirp_start = start_time_of(state->slirp_pid);
   }
@@ -172,22 +177,23 @@ Status ensure_forwarder(const fs::path& dir, UserNetnsState& state,
   return write_state(dir, state);
 }
 
-// Publishes `ports`. TCP: the forwarder accepts on `tcp` (the host ports'
-// listeners) and connects to the container at `target_ip` from inside the
-// namespace. UDP: slirp4netns -> the namespace's tap0 (10.0.2.100) at the
-// host port, where netavark's DNAT sends it on to the container; the forwards'
-// ids go into `record` with the slirp4netns they belong to. Either way the
-// container's end frees the host port while the namespace lives on.
-Status forward_ports(const fs::path& dir, UserNetnsState& state, const UserNetnsStarter& starter,
-                     const std::string& id, const std::vector<PortRequest>& ports,
-                     std::vector<detail::ForwardedPort> tcp, const std::string& target_ip,
-                     json& record) {
-  if (!tcp.empty()) {
-    SBX_TRY(ensure_forwarder(dir, state, starter));
-    record["portfwd"] = {{"pid", state.forwarder_pid}, {"start", state.forwarder_start}};
-    for (auto& f : tcp) f.target_ip = target_ip;
-    SBX_TRY(detail::forwarder_add(dir / "portfwd.sock", id, tcp));
-  }
+// TCP: the forwarder accepts on `tcp` (the host ports' listeners) and
+// connects to the container at `target_ip` from inside the namespace.
+Status publish_tcp(const fs::path& dir, UserNetnsState& state, const UserNetnsStarter& starter,
+                   const std::string& id, std::vector<detail::ForwardedPort> tcp,
+                   const std::string& target_ip, json& record) {
+  if (tcp.empty()) return {};
+  SBX_TRY(ensure_forwarder(dir, state, starter));
+  record["portfwd"] = {{"pid", state.forwarder_pid}, {"start", state.forwarder_start}};
+  for (auto& f : tcp) f.target_ip = target_ip;
+  return detail::forwarder_add(dir / "portfwd.sock", id, tcp);
+}
+
+// UDP: slirp4netns -> the namespace's tap0 (10.0.2.100) at the host port,
+// where netavark's DNAT sends it on to the container; the forwards' ids go
+// into `record` with the slirp4netns they belong to.
+Status publish_udp(const fs::path& dir, const UserNetnsState& state,
+                   const std::vector<PortRequest>& ports, json& record) {
   record["hostfwd"] = {
       {"slirp_pid", state.slirp_pid}, {"slirp_start", state.slirp_start}, {"ids", json::array()}};
   for (const auto& p : ports) {
@@ -207,23 +213,78 @@ Status forward_ports(const fs::path& dir, UserNetnsState& state, const UserNetns
   return {};
 }
 
+// Publishes `ports` (publish_tcp, publish_udp), kept in `record` with the
+// address they go to, for republish_ports. Either way the container's end
+// frees the host port while the namespace lives on.
+Status forward_ports(const fs::path& dir, UserNetnsState& state, const UserNetnsStarter& starter,
+                     const std::string& id, const std::vector<PortRequest>& ports,
+                     std::vector<detail::ForwardedPort> tcp, const std::string& target_ip,
+                     json& record) {
+  record["ports"] = json::array();
+  for (const auto& p : ports)
+    record["ports"].push_back({{"host_ip", p.host_ip},
+                               {"host_port", p.host_port},
+                               {"container_port", p.container_port},
+                               {"protocol", p.protocol}});
+  record["target_ip"] = target_ip;
+  SBX_TRY(publish_tcp(dir, state, starter, id, std::move(tcp), target_ip, record));
+  return publish_udp(dir, state, ports, record);
+}
+
+// Whether the helper a record's forwards were made by is `pid` (started at
+// `start`), the one running now.
+bool made_by(const json& record, const char* key, const char* pid_key, const char* start_key,
+             pid_t pid, uint64_t start) {
+  auto made = record.find(key);
+  return made != record.end() && made->is_object() && made->value(pid_key, 0) == pid &&
+         made->value(start_key, uint64_t{0}) == start;
+}
+
+// The published ports of the containers whose port forwarder or slirp4netns
+// died and was replaced since their start: the new one takes them over on
+// the same host ports (one that another program took meanwhile stays lost).
+// Best effort: the container being attached must not fail for another's.
+void republish_ports(const fs::path& dir, UserNetnsState& state, const UserNetnsStarter& starter) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "containers", ec)) {
+    json record = json::parse(read_file(entry.path()).value_or(""), nullptr, false);
+    if (!record.is_object() || !record["ports"].is_array()) continue;
+    std::vector<PortRequest> tcp, udp;
+    for (const auto& p : record["ports"]) {
+      PortRequest port{p.value("host_ip", ""), p.value("host_port", uint16_t{0}),
+                       p.value("container_port", uint16_t{0}), p.value("protocol", "tcp")};
+      (port.protocol == "tcp" ? tcp : udp).push_back(port);
+    }
+    bool tcp_lost = !tcp.empty() && !(made_by(record, "portfwd", "pid", "start",
+                                              state.forwarder_pid, state.forwarder_start) &&
+                                      alive(state.forwarder_pid, state.forwarder_start));
+    bool udp_lost = !udp.empty() && !made_by(record, "hostfwd", "slirp_pid", "slirp_start",
+                                             state.slirp_pid, state.slirp_start);
+    if (!tcp_lost && !udp_lost) continue;
+    std::string id = entry.path().stem().string();
+    if (tcp_lost) {
+      auto listeners = detail::listen_tcp_ports(tcp);
+      if (listeners)
+        (void)publish_tcp(dir, state, starter, id, std::move(*listeners),
+                          record.value("target_ip", ""), record);
+    }
+    if (udp_lost) (void)publish_udp(dir, state, udp, record);
+    (void)write_file_atomic(entry.path(), record.dump(), 0600, Durability::kVolatile);
+  }
+}
+
 // Removes the forwards `record` made, when the helper that made them still
 // runs (a restarted one never had them; a restarted slirp4netns's ids are
 // others').
 void unforward_ports(const fs::path& dir, const UserNetnsState& state, const std::string& id,
                      const json& record) {
-  if (auto fwd = record.find("portfwd");
-      fwd != record.end() && fwd->is_object() && fwd->value("pid", 0) == state.forwarder_pid &&
-      fwd->value("start", uint64_t{0}) == state.forwarder_start &&
+  if (made_by(record, "portfwd", "pid", "start", state.forwarder_pid, state.forwarder_start) &&
       alive(state.forwarder_pid, state.forwarder_start))
     (void)detail::forwarder_remove(dir / "portfwd.sock", id);
-  auto fwd = record.find("hostfwd");
-  if (fwd == record.end() || !fwd->is_object()) return;
-  if (fwd->value("slirp_pid", 0) != state.slirp_pid ||
-      fwd->value("slirp_start", uint64_t{0}) != state.slirp_start ||
+  if (!made_by(record, "hostfwd", "slirp_pid", "slirp_start", state.slirp_pid, state.slirp_start) ||
       !alive(state.slirp_pid, state.slirp_start))
     return;
-  for (const auto& fwd_id : fwd->value("ids", json::array())) {
+  for (const auto& fwd_id : record.at("hostfwd").value("ids", json::array())) {
     json request = {{"execute", "remove_hostfwd"}, {"arguments", {{"id", fwd_id}}}};
     (void)slirp_api_request(dir / "slirp.sock", request.dump());
   }
@@ -373,6 +434,7 @@ Result<AttachResult> attach_container(const fs::path& dir, const UserNetnsStarte
   auto lock = SBX_TRY(FileLock::acquire(dir / "lock", FileLock::Mode::kExclusive));
   SBX_TRY(replace_if_stale(dir, container_pid));
   auto state = SBX_TRY(ensure_running(dir, starter));
+  republish_ports(dir, state, starter);
   SBX_TRY(make_dirs(dir / "containers", 0700));
   SBX_TRY(make_dirs(dir / "netns", 0700));
   AttachResult result{.slirp_pid = state.slirp_pid};

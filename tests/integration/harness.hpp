@@ -3,6 +3,8 @@
 // registries (from /var/tmp/sandbox-rig/rig.env) and skipping with a reason.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -116,8 +118,9 @@ std::string current_user_name();
 // A program is in PATH.
 bool have_program(const std::string& name);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (for a server a test starts).
-int unused_loopback_port();
+// A TCP (or with SOCK_DGRAM a UDP) port on 127.0.0.1 that was free a moment ago (for a
+// server a test starts).
+int unused_loopback_port(int type = SOCK_STREAM);
 
 // Whether `part` occurs in `text` (output checks).
 bool contains(const std::string& text, const std::string& part);

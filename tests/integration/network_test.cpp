@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "echo_client.hpp"
 #include "run_fixture.hpp"
 
 namespace fs = std::filesystem;
@@ -109,26 +110,6 @@ std::string tcp_echo(uint16_t port, const std::string& data) {
     char buf[4096];
     for (ssize_t n; got.size() < data.size() && (n = ::read(fd, buf, sizeof buf)) > 0;)
       got.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return got;
-}
-
-// UDP: sends `data` to address:port until an answer comes (slirp may drop the first ones).
-std::string udp_echo(const std::string& address, uint16_t port, const std::string& data) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  std::string got;
-  for (int attempt = 0; attempt < 20 && got.empty(); ++attempt) {
-    ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 250) != 1) continue;
-    char buf[2048];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) got.assign(buf, static_cast<size_t>(n));
   }
   ::close(fd);
   return got;
@@ -238,22 +219,6 @@ TEST_F(NetworkTest, TwoContainersPublishTheSameContainerPort) {
   EXPECT_EQ(tcp_echo(a, "first"), "first");
   EXPECT_EQ(first->wait().exit_code, 0);
   EXPECT_EQ(second->wait().exit_code, 0);
-}
-
-// A non-loopback IPv4 address of this host ("" when it has none).
-std::string host_ipv4() {
-  ifaddrs* list = nullptr;
-  std::string found;
-  if (::getifaddrs(&list) != 0) return found;
-  for (ifaddrs* i = list; i && found.empty(); i = i->ifa_next) {
-    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK))
-      continue;
-    char text[INET_ADDRSTRLEN];
-    auto* a = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
-    if (inet_ntop(AF_INET, &a->sin_addr, text, sizeof text)) found = text;
-  }
-  ::freeifaddrs(list);
-  return found;
 }
 
 // slirp4netns sees a client on the host's loopback as 10.0.2.2; the container's
