@@ -106,8 +106,9 @@ TEST_F(ConcurrencyTest, RmiDuringARunRefusesOrLeavesItWorking) {
 
 // A run empties the trash (what earlier --rm runs left) in the background
 // while an rmi's collect empties it too: each meets files the other took
-// first, and neither may fail for it.
-TEST_F(ConcurrencyTest, RmiWhileARunEmptiesTheTrashBothSucceed) {
+// first, and neither may fail for it. (An rmi that comes after the run's
+// record is refused instead, as in the test above.)
+TEST_F(ConcurrencyTest, RmiWhileARunEmptiesTheTrashNeitherFailsForIt) {
   for (int round = 0; round < 3; ++round) {
     ASSERT_EQ(sandbox({"pull", "-q", payload()}).exit_code, 0);
     fs::path left = root() / "tmp/trash/left-by-a-run";
@@ -118,7 +119,8 @@ TEST_F(ConcurrencyTest, RmiWhileARunEmptiesTheTrashBothSucceed) {
     }
     auto run = sandbox_background({"run", "--rm", "--network", "none", payload(), "true"});
     auto rmi = sandbox({"rmi", payload()});
-    EXPECT_EQ(rmi.exit_code, 0) << "round " << round << ": " << rmi.describe();
+    EXPECT_TRUE(rmi.exit_code == 0 || contains(rmi.err, "is used by container"))
+        << "round " << round << ": " << rmi.describe();
     auto r = run->wait();
     EXPECT_EQ(r.exit_code, 0) << "round " << round << ": " << r.describe();
     EXPECT_FALSE(fs::exists(left)) << "round " << round;
