@@ -1,10 +1,12 @@
 #include "sandbox/base/process.hpp"
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -88,6 +90,15 @@ Result<int> run_vfork_child(int (*fn)(void*), void* arg, size_t stack_size) {
 
 // "pid (comm) S ppid ... starttime(22) ...": comm may hold spaces and
 // parentheses, so fields are counted after the last ')'.
+Result<UniqueFd> user_namespace_parent(pid_t pid) {
+  auto path = "/proc/" + std::to_string(pid) + "/ns/user";
+  UniqueFd own(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!own) return fail_errno("open", path);
+  UniqueFd parent(::ioctl(own.get(), NS_GET_PARENT));
+  if (!parent) return fail_errno("ioctl(NS_GET_PARENT)", path);
+  return parent;
+}
+
 std::optional<ProcStat> read_proc_stat(pid_t pid) {
   if (pid <= 0) return std::nullopt;
   auto text = read_file("/proc/" + std::to_string(pid) + "/stat");

@@ -8,9 +8,7 @@
 #include "user_network.hpp"
 
 #include <fcntl.h>
-#include <linux/nsfs.h>
 #include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 
 #include "port_forwarder_process.hpp"
 #include "sandbox/base/files.hpp"
+#include "sandbox/base/process.hpp"
 #include "sandbox/base/unique_fd.hpp"
 #include "sandbox/net/etc_files.hpp"
 #include "sandbox/net/ports.hpp"
@@ -35,12 +34,9 @@ namespace fs = std::filesystem;
 
 // The user namespace the container's own was made in: the pause process's.
 Result<UniqueFd> pause_user_namespace(pid_t container_pid) {
-  auto path = "/proc/" + std::to_string(container_pid) + "/ns/user";
-  UniqueFd own(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!own) return fail_errno("open", path);
-  UniqueFd parent(::ioctl(own.get(), NS_GET_PARENT));
+  auto parent = user_namespace_parent(container_pid);
   if (!parent)
-    return fail(Error::from_errno("ioctl(NS_GET_PARENT)", path)
+    return fail(std::move(parent.error())
                     .with_hint("user networks need the per-user pause process (subuid ranges "
                                "in /etc/subuid and /etc/subgid)"));
   return parent;

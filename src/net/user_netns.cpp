@@ -11,9 +11,7 @@
 #include "sandbox/net/user_netns.hpp"
 
 #include <fcntl.h>
-#include <linux/nsfs.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -382,12 +380,9 @@ namespace {
 // holder has no power (netavark cannot set it up). Unknown: assumed fine,
 // netavark then says what is wrong.
 bool holder_serves(pid_t holder, pid_t container_pid) {
-  std::string own = "/proc/" + std::to_string(container_pid) + "/ns/user";
-  UniqueFd fd(::open(own.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return true;
-  UniqueFd parent(::ioctl(fd.get(), NS_GET_PARENT));
+  auto parent = user_namespace_parent(container_pid);
   struct stat made_in, holders;
-  if (!parent || ::fstat(parent.get(), &made_in) != 0) return true;
+  if (!parent || ::fstat(parent->get(), &made_in) != 0) return true;
   std::string holder_ns = "/proc/" + std::to_string(holder) + "/ns/user";
   if (::stat(holder_ns.c_str(), &holders) != 0) return true;
   return made_in.st_dev == holders.st_dev && made_in.st_ino == holders.st_ino;

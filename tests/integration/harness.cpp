@@ -358,13 +358,7 @@ namespace {
 // The pause processes of a runtime dir use_own_runtime_dir made are the
 // test's own: they go with it, and later tests in this process use the user's.
 void end_own_runtime_dir(const fs::path& runtime) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(runtime / "sandbox", ec)) {
-    std::string name = entry.path().filename();
-    pid_t pid = 0;
-    if (name.starts_with("pause-") && (std::ifstream(entry.path()) >> pid) && pid > 0)
-      ::kill(pid, SIGKILL);
-  }
+  for (pid_t pause : pause_processes(runtime / "sandbox")) ::kill(pause, SIGKILL);
   ::unsetenv("XDG_RUNTIME_DIR");
 }
 }  // namespace
@@ -424,6 +418,25 @@ std::unique_ptr<BackgroundRun> SandboxTest::sandbox_background(const std::vector
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+std::vector<pid_t> pause_processes(const fs::path& runtime_dir) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(runtime_dir, ec)) {
+    std::string name = entry.path().filename();
+    if (!name.starts_with("pause-") || !name.ends_with(".pid")) continue;
+    std::ifstream in(entry.path());
+    pid_t pid = 0;
+    if (in >> pid && pid > 0 && ::kill(pid, 0) == 0) pids.push_back(pid);
+  }
+  return pids;
+}
+
+bool process_runs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  return pid > 0 && std::getline(stat, line) && !contains(line, ") Z");
 }
 
 int unused_loopback_port(int type) {

@@ -118,6 +118,11 @@ std::string current_user_name();
 // A program is in PATH.
 bool have_program(const std::string& name);
 
+// The live pause processes whose pid files are in a runtime dir (`runtime_dir()`).
+std::vector<pid_t> pause_processes(const std::filesystem::path& runtime_dir);
+// Whether `pid` runs: it exists and is no zombie (nothing may reap an orphan here).
+bool process_runs(pid_t pid);
+
 // A TCP (or with SOCK_DGRAM a UDP) port on 127.0.0.1 that was free a moment ago (for a
 // server a test starts).
 int unused_loopback_port(int type = SOCK_STREAM);

@@ -252,20 +252,6 @@ ino_t parent_user_namespace_of(pid_t pid) {
   return ino;
 }
 
-// The pause processes of the test user, from their pid files.
-std::vector<pid_t> pause_processes(const fs::path& dir) {
-  std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename();
-    if (!name.starts_with("pause-") || !name.ends_with(".pid")) continue;
-    std::ifstream in(entry.path());
-    pid_t pid = 0;
-    if (in >> pid && pid > 0 && ::kill(pid, 0) == 0) pids.push_back(pid);
-  }
-  return pids;
-}
-
 pid_t pid_of(const nlohmann::json& inspected) {
   return inspected.is_null() ? 0 : inspected["State"]["Pid"].get<pid_t>();
 }

@@ -269,9 +269,7 @@ class DefaultNetworkForwardTest : public RunTest {
   // Whether `pid` still runs (a zombie does not count), given a moment to end.
   static bool still_runs(pid_t pid) {
     for (int i = 0; i < 100; ++i) {
-      std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-      std::string line;
-      if (!std::getline(stat, line) || contains(line, ") Z")) return false;
+      if (!process_runs(pid)) return false;
       ::usleep(50 * 1000);
     }
     return true;

@@ -95,12 +95,7 @@ class UserNetworkTest : public RunTest {
   bool helpers_alive() {
     auto [holder, slirp] = recorded_helpers();
     for (pid_t pid : {holder, slirp, recorded_forwarder_})
-      if (pid > 0 && ::kill(pid, 0) == 0) {
-        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-        std::string line;
-        std::getline(stat, line);
-        if (!contains(line, ") Z")) return true;
-      }
+      if (process_runs(pid)) return true;
     return false;
   }
   // SIGKILLed helpers take a moment to exit on a loaded machine: wait for it (a bound for a
@@ -111,6 +106,16 @@ class UserNetworkTest : public RunTest {
       ::usleep(50 * 1000);
     }
     return true;
+  }
+
+  // With every container of `network` gone (and the namespace with them): a server `name`
+  // started now makes the namespace anew and a probe reaches it; then both go.
+  void expect_a_new_namespace_works(const std::string& network, const std::string& name) {
+    start_server(name, {network});
+    auto reached = probe({network}, address_of(network, name));
+    EXPECT_EQ(reached.out, "connected\n") << reached.describe();
+    EXPECT_EQ(sandbox({"rm", "-f", name}).exit_code, 0);
+    EXPECT_FALSE(helpers_outlive_their_end());
   }
 
  private:

@@ -99,11 +99,7 @@ TEST_F(UserNetworkTest, KilledSlirpIsReplacedByTheNextRun) {
       << "the new slirp4netns did not take over the published UDP port";
   EXPECT_EQ(sandbox({"rm", "-f", "web", "dgram"}).exit_code, 0);
   EXPECT_FALSE(helpers_outlive_their_end());
-  start_server("web2", {"heal"});
-  auto fresh = probe({"heal"}, address_of("heal", "web2"));
-  EXPECT_EQ(fresh.out, "connected\n") << fresh.describe();
-  EXPECT_EQ(sandbox({"rm", "-f", "web2"}).exit_code, 0);
-  EXPECT_FALSE(helpers_outlive_their_end());
+  expect_a_new_namespace_works("heal", "web2");
 }
 
 // A container's user namespace is made in the pause process's; so is the
@@ -116,13 +112,7 @@ TEST_F(UserNetworkTest, AnEndedPauseProcessIsNamedAndHealsOnceItsContainersStop)
   if (HasFatalFailure()) return;
   ASSERT_EQ(sandbox({"network", "create", "paused"}).exit_code, 0);
   start_server("old", {"paused"});
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(runtime_dir(), ec)) {
-    pid_t pid = 0;
-    if (entry.path().filename().native().starts_with("pause-") &&
-        (std::ifstream(entry.path()) >> pid) && pid > 0)
-      ::kill(pid, SIGKILL);
-  }
+  for (pid_t pause : pause_processes(runtime_dir())) ::kill(pause, SIGKILL);
   auto refused = probe({"paused"}, address_of("paused", "old"));
   EXPECT_EQ(refused.exit_code, 125) << refused.describe();
   EXPECT_TRUE(contains(refused.err, "pause process that has ended")) << refused.describe();
@@ -130,11 +120,7 @@ TEST_F(UserNetworkTest, AnEndedPauseProcessIsNamedAndHealsOnceItsContainersStop)
   EXPECT_TRUE(contains(refused.err, "sandbox stop")) << refused.describe();
   EXPECT_EQ(sandbox({"rm", "-f", "old"}).exit_code, 0);
   EXPECT_FALSE(helpers_outlive_their_end());
-  start_server("new", {"paused"});
-  auto healed = probe({"paused"}, address_of("paused", "new"));
-  EXPECT_EQ(healed.out, "connected\n") << healed.describe();
-  EXPECT_EQ(sandbox({"rm", "-f", "new"}).exit_code, 0);
-  EXPECT_FALSE(helpers_outlive_their_end());
+  expect_a_new_namespace_works("paused", "new");
 }
 
 TEST_F(UserNetworkTest, CrudAndBadInput) {
@@ -304,14 +290,8 @@ TEST_F(UserNetworkTest, KilledForwarderIsReplacedWithTheEarlierPorts) {
   pid_t forwarder = recorded_forwarder();
   ASSERT_GT(forwarder, 0);
   ASSERT_EQ(::kill(forwarder, SIGKILL), 0);
-  auto gone = [](pid_t pid) {  // or a zombie: nothing may reap it here
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    return line.empty() || contains(line, ") Z");
-  };
-  for (int i = 0; i < 200 && !gone(forwarder); ++i) ::usleep(50 * 1000);
-  ASSERT_TRUE(gone(forwarder));
+  for (int i = 0; i < 200 && process_runs(forwarder); ++i) ::usleep(50 * 1000);
+  ASSERT_FALSE(process_runs(forwarder));
   EXPECT_EQ(echo_through(first_port), "") << "the killed forwarder still answers";
 
   auto second_port = static_cast<uint16_t>(unused_loopback_port());

@@ -57,6 +57,9 @@ struct ProcStat {
 };
 std::optional<ProcStat> read_proc_stat(pid_t pid);
 
+// The user namespace `pid`'s own was made in (NS_GET_PARENT of /proc/<pid>/ns/user).
+Result<UniqueFd> user_namespace_parent(pid_t pid);
+
 // "exited with status 3", "killed by signal 9 (Killed)".
 std::string describe_wait_status(int status);
 // Shell-style exit code: status, or 128+signal.
